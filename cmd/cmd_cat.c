@@ -1,0 +1,212 @@
+/*
+ * cmd_cat.c: cairn cat, print an object, its type or size, or answer a
+ * stream of names in git cat-file's --batch formats.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+const char cmd_cat_usage[] =
+    "cairn cat <object>\n"
+    "       cairn cat (-t | -s | -e | -p) <object>\n"
+    "       cairn cat [--no-verify] (--batch | --batch-check) [-z | -Z]";
+
+struct cat_opts {
+	int mode;		/* 0 plain, 't', 's', 'e', 'p', 'b' batch, 'c' check */
+	int no_verify;
+	int nul_in, nul_out;
+};
+
+static const struct cairn_error *
+out_sink(void *arg, const void *data, size_t len)
+{
+	(void)arg;
+	if (fwrite(data, 1, len, stdout) != len)
+		return cairn_error_sys(errno, "write to standard output");
+	return NULL;
+}
+
+static unsigned
+get_flags(const struct cat_opts *o)
+{
+	return o->no_verify ? CAIRN_GET_NO_VERIFY : 0;
+}
+
+/* The single-object forms. */
+static const struct cairn_error *
+cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
+    int *status)
+{
+	const struct cairn_error *err;
+	struct cairn_oid id;
+	uint64_t size;
+	int type;
+
+	err = cairn_resolve(repo, &id, name);
+	if (err == NULL)
+		err = cairn_stat(repo, &id, &type, &size);
+	if (o->mode == 'e') {
+		if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND) {
+			*status = 1;
+			return NULL;
+		}
+		return err;
+	}
+	if (err != NULL)
+		return err;
+	if (o->mode == 't')
+		printf("%s\n", cairn_otype_name(type));
+	else if (o->mode == 's')
+		printf("%" PRIu64 "\n", size);
+	else
+		err = cairn_get_stream(repo, &id, get_flags(o), out_sink, NULL);
+	return err;
+}
+
+/*
+ * One batch answer.  Names that do not resolve are reported in-band
+ * ("<name> missing", "<name> ambiguous"), as git does; a damaged object
+ * stops the command.
+ */
+static const struct cairn_error *
+cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
+    const char *name, char eol)
+{
+	const struct cairn_error *err;
+	struct cairn_oid id;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	unsigned char *data = NULL;
+	uint64_t size;
+	size_t len;
+	int type;
+
+	err = cairn_resolve(repo, &id, name);
+	if (err == NULL)
+		err = cairn_stat(repo, &id, &type, &size);
+	if (err != NULL && err->code == CAIRN_ERR_AMBIGUOUS) {
+		printf("%s ambiguous%c", name, eol);
+		return NULL;
+	}
+	if (err != NULL && (err->code == CAIRN_ERR_NOT_FOUND ||
+	    err->code == CAIRN_ERR_INVALID)) {
+		printf("%s missing%c", name, eol);
+		return NULL;
+	}
+	if (err != NULL)
+		return err;
+	cairn_oid_fmt(hex, &id);
+	if (o->mode == 'c') {
+		printf("%s %s %" PRIu64 "%c", hex, cairn_otype_name(type), size,
+		    eol);
+		return NULL;
+	}
+	if (size <= ((uint64_t)64 << 20)) {
+		/* Whole and verified before its header goes out. */
+		if ((err = cairn_get(repo, &id, get_flags(o), &type, &data,
+		    &len)) != NULL)
+			return err;
+		printf("%s %s %zu%c", hex, cairn_otype_name(type), len, eol);
+		err = out_sink(NULL, data, len);
+		free(data);
+	} else {
+		printf("%s %s %" PRIu64 "%c", hex, cairn_otype_name(type), size,
+		    eol);
+		err = cairn_get_stream(repo, &id, get_flags(o), out_sink, NULL);
+	}
+	if (err == NULL && putchar(eol) == EOF)
+		err = cairn_error_sys(errno, "write to standard output");
+	return err;
+}
+
+static const struct cairn_error *
+cat_batch(struct cairn_repo *repo, const struct cat_opts *o)
+{
+	const struct cairn_error *err = NULL;
+	struct cmd_input in;
+	char *line;
+	size_t len;
+	int r, complete;
+
+	cmd_input_init(&in, 0);
+	while (err == NULL && (r = cmd_input_line(&in, o->nul_in ? '\0' : '\n',
+	    &line, &len, &complete)) > 0)
+		err = cat_batch_one(repo, o, line, o->nul_out ? '\0' : '\n');
+	if (err == NULL && r < 0)
+		err = cairn_error_sys(in.err, "read standard input");
+	cmd_input_release(&in);
+	return err;
+}
+
+static int
+parse_opts(int argc, char **argv, struct cat_opts *o)
+{
+	static const struct option opts[] = {
+		{ "batch", no_argument, NULL, 'b' },
+		{ "batch-check", no_argument, NULL, 'c' },
+		{ "no-verify", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "tsepzZh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': case 's': case 'e': case 'p': case 'b': case 'c':
+			if (o->mode != 0 && o->mode != c)
+				return cmd_usage(cmd_cat_usage,
+				    "options -t, -s, -e, -p, --batch and "
+				    "--batch-check exclude each other");
+			o->mode = c;
+			break;
+		case 'V': o->no_verify = 1; break;
+		case 'z': o->nul_in = 1; break;
+		case 'Z': o->nul_in = o->nul_out = 1; break;
+		case 'h':
+			printf("usage: %s\n", cmd_cat_usage);
+			return -1;
+		default:
+			return cmd_usage(cmd_cat_usage, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (o->mode == 'b' || o->mode == 'c') {
+		if (optind < argc)
+			return cmd_usage(cmd_cat_usage,
+			    "unexpected argument '%s'", argv[optind]);
+		return 0;
+	}
+	if (o->nul_in)
+		return cmd_usage(cmd_cat_usage, "-z and -Z need --batch or "
+		    "--batch-check");
+	if (argc - optind != 1)
+		return cmd_usage(cmd_cat_usage, "expected one object name");
+	return 0;
+}
+
+int
+cmd_cat(int argc, char **argv)
+{
+	const struct cairn_error *err;
+	struct cairn_repo *repo;
+	struct cat_opts o;
+	int r, status = 0;
+
+	if ((r = parse_opts(argc, argv, &o)) != 0)
+		return r < 0 ? cmd_finish_output(0) : r;
+	if ((err = cmd_open(&repo, 0)) != NULL)
+		return cmd_fail(err);
+	if (o.mode == 'b' || o.mode == 'c')
+		err = cat_batch(repo, &o);
+	else
+		err = cat_one(repo, &o, argv[optind], &status);
+	cmd_close(repo);
+	if (err != NULL)
+		return cmd_fail(err);
+	return cmd_finish_output(status);
+}

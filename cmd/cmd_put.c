@@ -1,0 +1,519 @@
+/*
+ * cmd_put.c: cairn put, store files, stdin, listed paths or a --batch
+ * stream as objects and print their ids once they are durable.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+const char cmd_put_usage[] =
+    "cairn put [-t <type>] [-n] [--] <file>...\n"
+    "       cairn put [-t <type>] [-n] --stdin\n"
+    "       cairn put [-t <type>] [-n] [-z] --stdin-paths\n"
+    "       cairn put [-n] --batch";
+
+/* Commit a batch once it holds this much, or when input pauses. */
+#define BATCH_OBJECTS 10000
+#define BATCH_BYTES ((uint64_t)64 << 20)
+/* --batch records up to this size are checked before they are stored. */
+#define RECORD_IN_MEMORY ((uint64_t)64 << 20)
+
+struct putter {
+	struct cairn_repo *repo;	/* NULL with -n outside a repository */
+	int algo;
+	int dry;			/* -n */
+	int open;			/* a batch is open */
+	struct cairn_oid *ids;		/* ids of the open batch */
+	size_t nids, cap;
+	uint64_t bytes;
+};
+
+/* Print the open batch's ids after committing it. */
+static const struct cairn_error *
+put_commit(struct putter *p)
+{
+	const struct cairn_error *err = NULL;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	size_t i;
+
+	if (p->open)
+		err = cairn_batch_commit(p->repo);
+	p->open = 0;
+	if (err != NULL) {
+		p->nids = 0;
+		return err;
+	}
+	for (i = 0; i < p->nids; i++)
+		printf("%s\n", cairn_oid_fmt(hex, &p->ids[i]));
+	p->nids = 0;
+	p->bytes = 0;
+	if (fflush(stdout) != 0)
+		return cairn_error_sys(errno, "write to standard output");
+	return NULL;
+}
+
+static const struct cairn_error *
+put_note(struct putter *p, const struct cairn_oid *id, uint64_t size)
+{
+	struct cairn_oid *n;
+	char hex[CAIRN_OID_HEXMAX + 1];
+
+	if (p->dry) {
+		printf("%s\n", cairn_oid_fmt(hex, id));
+		return NULL;
+	}
+	if (p->nids == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 64;
+		if ((n = realloc(p->ids, p->cap * sizeof(*n))) == NULL)
+			return cairn_error_nomem();
+		p->ids = n;
+	}
+	p->ids[p->nids++] = *id;
+	p->bytes += size;
+	return NULL;
+}
+
+/* Hash a stream without storing it (-n). */
+static const struct cairn_error *
+dry_hash(struct putter *p, struct cairn_oid *out, int type, cairn_read_fn read,
+    void *arg, int64_t size)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_hasher h = { 0 };
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (cap - len < 65536) {
+			unsigned char *nb = realloc(buf, cap * 2 + 65536);
+			if (nb == NULL) {
+				err = cairn_error_nomem();
+				goto done;
+			}
+			buf = nb;
+			cap = cap * 2 + 65536;
+		}
+		if ((n = read(arg, buf + len, cap - len)) < 0) {
+			err = cairn_error_sys(errno, "read object content");
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (size >= 0 && (uint64_t)size != len)
+		err = cairn_error_new(CAIRN_ERR_INVALID, "content is %zu bytes, "
+		    "expected %lld", len, (long long)size);
+	else
+		err = cairn_hash_object(out, p->algo, type, buf, len);
+done:
+	cairn_hasher_release(&h);
+	free(buf);
+	return err;
+}
+
+/* Store (or with -n hash) one object from a stream. */
+static const struct cairn_error *
+put_stream(struct putter *p, struct cairn_oid *out, int type,
+    cairn_read_fn read, void *arg, int64_t size)
+{
+	const struct cairn_error *err;
+
+	if (p->dry)
+		return dry_hash(p, out, type, read, arg, size);
+	if (!p->open) {
+		if ((err = cairn_batch_begin(p->repo)) != NULL)
+			return err;
+		p->open = 1;
+	}
+	return cairn_batch_add_stream(p->repo, out, type, read, arg, size);
+}
+
+static ssize_t
+fd_read(void *arg, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(*(int *)arg, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static const struct cairn_error *
+put_file(struct putter *p, int type, const char *path)
+{
+	const struct cairn_error *err;
+	struct cairn_oid id;
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return cairn_error_new(errno == ENOENT || errno == ENOTDIR ?
+		    CAIRN_ERR_INVALID : CAIRN_ERR_IO,
+		    "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+		close(fd);
+		return cairn_error_new(CAIRN_ERR_INVALID, "'%s' is a directory",
+		    path);
+	}
+	err = put_stream(p, &id, type, fd_read, &fd,
+	    S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1);
+	close(fd);
+	if (err == NULL)
+		err = put_note(p, &id, (uint64_t)st.st_size);
+	if (err != NULL && err->code == CAIRN_ERR_IO)
+		err = cairn_error_new(CAIRN_ERR_IO, "'%s': %s", path, err->msg);
+	return err;
+}
+
+/* --stdin-paths: commit whenever input pauses or the batch is big. */
+static const struct cairn_error *
+put_paths(struct putter *p, int type, int delim)
+{
+	const struct cairn_error *err = NULL;
+	struct cmd_input in;
+	char *line;
+	size_t len;
+	int r, complete;
+
+	cmd_input_init(&in, 0);
+	while (err == NULL && (r = cmd_input_line(&in, delim, &line, &len,
+	    &complete)) > 0) {
+		if (len == 0)
+			err = cairn_error_new(CAIRN_ERR_INVALID, "empty path");
+		else
+			err = put_file(p, type, line);
+		if (err == NULL && (p->nids >= BATCH_OBJECTS ||
+		    p->bytes >= BATCH_BYTES || !cmd_input_pending(&in)))
+			err = put_commit(p);
+	}
+	if (err == NULL && r < 0)
+		err = cairn_error_sys(in.err, "read standard input");
+	cmd_input_release(&in);
+	return err;
+}
+
+/* --batch records. */
+
+struct limited {
+	struct cmd_input *in;
+	uint64_t left;
+};
+
+static ssize_t
+limited_read(void *arg, void *buf, size_t len)
+{
+	struct limited *l = arg;
+	long n;
+
+	if (l->left == 0)
+		return 0;
+	if (len > l->left)
+		len = (size_t)l->left;
+	if ((n = cmd_input_read(l->in, buf, len)) > 0)
+		l->left -= (uint64_t)n;
+	return n;
+}
+
+struct mem_reader {
+	const unsigned char *p;
+	size_t left;
+};
+
+static ssize_t
+mem_read(void *arg, void *buf, size_t len)
+{
+	struct mem_reader *m = arg;
+
+	if (len > m->left)
+		len = m->left;
+	memcpy(buf, m->p, len);
+	m->p += len;
+	m->left -= len;
+	return (ssize_t)len;
+}
+
+/* Parse "[<id> SP] <type> SP <size>". */
+static const struct cairn_error *
+parse_header(struct putter *p, char *line, int *type, uint64_t *size,
+    struct cairn_oid *claim, int *has_claim)
+{
+	char *f[4], *save = NULL, *t, *end;
+	int n = 0;
+
+	for (t = strtok_r(line, " ", &save); t != NULL && n < 4;
+	    t = strtok_r(NULL, " ", &save))
+		f[n++] = t;
+	*has_claim = n == 3;
+	if (n < 2 || n > 3)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "malformed batch header '%s'", line);
+	if (*has_claim && cairn_oid_parse(claim, p->algo, f[0],
+	    strlen(f[0])) != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "malformed object id '%s'", f[0]);
+	if ((*type = cmd_parse_type(f[n - 2])) == 0)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "unknown object type '%s'", f[n - 2]);
+	errno = 0;
+	*size = strtoull(f[n - 1], &end, 10);
+	if (f[n - 1][0] < '0' || f[n - 1][0] > '9' || *end != '\0' ||
+	    errno != 0 || *size > ((uint64_t)1 << 62))
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "malformed size '%s'", f[n - 1]);
+	return NULL;
+}
+
+/* Read a record's content into memory as it arrives (never its claim). */
+static const struct cairn_error *
+read_content(struct cmd_input *in, uint64_t size, unsigned char **out)
+{
+	unsigned char *buf = NULL, *nb;
+	size_t have = 0, cap = 0;
+	long n;
+
+	while (have < size) {
+		if (have == cap) {
+			cap = cap ? 2 * cap : 65536;
+			if (cap > size)
+				cap = (size_t)size;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				free(buf);
+				return cairn_error_nomem();
+			}
+			buf = nb;
+		}
+		if ((n = cmd_input_read(in, buf + have, cap - have)) <= 0) {
+			free(buf);
+			return n < 0 ? cairn_error_sys(in->err,
+			    "read standard input") :
+			    cairn_error_new(CAIRN_ERR_INVALID, "batch record "
+			    "truncated: %zu of %llu bytes", have,
+			    (unsigned long long)size);
+		}
+		have += (size_t)n;
+	}
+	*out = buf;
+	return NULL;
+}
+
+static const struct cairn_error *
+check_claim(const struct cairn_oid *got, const struct cairn_oid *claim)
+{
+	char a[CAIRN_OID_HEXMAX + 1], b[CAIRN_OID_HEXMAX + 1];
+
+	if (cairn_oid_eq(got, claim))
+		return NULL;
+	return cairn_error_new(CAIRN_ERR_INVALID,
+	    "object %s does not match its content (which hashes to %s)",
+	    cairn_oid_fmt(a, claim), cairn_oid_fmt(b, got));
+}
+
+static const struct cairn_error *
+put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
+    const struct cairn_oid *claim)
+{
+	const struct cairn_error *err;
+	struct cairn_oid id;
+	struct mem_reader mr;
+	struct limited l = { in, size };
+	unsigned char *buf = NULL;
+
+	if (size <= RECORD_IN_MEMORY) {
+		if ((err = read_content(in, size, &buf)) != NULL)
+			return err;
+		if (claim != NULL && ((err = cairn_hash_object(&id, p->algo,
+		    type, buf, (size_t)size)) != NULL ||
+		    (err = check_claim(&id, claim)) != NULL)) {
+			free(buf);
+			return err;
+		}
+		mr.p = buf;
+		mr.left = (size_t)size;
+		err = put_stream(p, &id, type, mem_read, &mr, (int64_t)size);
+		free(buf);
+	} else {
+		/* Stream it in a batch of its own, so a bad claim costs only it. */
+		if ((err = put_commit(p)) != NULL ||
+		    (err = put_stream(p, &id, type, limited_read, &l,
+		    (int64_t)size)) != NULL)
+			return err;
+		if (claim != NULL && (err = check_claim(&id, claim)) != NULL) {
+			if (p->open)
+				cairn_batch_abort(p->repo);
+			p->open = 0;
+			p->nids = 0;
+			return err;
+		}
+	}
+	return err ? err : put_note(p, &id, size);
+}
+
+static const struct cairn_error *
+put_batch(struct putter *p)
+{
+	const struct cairn_error *err = NULL;
+	struct cmd_input in;
+	struct cairn_oid claim;
+	uint64_t size = 0, nrec = 0;
+	char *line, nl;
+	size_t len;
+	int r, complete, type = 0, has_claim = 0;
+
+	cmd_input_init(&in, 0);
+	while (err == NULL && (r = cmd_input_line(&in, '\n', &line, &len,
+	    &complete)) > 0) {
+		nrec++;
+		if (!complete)
+			err = cairn_error_new(CAIRN_ERR_INVALID,
+			    "batch record %llu: header not terminated",
+			    (unsigned long long)nrec);
+		if (err == NULL)
+			err = parse_header(p, line, &type, &size, &claim,
+			    &has_claim);
+		if (err == NULL)
+			err = put_record(p, &in, type, size,
+			    has_claim ? &claim : NULL);
+		if (err == NULL && (cmd_input_read(&in, &nl, 1) != 1 ||
+		    nl != '\n'))
+			err = cairn_error_new(CAIRN_ERR_INVALID,
+			    "batch record %llu: no newline after content",
+			    (unsigned long long)nrec);
+		if (err == NULL && (p->nids >= BATCH_OBJECTS ||
+		    p->bytes >= BATCH_BYTES || !cmd_input_pending(&in)))
+			err = put_commit(p);
+	}
+	if (err == NULL && r < 0)
+		err = cairn_error_sys(in.err, "read standard input");
+	cmd_input_release(&in);
+	return err;
+}
+
+/* Options and the command. */
+
+struct put_opts {
+	int type, dry, stdin_, paths, batch, nul;
+};
+
+static int
+parse_opts(int argc, char **argv, struct put_opts *o)
+{
+	static const struct option opts[] = {
+		{ "stdin", no_argument, NULL, 's' },
+		{ "stdin-paths", no_argument, NULL, 'p' },
+		{ "batch", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->type = CAIRN_OBJ_BLOB;
+	while ((c = getopt_long(argc, argv, "t:nzh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if ((o->type = cmd_parse_type(optarg)) == 0)
+				return cmd_usage(cmd_put_usage,
+				    "unknown object type '%s'", optarg);
+			break;
+		case 'n': o->dry = 1; break;
+		case 'z': o->nul = 1; break;
+		case 's': o->stdin_ = 1; break;
+		case 'p': o->paths = 1; break;
+		case 'b': o->batch = 1; break;
+		case 'h':
+			printf("usage: %s\n", cmd_put_usage);
+			return -1;
+		default:
+			return cmd_usage(cmd_put_usage, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (o->stdin_ + o->paths + o->batch > 1)
+		return cmd_usage(cmd_put_usage,
+		    "--stdin, --stdin-paths and --batch exclude each other");
+	if ((o->stdin_ || o->paths || o->batch) && optind < argc)
+		return cmd_usage(cmd_put_usage, "unexpected argument '%s'",
+		    argv[optind]);
+	if (!o->stdin_ && !o->paths && !o->batch && optind == argc)
+		return cmd_usage(cmd_put_usage, "no file given");
+	if (o->nul && !o->paths)
+		return cmd_usage(cmd_put_usage, "-z needs --stdin-paths");
+	if (o->type != CAIRN_OBJ_BLOB)
+		return cmd_usage(cmd_put_usage, "storing %s objects is not "
+		    "supported yet: their content cannot be validated",
+		    cairn_otype_name(o->type));
+	return 0;
+}
+
+static const struct cairn_error *
+put_open(struct putter *p, int dry)
+{
+	const struct cairn_error *err;
+
+	memset(p, 0, sizeof(*p));
+	p->dry = dry;
+	p->algo = CAIRN_HASH_SHA256;
+	err = cmd_open(&p->repo, !dry);
+	if (err != NULL && dry && err->code == CAIRN_ERR_NOT_REPO)
+		return NULL;
+	if (err == NULL)
+		p->algo = cairn_repo_hash_algo(p->repo);
+	return err;
+}
+
+static const struct cairn_error *
+put_run(struct putter *p, const struct put_opts *o, int argc, char **argv)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_oid id;
+	int fd = 0, i;
+
+	if (o->batch)
+		return put_batch(p);
+	if (o->paths)
+		return put_paths(p, o->type, o->nul ? '\0' : '\n');
+	if (o->stdin_) {
+		err = put_stream(p, &id, o->type, fd_read, &fd, -1);
+		return err ? err : put_note(p, &id, 0);
+	}
+	for (i = 0; i < argc && err == NULL; i++)
+		if (strcmp(argv[i], "-") == 0) {
+			err = put_stream(p, &id, o->type, fd_read, &fd, -1);
+			if (err == NULL)
+				err = put_note(p, &id, 0);
+		} else
+			err = put_file(p, o->type, argv[i]);
+	return err;
+}
+
+int
+cmd_put(int argc, char **argv)
+{
+	const struct cairn_error *err, *cerr;
+	struct put_opts o;
+	struct putter p;
+	int r;
+
+	if ((r = parse_opts(argc, argv, &o)) != 0)
+		return r < 0 ? cmd_finish_output(0) : r;
+	if ((err = put_open(&p, o.dry)) != NULL)
+		return cmd_fail(err);
+	err = put_run(&p, &o, argc - optind, argv + optind);
+	/* What was complete before an error is still stored and printed. */
+	cerr = put_commit(&p);
+	if (err == NULL)
+		err = cerr;
+	cmd_close(p.repo);
+	free(p.ids);
+	return err ? cmd_fail(err) : cmd_finish_output(0);
+}

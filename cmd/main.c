@@ -1,0 +1,131 @@
+/*
+ * main.c: the cairn command: global options and the command table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static const char global_usage[] =
+    "cairn [-C <dir>] [-r <repo>] [--read-only] [--no-progress] "
+    "<command> [<args>]\n"
+    "       cairn --version | --help | help [<command>]";
+
+static const struct cmd commands[] = {
+	{ "init", cmd_init, cmd_init_usage, "create an empty repository" },
+	{ "put", cmd_put, cmd_put_usage, "store files or stdin as objects" },
+	{ "cat", cmd_cat, cmd_cat_usage, "print objects, their type or size" },
+	{ "flush", cmd_flush, cmd_flush_usage,
+	    "make everything durable and indexed" },
+	{ "stats", cmd_stats, cmd_stats_usage, "show repository statistics" },
+	{ "config", cmd_config, cmd_config_usage,
+	    "read or set configuration" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cmd *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int
+help(int argc, char **argv)
+{
+	const struct cmd *c;
+	size_t i;
+
+	if (argc > 2)
+		return cmd_usage("cairn help [<command>]", "too many arguments");
+	if (argc == 2) {
+		if ((c = find_command(argv[1])) == NULL && strcmp(argv[1],
+		    "help") != 0)
+			return cmd_usage(global_usage,
+			    "'%s' is not a cairn command", argv[1]);
+		printf("usage: %s\n", c ? c->usage : "cairn help [<command>]");
+		return cmd_finish_output(0);
+	}
+	printf("usage: %s\n\ncommands:\n", global_usage);
+	for (i = 0; i < NCOMMANDS; i++)
+		printf("   %-8s %s\n", commands[i].name, commands[i].summary);
+	printf("\nSee 'cairn help <command>' and cairn(1).\n");
+	return cmd_finish_output(0);
+}
+
+static int
+global_options(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "read-only", no_argument, NULL, 'R' },
+		{ "no-progress", no_argument, NULL, 'P' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+C:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			if (chdir(optarg) != 0) {
+				fprintf(stderr, "cairn: cannot change to "
+				    "'%s': %s\n", optarg, strerror(errno));
+				return -3;
+			}
+			break;
+		case 'r':
+			cmd_global.repo = optarg;
+			break;
+		case 'R':
+			cmd_global.read_only = 1;
+			break;
+		case 'P':
+			cmd_global.no_progress = 1;
+			break;
+		case 'V':
+			printf("cairn version %s\n", cairn_version());
+			return -(cmd_finish_output(0) + 100);
+		case 'h':
+			return -(help(1, argv) + 100);
+		default:
+			return -cmd_usage(global_usage, "bad global option");
+		}
+	}
+	return optind;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct cmd *c;
+	int first;
+
+	signal(SIGPIPE, SIG_IGN);
+	opterr = 0;
+	first = global_options(argc, argv);
+	if (first <= -100)
+		return -first - 100;
+	if (first < 0)
+		return -first;
+	if (first >= argc)
+		return cmd_usage(global_usage, "no command given");
+	argc -= first;
+	argv += first;
+	if (strcmp(argv[0], "help") == 0)
+		return help(argc, argv);
+	if ((c = find_command(argv[0])) == NULL)
+		return cmd_usage(global_usage, "'%s' is not a cairn command",
+		    argv[0]);
+	optind = 0;	/* reset getopt for the command's own options */
+	return c->run(argc, argv);
+}

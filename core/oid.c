@@ -1,0 +1,306 @@
+/*
+ * oid.c: object ids, type names, and hashing of git-style objects through
+ * OpenSSL's EVP interface.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "oid.h"
+
+static const char hexdigits[] = "0123456789abcdef";
+
+static const char *const otype_names[] = {
+	[CAIRN_OBJ_BLOB] = "blob",
+	[CAIRN_OBJ_TREE] = "tree",
+	[CAIRN_OBJ_COMMIT] = "commit",
+	[CAIRN_OBJ_TAG] = "tag",
+};
+
+size_t
+cairn_hash_len(int algo)
+{
+	switch (algo) {
+	case CAIRN_HASH_SHA256:
+		return 32;
+	case CAIRN_HASH_SHA1:
+		return 20;
+	default:
+		return 0;
+	}
+}
+
+const char *
+cairn_hash_name(int algo)
+{
+	switch (algo) {
+	case CAIRN_HASH_SHA256:
+		return "sha256";
+	case CAIRN_HASH_SHA1:
+		return "sha1";
+	default:
+		return NULL;
+	}
+}
+
+int
+cairn_hash_parse(const char *name)
+{
+	if (strcmp(name, "sha256") == 0)
+		return CAIRN_HASH_SHA256;
+	if (strcmp(name, "sha1") == 0)
+		return CAIRN_HASH_SHA1;
+	return 0;
+}
+
+const char *
+cairn_otype_name(int type)
+{
+	if (type <= CAIRN_OBJ_NONE || type > CAIRN_OBJ_TAG)
+		return NULL;
+	return otype_names[type];
+}
+
+int
+cairn_otype_parse(const char *name, size_t len)
+{
+	int t;
+
+	for (t = CAIRN_OBJ_BLOB; t <= CAIRN_OBJ_TAG; t++) {
+		if (strlen(otype_names[t]) == len &&
+		    memcmp(otype_names[t], name, len) == 0)
+			return t;
+	}
+	return CAIRN_OBJ_NONE;
+}
+
+/* The value of hex digit c (either case), or -1. */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+cairn_oid_fmt(char *hex, const struct cairn_oid *oid)
+{
+	size_t i;
+
+	assert(oid->len <= CAIRN_OID_MAX);
+	for (i = 0; i < oid->len; i++) {
+		hex[2 * i] = hexdigits[oid->hash[i] >> 4];
+		hex[2 * i + 1] = hexdigits[oid->hash[i] & 0xf];
+	}
+	hex[2 * i] = '\0';
+	return hex;
+}
+
+const struct cairn_error *
+cairn_oid_parse(struct cairn_oid *out, int algo, const char *hex, size_t len)
+{
+	size_t hlen, i;
+
+	hlen = cairn_hash_len(algo);
+	if (hlen == 0)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "unknown hash algorithm %d", algo);
+	if (len != 2 * hlen)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "malformed %s object id: %zu hex digits, expected %zu",
+		    cairn_hash_name(algo), len, 2 * hlen);
+	if (!cairn_hex_valid(hex, len))
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "malformed %s object id: not a hex string",
+		    cairn_hash_name(algo));
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < hlen; i++)
+		out->hash[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
+		    hexval(hex[2 * i + 1]));
+	out->len = (unsigned char)hlen;
+	return NULL;
+}
+
+int
+cairn_hex_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (hexval(s[i]) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+int
+cairn_hex_prefix_match(const struct cairn_oid *oid, const char *hex,
+    size_t len)
+{
+	size_t i;
+	int v, nib;
+
+	if (len > 2 * (size_t)oid->len)
+		return 0;
+	for (i = 0; i < len; i++) {
+		v = hexval(hex[i]);
+		nib = (i % 2 == 0) ? oid->hash[i / 2] >> 4 :
+		    oid->hash[i / 2] & 0xf;
+		if (v != nib)
+			return 0;
+	}
+	return 1;
+}
+
+int
+cairn_oid_cmp(const struct cairn_oid *a, const struct cairn_oid *b)
+{
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->hash, b->hash, a->len);
+}
+
+int
+cairn_oid_eq(const struct cairn_oid *a, const struct cairn_oid *b)
+{
+	return a->len == b->len && memcmp(a->hash, b->hash, a->len) == 0;
+}
+
+void
+cairn_oid_set(struct cairn_oid *out, const unsigned char *raw, size_t len)
+{
+	assert(len <= CAIRN_OID_MAX);
+	memset(out, 0, sizeof(*out));
+	memcpy(out->hash, raw, len);
+	out->len = (unsigned char)len;
+}
+
+size_t
+cairn_objhdr_fmt(char *buf, int type, uint64_t size)
+{
+	const char *name;
+	int n;
+
+	name = cairn_otype_name(type);
+	assert(name != NULL);
+	n = snprintf(buf, CAIRN_OBJHDR_MAX, "%s %" PRIu64, name, size);
+	/* The longest, "commit 18446744073709551615", needs 27 + NUL. */
+	assert(n > 0 && n < CAIRN_OBJHDR_MAX);
+	return (size_t)n + 1;
+}
+
+/* The EVP digest of algo, or NULL for an unknown algorithm. */
+static const EVP_MD *
+evp_md(int algo)
+{
+	switch (algo) {
+	case CAIRN_HASH_SHA256:
+		return EVP_sha256();
+	case CAIRN_HASH_SHA1:
+		return EVP_sha1();
+	default:
+		return NULL;
+	}
+}
+
+const struct cairn_error *
+cairn_hasher_init(struct cairn_hasher *h, int algo)
+{
+	const EVP_MD *md;
+	EVP_MD_CTX *ctx;
+
+	h->ctx = NULL;
+	h->algo = algo;
+	if ((md = evp_md(algo)) == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "unknown hash algorithm %d", algo);
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return cairn_error_nomem();
+	if (EVP_DigestInit_ex(ctx, md, NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return cairn_error_new(CAIRN_ERR_IO,
+		    "openssl: cannot initialise %s", cairn_hash_name(algo));
+	}
+	h->ctx = ctx;
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_hasher_update(struct cairn_hasher *h, const void *data, size_t len)
+{
+	if (len == 0)
+		return NULL;
+	if (EVP_DigestUpdate(h->ctx, data, len) != 1)
+		return cairn_error_new(CAIRN_ERR_IO, "openssl: %s update failed",
+		    cairn_hash_name(h->algo));
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_hasher_final(struct cairn_oid *out, struct cairn_hasher *h)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1)
+		return cairn_error_new(CAIRN_ERR_IO, "openssl: %s final failed",
+		    cairn_hash_name(h->algo));
+	assert(mdlen == cairn_hash_len(h->algo));
+	cairn_oid_set(out, md, mdlen);
+	return NULL;
+}
+
+void
+cairn_hasher_release(struct cairn_hasher *h)
+{
+	if (h->ctx != NULL)
+		EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+const struct cairn_error *
+cairn_hasher_init_object(struct cairn_hasher *h, int algo, int type,
+    uint64_t size)
+{
+	const struct cairn_error *err;
+	char hdr[CAIRN_OBJHDR_MAX];
+	size_t hlen;
+
+	h->ctx = NULL;		/* releasable whatever happens below */
+	if (cairn_otype_name(type) == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "unknown object type %d", type);
+	if ((err = cairn_hasher_init(h, algo)) != NULL)
+		return err;
+	hlen = cairn_objhdr_fmt(hdr, type, size);
+	if ((err = cairn_hasher_update(h, hdr, hlen)) != NULL)
+		cairn_hasher_release(h);
+	return err;
+}
+
+const struct cairn_error *
+cairn_hash_object(struct cairn_oid *out, int algo, int type,
+    const void *data, size_t len)
+{
+	const struct cairn_error *err;
+	struct cairn_hasher h = { NULL, 0 };
+
+	if ((err = cairn_hasher_init_object(&h, algo, type, len)) != NULL)
+		goto done;
+	if ((err = cairn_hasher_update(&h, data, len)) != NULL)
+		goto done;
+	err = cairn_hasher_final(out, &h);
+done:
+	cairn_hasher_release(&h);
+	return err;
+}

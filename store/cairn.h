@@ -1,0 +1,219 @@
+/*
+ * cairn.h: the public API of the cairn object repository library.
+ *
+ * A repository stores immutable objects (blob, tree, commit, tag) named by
+ * the hash of their content exactly as git names them.  All functions that
+ * can fail return const struct cairn_error *: NULL on success, otherwise an
+ * error with a code (enum cairn_errcode) and a one-line message, valid
+ * until a few more errors are made on the same thread.  Nothing here
+ * prints or exits.
+ */
+#ifndef CAIRN_H
+#define CAIRN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "oid.h"
+
+#define CAIRN_VERSION "0.1.0"
+
+/* The library's version string. */
+const char *cairn_version(void);
+
+struct cairn_repo;
+
+/* Flags of cairn_repo_open. */
+#define CAIRN_OPEN_READ_ONLY	0x1	/* take no lock; every write fails */
+#define CAIRN_OPEN_MEMORY	0x2	/* a fresh in-memory repository; path ignored */
+
+struct cairn_init_opts {
+	int hash_algo;		/* CAIRN_HASH_SHA256 (0 means that) or _SHA1 */
+	int compression;	/* zlib level 0-9; -1: the default (1) */
+};
+
+/*
+ * cairn_repo_init(path, opts):
+ * Create a repository in the directory path (created if missing; it must
+ * be empty).  opts may be NULL for the defaults.  CAIRN_ERR_EXISTS if a
+ * repository or other files are already there.
+ */
+const struct cairn_error *cairn_repo_init(const char *path,
+    const struct cairn_init_opts *opts);
+
+/*
+ * cairn_repo_find(out, start):
+ * Find the repository for a command run in start: the nearest directory
+ * named .cairn in start or one of its parents.  *out is malloc'd (caller
+ * frees).  CAIRN_ERR_NOT_REPO if there is none.
+ */
+const struct cairn_error *cairn_repo_find(char **out, const char *start);
+
+/*
+ * cairn_repo_open(out, path, flags):
+ * Open the repository at path.  Readers take no lock.  A writable handle
+ * recovers from a crash the first time it takes the writer lock.
+ * CAIRN_ERR_NOT_REPO if path holds no repository; CAIRN_ERR_CORRUPT if
+ * its state cannot be read.
+ */
+const struct cairn_error *cairn_repo_open(struct cairn_repo **out,
+    const char *path, unsigned flags);
+
+/* Close the handle and free everything it holds.  NULL is a no-op. */
+void cairn_repo_close(struct cairn_repo *repo);
+
+/* The repository's hash algorithm (CAIRN_HASH_*). */
+int cairn_repo_hash_algo(const struct cairn_repo *repo);
+
+/*
+ * cairn_repo_notice(repo):
+ * A message about something open or recovery repaired by itself (a torn
+ * WAL tail dropped), or NULL.  Valid until the next call on repo.
+ */
+const char *cairn_repo_notice(const struct cairn_repo *repo);
+
+/* Objects. */
+
+/*
+ * Reads the next bytes of a stream into buf: returns the count, 0 at the
+ * end, -1 with errno set on failure.
+ */
+typedef ssize_t (*cairn_read_fn)(void *arg, void *buf, size_t len);
+
+/*
+ * Receives content from streaming reads.  Returning an error stops the
+ * read, which returns that error.
+ */
+typedef const struct cairn_error *(*cairn_write_fn)(void *arg,
+    const void *data, size_t len);
+
+/*
+ * cairn_put(repo, out, type, data, len):
+ * Store one object durably and set *out to its id.  Equivalent to a batch
+ * of one.  CAIRN_ERR_READ_ONLY, CAIRN_ERR_LOCKED (another writer held the
+ * lock past core.lockTimeout), CAIRN_ERR_IO.
+ */
+const struct cairn_error *cairn_put(struct cairn_repo *repo,
+    struct cairn_oid *out, int type, const void *data, size_t len);
+
+/*
+ * Batches: cairn_batch_begin takes the writer lock; objects added are
+ * readable through this handle at once but durable, and visible to other
+ * processes, only after cairn_batch_commit returns NULL, which does one
+ * group commit (one fdatasync) and releases the lock.  cairn_batch_abort
+ * drops what was added since begin and releases the lock.  Objects that
+ * already exist are not stored again (but count as touched for gc).
+ */
+const struct cairn_error *cairn_batch_begin(struct cairn_repo *repo);
+const struct cairn_error *cairn_batch_add(struct cairn_repo *repo,
+    struct cairn_oid *out, int type, const void *data, size_t len);
+/*
+ * cairn_batch_add_stream(repo, out, type, read, arg, size):
+ * Add an object whose content comes from read; size is its exact length,
+ * or -1 if unknown.  Large content is streamed to the data file, written
+ * once, never held in memory whole.  A stream whose length differs from
+ * size is CAIRN_ERR_INVALID; a read failure CAIRN_ERR_IO.
+ */
+const struct cairn_error *cairn_batch_add_stream(struct cairn_repo *repo,
+    struct cairn_oid *out, int type, cairn_read_fn read, void *arg,
+    int64_t size);
+const struct cairn_error *cairn_batch_commit(struct cairn_repo *repo);
+void cairn_batch_abort(struct cairn_repo *repo);
+
+/* Flags of reads. */
+#define CAIRN_GET_NO_VERIFY	0x1	/* skip re-hashing content (CRCs are always checked) */
+
+/*
+ * cairn_get(repo, id, flags, type, data, len):
+ * Read an object whole.  *data is malloc'd (caller frees; NUL-terminated
+ * for convenience, the NUL not counted in *len).  CAIRN_ERR_NOT_FOUND,
+ * CAIRN_ERR_CORRUPT (the record fails its checksum, or the content does
+ * not hash to id).
+ */
+const struct cairn_error *cairn_get(struct cairn_repo *repo,
+    const struct cairn_oid *id, unsigned flags, int *type,
+    unsigned char **data, size_t *len);
+
+/*
+ * cairn_get_stream(repo, id, flags, write, arg):
+ * Read an object of any size through write, in chunks, holding none of
+ * it whole.  Unless CAIRN_GET_NO_VERIFY, the content is verified against
+ * id before the first byte reaches write.
+ */
+const struct cairn_error *cairn_get_stream(struct cairn_repo *repo,
+    const struct cairn_oid *id, unsigned flags, cairn_write_fn write,
+    void *arg);
+
+/*
+ * cairn_stat(repo, id, type, size):
+ * Type and content size of an object without reading its content.
+ * CAIRN_ERR_NOT_FOUND if absent.  type or size may be NULL.
+ */
+const struct cairn_error *cairn_stat(struct cairn_repo *repo,
+    const struct cairn_oid *id, int *type, uint64_t *size);
+
+/* NULL if the object exists, else CAIRN_ERR_NOT_FOUND (or another error). */
+const struct cairn_error *cairn_exists(struct cairn_repo *repo,
+    const struct cairn_oid *id);
+
+/*
+ * cairn_resolve(repo, out, name):
+ * Resolve an object name: a full hex id (returned whether or not the
+ * object exists), or a hex prefix of at least 4 digits matching exactly
+ * one object.  CAIRN_ERR_NOT_FOUND, CAIRN_ERR_AMBIGUOUS,
+ * CAIRN_ERR_INVALID (not a name).
+ */
+const struct cairn_error *cairn_resolve(struct cairn_repo *repo,
+    struct cairn_oid *out, const char *name);
+
+/* Maintenance. */
+
+/*
+ * cairn_flush(repo):
+ * Make everything durable and indexed: sync the data file, write an index
+ * segment (merging older ones as needed), publish a new manifest, start
+ * a fresh WAL.  Takes the writer lock.
+ */
+const struct cairn_error *cairn_flush(struct cairn_repo *repo);
+
+struct cairn_stats {
+	const char *object_format;
+	int format_version;
+	uint64_t objects;		/* distinct objects stored */
+	uint64_t data_bytes;		/* bytes of the data file */
+	uint64_t content_bytes;		/* bytes of object content */
+	uint64_t wal_records;		/* object records in the WAL */
+	uint64_t wal_bytes;
+	uint64_t index_segments;
+	uint64_t indexed_objects;
+	double bloom_bits_per_key;
+	double bloom_fpr;		/* estimated, over all segments */
+	uint64_t refs;
+	/* Counters of this handle. */
+	uint64_t reads, writes, bloom_negatives, bloom_false_positives;
+};
+
+/* Fill *st.  Walks the data file's record headers (not their content). */
+const struct cairn_error *cairn_stats(struct cairn_repo *repo,
+    struct cairn_stats *st);
+
+/* Configuration. */
+
+/* The value of key (valid until the next config call), or NULL. */
+const char *cairn_config_value(struct cairn_repo *repo, const char *key);
+
+/*
+ * cairn_config_update(repo, key, value):
+ * Durably set key.  CAIRN_ERR_INVALID for a malformed key or value, or a
+ * read-only key (object.format, core.formatVersion).
+ */
+const struct cairn_error *cairn_config_update(struct cairn_repo *repo,
+    const char *key, const char *value);
+
+/* Call fn for every setting, in file order; a nonzero return stops. */
+void cairn_config_each(struct cairn_repo *repo,
+    int (*fn)(void *arg, const char *key, const char *value), void *arg);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * config.c: reading and writing <repo>/config (format in config.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "config.h"
+#include "file.h"
+
+int
+cairn_config_key_valid(const char *key)
+{
+	const char *p;
+	int dot = 0;
+
+	if (!isalpha((unsigned char)key[0]))
+		return 0;
+	for (p = key; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (p[1] == '\0' || p[1] == '.')
+				return 0;
+			dot = 1;
+		} else if (!isalnum((unsigned char)*p) && *p != '-' &&
+		    *p != '_')
+			return 0;
+	}
+	return dot && p - key <= 128;
+}
+
+static char *
+trim(char *s, char *end)
+{
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+static const struct cairn_error *
+parse_line(struct cairn_config *cfg, char *line, int lineno, const char *path)
+{
+	char *eq, *key, *val;
+
+	line = trim(line, line + strlen(line));
+	if (*line == '\0' || *line == '#')
+		return NULL;
+	if ((eq = strchr(line, '=')) == NULL)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' line %d: expected 'key = value'", path, lineno);
+	key = trim(line, eq);
+	val = trim(eq + 1, eq + 1 + strlen(eq + 1));
+	if (!cairn_config_key_valid(key))
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' line %d: bad key", path, lineno);
+	return cairn_config_set(cfg, key, val);
+}
+
+const struct cairn_error *
+cairn_config_parse(struct cairn_config *cfg, const char *text,
+    const char *path)
+{
+	const struct cairn_error *err = NULL;
+	char *copy, *line, *next;
+	int lineno = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((copy = strdup(text)) == NULL)
+		return cairn_error_nomem();
+	for (line = copy; line != NULL && err == NULL; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		err = parse_line(cfg, line, ++lineno, path);
+	}
+	free(copy);
+	if (err != NULL)
+		cairn_config_release(cfg);
+	return err;
+}
+
+void
+cairn_config_release(struct cairn_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n; i++) {
+		free(cfg->items[i].key);
+		free(cfg->items[i].value);
+	}
+	free(cfg->items);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *
+cairn_config_get(const struct cairn_config *cfg, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n; i++)
+		if (strcasecmp(cfg->items[i].key, key) == 0)
+			return cfg->items[i].value;
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_config_set(struct cairn_config *cfg, const char *key, const char *value)
+{
+	struct cairn_config_item *items;
+	char *v;
+	size_t i;
+
+	if (!cairn_config_key_valid(key))
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "invalid config key '%s'", key);
+	if (strchr(value, '\n') != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "config value for '%s' contains a newline", key);
+	if ((v = strdup(value)) == NULL)
+		return cairn_error_nomem();
+	for (i = 0; i < cfg->n; i++)
+		if (strcasecmp(cfg->items[i].key, key) == 0) {
+			free(cfg->items[i].value);
+			cfg->items[i].value = v;
+			return NULL;
+		}
+	items = realloc(cfg->items, (cfg->n + 1) * sizeof(*items));
+	if (items == NULL) {
+		free(v);
+		return cairn_error_nomem();
+	}
+	cfg->items = items;
+	if ((items[cfg->n].key = strdup(key)) == NULL) {
+		free(v);
+		return cairn_error_nomem();
+	}
+	items[cfg->n++].value = v;
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_config_write(const struct cairn_config *cfg, struct cairn_vfs *vfs,
+    const char *tmpdir, const char *path)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_buf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < cfg->n && err == NULL; i++)
+		err = cairn_buf_printf(&b, "%s = %s\n", cfg->items[i].key,
+		    cfg->items[i].value);
+	if (err == NULL)
+		err = cairn_file_replace(vfs, tmpdir, path, b.data, b.len);
+	cairn_buf_release(&b);
+	return err;
+}
+
+const struct cairn_error *
+cairn_config_int(long long *out, const struct cairn_config *cfg,
+    const char *key, long long dflt, long long min, long long max)
+{
+	const char *s = cairn_config_get(cfg, key);
+	char *end;
+	long long v;
+
+	if (s == NULL) {
+		*out = dflt;
+		return NULL;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "config '%s' must be an integer from %lld to %lld", key,
+		    min, max);
+	*out = v;
+	return NULL;
+}

@@ -1,0 +1,783 @@
+/*
+ * disk.c: the disk backend: repository creation, open, the writer lock,
+ * loading the engine's state from the manifest, and crash recovery.
+ *
+ * Files of a repository (see also man/cairn-repository.5):
+ *
+ *   config                settings (config.h)
+ *   manifest              the commit point (manifest.h)
+ *   objects.<n>.data      append-only data file (record.h)
+ *   objects.<n>.wal       write-ahead log of recent objects (record.h)
+ *   index/<n>.idx         immutable index segments (segment.h)
+ *   refs/                 named roots
+ *   lock                  flock target serialising writers
+ *   tmp/                  temporary files; anything here is garbage
+ *
+ * Recovery.  The WAL is read in batches: records followed by a COMMIT
+ * record whose CRC covers the batch.  Only whole, verified batches count.
+ * If the WAL ends in a damaged or incomplete batch, that is a crash
+ * artefact: a batch is acknowledged only after its fdatasync, so a batch
+ * that did not reach the disk whole was never acknowledged.  A writer
+ * truncates such a tail away and says so.  If, however, a complete,
+ * verified batch follows the damage, the damage hit a batch that had been
+ * synced: that is corruption, and open refuses with the file and offset
+ * (fsck's job).  The writer then makes the data file match the WAL: every
+ * OBJECT or TOUCH record of the WAL is compared with the bytes at its data
+ * offset and rewritten if they differ; a POINTER record's data must verify
+ * (it was synced before being logged); anything past the last record is
+ * truncated.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "disk_int.h"
+#include "file.h"
+#include "zip.h"
+
+static void disk_close(struct cairn_backend *be);
+static const char *disk_notice(struct cairn_backend *be);
+
+static const struct cairn_backend_ops disk_ops = {
+	CAIRN_BACKEND_VERSION,
+	disk_close,
+	disk_read,
+	disk_read_stream,
+	disk_stat,
+	disk_prefix,
+	disk_begin,
+	disk_write,
+	disk_write_stream,
+	disk_commit,
+	disk_abort,
+	disk_flush,
+	disk_stats,
+	disk_notice,
+};
+
+const struct cairn_error *
+disk_path(struct disk *d, struct cairn_buf *out, const char *name)
+{
+	cairn_buf_reset(out);
+	return cairn_buf_printf(out, "%s/%s", d->root, name);
+}
+
+/* Creation. */
+
+static const struct cairn_error *
+create_file(struct cairn_vfs *vfs, const char *path, const void *data,
+    size_t len)
+{
+	const struct cairn_error *err;
+	int fd;
+
+	fd = vfs->open(vfs, path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+	if (fd == -1)
+		return cairn_error_sys(errno, "create '%s'", path);
+	err = cairn_file_pwrite(vfs, fd, data, len, 0, path);
+	if (err == NULL)
+		err = cairn_file_sync(vfs, fd, 0, path);
+	if (err == NULL)
+		return cairn_file_close(vfs, fd, path);
+	vfs->close(vfs, fd);
+	return err;
+}
+
+static const struct cairn_error *
+make_dir(struct cairn_vfs *vfs, struct cairn_buf *b, const char *root,
+    const char *name)
+{
+	cairn_buf_reset(b);
+	if (cairn_buf_printf(b, "%s/%s", root, name) != NULL)
+		return cairn_error_nomem();
+	if (vfs->mkdir(vfs, (char *)b->data, 0755) != 0)
+		return cairn_error_sys(errno, "create '%s'", (char *)b->data);
+	return NULL;
+}
+
+static const struct cairn_error *
+create_named(struct cairn_vfs *vfs, struct cairn_buf *b, const char *root,
+    const char *name, const void *data, size_t len)
+{
+	cairn_buf_reset(b);
+	if (cairn_buf_printf(b, "%s/%s", root, name) != NULL)
+		return cairn_error_nomem();
+	return create_file(vfs, (char *)b->data, data, len);
+}
+
+/*
+ * The files of an empty repository; the manifest comes last, so a
+ * repository whose creation was interrupted has none and is not one.
+ */
+const struct cairn_error *
+cairn_disk_create(const char *root, int algo, struct cairn_vfs *vfs,
+    const char *config, size_t config_len)
+{
+	const struct cairn_error *err;
+	struct cairn_manifest m;
+	struct cairn_buf b = { 0 }, tmp = { 0 }, text = { 0 };
+	unsigned char hdr[CAIRN_FILEHDR_SIZE];
+
+	if ((err = make_dir(vfs, &b, root, "tmp")) != NULL ||
+	    (err = make_dir(vfs, &b, root, "refs")) != NULL ||
+	    (err = make_dir(vfs, &b, root, "index")) != NULL ||
+	    (err = create_named(vfs, &b, root, "lock", "", 0)) != NULL ||
+	    (err = create_named(vfs, &b, root, "config", config,
+	    config_len)) != NULL)
+		goto done;
+	cairn_filehdr_encode(hdr, DISK_DATA_MAGIC, algo);
+	if ((err = create_named(vfs, &b, root, "objects.1.data", hdr,
+	    sizeof(hdr))) != NULL)
+		goto done;
+	cairn_filehdr_encode(hdr, DISK_WAL_MAGIC, algo);
+	if ((err = create_named(vfs, &b, root, "objects.2.wal", hdr,
+	    sizeof(hdr))) != NULL)
+		goto done;
+	memset(&m, 0, sizeof(m));
+	strcpy(m.data, "objects.1.data");
+	m.watermark = CAIRN_FILEHDR_SIZE;
+	strcpy(m.wal, "objects.2.wal");
+	m.next = 3;
+	if ((err = cairn_manifest_format(&text, &m)) != NULL ||
+	    (err = cairn_buf_printf(&tmp, "%s/tmp", root)) != NULL)
+		goto done;
+	cairn_buf_reset(&b);
+	if ((err = cairn_buf_printf(&b, "%s/manifest", root)) == NULL)
+		err = cairn_file_replace(vfs, (char *)tmp.data,
+		    (char *)b.data, text.data, text.len);
+done:
+	cairn_buf_release(&b);
+	cairn_buf_release(&tmp);
+	cairn_buf_release(&text);
+	return err;
+}
+
+/* Locking. */
+
+const struct cairn_error *
+disk_lock(struct disk *d)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 };
+	struct timespec ts = { 0, 0 };
+	long long waited_us = 0, step_us = 1000;
+
+	if (d->p.read_only)
+		return cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	if (d->broken)
+		return cairn_error_new(CAIRN_ERR_IO,
+		    "an earlier write failed; reopen the repository");
+	if (d->lock_fd == -1) {
+		if ((err = disk_path(d, &path, "lock")) != NULL)
+			return err;
+		d->lock_fd = d->vfs->open(d->vfs, (char *)path.data,
+		    O_RDWR | O_NOFOLLOW, 0);
+		if (d->lock_fd == -1)
+			err = cairn_error_sys(errno, "open '%s'",
+			    (char *)path.data);
+		cairn_buf_release(&path);
+		if (err != NULL)
+			return err;
+	}
+	while (d->vfs->flock(d->vfs, d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			return cairn_error_sys(errno, "lock repository");
+		if (waited_us >= d->p.lock_timeout_ms * 1000)
+			return cairn_error_new(CAIRN_ERR_LOCKED,
+			    "repository is locked by another writer "
+			    "(waited %lld ms)", d->p.lock_timeout_ms);
+		ts.tv_nsec = step_us * 1000;
+		nanosleep(&ts, NULL);
+		waited_us += step_us;
+		if (step_us < 32000)
+			step_us *= 2;
+	}
+	d->locked = 1;
+	return NULL;
+}
+
+void
+disk_unlock(struct disk *d)
+{
+	if (d->locked)
+		d->vfs->flock(d->vfs, d->lock_fd, LOCK_UN);
+	d->locked = 0;
+}
+
+/* Loading state. */
+
+static void
+unload(struct disk *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nseg; i++)
+		cairn_segment_close(&d->seg[i]);
+	d->nseg = 0;
+	if (d->data_map != NULL)
+		d->vfs->munmap(d->vfs, (void *)d->data_map, d->data_map_len);
+	d->data_map = NULL;
+	d->data_map_len = 0;
+	if (d->data_fd != -1)
+		d->vfs->close(d->vfs, d->data_fd);
+	if (d->wal_fd != -1)
+		d->vfs->close(d->vfs, d->wal_fd);
+	d->data_fd = d->wal_fd = -1;
+	cairn_buf_reset(&d->wal);
+	cairn_memtable_clear(&d->mem);
+	d->mem_objects = 0;
+	d->wal_verified = 0;
+}
+
+static const struct cairn_error *
+read_manifest(struct disk *d, struct cairn_manifest *m)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 }, text = { 0 };
+
+	err = disk_path(d, &path, "manifest");
+	if (err == NULL)
+		err = cairn_file_slurp(d->vfs, (char *)path.data, 1 << 20,
+		    &text);
+	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND)
+		err = cairn_error_new(CAIRN_ERR_NOT_REPO,
+		    "not a cairn repository: '%s'", d->root);
+	if (err == NULL)
+		err = cairn_manifest_parse(m, (char *)text.data, text.len,
+		    (char *)path.data);
+	cairn_buf_release(&path);
+	cairn_buf_release(&text);
+	return err;
+}
+
+/* Open a file named by the manifest; ENOENT is CAIRN_ERR_NOT_FOUND. */
+static const struct cairn_error *
+open_named(struct disk *d, const char *name, int *fd, struct cairn_buf *path)
+{
+	const struct cairn_error *err;
+
+	if ((err = disk_path(d, path, name)) != NULL)
+		return err;
+	*fd = d->vfs->open(d->vfs, (char *)path->data,
+	    (d->p.read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW, 0);
+	if (*fd != -1)
+		return NULL;
+	if (errno == ENOENT)
+		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "'%s' does not exist", (char *)path->data);
+	return cairn_error_sys(errno, "open '%s'", (char *)path->data);
+}
+
+static const struct cairn_error *
+load_data(struct disk *d)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 };
+	unsigned char hdr[CAIRN_FILEHDR_SIZE];
+	uint64_t size;
+
+	if ((err = open_named(d, d->man.data, &d->data_fd, &path)) != NULL)
+		goto done;
+	if ((err = cairn_file_size(d->vfs, d->data_fd, (char *)path.data,
+	    &size)) != NULL)
+		goto done;
+	if (size < d->man.watermark || d->man.watermark < CAIRN_FILEHDR_SIZE) {
+		err = cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' is shorter than its watermark %llu",
+		    (char *)path.data, (unsigned long long)d->man.watermark);
+		goto done;
+	}
+	if ((err = cairn_file_pread(d->vfs, d->data_fd, hdr, sizeof(hdr), 0,
+	    (char *)path.data)) != NULL)
+		goto done;
+	if ((err = cairn_filehdr_check(hdr, DISK_DATA_MAGIC, d->be.algo))) {
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': %s",
+		    (char *)path.data, err->msg);
+		goto done;
+	}
+	d->data_map_len = (size_t)d->man.watermark;
+	d->data_map = d->vfs->mmap(d->vfs, d->data_fd, d->data_map_len);
+	if (d->data_map == NULL)
+		err = cairn_error_sys(errno, "map '%s'", (char *)path.data);
+done:
+	cairn_buf_release(&path);
+	return err;
+}
+
+static const struct cairn_error *
+load_segments(struct disk *d)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 };
+	size_t i;
+
+	for (i = 0; i < d->man.nseg; i++) {
+		if ((err = disk_path(d, &path, d->man.seg[i])) != NULL)
+			break;
+		err = cairn_segment_open(&d->seg[i], d->vfs, (char *)path.data,
+		    d->idlen);
+		if (err != NULL)
+			break;
+		d->nseg++;
+		if (d->seg[i].count != d->man.seg_count[i]) {
+			err = cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "index segment '%s' has %llu entries, the manifest "
+			    "says %llu", (char *)path.data,
+			    (unsigned long long)d->seg[i].count,
+			    (unsigned long long)d->man.seg_count[i]);
+			break;
+		}
+	}
+	cairn_buf_release(&path);
+	return err;
+}
+
+/* Append the WAL file's bytes from wal.len to its end to the buffer. */
+static const struct cairn_error *
+read_wal_tail(struct disk *d, const char *path, uint64_t *size)
+{
+	const struct cairn_error *err;
+	size_t have = d->wal.len;
+
+	if ((err = cairn_file_size(d->vfs, d->wal_fd, path, size)) != NULL)
+		return err;
+	if (*size <= have)
+		return NULL;
+	if (*size - have > ((uint64_t)1 << 40))
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' is too large",
+		    path);
+	if ((err = cairn_buf_grow(&d->wal, (size_t)(*size - have))) != NULL)
+		return err;
+	err = cairn_file_pread(d->vfs, d->wal_fd, d->wal.data + have,
+	    (size_t)(*size - have), have, path);
+	if (err == NULL)
+		d->wal.len = (size_t)*size;
+	return err;
+}
+
+static const struct cairn_error *
+load_wal(struct disk *d)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 };
+	uint64_t size;
+	size_t good, bad;
+
+	if ((err = open_named(d, d->man.wal, &d->wal_fd, &path)) != NULL)
+		goto done;
+	if ((err = read_wal_tail(d, (char *)path.data, &size)) != NULL)
+		goto done;
+	if (d->wal.len < CAIRN_FILEHDR_SIZE ||
+	    (err = cairn_filehdr_check(d->wal.data, DISK_WAL_MAGIC,
+	    d->be.algo)) != NULL) {
+		err = cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s': bad file header", (char *)path.data);
+		goto done;
+	}
+	err = disk_scan_wal(d, CAIRN_FILEHDR_SIZE, &good, &bad);
+	/* The tail past the last whole batch is the writer's business. */
+	d->wal.len = good;
+done:
+	cairn_buf_release(&path);
+	return err;
+}
+
+const struct cairn_error *
+disk_reload(struct disk *d)
+{
+	const struct cairn_error *err;
+	int tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		unload(d);
+		err = read_manifest(d, &d->man);
+		if (err == NULL)
+			err = load_data(d);
+		if (err == NULL)
+			err = load_segments(d);
+		if (err == NULL)
+			err = load_wal(d);
+		/* A file named by the manifest vanished: a flush replaced it. */
+		if (err == NULL || err->code != CAIRN_ERR_NOT_FOUND)
+			break;
+	}
+	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND)
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "%s", err->msg);
+	d->data_end = d->man.watermark;
+	return err;
+}
+
+/* WAL scanning. */
+
+struct scan_batch {
+	struct cairn_buf ents;	/* struct cairn_mem_ent of the open batch */
+	uint64_t records;
+	uint64_t objects;
+};
+
+/* Check one record at off; on success *span is its length. */
+static const struct cairn_error *
+scan_record(struct disk *d, size_t off, struct cairn_rec *rec, size_t *span)
+{
+	const struct cairn_error *err;
+	const unsigned char *p = d->wal.data + off;
+	size_t avail = d->wal.len - off;
+
+	if (avail < CAIRN_REC_HDR_SIZE)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "incomplete record");
+	if ((err = cairn_rec_decode(rec, p, d->idlen)) != NULL)
+		return err;
+	if (rec->kind == CAIRN_REC_OBJECT &&
+	    rec->stored > avail - CAIRN_REC_HDR_SIZE)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "incomplete record");
+	*span = (size_t)cairn_rec_span(rec);
+	if (rec->kind == CAIRN_REC_OBJECT &&
+	    cairn_crc32(0, p + CAIRN_REC_HDR_SIZE, (size_t)rec->stored) !=
+	    rec->crc)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "record checksum mismatch");
+	if (rec->kind != CAIRN_REC_COMMIT &&
+	    rec->data_off < d->man.watermark)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "record points below the data file's watermark");
+	return NULL;
+}
+
+static const struct cairn_error *
+batch_note(struct scan_batch *b, const struct cairn_rec *rec, size_t off)
+{
+	struct cairn_mem_ent e;
+
+	b->records++;
+	if (rec->kind == CAIRN_REC_TOUCH)
+		return NULL;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.id, rec->id.hash, rec->id.len);
+	e.type = (unsigned char)rec->type;
+	e.size = rec->size;
+	e.data_off = rec->data_off;
+	e.where = rec->kind == CAIRN_REC_OBJECT ? CAIRN_MEM_WAL : CAIRN_MEM_DATA;
+	e.loc = rec->kind == CAIRN_REC_OBJECT ? off : rec->data_off;
+	b->objects++;
+	return cairn_buf_append(&b->ents, &e, sizeof(e));
+}
+
+/* Close a batch at its COMMIT record: check it, then publish its entries. */
+static const struct cairn_error *
+batch_commit(struct disk *d, struct scan_batch *b, const struct cairn_rec *rec,
+    size_t start, size_t off)
+{
+	const struct cairn_error *err;
+	const struct cairn_mem_ent *e;
+	size_t i;
+
+	if (rec->size != b->records || rec->data_off != start ||
+	    cairn_crc32(0, d->wal.data + start, off - start) != rec->crc)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "batch does not match its commit record");
+	e = (const struct cairn_mem_ent *)b->ents.data;
+	for (i = 0; i < b->ents.len / sizeof(*e); i++)
+		if ((err = cairn_memtable_put(&d->mem, &e[i])) != NULL)
+			return err;
+	d->mem_objects += b->objects;
+	cairn_buf_reset(&b->ents);
+	b->records = b->objects = 0;
+	return NULL;
+}
+
+/*
+ * disk_scan_wal(d, from, good_end, bad_at):
+ * Walk the records of the WAL buffer from offset from (a batch boundary),
+ * publishing every whole, verified batch to the memtable.  *good_end is
+ * the end of the last such batch, *bad_at where the walk stopped (wal.len
+ * if it reached the end).  Only memory errors are returned: damage is
+ * reported through the two offsets.
+ */
+const struct cairn_error *
+disk_scan_wal(struct disk *d, size_t from, size_t *good_end, size_t *bad_at)
+{
+	const struct cairn_error *err = NULL;
+	struct scan_batch b = { { 0 }, 0, 0 };
+	struct cairn_rec rec;
+	size_t off = from, start = from, span = 0;
+
+	*good_end = from;
+	while (off < d->wal.len) {
+		if (scan_record(d, off, &rec, &span) != NULL)
+			break;
+		if (rec.kind == CAIRN_REC_COMMIT) {
+			err = batch_commit(d, &b, &rec, start, off);
+			if (err != NULL && err->code != CAIRN_ERR_CORRUPT)
+				break;
+			if (err != NULL) {
+				err = NULL;
+				break;
+			}
+			start = *good_end = off + span;
+		} else if ((err = batch_note(&b, &rec, off)) != NULL)
+			break;
+		off += span;
+	}
+	*bad_at = off < d->wal.len ? off : d->wal.len;
+	if (off >= d->wal.len && start != off)
+		*bad_at = start;
+	cairn_buf_release(&b.ents);
+	return err;
+}
+
+/*
+ * Nonzero if a whole, verified batch starts at or after from: proof that
+ * damage before it hit data that had been synced.
+ */
+static int
+later_batch(struct disk *d, size_t from)
+{
+	const unsigned char *p = d->wal.data, *hit;
+	size_t off = from + 1;
+	struct cairn_rec rec;
+
+	while (off + CAIRN_REC_HDR_SIZE <= d->wal.len) {
+		hit = memchr(p + off, 'C', d->wal.len - off);
+		if (hit == NULL)
+			return 0;
+		if ((size_t)(hit - p) + 4 > d->wal.len || memcmp(hit, "CRec", 4)) {
+			off = (size_t)(hit - p) + 1;
+			continue;
+		}
+		off = (size_t)(hit - p);
+		if (off + CAIRN_REC_HDR_SIZE <= d->wal.len &&
+		    cairn_rec_decode(&rec, hit, d->idlen) == NULL &&
+		    rec.kind == CAIRN_REC_COMMIT && rec.data_off >= from &&
+		    rec.data_off <= off &&
+		    cairn_crc32(0, p + rec.data_off, off - rec.data_off) ==
+		    rec.crc)
+			return 1;
+		off++;
+	}
+	return 0;
+}
+
+/* Decide what the bytes past the last whole batch are, and drop a torn tail. */
+static const struct cairn_error *
+settle_tail(struct disk *d, size_t good, size_t bad, uint64_t size)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 };
+
+	if (size <= good)
+		return NULL;
+	if ((err = disk_path(d, &path, d->man.wal)) != NULL)
+		return err;
+	if (later_batch(d, good + 1)) {
+		err = cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' is corrupt at offset %zu (run cairn fsck)",
+		    (char *)path.data, bad);
+		goto done;
+	}
+	if (d->vfs->ftruncate(d->vfs, d->wal_fd, (off_t)good) != 0) {
+		err = cairn_error_sys(errno, "truncate '%s'", (char *)path.data);
+		goto done;
+	}
+	err = cairn_file_sync(d->vfs, d->wal_fd, 1, (char *)path.data);
+	snprintf(d->notice, sizeof(d->notice),
+	    "dropped a torn tail of %llu bytes at offset %zu of '%s'",
+	    (unsigned long long)(size - good), good, d->man.wal);
+done:
+	d->wal.len = good;
+	cairn_buf_release(&path);
+	return err;
+}
+
+/* Redo: make the data record of the WAL record at off match it. */
+static const struct cairn_error *
+redo_record(struct disk *d, const struct cairn_rec *rec, size_t off,
+    const char *dpath, struct cairn_buf *scratch)
+{
+	const struct cairn_error *err;
+	struct cairn_rec drec;
+	size_t span = (size_t)cairn_rec_span(rec);
+
+	if (rec->kind == CAIRN_REC_POINTER) {
+		err = disk_data_header(d, rec->data_off, &drec);
+		if (err == NULL && (drec.kind != CAIRN_REC_OBJECT ||
+		    !cairn_oid_eq(&drec.id, &rec->id) || drec.crc != rec->crc ||
+		    drec.stored != rec->stored))
+			err = cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "'%s': record at offset %llu does not match the "
+			    "WAL's pointer to it", dpath,
+			    (unsigned long long)rec->data_off);
+		return err;
+	}
+	cairn_buf_reset(scratch);
+	if ((err = cairn_buf_grow(scratch, span)) != NULL)
+		return err;
+	err = cairn_file_pread(d->vfs, d->data_fd, scratch->data, span,
+	    rec->data_off, dpath);
+	if (err == NULL && memcmp(scratch->data, d->wal.data + off, span) == 0)
+		return NULL;
+	if (err != NULL && err->code != CAIRN_ERR_CORRUPT)
+		return err;
+	return cairn_file_pwrite(d->vfs, d->data_fd, d->wal.data + off, span,
+	    rec->data_off, dpath);
+}
+
+/* Redo the WAL from wal_verified and set data_end; truncate garbage. */
+static const struct cairn_error *
+redo(struct disk *d)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_buf path = { 0 }, scratch = { 0 };
+	struct cairn_rec rec;
+	size_t off = CAIRN_FILEHDR_SIZE;
+	uint64_t end = d->man.watermark, size, rec_end;
+
+	if ((err = disk_path(d, &path, d->man.data)) != NULL)
+		return err;
+	while (err == NULL && off < d->wal.len) {
+		if ((err = cairn_rec_decode(&rec, d->wal.data + off,
+		    d->idlen)) != NULL)
+			break;
+		if (rec.kind != CAIRN_REC_COMMIT) {
+			if (off >= d->wal_verified)
+				err = redo_record(d, &rec, off,
+				    (char *)path.data, &scratch);
+			rec_end = rec.data_off + CAIRN_REC_HDR_SIZE +
+			    (rec.kind == CAIRN_REC_TOUCH ? 0 : rec.stored);
+			if (rec_end > end)
+				end = rec_end;
+		}
+		off += (size_t)cairn_rec_span(&rec);
+	}
+	if (err == NULL)
+		err = cairn_file_size(d->vfs, d->data_fd, (char *)path.data,
+		    &size);
+	if (err == NULL && size > end &&
+	    d->vfs->ftruncate(d->vfs, d->data_fd, (off_t)end) != 0)
+		err = cairn_error_sys(errno, "truncate '%s'", (char *)path.data);
+	if (err == NULL) {
+		d->data_end = end;
+		d->wal_verified = d->wal.len;
+	}
+	cairn_buf_release(&path);
+	cairn_buf_release(&scratch);
+	return err;
+}
+
+static int
+manifest_same(const struct cairn_manifest *a, const struct cairn_manifest *b)
+{
+	size_t i;
+
+	if (strcmp(a->data, b->data) != 0 || a->watermark != b->watermark ||
+	    strcmp(a->wal, b->wal) != 0 || a->nseg != b->nseg ||
+	    a->next != b->next)
+		return 0;
+	for (i = 0; i < a->nseg; i++)
+		if (strcmp(a->seg[i], b->seg[i]) != 0)
+			return 0;
+	return 1;
+}
+
+const struct cairn_error *
+disk_refresh(struct disk *d)
+{
+	const struct cairn_error *err;
+	struct cairn_manifest m;
+	struct cairn_buf path = { 0 };
+	uint64_t size;
+	size_t good, bad;
+
+	if ((err = read_manifest(d, &m)) != NULL)
+		return err;
+	if (!manifest_same(&m, &d->man) && (err = disk_reload(d)) != NULL)
+		return err;
+	if ((err = disk_path(d, &path, d->man.wal)) != NULL)
+		return err;
+	good = d->wal.len;
+	err = read_wal_tail(d, (char *)path.data, &size);
+	cairn_buf_release(&path);
+	if (err == NULL)
+		err = disk_scan_wal(d, good, &good, &bad);
+	if (err == NULL)
+		err = settle_tail(d, good, bad, size);
+	d->wal.len = good;
+	if (err == NULL)
+		err = redo(d);
+	return err;
+}
+
+/* Open and close. */
+
+static const struct cairn_error *
+disk_init_paths(struct disk *d, const char *root)
+{
+	struct cairn_buf b = { 0 };
+
+	if ((d->root = strdup(root)) == NULL)
+		return cairn_error_nomem();
+	if (cairn_buf_printf(&b, "%s/tmp", root) != NULL)
+		return cairn_error_nomem();
+	d->tmpdir = (char *)cairn_buf_detach(&b, NULL);
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_disk_open(struct cairn_backend **out, const char *root,
+    const struct cairn_backend_params *p)
+{
+	const struct cairn_error *err;
+	struct disk *d;
+
+	*out = NULL;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return cairn_error_nomem();
+	d->be.ops = &disk_ops;
+	d->be.algo = p->algo;
+	d->p = *p;
+	d->vfs = p->vfs;
+	d->idlen = cairn_hash_len(p->algo);
+	d->lock_fd = d->data_fd = d->wal_fd = -1;
+	cairn_memtable_init(&d->mem, d->idlen);
+	if ((err = disk_init_paths(d, root)) == NULL)
+		err = disk_reload(d);
+	if (err != NULL) {
+		disk_close(&d->be);
+		return err;
+	}
+	*out = &d->be;
+	return NULL;
+}
+
+static void
+disk_close(struct cairn_backend *be)
+{
+	struct disk *d = (struct disk *)be;
+
+	if (d == NULL)
+		return;
+	if (d->in_batch)
+		disk_abort(be);
+	unload(d);
+	disk_unlock(d);
+	if (d->lock_fd != -1)
+		d->vfs->close(d->vfs, d->lock_fd);
+	cairn_memtable_release(&d->mem);
+	cairn_buf_release(&d->wal);
+	free(d->root);
+	free(d->tmpdir);
+	free(d);
+}
+
+static const char *
+disk_notice(struct cairn_backend *be)
+{
+	struct disk *d = (struct disk *)be;
+
+	return d->notice[0] != '\0' ? d->notice : NULL;
+}

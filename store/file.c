@@ -1,0 +1,269 @@
+/*
+ * file.c: error-reporting file helpers over the I/O layer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "file.h"
+
+const struct cairn_error *
+cairn_file_pwrite(struct cairn_vfs *vfs, int fd, const void *buf, size_t len,
+    uint64_t off, const char *path)
+{
+	const unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = vfs->pwrite(vfs, fd, p, len, (off_t)off);
+		if (n < 0)
+			return cairn_error_sys(errno, "write '%s'", path);
+		if (n == 0)
+			return cairn_error_sys(EIO, "write '%s'", path);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_file_pread(struct cairn_vfs *vfs, int fd, void *buf, size_t len,
+    uint64_t off, const char *path)
+{
+	unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = vfs->pread(vfs, fd, p, len, (off_t)off);
+		if (n < 0)
+			return cairn_error_sys(errno, "read '%s'", path);
+		if (n == 0)
+			return cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "'%s' is truncated at offset %llu", path,
+			    (unsigned long long)off);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_file_sync(struct cairn_vfs *vfs, int fd, int data_only, const char *path)
+{
+	int r = data_only ? vfs->fdatasync(vfs, fd) : vfs->fsync(vfs, fd);
+
+	if (r != 0)
+		return cairn_error_sys(errno, "sync '%s'", path);
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_file_sync_dir(struct cairn_vfs *vfs, const char *dir)
+{
+	const struct cairn_error *err = NULL;
+	int fd;
+
+	fd = vfs->open(vfs, dir, O_RDONLY | O_DIRECTORY, 0);
+	if (fd == -1)
+		return cairn_error_sys(errno, "open directory '%s'", dir);
+	if (vfs->fsync(vfs, fd) != 0)
+		err = cairn_error_sys(errno, "sync directory '%s'", dir);
+	vfs->close(vfs, fd);
+	return err;
+}
+
+const struct cairn_error *
+cairn_file_close(struct cairn_vfs *vfs, int fd, const char *path)
+{
+	if (vfs->close(vfs, fd) != 0)
+		return cairn_error_sys(errno, "close '%s'", path);
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_file_size(struct cairn_vfs *vfs, int fd, const char *path,
+    uint64_t *size)
+{
+	struct stat st;
+
+	if (vfs->fstat(vfs, fd, &st) != 0)
+		return cairn_error_sys(errno, "stat '%s'", path);
+	*size = (uint64_t)st.st_size;
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_file_slurp(struct cairn_vfs *vfs, const char *path, size_t max,
+    struct cairn_buf *out)
+{
+	const struct cairn_error *err;
+	uint64_t size;
+	int fd;
+
+	fd = vfs->open(vfs, path, O_RDONLY, 0);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+			    "'%s' does not exist", path);
+		return cairn_error_sys(errno, "open '%s'", path);
+	}
+	err = cairn_file_size(vfs, fd, path, &size);
+	if (err == NULL && size > max)
+		err = cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' is too large (%llu bytes)", path,
+		    (unsigned long long)size);
+	if (err == NULL)
+		err = cairn_buf_grow(out, (size_t)size + 1);
+	if (err == NULL)
+		err = cairn_file_pread(vfs, fd, out->data + out->len,
+		    (size_t)size, 0, path);
+	if (err == NULL) {
+		out->len += (size_t)size;
+		out->data[out->len] = '\0';
+	}
+	vfs->close(vfs, fd);
+	return err;
+}
+
+const struct cairn_error *
+cairn_file_tmp(struct cairn_vfs *vfs, const char *tmpdir,
+    struct cairn_buf *path, int *fd)
+{
+	static _Thread_local unsigned long seq;
+	const struct cairn_error *err;
+	struct timespec ts;
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		cairn_buf_reset(path);
+		err = cairn_buf_printf(path, "%s/tmp-%ld-%lu-%ld", tmpdir,
+		    (long)getpid(), ++seq, (long)ts.tv_nsec);
+		if (err != NULL)
+			return err;
+		*fd = vfs->open(vfs, (char *)path->data,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+		if (*fd != -1)
+			return NULL;
+		if (errno != EEXIST)
+			return cairn_error_sys(errno,
+			    "create temporary file in '%s'", tmpdir);
+	}
+	return cairn_error_sys(EEXIST, "create temporary file in '%s'", tmpdir);
+}
+
+/* The directory part of path ("." if none), into out. */
+static const struct cairn_error *
+dir_of(struct cairn_buf *out, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return cairn_buf_append(out, ".", 2);
+	if (slash == path)
+		return cairn_buf_append(out, "/", 2);
+	if (cairn_buf_append(out, path, (size_t)(slash - path)) != NULL)
+		return cairn_error_nomem();
+	return cairn_buf_append(out, "", 1);
+}
+
+const struct cairn_error *
+cairn_file_commit_tmp(struct cairn_vfs *vfs, int fd, const char *tmppath,
+    const char *path)
+{
+	const struct cairn_error *err, *cerr;
+	struct cairn_buf dir = { 0 };
+
+	err = cairn_file_sync(vfs, fd, 0, tmppath);
+	cerr = cairn_file_close(vfs, fd, tmppath);
+	if (err == NULL)
+		err = cerr;
+	if (err == NULL && vfs->rename(vfs, tmppath, path) != 0)
+		err = cairn_error_sys(errno, "rename '%s' to '%s'", tmppath,
+		    path);
+	if (err != NULL) {
+		vfs->unlink(vfs, tmppath);
+		return err;
+	}
+	err = dir_of(&dir, path);
+	if (err == NULL)
+		err = cairn_file_sync_dir(vfs, (char *)dir.data);
+	cairn_buf_release(&dir);
+	return err;
+}
+
+const struct cairn_error *
+cairn_file_replace(struct cairn_vfs *vfs, const char *tmpdir,
+    const char *path, const void *data, size_t len)
+{
+	const struct cairn_error *err;
+	struct cairn_buf tmp = { 0 };
+	int fd;
+
+	err = cairn_file_tmp(vfs, tmpdir, &tmp, &fd);
+	if (err != NULL)
+		goto done;
+	err = cairn_file_pwrite(vfs, fd, data, len, 0, (char *)tmp.data);
+	if (err != NULL) {
+		vfs->close(vfs, fd);
+		vfs->unlink(vfs, (char *)tmp.data);
+		goto done;
+	}
+	err = cairn_file_commit_tmp(vfs, fd, (char *)tmp.data, path);
+done:
+	cairn_buf_release(&tmp);
+	return err;
+}
+
+void
+cairn_wbuf_init(struct cairn_wbuf *w, struct cairn_vfs *vfs, int fd,
+    const char *path, uint64_t off)
+{
+	w->vfs = vfs;
+	w->fd = fd;
+	w->path = path;
+	w->off = off;
+	w->len = 0;
+}
+
+const struct cairn_error *
+cairn_wbuf_flush(struct cairn_wbuf *w)
+{
+	const struct cairn_error *err;
+
+	if (w->len == 0)
+		return NULL;
+	err = cairn_file_pwrite(w->vfs, w->fd, w->buf, w->len, w->off,
+	    w->path);
+	w->off += w->len;
+	w->len = 0;
+	return err;
+}
+
+const struct cairn_error *
+cairn_wbuf_put(struct cairn_wbuf *w, const void *data, size_t len)
+{
+	const struct cairn_error *err;
+	const unsigned char *p = data;
+	size_t n;
+
+	while (len > 0) {
+		if (w->len == sizeof(w->buf) &&
+		    (err = cairn_wbuf_flush(w)) != NULL)
+			return err;
+		n = sizeof(w->buf) - w->len;
+		if (n > len)
+			n = len;
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
+		p += n;
+		len -= n;
+	}
+	return NULL;
+}

@@ -1,0 +1,84 @@
+/*
+ * file.h: file helpers over the I/O layer that turn failures into error
+ * objects naming the file, and the tmp -> fsync -> rename -> fsync dir
+ * idiom for replacing whole files.
+ */
+#ifndef CAIRN_FILE_H
+#define CAIRN_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+#include "vfs.h"
+
+/* Write all len bytes at off, retrying short writes. */
+const struct cairn_error *cairn_file_pwrite(struct cairn_vfs *vfs, int fd,
+    const void *buf, size_t len, uint64_t off, const char *path);
+
+/* Read exactly len bytes at off; end of file first is CAIRN_ERR_CORRUPT. */
+const struct cairn_error *cairn_file_pread(struct cairn_vfs *vfs, int fd,
+    void *buf, size_t len, uint64_t off, const char *path);
+
+/* fsync (data_only: fdatasync) with an error naming path. */
+const struct cairn_error *cairn_file_sync(struct cairn_vfs *vfs, int fd,
+    int data_only, const char *path);
+
+/* Open and fsync a directory. */
+const struct cairn_error *cairn_file_sync_dir(struct cairn_vfs *vfs,
+    const char *dir);
+
+/* Close, reporting a failure (a close error can mean lost writes). */
+const struct cairn_error *cairn_file_close(struct cairn_vfs *vfs, int fd,
+    const char *path);
+
+/* Size of an open file. */
+const struct cairn_error *cairn_file_size(struct cairn_vfs *vfs, int fd,
+    const char *path, uint64_t *size);
+
+/*
+ * Read a whole file of at most max bytes into out (appending).  A missing
+ * file is CAIRN_ERR_NOT_FOUND; a larger one CAIRN_ERR_CORRUPT.
+ */
+const struct cairn_error *cairn_file_slurp(struct cairn_vfs *vfs,
+    const char *path, size_t max, struct cairn_buf *out);
+
+/*
+ * cairn_file_replace(vfs, tmpdir, path, data, len):
+ * Durably replace path with data: write a new file in tmpdir, fsync it,
+ * rename it over path, fsync path's directory.  On failure path is
+ * untouched and the temporary file removed.
+ */
+const struct cairn_error *cairn_file_replace(struct cairn_vfs *vfs,
+    const char *tmpdir, const char *path, const void *data, size_t len);
+
+/* A new temporary file in tmpdir, opened for writing; its name in path. */
+const struct cairn_error *cairn_file_tmp(struct cairn_vfs *vfs,
+    const char *tmpdir, struct cairn_buf *path, int *fd);
+
+/*
+ * cairn_file_commit_tmp(vfs, fd, tmppath, path):
+ * fsync and close fd, rename tmppath to path, fsync path's directory.
+ * fd is closed and tmppath removed (on failure) in every case.
+ */
+const struct cairn_error *cairn_file_commit_tmp(struct cairn_vfs *vfs,
+    int fd, const char *tmppath, const char *path);
+
+/* Sequential buffered writer over the I/O layer. */
+struct cairn_wbuf {
+	struct cairn_vfs *vfs;
+	int fd;
+	const char *path;
+	uint64_t off;		/* file offset of buf[0] */
+	size_t len;
+	unsigned char buf[1 << 16];
+};
+
+void cairn_wbuf_init(struct cairn_wbuf *w, struct cairn_vfs *vfs, int fd,
+    const char *path, uint64_t off);
+const struct cairn_error *cairn_wbuf_put(struct cairn_wbuf *w,
+    const void *data, size_t len);
+const struct cairn_error *cairn_wbuf_flush(struct cairn_wbuf *w);
+
+#endif

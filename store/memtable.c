@@ -1,0 +1,89 @@
+/*
+ * memtable.c: open-addressing hash table of unflushed objects.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "endian.h"
+#include "memtable.h"
+
+void
+cairn_memtable_init(struct cairn_memtable *mt, size_t idlen)
+{
+	memset(mt, 0, sizeof(*mt));
+	mt->idlen = idlen;
+}
+
+void
+cairn_memtable_release(struct cairn_memtable *mt)
+{
+	free(mt->tab);
+	mt->tab = NULL;
+	mt->cap = mt->n = 0;
+}
+
+void
+cairn_memtable_clear(struct cairn_memtable *mt)
+{
+	if (mt->tab != NULL)
+		memset(mt->tab, 0, mt->cap * sizeof(*mt->tab));
+	mt->n = 0;
+}
+
+static size_t
+slot_of(const struct cairn_memtable *mt, const unsigned char *id)
+{
+	size_t i = (size_t)cairn_get_be64(id + 8) & (mt->cap - 1);
+
+	while (mt->tab[i].used && memcmp(mt->tab[i].id, id, mt->idlen) != 0)
+		i = (i + 1) & (mt->cap - 1);
+	return i;
+}
+
+static const struct cairn_error *
+grow(struct cairn_memtable *mt)
+{
+	struct cairn_memtable bigger = *mt;
+	size_t i;
+
+	bigger.cap = mt->cap ? mt->cap * 2 : 1024;
+	bigger.n = 0;
+	if ((bigger.tab = calloc(bigger.cap, sizeof(*bigger.tab))) == NULL)
+		return cairn_error_nomem();
+	for (i = 0; i < mt->cap; i++)
+		if (mt->tab[i].used) {
+			bigger.tab[slot_of(&bigger, mt->tab[i].id)] =
+			    mt->tab[i];
+			bigger.n++;
+		}
+	free(mt->tab);
+	*mt = bigger;
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_memtable_put(struct cairn_memtable *mt, const struct cairn_mem_ent *e)
+{
+	const struct cairn_error *err;
+	size_t i;
+
+	if ((mt->n + 1) * 4 > mt->cap * 3 && (err = grow(mt)) != NULL)
+		return err;
+	i = slot_of(mt, e->id);
+	if (!mt->tab[i].used)
+		mt->n++;
+	mt->tab[i] = *e;
+	mt->tab[i].used = 1;
+	return NULL;
+}
+
+const struct cairn_mem_ent *
+cairn_memtable_get(const struct cairn_memtable *mt, const unsigned char *id)
+{
+	size_t i;
+
+	if (mt->n == 0)
+		return NULL;
+	i = slot_of(mt, id);
+	return mt->tab[i].used ? &mt->tab[i] : NULL;
+}

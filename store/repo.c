@@ -1,0 +1,532 @@
+/*
+ * repo.c: the public API of cairn.h over a backend: opening and creating
+ * repositories, configuration, and object calls that dispatch to the
+ * backend's operations.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <strings.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "buf.h"
+#include "config.h"
+#include "file.h"
+#include "repo_int.h"
+#include "vfs.h"
+
+struct cairn_repo {
+	struct cairn_backend *be;
+	char *path;
+	struct cairn_config cfg;
+	struct cairn_vfs *vfs;
+	unsigned flags;
+};
+
+const char *
+cairn_version(void)
+{
+	return CAIRN_VERSION;
+}
+
+/* Creation. */
+
+/* Nonzero if the directory holds nothing but "." and "..". */
+static int
+dir_empty(const char *path)
+{
+	struct dirent *de;
+	DIR *dir;
+	int empty = 1;
+
+	if ((dir = opendir(path)) == NULL)
+		return 0;
+	while (empty && (de = readdir(dir)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	closedir(dir);
+	return empty;
+}
+
+static const struct cairn_error *
+init_dir(struct cairn_vfs *vfs, const char *path)
+{
+	struct stat st;
+	struct cairn_buf m = { 0 };
+	int isrepo;
+
+	if (vfs->mkdir(vfs, path, 0755) == 0)
+		return NULL;
+	if (errno != EEXIST)
+		return cairn_error_sys(errno, "create '%s'", path);
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return cairn_error_new(CAIRN_ERR_EXISTS,
+		    "'%s' exists and is not a directory", path);
+	if (dir_empty(path))
+		return NULL;
+	if (cairn_buf_printf(&m, "%s/manifest", path) != NULL)
+		return cairn_error_nomem();
+	isrepo = access((char *)m.data, F_OK) == 0;
+	cairn_buf_release(&m);
+	if (isrepo)
+		return cairn_error_new(CAIRN_ERR_EXISTS,
+		    "repository already exists in '%s'", path);
+	return cairn_error_new(CAIRN_ERR_EXISTS,
+	    "'%s' exists and is not empty", path);
+}
+
+/* fsync the parent of path, so the new directory's name is durable. */
+static const struct cairn_error *
+sync_parent(struct cairn_vfs *vfs, const char *path)
+{
+	const struct cairn_error *err;
+	char *copy, *slash;
+
+	if ((copy = strdup(path)) == NULL)
+		return cairn_error_nomem();
+	while ((slash = strrchr(copy, '/')) != NULL && slash[1] == '\0' &&
+	    slash != copy)
+		*slash = '\0';
+	slash = strrchr(copy, '/');
+	if (slash == NULL)
+		strcpy(copy, ".");
+	else if (slash == copy)
+		copy[1] = '\0';
+	else
+		*slash = '\0';
+	err = cairn_file_sync_dir(vfs, copy);
+	free(copy);
+	return err;
+}
+
+const struct cairn_error *
+cairn_repo_init(const char *path, const struct cairn_init_opts *opts)
+{
+	return cairn_repo_init_vfs(path, opts, cairn_vfs_from_env());
+}
+
+const struct cairn_error *
+cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
+    struct cairn_vfs *vfs)
+{
+	const struct cairn_error *err;
+	struct cairn_buf cfg = { 0 };
+	int algo = opts && opts->hash_algo ? opts->hash_algo : CAIRN_HASH_SHA256;
+	int level = opts && opts->compression >= 0 ? opts->compression : 1;
+
+	if (cairn_hash_name(algo) == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID, "unknown hash algorithm");
+	if (level > 9)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "compression level must be 0 to 9");
+	if ((err = init_dir(vfs, path)) != NULL)
+		return err;
+	err = cairn_buf_printf(&cfg, "# cairn repository configuration\n"
+	    "core.formatVersion = 1\nobject.format = %s\n"
+	    "core.compression = %d\n", cairn_hash_name(algo), level);
+	if (err == NULL)
+		err = cairn_disk_create(path, algo, vfs, (char *)cfg.data,
+		    cfg.len);
+	if (err == NULL)
+		err = cairn_file_sync_dir(vfs, path);
+	if (err == NULL)
+		err = sync_parent(vfs, path);
+	cairn_buf_release(&cfg);
+	return err;
+}
+
+const struct cairn_error *
+cairn_repo_find(char **out, const char *start)
+{
+	char dir[PATH_MAX], cand[PATH_MAX + 16], *slash;
+	struct stat st;
+
+	if (realpath(start, dir) == NULL)
+		return cairn_error_sys(errno, "resolve '%s'", start);
+	for (;;) {
+		snprintf(cand, sizeof(cand), "%s/.cairn",
+		    strcmp(dir, "/") == 0 ? "" : dir);
+		if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if ((*out = strdup(cand)) == NULL)
+				return cairn_error_nomem();
+			return NULL;
+		}
+		if (strcmp(dir, "/") == 0)
+			break;
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	return cairn_error_new(CAIRN_ERR_NOT_REPO,
+	    "not a cairn repository (or any parent up to /): '%s'", start);
+}
+
+/* Open. */
+
+static const struct cairn_error *
+load_config(struct cairn_repo *r)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 }, text = { 0 };
+
+	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) != NULL)
+		return err;
+	err = cairn_file_slurp(r->vfs, (char *)path.data, 1 << 20, &text);
+	if (err != NULL && (err->code == CAIRN_ERR_NOT_FOUND ||
+	    err->sys_errno == ENOTDIR))
+		err = cairn_error_new(CAIRN_ERR_NOT_REPO,
+		    "not a cairn repository: '%s'", r->path);
+	if (err == NULL)
+		err = cairn_config_parse(&r->cfg, text.data ?
+		    (char *)text.data : "", (char *)path.data);
+	cairn_buf_release(&path);
+	cairn_buf_release(&text);
+	return err;
+}
+
+/* Backend parameters from the config; bad values are errors, not defaults. */
+static const struct cairn_error *
+params(struct cairn_repo *r, struct cairn_backend_params *p)
+{
+	const struct cairn_error *err;
+	const char *fmt = cairn_config_get(&r->cfg, "object.format");
+	long long v;
+
+	memset(p, 0, sizeof(*p));
+	p->vfs = r->vfs;
+	p->read_only = (r->flags & CAIRN_OPEN_READ_ONLY) != 0;
+	p->algo = fmt ? cairn_hash_parse(fmt) : 0;
+	if (p->algo == 0)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s/config': bad or missing object.format", r->path);
+	if ((err = cairn_config_int(&v, &r->cfg, "core.formatVersion", 1, 1,
+	    1)) != NULL)
+		return err;
+	if ((err = cairn_config_int(&v, &r->cfg, "core.compression", 1, 0,
+	    9)) != NULL)
+		return err;
+	p->level = (int)v;
+	if ((err = cairn_config_int(&p->lock_timeout_ms, &r->cfg,
+	    "core.lockTimeout", 5000, 0, 86400000)) != NULL ||
+	    (err = cairn_config_int(&p->wal_limit, &r->cfg, "core.walLimit",
+	    16 << 20, 4096, (long long)1 << 40)) != NULL)
+		return err;
+	return cairn_config_int(&p->big_threshold, &r->cfg,
+	    "core.bigFileThreshold", 1 << 20, 1024, 1 << 30);
+}
+
+const struct cairn_error *
+cairn_repo_open(struct cairn_repo **out, const char *path, unsigned flags)
+{
+	return cairn_repo_open_vfs(out, path, flags, cairn_vfs_from_env());
+}
+
+const struct cairn_error *
+cairn_repo_open_vfs(struct cairn_repo **out, const char *path, unsigned flags,
+    struct cairn_vfs *vfs)
+{
+	const struct cairn_error *err;
+	struct cairn_backend_params p;
+	struct cairn_repo *r;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return cairn_error_nomem();
+	r->flags = flags;
+	r->vfs = vfs;
+	if (flags & CAIRN_OPEN_MEMORY) {
+		memset(&p, 0, sizeof(p));
+		p.algo = CAIRN_HASH_SHA256;
+		p.level = 1;
+		p.big_threshold = 1 << 20;
+		p.read_only = (flags & CAIRN_OPEN_READ_ONLY) != 0;
+		err = cairn_memory_open(&r->be, &p);
+	} else if ((r->path = strdup(path)) == NULL)
+		err = cairn_error_nomem();
+	else if ((err = load_config(r)) == NULL &&
+	    (err = params(r, &p)) == NULL)
+		err = cairn_disk_open(&r->be, path, &p);
+	if (err != NULL) {
+		cairn_repo_close(r);
+		return err;
+	}
+	*out = r;
+	return NULL;
+}
+
+void
+cairn_repo_close(struct cairn_repo *r)
+{
+	if (r == NULL)
+		return;
+	if (r->be != NULL)
+		r->be->ops->close(r->be);
+	cairn_config_release(&r->cfg);
+	free(r->path);
+	free(r);
+}
+
+int
+cairn_repo_hash_algo(const struct cairn_repo *r)
+{
+	return r->be->algo;
+}
+
+const char *
+cairn_repo_notice(const struct cairn_repo *r)
+{
+	return r->be->ops->notice(r->be);
+}
+
+/* Objects. */
+
+const struct cairn_error *
+cairn_batch_begin(struct cairn_repo *r)
+{
+	return r->be->ops->begin(r->be);
+}
+
+const struct cairn_error *
+cairn_batch_add(struct cairn_repo *r, struct cairn_oid *out, int type,
+    const void *data, size_t len)
+{
+	return r->be->ops->write(r->be, out, type, data, len);
+}
+
+const struct cairn_error *
+cairn_batch_add_stream(struct cairn_repo *r, struct cairn_oid *out, int type,
+    cairn_read_fn read, void *arg, int64_t size)
+{
+	return r->be->ops->write_stream(r->be, out, type, read, arg, size);
+}
+
+const struct cairn_error *
+cairn_batch_commit(struct cairn_repo *r)
+{
+	return r->be->ops->commit(r->be);
+}
+
+void
+cairn_batch_abort(struct cairn_repo *r)
+{
+	r->be->ops->abort(r->be);
+}
+
+const struct cairn_error *
+cairn_put(struct cairn_repo *r, struct cairn_oid *out, int type,
+    const void *data, size_t len)
+{
+	const struct cairn_error *err;
+
+	if ((err = cairn_batch_begin(r)) != NULL)
+		return err;
+	if ((err = cairn_batch_add(r, out, type, data, len)) != NULL) {
+		cairn_batch_abort(r);
+		return err;
+	}
+	return cairn_batch_commit(r);
+}
+
+const struct cairn_error *
+cairn_get(struct cairn_repo *r, const struct cairn_oid *id, unsigned flags,
+    int *type, unsigned char **data, size_t *len)
+{
+	const struct cairn_error *err;
+	struct cairn_buf b = { 0 };
+
+	err = r->be->ops->read(r->be, id, flags, type, &b);
+	if (err == NULL)
+		err = cairn_buf_append(&b, "", 1);
+	if (err != NULL) {
+		cairn_buf_release(&b);
+		return err;
+	}
+	*data = cairn_buf_detach(&b, len);
+	(*len)--;
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_get_stream(struct cairn_repo *r, const struct cairn_oid *id,
+    unsigned flags, cairn_write_fn write, void *arg)
+{
+	return r->be->ops->read_stream(r->be, id, flags, write, arg);
+}
+
+const struct cairn_error *
+cairn_stat(struct cairn_repo *r, const struct cairn_oid *id, int *type,
+    uint64_t *size)
+{
+	int t;
+	uint64_t s;
+
+	return r->be->ops->stat(r->be, id, type ? type : &t, size ? size : &s);
+}
+
+const struct cairn_error *
+cairn_exists(struct cairn_repo *r, const struct cairn_oid *id)
+{
+	return cairn_stat(r, id, NULL, NULL);
+}
+
+const struct cairn_error *
+cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
+{
+	const struct cairn_error *err;
+	struct cairn_oid m[2];
+	size_t len = strlen(name), full = 2 * cairn_hash_len(r->be->algo);
+	int n;
+
+	if (len == full && cairn_hex_valid(name, len))
+		return cairn_oid_parse(out, r->be->algo, name, len);
+	if (len < 4 || len > full || !cairn_hex_valid(name, len))
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "not a valid object name: '%s'", name);
+	if ((err = r->be->ops->prefix(r->be, name, len, m, &n)) != NULL)
+		return err;
+	if (n == 0)
+		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "object '%s' not found", name);
+	if (n > 1)
+		return cairn_error_new(CAIRN_ERR_AMBIGUOUS,
+		    "short object id '%s' is ambiguous", name);
+	*out = m[0];
+	return NULL;
+}
+
+/* Maintenance. */
+
+const struct cairn_error *
+cairn_flush(struct cairn_repo *r)
+{
+	return r->be->ops->flush(r->be);
+}
+
+/* Regular files under dir, recursively (refs). */
+static uint64_t
+count_files(const char *dir, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	char sub[PATH_MAX];
+	uint64_t n = 0;
+
+	if (depth > 64 || (d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
+		if (lstat(sub, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			n += count_files(sub, depth + 1);
+		else if (S_ISREG(st.st_mode) &&
+		    strstr(de->d_name, ".lock") == NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+const struct cairn_error *
+cairn_stats(struct cairn_repo *r, struct cairn_stats *st)
+{
+	const struct cairn_error *err;
+	char refs[PATH_MAX];
+
+	memset(st, 0, sizeof(*st));
+	st->object_format = cairn_hash_name(r->be->algo);
+	st->format_version = 1;
+	if ((err = r->be->ops->stats(r->be, st)) != NULL)
+		return err;
+	if (r->path != NULL) {
+		snprintf(refs, sizeof(refs), "%s/refs", r->path);
+		st->refs = count_files(refs, 0);
+	}
+	st->reads = r->be->counters.reads;
+	st->writes = r->be->counters.writes;
+	st->bloom_negatives = r->be->counters.bloom_negatives;
+	st->bloom_false_positives = r->be->counters.bloom_false_positives;
+	return NULL;
+}
+
+/* Configuration. */
+
+const char *
+cairn_config_value(struct cairn_repo *r, const char *key)
+{
+	return cairn_config_get(&r->cfg, key);
+}
+
+/* Hold the writer lock's file while the config is rewritten. */
+static const struct cairn_error *
+config_lock(struct cairn_repo *r, int *fd)
+{
+	struct cairn_buf path = { 0 };
+	const struct cairn_error *err = NULL;
+
+	if (cairn_buf_printf(&path, "%s/lock", r->path) != NULL)
+		return cairn_error_nomem();
+	*fd = r->vfs->open(r->vfs, (char *)path.data, O_RDWR | O_NOFOLLOW, 0);
+	if (*fd == -1 || r->vfs->flock(r->vfs, *fd, LOCK_EX) != 0)
+		err = cairn_error_sys(errno, "lock '%s'", (char *)path.data);
+	cairn_buf_release(&path);
+	return err;
+}
+
+const struct cairn_error *
+cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 }, tmp = { 0 };
+	int fd = -1;
+
+	if (r->flags & CAIRN_OPEN_READ_ONLY)
+		return cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	if (strcasecmp(key, "object.format") == 0 ||
+	    strcasecmp(key, "core.formatVersion") == 0)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "'%s' cannot be changed after init", key);
+	if (r->path == NULL)
+		return cairn_config_set(&r->cfg, key, value);
+	if ((err = config_lock(r, &fd)) != NULL)
+		goto done;
+	/* Re-read under the lock so a concurrent update is not lost. */
+	cairn_config_release(&r->cfg);
+	if ((err = load_config(r)) != NULL ||
+	    (err = cairn_config_set(&r->cfg, key, value)) != NULL)
+		goto done;
+	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) == NULL &&
+	    (err = cairn_buf_printf(&tmp, "%s/tmp", r->path)) == NULL)
+		err = cairn_config_write(&r->cfg, r->vfs, (char *)tmp.data,
+		    (char *)path.data);
+done:
+	if (fd != -1)
+		r->vfs->close(r->vfs, fd);
+	cairn_buf_release(&path);
+	cairn_buf_release(&tmp);
+	return err;
+}
+
+void
+cairn_config_each(struct cairn_repo *r,
+    int (*fn)(void *arg, const char *key, const char *value), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < r->cfg.n; i++)
+		if (fn(arg, r->cfg.items[i].key, r->cfg.items[i].value) != 0)
+			return;
+}

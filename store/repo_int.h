@@ -1,0 +1,19 @@
+/*
+ * repo_int.h: repository entry points for tests inside the tree, not part
+ * of the public API.
+ */
+#ifndef CAIRN_REPO_INT_H
+#define CAIRN_REPO_INT_H
+
+#include "cairn.h"
+#include "vfs.h"
+
+/* cairn_repo_open with an explicit I/O layer (a fault layer, say). */
+const struct cairn_error *cairn_repo_open_vfs(struct cairn_repo **out,
+    const char *path, unsigned flags, struct cairn_vfs *vfs);
+
+/* cairn_repo_init with an explicit I/O layer. */
+const struct cairn_error *cairn_repo_init_vfs(const char *path,
+    const struct cairn_init_opts *opts, struct cairn_vfs *vfs);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * vfs.h: the I/O layer.  Every file system call of the disk backend goes
+ * through a struct cairn_vfs, so tests can swap in layers that fail calls
+ * (the fault layer here) or simulate power loss.
+ *
+ * The functions keep POSIX conventions (-1 and errno) so a layer can pass
+ * a call through unchanged; store/ turns failures into error objects that
+ * name the file.
+ */
+#ifndef CAIRN_VFS_H
+#define CAIRN_VFS_H
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <stddef.h>
+
+struct cairn_vfs {
+	int version;		/* 1; layers added later bump it */
+	int (*open)(struct cairn_vfs *, const char *path, int flags,
+	    mode_t mode);
+	int (*close)(struct cairn_vfs *, int fd);
+	ssize_t (*pread)(struct cairn_vfs *, int fd, void *buf, size_t n,
+	    off_t off);
+	ssize_t (*pwrite)(struct cairn_vfs *, int fd, const void *buf,
+	    size_t n, off_t off);
+	int (*fsync)(struct cairn_vfs *, int fd);
+	int (*fdatasync)(struct cairn_vfs *, int fd);
+	int (*ftruncate)(struct cairn_vfs *, int fd, off_t len);
+	int (*fstat)(struct cairn_vfs *, int fd, struct stat *st);
+	int (*rename)(struct cairn_vfs *, const char *from, const char *to);
+	int (*unlink)(struct cairn_vfs *, const char *path);
+	int (*mkdir)(struct cairn_vfs *, const char *path, mode_t mode);
+	int (*flock)(struct cairn_vfs *, int fd, int op);
+	void *(*mmap)(struct cairn_vfs *, int fd, size_t len);	/* NULL on failure */
+	int (*munmap)(struct cairn_vfs *, void *addr, size_t len);
+};
+
+/* The real layer: plain POSIX calls. */
+struct cairn_vfs *cairn_vfs_posix(void);
+
+/*
+ * The fault layer: passes calls to below, counting the mutating ones
+ * (open with O_CREAT or O_TRUNC, pwrite, fsync, fdatasync, ftruncate,
+ * rename, unlink, mkdir).  Call number fail_at (1-based) fails with err,
+ * or, for a pwrite with err == 0, writes half its bytes (a short write).
+ * With persistent set, every mutating call from fail_at on fails.
+ */
+struct cairn_vfs_fault {
+	struct cairn_vfs vfs;	/* must be first */
+	struct cairn_vfs *below;
+	long calls;		/* mutating calls seen so far */
+	long fail_at;		/* 0: never */
+	int err;		/* errno to fail with; 0: short write */
+	int persistent;
+	int fired;		/* a call was failed */
+};
+
+void cairn_vfs_fault_init(struct cairn_vfs_fault *f, struct cairn_vfs *below);
+
+/*
+ * cairn_vfs_from_env():
+ * The layer the environment asks for.  CAIRN_TEST_FAULT="<n>[+]:<EIO|ENOSPC|short>"
+ * selects a process-wide fault layer failing mutating call n (every call
+ * from n on with "+"); anything else, or no variable, the real layer.
+ */
+struct cairn_vfs *cairn_vfs_from_env(void);
+
+#endif

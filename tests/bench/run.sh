@@ -1,0 +1,529 @@
+#!/bin/sh
+# Benchmark: cairn against git on the same machine and the same data, side
+# by side.  Prints figures and ratios only; it never judges them.
+#
+# Usage: sh tests/bench/run.sh /absolute/path/to/cairn      (make bench)
+#
+# Environment:
+#   BENCH_OBJECTS   corpus size in blobs (default 200000)
+#   BENCH_RUNS      runs of each timed measurement; the median is shown
+#                   (default 3)
+#   BENCH_SINGLE    invocations timed for the one-object cat (default 50)
+#   BENCH_LARGE_MB  size of the blob of the write-amplification test
+#                   (default 256)
+#   BENCH_TIMEOUT   seconds after which one command is killed (default 1800)
+#   BENCH_OUT       also write every figure to this file as key=value lines
+#   CC              C compiler for the helpers (default cc)
+#
+# Measurements (cairn repository: `init --object-format=sha1`, defaults, so
+# durability is on; git repository: plain `git init --bare`, sha1):
+#   ingest        `cairn put --batch` vs `git fast-import` of the same blobs
+#                 into a fresh repository; objects/s.  Both make the data
+#                 durable: cairn syncs its WAL per batch, fast-import syncs
+#                 its pack (core.fsync default).
+#   read          every object once, in a shuffled order: `cairn cat --batch`
+#                 vs `git cat-file --batch`, output to /dev/null.  Done
+#                 once right after ingest (WAL not flushed) and once after
+#                 `cairn flush` (one data file and its index, like the one
+#                 pack fast-import wrote).
+#   exists        batch-check of a shuffled list of 10% present and 90%
+#                 absent ids: `cat --batch-check` vs `cat-file --batch-check`.
+#   single cat    `cairn cat <id>` vs `git cat-file -p <id>`, one process
+#                 each, from fork to exit; median of BENCH_SINGLE runs.
+#   size          du -sk of both repositories.
+#   large blob    `cairn put <file>` vs `git hash-object -w <file>` of one
+#                 incompressible file: speed, and bytes written to disk
+#                 (write_bytes of /proc/<pid>/io) divided by the file size.
+# All data is generated (deterministically) into a temporary directory under
+# ${TMPDIR:-/tmp}, which is removed at exit.  Page caches are warm for both
+# tools; `sync` runs before every timed write.
+
+# The measured commands are small functions that run through timed().
+# shellcheck disable=SC2317
+
+set -u
+LC_ALL=C
+export LC_ALL
+
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+	echo "usage: sh tests/bench/run.sh /path/to/cairn" >&2
+	exit 2
+fi
+case $1 in
+/*) CAIRN=$1 ;;
+*) CAIRN=$(pwd)/$1 ;;
+esac
+
+N=${BENCH_OBJECTS:-200000}
+RUNS=${BENCH_RUNS:-3}
+SINGLE=${BENCH_SINGLE:-50}
+LARGE_MB=${BENCH_LARGE_MB:-256}
+LIMIT=${BENCH_TIMEOUT:-1800}
+OUT=${BENCH_OUT:-}
+for v in "$N" "$RUNS" "$SINGLE" "$LARGE_MB" "$LIMIT"; do
+	case $v in
+	'' | *[!0-9]* | 0)
+		echo "bench: BENCH_OBJECTS, BENCH_RUNS, BENCH_SINGLE," \
+		    "BENCH_LARGE_MB and BENCH_TIMEOUT must be positive" \
+		    "integers" >&2
+		exit 2
+		;;
+	esac
+done
+if [ "$N" -lt 10 ]; then
+	echo "bench: BENCH_OBJECTS must be at least 10" >&2
+	exit 2
+fi
+if ! GIT=$(command -v git); then
+	echo "bench: git is required" >&2
+	exit 2
+fi
+
+here=$(cd "$(dirname "$0")" && pwd) || exit 2
+T=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX") || exit 2
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# Neither tool may see the user's configuration or repositories.
+mkdir "$T/home" || exit 2
+HOME=$T/home
+GIT_CONFIG_NOSYSTEM=1
+GIT_CONFIG_GLOBAL=/dev/null
+export HOME GIT_CONFIG_NOSYSTEM GIT_CONFIG_GLOBAL
+unset CAIRN_DIR GIT_DIR GIT_WORK_TREE GIT_OBJECT_DIRECTORY \
+    GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_INDEX_FILE GIT_CEILING_DIRECTORIES
+
+if [ -n "$OUT" ]; then
+	: >"$OUT" || exit 2
+fi
+
+say() {
+	printf 'bench: %s\n' "$*" >&2
+}
+
+# note TEXT: one line for the notes printed after the table (each once).
+note() {
+	touch "$T/notes"
+	grep -qxF -- "$*" "$T/notes" || printf '%s\n' "$*" >>"$T/notes"
+}
+
+kv() {
+	if [ -n "$OUT" ]; then
+		printf '%s=%s\n' "$1" "$2" >>"$OUT"
+	fi
+}
+
+# ---------------------------------------------------------------- helpers
+
+CC=${CC:-cc}
+say "compiling helpers with $CC"
+for h in gen proc; do
+	if ! "$CC" -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -o "$T/$h" \
+	    "$here/$h.c"; then
+		echo "bench: cannot compile tests/bench/$h.c" >&2
+		exit 2
+	fi
+done
+GEN=$T/gen
+PROC=$T/proc
+
+if command -v timeout >/dev/null 2>&1; then
+	limit() { timeout "$LIMIT" "$@"; }
+else
+	limit() { "$@"; }
+fi
+
+now() {
+	date +%s.%N
+}
+
+# median: the median of the numbers on stdin (one or more per line), or
+# "failed" if there are none.
+median() {
+	tr ' ' '\n' | grep . | sort -n | awk '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) print "failed"
+			else if (NR % 2) print v[(NR + 1) / 2]
+			else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+isnum() {
+	case $1 in
+	'' | . | *[!0-9.]*) return 1 ;;
+	esac
+	return 0
+}
+
+# calc EXPR VARS...: awk arithmetic on numeric arguments a, b, c; prints
+# "failed" if an argument is not a number.
+calc() {
+	expr=$1
+	shift
+	for x in "$@"; do
+		isnum "$x" || {
+			echo failed
+			return
+		}
+	done
+	awk -v a="${1:-0}" -v b="${2:-0}" -v c="${3:-0}" "BEGIN { $expr }"
+}
+
+# timed LABEL CMD...: runs CMD (stderr kept aside) and prints its wall time
+# in seconds, or nothing if it failed; a failure becomes a note.
+timed() {
+	label=$1
+	shift
+	t0=$(now)
+	"$@" 2>"$T/stderr"
+	rc=$?
+	t1=$(now)
+	if [ "$rc" -ne 0 ]; then
+		note "$label failed with exit status $rc:" \
+		    "$(head -c 400 "$T/stderr" | tr '\n' ' ')"
+		return 1
+	fi
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+}
+
+# ------------------------------------------------------------------ table
+
+W_FMT='%-40s %-6s %12s %12s %9s  %s\n'
+
+# row KEY LABEL UNIT CAIRN GIT BETTER: one line of the table, and the same
+# figures as KEY.* in BENCH_OUT.  BETTER says which way a ratio is good.
+row() {
+	if isnum "$4" && isnum "$5"; then
+		ratio=$(calc 'if (b == 0) print "-"; else printf "%.2f", a / b' \
+		    "$4" "$5")
+	else
+		ratio=-
+	fi
+	# shellcheck disable=SC2059
+	printf "$W_FMT" "$2" "$3" "$4" "$5" "$ratio" "$6"
+	kv "$1.unit" "$3"
+	kv "$1.cairn" "$4"
+	kv "$1.git" "$5"
+	kv "$1.ratio" "$ratio"
+}
+
+fmt3() { calc 'printf "%.3f", a' "$1"; }
+rate() { calc 'if (b > 0) printf "%.0f", a / b; else print "failed"' "$1" "$2"; }
+
+# kib DIR: disk usage of DIR in KiB, or "failed".
+kib() {
+	k=$(du -sk "$1" 2>/dev/null | cut -f1)
+	echo "${k:-failed}"
+}
+
+# ----------------------------------------------------------------- header
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null |
+	head -n 1)
+mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' \
+	/proc/meminfo 2>/dev/null)
+fstype=$(stat -f -c %T "$T" 2>/dev/null || echo unknown)
+gitver=$("$GIT" --version)
+if cairnver=$("$CAIRN" --version 2>&1); then
+	cairnver=$(echo "$cairnver" | head -n 1)
+else
+	cairnver="(cairn --version failed: $(echo "$cairnver" | head -n 1))"
+fi
+bytes=$("$GEN" total "$N")
+
+echo "cairn benchmark: cairn and git side by side"
+echo "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "machine:  ${cpu:-unknown cpu}, nproc $(nproc), ${mem:-? GiB}," \
+    "$(uname -sr)"
+echo "tmp dir:  $T ($fstype)"
+echo "git:      $gitver"
+echo "cairn:    $cairnver ($CAIRN)"
+echo "corpus:   $N text blobs of 64 B..4 KiB, $bytes bytes, sha1 ids"
+echo "runs:     median of $RUNS; single cat: median of $SINGLE invocations"
+echo
+# shellcheck disable=SC2059
+printf "$W_FMT" measurement unit cairn git cairn/git better
+# shellcheck disable=SC2059
+printf "$W_FMT" "-----------" ---- ----- --- --------- ------
+kv nproc "$(nproc)"
+kv git_version "$gitver"
+kv cairn_version "$cairnver"
+kv objects "$N"
+kv corpus_bytes "$bytes"
+kv runs "$RUNS"
+kv single_runs "$SINGLE"
+kv fs "$fstype"
+
+# ----------------------------------------------------------------- ingest
+
+say "generating $N blobs"
+"$GEN" put "$N" >"$T/put.stream" || exit 2
+"$GEN" fastimport "$N" >"$T/fi.stream" || exit 2
+
+C=$T/c.cairn
+G=$T/g.git
+
+c_init() {
+	rm -rf "$1"
+	"$CAIRN" init --object-format=sha1 "$1" >/dev/null 2>"$T/stderr" ||
+		note "cairn init failed: $(head -c 400 "$T/stderr" | tr '\n' ' ')"
+}
+g_init() {
+	rm -rf "$1"
+	"$GIT" init -q --bare "$1"
+}
+c_ingest() { limit "$CAIRN" -r "$C" put --batch <"$T/put.stream" >"$T/ids"; }
+g_ingest() { limit "$GIT" -C "$G" fast-import --quiet <"$T/fi.stream"; }
+
+ci=
+gi=
+r=0
+while [ "$r" -lt "$RUNS" ]; do
+	r=$((r + 1))
+	say "ingest, run $r of $RUNS"
+	c_init "$C"
+	sync
+	ci="$ci $(timed "cairn put --batch" c_ingest)"
+	g_init "$G"
+	sync
+	gi="$gi $(timed "git fast-import" g_ingest)"
+done
+ci=$(echo "$ci" | median)
+gi=$(echo "$gi" | median)
+row ingest "ingest (put --batch / fast-import)" obj/s \
+    "$(rate "$N" "$ci")" "$(rate "$N" "$gi")" higher
+
+# The ids to read come from cairn's output; if it printed too few, git's
+# ids stand in so that the git half still runs.
+nids=$(wc -l <"$T/ids" 2>/dev/null | tr -d ' ')
+nids=${nids:-0}
+if [ "$nids" -ne "$N" ]; then
+	note "cairn put --batch printed $nids ids for $N objects;" \
+	    "the read tests use the ids git stored"
+	"$GIT" -C "$G" cat-file --batch-all-objects \
+	    --batch-check='%(objectname)' >"$T/ids"
+else
+	unknown=$("$GIT" -C "$G" cat-file --batch-check <"$T/ids" |
+		grep -c ' missing$')
+	if [ "$unknown" -eq 0 ]; then
+		note "ids printed by cairn put --batch: all $N equal git's"
+	else
+		note "ids printed by cairn put --batch: $unknown of $N" \
+		    "are not ids git computed for the same blobs"
+	fi
+fi
+"$GEN" shuffle 1 <"$T/ids" >"$T/ids.shuf"
+
+"$CAIRN" -r "$C" stats >"$T/stats.ingest" 2>&1 ||
+	note "cairn stats failed: $(head -c 200 "$T/stats.ingest" | tr '\n' ' ')"
+note "cairn stats after ingest: $(tr '\n' ';' <"$T/stats.ingest" |
+	sed 's/;$//; s/;/; /g')"
+c_size_wal=$(kib "$C")
+g_size=$(kib "$G")
+
+# ------------------------------------------------------------------- reads
+
+c_read() { limit "$CAIRN" -r "$C" cat --batch <"$T/ids.shuf" >/dev/null; }
+g_read() { limit "$GIT" -C "$G" cat-file --batch <"$T/ids.shuf" >/dev/null; }
+
+# read_pass KEY LABEL: RUNS interleaved reads of every object by both.
+read_pass() {
+	cr=
+	gr=
+	r=0
+	while [ "$r" -lt "$RUNS" ]; do
+		r=$((r + 1))
+		say "$2, run $r of $RUNS"
+		cr="$cr $(timed "cairn cat --batch ($2)" c_read)"
+		gr="$gr $(timed "git cat-file --batch" g_read)"
+	done
+	cr=$(echo "$cr" | median)
+	gr=$(echo "$gr" | median)
+	row "$1" "$2" obj/s "$(rate "$N" "$cr")" "$(rate "$N" "$gr")" higher
+}
+
+read_pass read_wal "random read, WAL not flushed"
+
+"$CAIRN" -r "$C" stats >"$T/stats.read" 2>&1
+cmp -s "$T/stats.ingest" "$T/stats.read" ||
+	note "cairn stats changed during the unflushed reads:" \
+	    "$(tr '\n' ';' <"$T/stats.read" | sed 's/;$//; s/;/; /g')"
+
+say "cairn flush"
+sync
+fl=$(timed "cairn flush" limit "$CAIRN" -r "$C" flush)
+fl=${fl:-failed}
+row flush "cairn flush after ingest" s "$(fmt3 "$fl")" - lower
+row ingest_flush "ingest + flush (vs fast-import)" obj/s \
+    "$(calc 'if (a + b > 0) printf "%.0f", c / (a + b)' "$ci" "$fl" "$N")" \
+    "$(rate "$N" "$gi")" higher
+
+read_pass read "random read, flushed"
+
+# One more pass of each, untimed, to compare what they print.
+cs=$(limit "$CAIRN" -r "$C" cat --batch <"$T/ids.shuf" 2>/dev/null | cksum)
+gs=$("$GIT" -C "$G" cat-file --batch <"$T/ids.shuf" | cksum)
+if [ "$cs" = "$gs" ]; then
+	note "cairn cat --batch output: identical to git cat-file --batch"
+else
+	note "cairn cat --batch output: DIFFERS from git cat-file --batch" \
+	    "(cksum $cs vs $gs)"
+fi
+
+# ------------------------------------------------------------ existence
+
+say "existence checks"
+present=$((N / 10))
+head -n "$present" "$T/ids.shuf" >"$T/exist.tmp"
+"$GEN" miss $((N - present)) 1 >>"$T/exist.tmp"
+"$GEN" shuffle 2 <"$T/exist.tmp" >"$T/exist.ids"
+
+c_check() { limit "$CAIRN" -r "$C" cat --batch-check <"$T/exist.ids" >"$T/check.c"; }
+g_check() { limit "$GIT" -C "$G" cat-file --batch-check <"$T/exist.ids" >"$T/check.g"; }
+ce=
+ge=
+r=0
+while [ "$r" -lt "$RUNS" ]; do
+	r=$((r + 1))
+	ce="$ce $(timed "cairn cat --batch-check" c_check)"
+	ge="$ge $(timed "git cat-file --batch-check" g_check)"
+done
+ce=$(echo "$ce" | median)
+ge=$(echo "$ge" | median)
+row exists "exists, 90% absent (--batch-check)" obj/s \
+    "$(rate "$N" "$ce")" "$(rate "$N" "$ge")" higher
+if [ -s "$T/check.c" ] && cmp -s "$T/check.c" "$T/check.g"; then
+	note "cairn cat --batch-check output: identical to git's" \
+	    "($((N - present)) missing of $N)"
+else
+	cm=$(grep -c ' missing$' "$T/check.c" 2>/dev/null)
+	note "cairn cat --batch-check output: DIFFERS from git's" \
+	    "(cairn: ${cm:-0} missing, expected $((N - present)) of $N)"
+fi
+
+# ------------------------------------------------------------- single cat
+
+say "single cat, $SINGLE invocations each"
+id=$(head -n 1 "$T/ids.shuf")
+# reps CMD...: median seconds of SINGLE runs of CMD; failures become notes.
+reps() {
+	res=$("$PROC" reps "$SINGLE" "$@" 2>"$T/stderr")
+	case $res in
+	*' failed=0 '*)
+		echo "$res" | sed -n 's/^median=\([0-9.]*\) .*/\1/p'
+		;;
+	*)
+		note "$1 ... $(echo "$res" | sed 's/.* failed=/failed=/'):" \
+		    "$(head -c 300 "$T/stderr" | tr '\n' ' ')"
+		echo failed
+		;;
+	esac
+}
+cs=$(reps "$CAIRN" -r "$C" cat "$id")
+gs=$(reps "$GIT" -C "$G" cat-file -p "$id")
+row single_cat "single cat <id> (cat / cat-file -p)" ms \
+    "$(calc 'printf "%.2f", a * 1000' "$cs")" \
+    "$(calc 'printf "%.2f", a * 1000' "$gs")" lower
+
+# ------------------------------------------------------------------ sizes
+
+c_size=$(kib "$C")
+row size_wal "repo size, WAL not flushed" KiB "$c_size_wal" "$g_size" lower
+row size "repo size, flushed" KiB "$c_size" "$g_size" lower
+row size_per_obj "bytes on disk per object, flushed" B \
+    "$(calc 'printf "%.0f", a * 1024 / b' "$c_size" "$N")" \
+    "$(calc 'printf "%.0f", a * 1024 / b' "$g_size" "$N")" lower
+
+# ------------------------------------------------------------- large blob
+
+say "large blob, $LARGE_MB MiB"
+rm -rf "$C" "$G" "$T/put.stream" "$T/fi.stream"
+"$GEN" bytes "$LARGE_MB" >"$T/big" || exit 2
+big_bytes=$((LARGE_MB * 1048576))
+C2=$T/big.cairn
+G2=$T/big.git
+c_init "$C2"
+g_init "$G2"
+
+# io_of FILE FIELD
+io_of() {
+	awk -v f="$2" -F': *' '$1 == f { print $2; found = 1 }
+		END { if (!found) print "" }' "$1" 2>/dev/null
+}
+
+c_big() {
+	limit "$PROC" io "$T/io.c" "$CAIRN" -r "$C2" put "$T/big" >"$T/big.id.c"
+}
+g_big() {
+	limit "$PROC" io "$T/io.g" "$GIT" -C "$G2" hash-object -w "$T/big" \
+	    >"$T/big.id.g"
+}
+c_big_flush() {
+	limit "$PROC" io "$T/io.f" "$CAIRN" -r "$C2" flush
+}
+sync
+cb=$(timed "cairn put (large blob)" c_big)
+sync
+gb=$(timed "git hash-object -w (large blob)" g_big)
+sync
+cf=$(timed "cairn flush (large blob)" c_big_flush)
+row large_put "large blob put (put / hash-object -w)" MiB/s \
+    "$(calc 'printf "%.0f", a / b' "$LARGE_MB" "${cb:-failed}")" \
+    "$(calc 'printf "%.0f", a / b' "$LARGE_MB" "${gb:-failed}")" higher
+
+if [ "$(cat "$T/big.id.c" 2>/dev/null)" = "$(cat "$T/big.id.g")" ]; then
+	note "large blob id: equal to git's"
+else
+	note "large blob id: cairn printed '$(head -c 100 "$T/big.id.c" 2>/dev/null)'," \
+	    "git $(cat "$T/big.id.g")"
+fi
+
+field=write_bytes
+# Only a command that succeeded tells whether write_bytes is counted.
+for f in ${cb:+io.c} ${gb:+io.g}; do
+	v=$(io_of "$T/$f" write_bytes)
+	if [ "${v:-0}" = 0 ]; then
+		field=wchar
+	fi
+done
+if [ "$field" = wchar ]; then
+	note "write_bytes is not counted on this file system ($fstype);" \
+	    "write amplification uses wchar (bytes passed to write calls)"
+fi
+# A command that failed has no figure.
+cw=failed
+gw=failed
+fw=failed
+[ -n "$cb" ] && cw=$(io_of "$T/io.c" "$field")
+[ -n "$gb" ] && gw=$(io_of "$T/io.g" "$field")
+[ -n "$cf" ] && fw=$(io_of "$T/io.f" "$field")
+cancel=$(io_of "$T/io.c" cancelled_write_bytes)
+if isnum "${cancel:-x}" && [ "$cancel" != 0 ]; then
+	note "cairn put (large blob): cancelled_write_bytes $cancel"
+fi
+row write_amp "large blob write amp ($field/size)" x \
+    "$(calc 'printf "%.3f", a / b' "${cw:-failed}" "$big_bytes")" \
+    "$(calc 'printf "%.3f", a / b' "${gw:-failed}" "$big_bytes")" lower
+row write_amp_flush "  same, put + flush" x \
+    "$(calc 'printf "%.3f", (a + c) / b' "${cw:-failed}" "$big_bytes" \
+	"${fw:-failed}")" \
+    "$(calc 'printf "%.3f", a / b' "${gw:-failed}" "$big_bytes")" lower
+note "cairn flush after the large put: ${cf:-failed} s"
+kv large_mb "$LARGE_MB"
+kv write_amp.field "$field"
+
+# ------------------------------------------------------------------ notes
+
+echo
+echo "ratio is cairn/git; 'better' says which direction favours cairn."
+echo "reads: page cache warm; 'WAL not flushed' reads right after ingest,"
+echo "'flushed' after cairn flush (git reads the one pack fast-import wrote)."
+if [ -s "$T/notes" ]; then
+	echo
+	echo "notes:"
+	sed 's/^/  /' "$T/notes"
+fi
+exit 0
