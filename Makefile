@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CPPFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icore -Istore $(CPPFLAGS)
-LDLIBS = -lz -lcrypto
+LDLIBS = -lz -lcrypto -lpthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 CORE_SRC = $(sort $(wildcard core/*.c))

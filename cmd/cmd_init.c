@@ -52,8 +52,11 @@ cmd_init(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return cmd_usage(cmd_init_usage, "too many arguments");
-	path = argc > optind ? argv[optind] :
-	    cmd_global.repo ? cmd_global.repo : ".cairn";
+	path = argc > optind ? argv[optind] : cmd_global.repo;
+	if (path == NULL && (path = getenv("CAIRN_DIR")) != NULL && !*path)
+		path = NULL;
+	if (path == NULL)
+		path = ".cairn";
 	if (cmd_global.read_only)
 		return cmd_fail(cairn_error_new(CAIRN_ERR_READ_ONLY,
 		    "cannot init with --read-only"));

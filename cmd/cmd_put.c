@@ -264,6 +264,10 @@ parse_header(struct putter *p, char *line, int *type, uint64_t *size,
 	if ((*type = cmd_parse_type(f[n - 2])) == 0)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "unknown object type '%s'", f[n - 2]);
+	if (*type != CAIRN_OBJ_BLOB)
+		return cairn_error_new(CAIRN_ERR_INVALID, "storing %s objects "
+		    "is not supported yet: their content cannot be validated",
+		    f[n - 2]);
 	errno = 0;
 	*size = strtoull(f[n - 1], &end, 10);
 	if (f[n - 1][0] < '0' || f[n - 1][0] > '9' || *end != '\0' ||
@@ -318,9 +322,22 @@ check_claim(const struct cairn_oid *got, const struct cairn_oid *claim)
 	    cairn_oid_fmt(a, claim), cairn_oid_fmt(b, got));
 }
 
+/* The LF that ends a record's content. */
+static const struct cairn_error *
+record_end(struct cmd_input *in, uint64_t nrec)
+{
+	char nl;
+
+	if (cmd_input_read(in, &nl, 1) != 1 || nl != '\n')
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "batch record %llu: no newline after content",
+		    (unsigned long long)nrec);
+	return NULL;
+}
+
 static const struct cairn_error *
 put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
-    const struct cairn_oid *claim)
+    const struct cairn_oid *claim, uint64_t nrec)
 {
 	const struct cairn_error *err;
 	struct cairn_oid id;
@@ -331,9 +348,10 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 	if (size <= RECORD_IN_MEMORY) {
 		if ((err = read_content(in, size, &buf)) != NULL)
 			return err;
-		if (claim != NULL && ((err = cairn_hash_object(&id, p->algo,
+		if ((err = record_end(in, nrec)) != NULL ||
+		    (claim != NULL && ((err = cairn_hash_object(&id, p->algo,
 		    type, buf, (size_t)size)) != NULL ||
-		    (err = check_claim(&id, claim)) != NULL)) {
+		    (err = check_claim(&id, claim)) != NULL))) {
 			free(buf);
 			return err;
 		}
@@ -354,6 +372,13 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 			p->nids = 0;
 			return err;
 		}
+		if ((err = record_end(in, nrec)) != NULL) {
+			if (p->open)
+				cairn_batch_abort(p->repo);
+			p->open = 0;
+			p->nids = 0;
+			return err;
+		}
 	}
 	return err ? err : put_note(p, &id, size);
 }
@@ -365,7 +390,7 @@ put_batch(struct putter *p)
 	struct cmd_input in;
 	struct cairn_oid claim;
 	uint64_t size = 0, nrec = 0;
-	char *line, nl;
+	char *line;
 	size_t len;
 	int r, complete, type = 0, has_claim = 0;
 
@@ -382,12 +407,7 @@ put_batch(struct putter *p)
 			    &has_claim);
 		if (err == NULL)
 			err = put_record(p, &in, type, size,
-			    has_claim ? &claim : NULL);
-		if (err == NULL && (cmd_input_read(&in, &nl, 1) != 1 ||
-		    nl != '\n'))
-			err = cairn_error_new(CAIRN_ERR_INVALID,
-			    "batch record %llu: no newline after content",
-			    (unsigned long long)nrec);
+			    has_claim ? &claim : NULL, nrec);
 		if (err == NULL && (p->nids >= BATCH_OBJECTS ||
 		    p->bytes >= BATCH_BYTES || !cmd_input_pending(&in)))
 			err = put_commit(p);

@@ -6,6 +6,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,18 +161,70 @@ inflate_into(z_stream *z, unsigned char *out, size_t outlen,
 	return r;
 }
 
+/*
+ * One-shot inflation reuses one z_stream per thread (inflateReset instead
+ * of inflateInit and inflateEnd): for the many small objects of a batch
+ * read, setting up zlib's state would otherwise cost as much as inflating.
+ */
+static pthread_key_t inflate_key;
+static pthread_once_t inflate_once = PTHREAD_ONCE_INIT;
+static int inflate_key_ok;
+
+static void
+inflate_free(void *p)
+{
+	inflateEnd(p);
+	free(p);
+}
+
+static void
+inflate_key_init(void)
+{
+	inflate_key_ok = pthread_key_create(&inflate_key, inflate_free) == 0;
+}
+
+static z_stream *
+cached_inflater(const struct cairn_error **err)
+{
+	z_stream *z = NULL;
+	int r;
+
+	pthread_once(&inflate_once, inflate_key_init);
+	if (inflate_key_ok && (z = pthread_getspecific(inflate_key)) != NULL) {
+		if ((r = inflateReset(z)) == Z_OK)
+			return z;
+		*err = inflate_error(r, z);
+		return NULL;
+	}
+	if ((z = calloc(1, sizeof(*z))) == NULL) {
+		*err = cairn_error_nomem();
+		return NULL;
+	}
+	if ((r = inflateInit(z)) != Z_OK) {
+		*err = inflate_error(r, z);
+		free(z);
+		return NULL;
+	}
+	if (!inflate_key_ok || pthread_setspecific(inflate_key, z) != 0) {
+		inflate_free(z);
+		*err = cairn_error_nomem();
+		return NULL;
+	}
+	return z;
+}
+
 const struct cairn_error *
 cairn_zip_inflate(void *out, size_t outlen, const void *in, size_t inlen)
 {
 	const struct cairn_error *err = NULL;
 	struct zin src = { in, inlen };
-	z_stream z;
+	z_stream *zp;
 	size_t produced = 0;
 	int r, excess = 0;
 
-	memset(&z, 0, sizeof(z));
-	if ((r = inflateInit(&z)) != Z_OK)
-		return inflate_error(r, &z);
+	if ((zp = cached_inflater(&err)) == NULL)
+		return err;
+#define z (*zp)
 	for (;;) {
 		refill(&z, &src);
 		r = inflate_into(&z, out, outlen, &produced, &excess);
@@ -195,7 +248,7 @@ cairn_zip_inflate(void *out, size_t outlen, const void *in, size_t inlen)
 	else if (produced != outlen)
 		err = short_error(produced, outlen);
 done:
-	inflateEnd(&z);
+#undef z
 	return err;
 }
 

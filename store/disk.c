@@ -41,6 +41,7 @@
 #include "zip.h"
 
 static void disk_close(struct cairn_backend *be);
+static int later_batch(struct disk *d, size_t from);
 static const char *disk_notice(struct cairn_backend *be);
 
 static const struct cairn_backend_ops disk_ops = {
@@ -233,6 +234,7 @@ unload(struct disk *d)
 	cairn_memtable_clear(&d->mem);
 	d->mem_objects = 0;
 	d->wal_verified = 0;
+	d->last_where = 0;
 }
 
 static const struct cairn_error *
@@ -381,7 +383,14 @@ load_wal(struct disk *d)
 		goto done;
 	}
 	err = disk_scan_wal(d, CAIRN_FILEHDR_SIZE, &good, &bad);
-	/* The tail past the last whole batch is the writer's business. */
+	/*
+	 * The tail past the last whole batch is the writer's business (it
+	 * may be a batch being written right now), unless a whole batch
+	 * follows the damage: then synced data is damaged.
+	 */
+	if (err == NULL && good < d->wal.len && later_batch(d, good + 1))
+		err = cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' is corrupt at offset %zu", (char *)path.data, bad);
 	d->wal.len = good;
 done:
 	cairn_buf_release(&path);
@@ -576,7 +585,7 @@ settle_tail(struct disk *d, size_t good, size_t bad, uint64_t size)
 		return err;
 	if (later_batch(d, good + 1)) {
 		err = cairn_error_new(CAIRN_ERR_CORRUPT,
-		    "'%s' is corrupt at offset %zu (run cairn fsck)",
+		    "'%s' is corrupt at offset %zu",
 		    (char *)path.data, bad);
 		goto done;
 	}

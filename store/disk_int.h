@@ -46,6 +46,10 @@ struct disk {
 	uint32_t batch_records;
 	uint64_t batch_data_start;	/* data_end when the batch began */
 	char notice[256];
+	/* The last id found in a segment (stat then read finds it once). */
+	unsigned char last_id[CAIRN_OID_MAX];
+	int last_where;			/* 0: none */
+	uint64_t last_loc;
 };
 
 /* "<root>/<name>" into a per-call buffer of the caller. */

@@ -27,6 +27,11 @@ disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
 	int neg;
 	size_t i;
 
+	if (d->last_where != 0 && memcmp(d->last_id, id, d->idlen) == 0) {
+		*where = d->last_where;
+		*loc = d->last_loc;
+		return 1;
+	}
 	if ((e = cairn_memtable_get(&d->mem, id)) != NULL) {
 		*where = e->where;
 		*loc = e->loc;
@@ -35,6 +40,9 @@ disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
 	for (i = d->nseg; i-- > 0;) {
 		if (cairn_segment_find(&d->seg[i], id, loc, &neg)) {
 			*where = CAIRN_MEM_DATA;
+			memcpy(d->last_id, id, d->idlen);
+			d->last_where = *where;
+			d->last_loc = *loc;
 			return 1;
 		}
 		if (neg)
@@ -236,33 +244,78 @@ disk_hash_record(struct disk *d, uint64_t off, const struct cairn_rec *rec,
 	return err;
 }
 
+/*
+ * The stored bytes of a record, if they lie whole in memory (the WAL
+ * buffer or the mapped part of the data file); NULL otherwise.
+ */
+static const unsigned char *
+stored_in_memory(struct disk *d, int where, uint64_t loc,
+    const struct cairn_rec *rec)
+{
+	uint64_t off = loc + CAIRN_REC_HDR_SIZE;
+
+	if (where == CAIRN_MEM_WAL)
+		return d->wal.data + off;
+	if (off + rec->stored <= d->data_map_len)
+		return d->data_map + off;
+	return NULL;
+}
+
+/* Decode a record whose stored bytes are in memory straight into out. */
+static const struct cairn_error *
+decode_in_memory(struct disk *d, int where, uint64_t loc,
+    const struct cairn_rec *rec, const unsigned char *p, unsigned char *out)
+{
+	if (cairn_crc32(0, p, (size_t)rec->stored) != rec->crc)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' offset %llu: record checksum mismatch",
+		    where == CAIRN_MEM_WAL ? d->man.wal : d->man.data,
+		    (unsigned long long)loc);
+	if (rec->flags & CAIRN_REC_DEFLATED)
+		return cairn_zip_inflate(out, (size_t)rec->size, p,
+		    (size_t)rec->stored);
+	memcpy(out, p, (size_t)rec->size);
+	return NULL;
+}
+
 const struct cairn_error *
 disk_read(struct cairn_backend *be, const struct cairn_oid *id,
     unsigned flags, int *type, struct cairn_buf *out)
 {
 	struct disk *d = (struct disk *)be;
 	const struct cairn_error *err;
+	const unsigned char *p;
 	struct cairn_rec rec;
-	struct cairn_buf content = { 0 };
+	struct cairn_buf content;
+	size_t start = out->len;
 	uint64_t loc;
 	int where;
 
 	if ((err = find(d, id, &where, &loc, &rec)) != NULL)
 		return err;
-	if (rec.size > SIZE_MAX - 1 ||
-	    (err = cairn_buf_grow(&content, (size_t)rec.size + 1)) != NULL)
+	if (rec.size > SIZE_MAX - 1 - out->len ||
+	    cairn_buf_grow(out, (size_t)rec.size + 1) != NULL)
 		return cairn_error_nomem();
-	err = read_content(d, where, loc, &rec, buf_sink, &content);
+	if ((p = stored_in_memory(d, where, loc, &rec)) != NULL) {
+		err = decode_in_memory(d, where, loc, &rec, p,
+		    out->data + start);
+		if (err == NULL)
+			out->len += (size_t)rec.size;
+	} else
+		err = read_content(d, where, loc, &rec, buf_sink, out);
+	/* Verify what was decoded, seen through a window on out. */
+	content.data = out->data + start;
+	content.len = out->len - start;
+	content.cap = content.len;
 	if (err == NULL && !(flags & CAIRN_GET_NO_VERIFY))
 		err = verify(d, where, loc, &rec, id, &content);
-	if (err == NULL)
-		err = cairn_buf_append(out, content.data, content.len);
-	cairn_buf_release(&content);
-	if (err == NULL) {
-		*type = rec.type;
-		be->counters.reads++;
+	if (err != NULL) {
+		out->len = start;
+		return err;
 	}
-	return err;
+	*type = rec.type;
+	be->counters.reads++;
+	return NULL;
 }
 
 const struct cairn_error *

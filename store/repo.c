@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <strings.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -469,18 +470,37 @@ cairn_config_value(struct cairn_repo *r, const char *key)
 	return cairn_config_get(&r->cfg, key);
 }
 
-/* Hold the writer lock's file while the config is rewritten. */
+/*
+ * Hold the writer lock's file while the config is rewritten, waiting at
+ * most timeout_ms for it.
+ */
 static const struct cairn_error *
-config_lock(struct cairn_repo *r, int *fd)
+config_lock(struct cairn_repo *r, int *fd, long long timeout_ms)
 {
 	struct cairn_buf path = { 0 };
 	const struct cairn_error *err = NULL;
+	struct timespec ts = { 0, 5000000 };
+	long long waited = 0;
 
 	if (cairn_buf_printf(&path, "%s/lock", r->path) != NULL)
 		return cairn_error_nomem();
 	*fd = r->vfs->open(r->vfs, (char *)path.data, O_RDWR | O_NOFOLLOW, 0);
-	if (*fd == -1 || r->vfs->flock(r->vfs, *fd, LOCK_EX) != 0)
-		err = cairn_error_sys(errno, "lock '%s'", (char *)path.data);
+	if (*fd == -1)
+		err = cairn_error_sys(errno, "open '%s'", (char *)path.data);
+	while (err == NULL &&
+	    r->vfs->flock(r->vfs, *fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			err = cairn_error_sys(errno, "lock '%s'",
+			    (char *)path.data);
+		else if (waited >= timeout_ms)
+			err = cairn_error_new(CAIRN_ERR_LOCKED,
+			    "repository is locked by another writer "
+			    "(waited %lld ms)", timeout_ms);
+		else {
+			nanosleep(&ts, NULL);
+			waited += 5;
+		}
+	}
 	cairn_buf_release(&path);
 	return err;
 }
@@ -490,6 +510,8 @@ cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
 {
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 }, tmp = { 0 };
+	struct cairn_backend_params p;
+	long long timeout;
 	int fd = -1;
 
 	if (r->flags & CAIRN_OPEN_READ_ONLY)
@@ -501,13 +523,23 @@ cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
 		    "'%s' cannot be changed after init", key);
 	if (r->path == NULL)
 		return cairn_config_set(&r->cfg, key, value);
-	if ((err = config_lock(r, &fd)) != NULL)
+	if ((err = cairn_config_int(&timeout, &r->cfg, "core.lockTimeout",
+	    5000, 0, 86400000)) != NULL)
+		timeout = 5000;
+	if ((err = config_lock(r, &fd, timeout)) != NULL)
 		goto done;
 	/* Re-read under the lock so a concurrent update is not lost. */
 	cairn_config_release(&r->cfg);
 	if ((err = load_config(r)) != NULL ||
 	    (err = cairn_config_set(&r->cfg, key, value)) != NULL)
 		goto done;
+	/* A value the repository could not be opened with is refused. */
+	if ((err = params(r, &p)) != NULL) {
+		err = cairn_error_new(CAIRN_ERR_INVALID, "%s", err->msg);
+		cairn_config_release(&r->cfg);
+		load_config(r);
+		goto done;
+	}
 	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) == NULL &&
 	    (err = cairn_buf_printf(&tmp, "%s/tmp", r->path)) == NULL)
 		err = cairn_config_write(&r->cfg, r->vfs, (char *)tmp.data,

@@ -302,7 +302,7 @@ test_expect_success 'records without an id get their id computed' '
 test_expect_success 'id-prefixed records are checked' '
 	printf "hello\n" >hello
 	id=$(cairn put -n hello)
-	printf "%s blob 6\nhello\n" "$id" >stream
+	printf "%s blob 6\nhello\n\n" "$id" >stream
 	cairn put --batch <stream >actual
 	echo "$id" >expect
 	test_cmp expect actual
@@ -314,7 +314,7 @@ test_expect_success 'a record whose id does not match: exit 2, not stored' '
 	printf "other\n" >other
 	good=$(cairn put -n hello)
 	wrong=$(cairn put -n other)
-	printf "%s blob 6\nhello\n%s blob 6\nhello\n" "$good" "$wrong" >stream
+	printf "%s blob 6\nhello\n\n%s blob 6\nhello\n\n" "$good" "$wrong" >stream
 	test_must_fail --status=2 cairn put --batch <stream >out 2>err
 	echo "$good" >expect
 	test_cmp expect out
@@ -328,7 +328,7 @@ test_expect_success 'a mismatching id alone stores nothing' '
 	printf "hello\n" >hello
 	printf "other\n" >other
 	wrong=$(cairn put -n other)
-	printf "%s blob 6\nhello\n" "$wrong" >stream
+	printf "%s blob 6\nhello\n\n" "$wrong" >stream
 	test_must_fail --status=2 cairn put --batch <stream >out 2>err
 	test_must_be_empty out
 	test_stderr_one_line err

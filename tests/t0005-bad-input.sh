@@ -278,7 +278,7 @@ test_expect_success 'bad put --batch streams store nothing of the bad record' '
 	fails_with 2 cairn put --batch <torn
 	printf "blob x\nhello\n" >bad
 	fails_with 2 cairn put --batch <bad
-	printf "tree 6\nhello\n" >bad
+	printf "tree 6\nhello\n\n" >bad
 	fails_with 2 cairn put --batch <bad
 	test "$(cairn_stat objects)" = 0
 	test "$(cairn_stat wal_records)" = 0

@@ -23,9 +23,11 @@
 #                 its pack (core.fsync default).
 #   read          every object once, in a shuffled order: `cairn cat --batch`
 #                 vs `git cat-file --batch`, output to /dev/null.  Done
-#                 once right after ingest (WAL not flushed) and once after
-#                 `cairn flush` (one data file and its index, like the one
-#                 pack fast-import wrote).
+#                 once right after ingest (as put left the repository:
+#                 objects still in its WAL are read from there; the notes
+#                 give the WAL record count), and once after `cairn flush`
+#                 (one data file and its index, like the one pack
+#                 fast-import wrote).
 #   exists        batch-check of a shuffled list of 10% present and 90%
 #                 absent ids: `cat --batch-check` vs `cat-file --batch-check`.
 #   single cat    `cairn cat <id>` vs `git cat-file -p <id>`, one process
@@ -321,6 +323,10 @@ fi
 	note "cairn stats failed: $(head -c 200 "$T/stats.ingest" | tr '\n' ' ')"
 note "cairn stats after ingest: $(tr '\n' ';' <"$T/stats.ingest" |
 	sed 's/;$//; s/;/; /g')"
+wal=$(sed -n 's/^wal[_ ]records: *\([0-9]*\)$/\1/p' "$T/stats.ingest")
+if [ -n "$wal" ]; then
+	note "WAL records right after ingest: $wal of $N objects"
+fi
 c_size_wal=$(kib "$C")
 g_size=$(kib "$G")
 
@@ -345,7 +351,7 @@ read_pass() {
 	row "$1" "$2" obj/s "$(rate "$N" "$cr")" "$(rate "$N" "$gr")" higher
 }
 
-read_pass read_wal "random read, WAL not flushed"
+read_pass read_wal "random read, right after ingest"
 
 "$CAIRN" -r "$C" stats >"$T/stats.read" 2>&1
 cmp -s "$T/stats.ingest" "$T/stats.read" ||
@@ -431,7 +437,7 @@ row single_cat "single cat <id> (cat / cat-file -p)" ms \
 # ------------------------------------------------------------------ sizes
 
 c_size=$(kib "$C")
-row size_wal "repo size, WAL not flushed" KiB "$c_size_wal" "$g_size" lower
+row size_wal "repo size, right after ingest" KiB "$c_size_wal" "$g_size" lower
 row size "repo size, flushed" KiB "$c_size" "$g_size" lower
 row size_per_obj "bytes on disk per object, flushed" B \
     "$(calc 'printf "%.0f", a * 1024 / b' "$c_size" "$N")" \
@@ -519,8 +525,9 @@ kv write_amp.field "$field"
 
 echo
 echo "ratio is cairn/git; 'better' says which direction favours cairn."
-echo "reads: page cache warm; 'WAL not flushed' reads right after ingest,"
-echo "'flushed' after cairn flush (git reads the one pack fast-import wrote)."
+echo "reads: page cache warm.  'right after ingest': the repository as put left"
+echo "it (WAL records: see notes); 'flushed': after cairn flush.  git reads the"
+echo "one pack fast-import wrote."
 if [ -s "$T/notes" ]; then
 	echo
 	echo "notes:"
