@@ -88,6 +88,13 @@ long cmd_input_read(struct cmd_input *in, void *buf, size_t len);
 /* Nonzero if input is buffered or ready without blocking (or at EOF). */
 int cmd_input_pending(struct cmd_input *in);
 
+/* A path, quoted as git quotes it (core.quotePath). */
+void cmd_print_path(const char *name, size_t len);
+
+/* A tree entry as git ls-tree prints it, path = prefix + name; nul: -z. */
+void cmd_print_entry(const struct cairn_tree_entry *e, const char *prefix,
+    int nul);
+
 /* The object type named by s, or 0. */
 int cmd_parse_type(const char *s);
 

@@ -37,6 +37,28 @@ get_flags(const struct cat_opts *o)
 	return o->no_verify ? CAIRN_GET_NO_VERIFY : 0;
 }
 
+/* cat -p of a tree: its entries in git ls-tree format. */
+static const struct cairn_error *
+print_tree(struct cairn_repo *repo, const struct cat_opts *o,
+    const struct cairn_oid *id)
+{
+	const struct cairn_error *err;
+	struct cairn_tree_entry e;
+	unsigned char *data;
+	size_t len, pos = 0;
+	int type, r;
+
+	if ((err = cairn_get(repo, id, get_flags(o), &type, &data, &len)))
+		return err;
+	while ((r = cairn_tree_next(&e, data, len, &pos,
+	    cairn_repo_hash_algo(repo))) == 1)
+		cmd_print_entry(&e, "", 0);
+	free(data);
+	if (r < 0)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "malformed tree");
+	return NULL;
+}
+
 /* The single-object forms. */
 static const struct cairn_error *
 cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
@@ -63,6 +85,8 @@ cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
 		printf("%s\n", cairn_otype_name(type));
 	else if (o->mode == 's')
 		printf("%" PRIu64 "\n", size);
+	else if (o->mode == 'p' && type == CAIRN_OBJ_TREE)
+		err = print_tree(repo, o, &id);
 	else
 		err = cairn_get_stream(repo, &id, get_flags(o), out_sink, NULL);
 	return err;

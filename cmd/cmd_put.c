@@ -112,7 +112,7 @@ dry_hash(struct putter *p, struct cairn_oid *out, int type, cairn_read_fn read,
 	if (size >= 0 && (uint64_t)size != len)
 		err = cairn_error_new(CAIRN_ERR_INVALID, "content is %zu bytes, "
 		    "expected %lld", len, (long long)size);
-	else
+	else if ((err = cairn_object_check(type, buf, len, p->algo)) == NULL)
 		err = cairn_hash_object(out, p->algo, type, buf, len);
 done:
 	cairn_hasher_release(&h);
@@ -247,16 +247,22 @@ static const struct cairn_error *
 parse_header(struct putter *p, char *line, int *type, uint64_t *size,
     struct cairn_oid *claim, int *has_claim)
 {
-	char *f[4], *save = NULL, *t, *end;
-	int n = 0;
+	char *f[4], *t, *end, orig[128];
+	int n = 0, empty = 0;
 
-	for (t = strtok_r(line, " ", &save); t != NULL && n < 4;
-	    t = strtok_r(NULL, " ", &save))
+	snprintf(orig, sizeof(orig), "%s", line);
+	/* Fields are separated by exactly one space. */
+	for (t = line; n < 4; t++) {
 		f[n++] = t;
+		empty |= *t == ' ' || *t == '\0';
+		if ((t = strchr(t, ' ')) == NULL)
+			break;
+		*t = '\0';
+	}
 	*has_claim = n == 3;
-	if (n < 2 || n > 3)
+	if (n < 2 || n > 3 || empty)
 		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "malformed batch header '%s'", line);
+		    "malformed batch header '%s'", orig);
 	if (*has_claim && cairn_oid_parse(claim, p->algo, f[0],
 	    strlen(f[0])) != NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID,
@@ -264,10 +270,6 @@ parse_header(struct putter *p, char *line, int *type, uint64_t *size,
 	if ((*type = cmd_parse_type(f[n - 2])) == 0)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "unknown object type '%s'", f[n - 2]);
-	if (*type != CAIRN_OBJ_BLOB)
-		return cairn_error_new(CAIRN_ERR_INVALID, "storing %s objects "
-		    "is not supported yet: their content cannot be validated",
-		    f[n - 2]);
 	errno = 0;
 	*size = strtoull(f[n - 1], &end, 10);
 	if (f[n - 1][0] < '0' || f[n - 1][0] > '9' || *end != '\0' ||
@@ -468,10 +470,6 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 		return cmd_usage(cmd_put_usage, "no file given");
 	if (o->nul && !o->paths)
 		return cmd_usage(cmd_put_usage, "-z needs --stdin-paths");
-	if (o->type != CAIRN_OBJ_BLOB)
-		return cmd_usage(cmd_put_usage, "storing %s objects is not "
-		    "supported yet: their content cannot be validated",
-		    cairn_otype_name(o->type));
 	return 0;
 }
 

@@ -74,7 +74,7 @@ global_options(int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+C:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:C:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
 			if (chdir(optarg) != 0) {
@@ -97,8 +97,12 @@ global_options(int argc, char **argv)
 			return -(cmd_finish_output(0) + 100);
 		case 'h':
 			return -(help(1, argv) + 100);
+		case ':':
+			return -cmd_usage(global_usage, "option '%s' needs a "
+			    "value", argv[optind - 1]);
 		default:
-			return -cmd_usage(global_usage, "bad global option");
+			return -cmd_usage(global_usage, "unknown option '%s'",
+			    argv[optind - 1]);
 		}
 	}
 	return optind;

@@ -21,17 +21,26 @@ cmd_fail(const struct cairn_error *err)
 	return cairn_error_exit_status(err);
 }
 
+/*
+ * Errors are one line (CLI.md), so the usage itself is not repeated: the
+ * line points at "cairn help <command>", named by usage's second word.
+ */
 int
 cmd_usage(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
+	const char *name = usage + strlen("cairn ");
+	size_t len = strcspn(name, " \n");
 
 	fflush(stdout);
 	fputs("cairn: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: %s\n", usage);
+	if (strncmp(usage, "cairn ", 6) != 0 || name[0] == '[')
+		fprintf(stderr, " (see 'cairn help')\n");
+	else
+		fprintf(stderr, " (see 'cairn help %.*s')\n", (int)len, name);
 	return 2;
 }
 
@@ -209,4 +218,71 @@ cmd_input_pending(struct cmd_input *in)
 	pfd.events = POLLIN;
 	pfd.revents = 0;
 	return poll(&pfd, 1, 0) > 0;
+}
+
+/*
+ * Print a path as git does with core.quotePath: as is, unless it holds a
+ * control character, '"', '\\' or a byte >= 0x80; then in double quotes
+ * with C escapes and octal for the rest.
+ */
+void
+cmd_print_path(const char *name, size_t len)
+{
+	static const char esc[] = "\a\b\t\n\v\f\r";
+	static const char letter[] = "abtnvfr";
+	const unsigned char *p = (const unsigned char *)name;
+	const char *e;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '"' || p[i] == '\\')
+			break;
+	if (i == len) {
+		fwrite(name, 1, len, stdout);
+		return;
+	}
+	putchar('"');
+	for (i = 0; i < len; i++) {
+		if (p[i] == '"' || p[i] == '\\')
+			printf("\\%c", p[i]);
+		else if (p[i] != 0 && (e = strchr(esc, p[i])) != NULL)
+			printf("\\%c", letter[e - esc]);
+		else if (p[i] < 0x20 || p[i] >= 0x7f)
+			printf("\\%03o", p[i]);
+		else
+			putchar(p[i]);
+	}
+	putchar('"');
+}
+
+/* One tree entry in git ls-tree format ("<mode> <type> <id>\t<name>"). */
+void
+cmd_print_entry(const struct cairn_tree_entry *e, const char *prefix,
+    int nul)
+{
+	char hex[CAIRN_OID_HEXMAX + 1];
+	const char *type = e->mode == CAIRN_MODE_TREE ? "tree" :
+	    e->mode == CAIRN_MODE_GITLINK ? "commit" : "blob";
+
+	printf("%06o %s %s\t", e->mode, type, cairn_oid_fmt(hex, &e->id));
+	if (nul) {
+		fputs(prefix, stdout);
+		fwrite(e->name, 1, e->name_len, stdout);
+		putchar('\0');
+		return;
+	}
+	if (*prefix != '\0') {
+		/* Quote prefix and name as one path. */
+		size_t plen = strlen(prefix);
+		char *full = malloc(plen + e->name_len + 1);
+
+		if (full != NULL) {
+			memcpy(full, prefix, plen);
+			memcpy(full + plen, e->name, e->name_len);
+			cmd_print_path(full, plen + e->name_len);
+			free(full);
+		}
+	} else
+		cmd_print_path(e->name, e->name_len);
+	putchar('\n');
 }

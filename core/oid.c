@@ -3,10 +3,12 @@
  * OpenSSL's EVP interface.
  */
 #include <assert.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "oid.h"
@@ -199,15 +201,34 @@ cairn_objhdr_fmt(char *buf, int type, uint64_t size)
 	return (size_t)n + 1;
 }
 
+/*
+ * The digests are fetched once per process: OpenSSL 3 would otherwise
+ * look the algorithm up again on every init, which costs more than
+ * hashing a small object.  Its config file is not read: nothing in it
+ * applies to plain digests, and reading it is most of a short command's
+ * start-up time.
+ */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256, *md_sha1;
+
+static void
+md_fetch(void)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
 /* The EVP digest of algo, or NULL for an unknown algorithm. */
 static const EVP_MD *
 evp_md(int algo)
 {
+	pthread_once(&md_once, md_fetch);
 	switch (algo) {
 	case CAIRN_HASH_SHA256:
-		return EVP_sha256();
+		return md_sha256 ? md_sha256 : EVP_sha256();
 	case CAIRN_HASH_SHA1:
-		return EVP_sha1();
+		return md_sha1 ? md_sha1 : EVP_sha1();
 	default:
 		return NULL;
 	}

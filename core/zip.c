@@ -191,8 +191,14 @@ cached_inflater(const struct cairn_error **err)
 
 	pthread_once(&inflate_once, inflate_key_init);
 	if (inflate_key_ok && (z = pthread_getspecific(inflate_key)) != NULL) {
-		if ((r = inflateReset(z)) == Z_OK)
+		if ((r = inflateReset(z)) == Z_OK) {
+			/* Reset keeps the buffers of the last, maybe failed, use. */
+			z->next_in = Z_NULL;
+			z->avail_in = 0;
+			z->next_out = Z_NULL;
+			z->avail_out = 0;
 			return z;
+		}
 		*err = inflate_error(r, z);
 		return NULL;
 	}

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "object.h"
 #include "oid.h"
 
 #define CAIRN_VERSION "0.1.0"

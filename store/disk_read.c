@@ -403,6 +403,9 @@ disk_prefix(struct cairn_backend *be, const char *hex, size_t len,
 	for (i = 0; i < klen; i++)
 		key[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
 		    hexval(hex[2 * i + 1]));
+	/* An odd digit: the smallest id with it is the digit, then zeros. */
+	if (len % 2)
+		key[klen++] = (unsigned char)(hexval(hex[len - 1]) << 4);
 	for (i = 0; i < d->mem.cap; i++) {
 		if (!d->mem.tab[i].used)
 			continue;

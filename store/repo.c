@@ -20,8 +20,12 @@
 #include "buf.h"
 #include "config.h"
 #include "file.h"
+#include "object.h"
 #include "repo_int.h"
 #include "vfs.h"
+
+/* Trees, commits and tags are held whole to be validated; cap them. */
+#define NONBLOB_MAX (256 << 20)
 
 struct cairn_repo {
 	struct cairn_backend *be;
@@ -300,13 +304,56 @@ const struct cairn_error *
 cairn_batch_add(struct cairn_repo *r, struct cairn_oid *out, int type,
     const void *data, size_t len)
 {
+	const struct cairn_error *err;
+
+	if ((err = cairn_object_check(type, data, len, r->be->algo)) != NULL)
+		return err;
 	return r->be->ops->write(r->be, out, type, data, len);
+}
+
+/* Trees, commits and tags are validated whole: read them into memory. */
+static const struct cairn_error *
+add_checked_stream(struct cairn_repo *r, struct cairn_oid *out, int type,
+    cairn_read_fn read, void *arg, int64_t size)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_buf b = { 0 };
+	ssize_t n;
+
+	for (;;) {
+		if (b.len > NONBLOB_MAX) {
+			err = cairn_error_new(CAIRN_ERR_INVALID,
+			    "%s object larger than %d MiB",
+			    cairn_otype_name(type), NONBLOB_MAX >> 20);
+			goto done;
+		}
+		if ((err = cairn_buf_grow(&b, 65536)) != NULL)
+			goto done;
+		if ((n = read(arg, b.data + b.len, 65536)) < 0) {
+			err = cairn_error_sys(errno, "read object content");
+			goto done;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+	}
+	if (size >= 0 && (uint64_t)size != b.len)
+		err = cairn_error_new(CAIRN_ERR_INVALID,
+		    "content is %zu bytes, expected %lld", b.len,
+		    (long long)size);
+	else
+		err = cairn_batch_add(r, out, type, b.data, b.len);
+done:
+	cairn_buf_release(&b);
+	return err;
 }
 
 const struct cairn_error *
 cairn_batch_add_stream(struct cairn_repo *r, struct cairn_oid *out, int type,
     cairn_read_fn read, void *arg, int64_t size)
 {
+	if (type != CAIRN_OBJ_BLOB)
+		return add_checked_stream(r, out, type, read, arg, size);
 	return r->be->ops->write_stream(r->be, out, type, read, arg, size);
 }
 

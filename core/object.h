@@ -1,0 +1,76 @@
+/*
+ * object.h: git's tree, commit and tag formats: validation with git
+ * fsck's rules, iteration over tree entries, and the links of an object.
+ *
+ * Tree: a sequence of entries "<mode> SP <name> NUL <raw id>", where mode
+ * is one of 100644 (file), 100755 (executable), 120000 (symlink), 40000
+ * (tree) and 160000 (gitlink), in octal ASCII without leading zeros; name
+ * is non-empty, has no '/' and is not "." or ".."; entries are sorted by
+ * name, a tree's name comparing as if it ended in '/', with no duplicate
+ * names.
+ *
+ * Commit: "tree <hex>\n", any number of "parent <hex>\n", "author
+ * <ident>\n", "committer <ident>\n", then any other headers (kept
+ * verbatim), then "\n" and the message.  Tag: "object <hex>\n", "type
+ * <type>\n", "tag <name>\n", optionally "tagger <ident>\n", other headers,
+ * "\n" and the message.  An ident is "<name> <<email>> <seconds> <+|-hhmm>"
+ * where name and email contain no '<', '>' or newline and seconds has no
+ * leading zero.  Headers hold no NUL and end with a newline.
+ */
+#ifndef CAIRN_OBJECT_H
+#define CAIRN_OBJECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "oid.h"
+
+/* Tree entry modes. */
+#define CAIRN_MODE_FILE		0100644
+#define CAIRN_MODE_EXEC		0100755
+#define CAIRN_MODE_LINK		0120000
+#define CAIRN_MODE_TREE		0040000
+#define CAIRN_MODE_GITLINK	0160000
+
+struct cairn_tree_entry {
+	unsigned mode;
+	const char *name;	/* points into the tree; NUL-terminated there */
+	size_t name_len;
+	struct cairn_oid id;
+};
+
+/*
+ * cairn_tree_next(e, data, len, pos, algo):
+ * Parse the entry at *pos of a tree and advance *pos.  Returns 1 with *e,
+ * 0 at the end, or -1 if the entry is malformed (syntax only; order is
+ * checked by cairn_object_check).
+ */
+int cairn_tree_next(struct cairn_tree_entry *e, const unsigned char *data,
+    size_t len, size_t *pos, int algo);
+
+/*
+ * cairn_object_check(type, data, len, algo):
+ * NULL if content is a well-formed object of type (blobs always are),
+ * else CAIRN_ERR_INVALID with the reason, in git fsck's words where it
+ * has them.
+ */
+const struct cairn_error *cairn_object_check(int type,
+    const unsigned char *data, size_t len, int algo);
+
+/* Git's order of two tree entry names (trees compare with a trailing '/'). */
+int cairn_tree_name_cmp(const char *a, size_t alen, int a_tree,
+    const char *b, size_t blen, int b_tree);
+
+/*
+ * cairn_object_links(type, data, len, algo, fn, arg):
+ * Call fn for every object a well-formed object links to: a tree's entries
+ * (not gitlinks, which name commits of other repositories), a commit's
+ * tree and parents, a tag's object.  A nonzero return of fn stops the walk
+ * and is returned.
+ */
+int cairn_object_links(int type, const unsigned char *data, size_t len,
+    int algo, int (*fn)(void *arg, const struct cairn_oid *id, int type),
+    void *arg);
+
+#endif
