@@ -32,9 +32,11 @@ int cmd_cat(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_ref(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
-    cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[];
+    cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
+    cmd_ref_usage[];
 
 /* Print "cairn: <msg>" on stderr; return the exit status for err. */
 int cmd_fail(const struct cairn_error *err);

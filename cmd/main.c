@@ -22,6 +22,8 @@ static const struct cmd commands[] = {
 	{ "flush", cmd_flush, cmd_flush_usage,
 	    "make everything durable and indexed" },
 	{ "stats", cmd_stats, cmd_stats_usage, "show repository statistics" },
+	{ "ref", cmd_ref, cmd_ref_usage,
+	    "list, read and update refs (compare-and-swap, transactions)" },
 	{ "config", cmd_config, cmd_config_usage,
 	    "read or set configuration" },
 };

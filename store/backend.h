@@ -43,6 +43,14 @@ struct cairn_backend_ops {
 	const struct cairn_error *(*stats)(struct cairn_backend *,
 	    struct cairn_stats *);
 	const char *(*notice)(struct cairn_backend *);
+	/* Refs (cairn.h has the contracts). */
+	const struct cairn_error *(*ref_get)(struct cairn_backend *,
+	    const char *name, struct cairn_oid *out);
+	const struct cairn_error *(*ref_update)(struct cairn_backend *,
+	    const struct cairn_ref_update *, size_t n);
+	const struct cairn_error *(*ref_list)(struct cairn_backend *,
+	    const char *prefix,
+	    int (*fn)(void *, const char *, const struct cairn_oid *), void *);
 };
 
 struct cairn_backend {

@@ -162,9 +162,9 @@ const struct cairn_error *cairn_exists(struct cairn_repo *repo,
 /*
  * cairn_resolve(repo, out, name):
  * Resolve an object name: a full hex id (returned whether or not the
- * object exists), or a hex prefix of at least 4 digits matching exactly
- * one object.  CAIRN_ERR_NOT_FOUND, CAIRN_ERR_AMBIGUOUS,
- * CAIRN_ERR_INVALID (not a name).
+ * object exists), else the name of an existing ref, else a hex prefix of
+ * at least 4 digits matching exactly one object.  CAIRN_ERR_NOT_FOUND,
+ * CAIRN_ERR_AMBIGUOUS, CAIRN_ERR_INVALID (not a name).
  */
 const struct cairn_error *cairn_resolve(struct cairn_repo *repo,
     struct cairn_oid *out, const char *name);
@@ -199,6 +199,72 @@ struct cairn_stats {
 /* Fill *st.  Walks the data file's record headers (not their content). */
 const struct cairn_error *cairn_stats(struct cairn_repo *repo,
     struct cairn_stats *st);
+
+/* Refs: named roots, "refs/<name>" holding "<hex id>\n". */
+
+enum cairn_ref_op {
+	CAIRN_REF_SET = 1,	/* point name at new_id (if has_old: only if at old_id) */
+	CAIRN_REF_CREATE,	/* point name at new_id, only if it does not exist */
+	CAIRN_REF_DELETE,	/* remove name (if has_old: only if at old_id) */
+	CAIRN_REF_VERIFY,	/* has_old: name is at old_id; else: name does not exist */
+};
+
+struct cairn_ref_update {
+	int op;				/* enum cairn_ref_op */
+	const char *name;
+	struct cairn_oid new_id;
+	int has_old;
+	struct cairn_oid old_id;
+};
+
+/*
+ * cairn_refname_valid(name):
+ * NULL if name is a valid ref name (git's check-ref-format rules with
+ * one-level names allowed, components of at most 255 bytes), else
+ * CAIRN_ERR_INVALID saying why.
+ */
+const struct cairn_error *cairn_refname_valid(const char *name);
+
+/* The id name points at.  CAIRN_ERR_NOT_FOUND if there is no such ref. */
+const struct cairn_error *cairn_ref_get(struct cairn_repo *repo,
+    const char *name, struct cairn_oid *out);
+
+/*
+ * cairn_ref_transaction(repo, u, n):
+ * Apply n updates as one transaction: every ref is locked (in name
+ * order), every precondition checked and every new target checked to
+ * exist durably before anything changes; if any check fails nothing
+ * changes.  Each ref is replaced atomically and durably (after a crash a
+ * ref holds its old or its new value), but other processes may see a
+ * transaction half applied while it commits.  Errors:
+ * CAIRN_ERR_CAS_MISMATCH ("ref 'x' is at A but expected B"),
+ * CAIRN_ERR_EXISTS (create of an existing ref, or a name that conflicts
+ * with a ref directory or file), CAIRN_ERR_NOT_FOUND (a missing ref where
+ * one is required, or a missing target object), CAIRN_ERR_INVALID (a bad
+ * name, a name twice), CAIRN_ERR_LOCKED (a lock held past
+ * core.lockTimeout), CAIRN_ERR_READ_ONLY, CAIRN_ERR_IO.
+ */
+const struct cairn_error *cairn_ref_transaction(struct cairn_repo *repo,
+    const struct cairn_ref_update *u, size_t n);
+
+/* One-update shorthands; old may be NULL for no precondition. */
+const struct cairn_error *cairn_ref_set(struct cairn_repo *repo,
+    const char *name, const struct cairn_oid *new_id,
+    const struct cairn_oid *old);
+const struct cairn_error *cairn_ref_create(struct cairn_repo *repo,
+    const char *name, const struct cairn_oid *new_id);
+const struct cairn_error *cairn_ref_delete(struct cairn_repo *repo,
+    const char *name, const struct cairn_oid *old);
+
+/*
+ * cairn_ref_list(repo, prefix, fn, arg):
+ * Call fn for every ref whose name starts with prefix (NULL or "" for
+ * all), in byte order of names.  A nonzero return of fn stops the walk.
+ */
+const struct cairn_error *cairn_ref_list(struct cairn_repo *repo,
+    const char *prefix,
+    int (*fn)(void *arg, const char *name, const struct cairn_oid *id),
+    void *arg);
 
 /* Configuration. */
 

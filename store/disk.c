@@ -41,6 +41,13 @@
 #include "zip.h"
 
 static void disk_close(struct cairn_backend *be);
+static const struct cairn_error *disk_ref_get(struct cairn_backend *,
+    const char *, struct cairn_oid *);
+static const struct cairn_error *disk_ref_update(struct cairn_backend *,
+    const struct cairn_ref_update *, size_t);
+static const struct cairn_error *disk_ref_list(struct cairn_backend *,
+    const char *, int (*)(void *, const char *, const struct cairn_oid *),
+    void *);
 static int later_batch(struct disk *d, size_t from);
 static const char *disk_notice(struct cairn_backend *be);
 
@@ -59,6 +66,9 @@ static const struct cairn_backend_ops disk_ops = {
 	disk_flush,
 	disk_stats,
 	disk_notice,
+	disk_ref_get,
+	disk_ref_update,
+	disk_ref_list,
 };
 
 const struct cairn_error *
@@ -128,6 +138,7 @@ cairn_disk_create(const char *root, int algo, struct cairn_vfs *vfs,
 	    (err = make_dir(vfs, &b, root, "refs")) != NULL ||
 	    (err = make_dir(vfs, &b, root, "index")) != NULL ||
 	    (err = create_named(vfs, &b, root, "lock", "", 0)) != NULL ||
+	    (err = create_named(vfs, &b, root, "gc.lock", "", 0)) != NULL ||
 	    (err = create_named(vfs, &b, root, "config", config,
 	    config_len)) != NULL)
 		goto done;
@@ -721,6 +732,57 @@ disk_refresh(struct disk *d)
 	return err;
 }
 
+/* Refs. */
+
+/*
+ * A ref may point only at an object that is durably stored.  One found in
+ * a segment is; one in the WAL is once the WAL is synced (a reader can see
+ * a batch whose writer is still in its fdatasync), so sync it here too.
+ * An object put by another process after this handle loaded its state is
+ * found by reloading.
+ */
+static const struct cairn_error *
+disk_durable(void *arg, const struct cairn_oid *id)
+{
+	struct disk *d = arg;
+	const struct cairn_error *err;
+	int type;
+	uint64_t size;
+
+	err = disk_stat(&d->be, id, &type, &size);
+	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND && !d->in_batch &&
+	    (err = disk_reload(d)) == NULL)
+		err = disk_stat(&d->be, id, &type, &size);
+	if (err != NULL)
+		return err;
+	return cairn_file_sync(d->vfs, d->wal_fd, 1, d->man.wal);
+}
+
+static const struct cairn_error *
+disk_ref_get(struct cairn_backend *be, const char *name, struct cairn_oid *out)
+{
+	return cairn_refs_get(&((struct disk *)be)->refs, name, out);
+}
+
+static const struct cairn_error *
+disk_ref_update(struct cairn_backend *be, const struct cairn_ref_update *u,
+    size_t n)
+{
+	struct disk *d = (struct disk *)be;
+
+	if (d->in_batch)
+		return cairn_error_new(CAIRN_ERR_USAGE,
+		    "refs cannot be updated inside a batch");
+	return cairn_refs_update(&d->refs, u, n);
+}
+
+static const struct cairn_error *
+disk_ref_list(struct cairn_backend *be, const char *prefix,
+    int (*fn)(void *, const char *, const struct cairn_oid *), void *arg)
+{
+	return cairn_refs_list(&((struct disk *)be)->refs, prefix, fn, arg);
+}
+
 /* Open and close. */
 
 static const struct cairn_error *
@@ -753,8 +815,15 @@ cairn_disk_open(struct cairn_backend **out, const char *root,
 	d->idlen = cairn_hash_len(p->algo);
 	d->lock_fd = d->data_fd = d->wal_fd = -1;
 	cairn_memtable_init(&d->mem, d->idlen);
+	d->refs.vfs = d->vfs;
+	d->refs.algo = p->algo;
+	d->refs.read_only = p->read_only;
+	d->refs.timeout_ms = p->lock_timeout_ms;
+	d->refs.durable = disk_durable;
+	d->refs.arg = d;
 	if ((err = disk_init_paths(d, root)) == NULL)
 		err = disk_reload(d);
+	d->refs.root = d->root;
 	if (err != NULL) {
 		disk_close(&d->be);
 		return err;

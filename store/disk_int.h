@@ -13,6 +13,7 @@
 #include "manifest.h"
 #include "memtable.h"
 #include "record.h"
+#include "refs.h"
 #include "segment.h"
 #include "vfs.h"
 
@@ -45,6 +46,7 @@ struct disk {
 	size_t batch_start;		/* WAL offset where the batch began */
 	uint32_t batch_records;
 	uint64_t batch_data_start;	/* data_end when the batch began */
+	struct cairn_refs refs;
 	char notice[256];
 	/* The last id found in a segment (stat then read finds it once). */
 	unsigned char last_id[CAIRN_OID_MAX];

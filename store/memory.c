@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "memtable.h"
+#include "refname.h"
 
 struct memory {
 	struct cairn_backend be;	/* must be first */
@@ -20,6 +21,13 @@ struct memory {
 	int read_only;
 	int level;
 	long long big_threshold;
+	struct mref *refs;		/* sorted by name */
+	size_t nrefs;
+};
+
+struct mref {
+	char *name;
+	struct cairn_oid id;
 };
 
 struct mobj {
@@ -246,6 +254,7 @@ mem_stats(struct cairn_backend *be, struct cairn_stats *st)
 		if (m->index.tab[i].used && m->index.tab[i].loc < m->nobjs)
 			st->content_bytes += m->index.tab[i].size;
 	st->data_bytes = st->content_bytes;
+	st->refs = m->nrefs;
 	return NULL;
 }
 
@@ -268,7 +277,175 @@ mem_close(struct cairn_backend *be)
 		free(slots(m)[i].data);
 	cairn_buf_release(&m->objs);
 	cairn_memtable_release(&m->index);
+	for (i = 0; i < m->nrefs; i++)
+		free(m->refs[i].name);
+	free(m->refs);
 	free(m);
+}
+
+/* Refs: a sorted array. */
+
+static struct mref *
+mref_find(struct memory *m, const char *name, size_t *at)
+{
+	size_t lo = 0, hi = m->nrefs, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(m->refs[mid].name, name);
+		if (c == 0) {
+			*at = mid;
+			return &m->refs[mid];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return NULL;
+}
+
+static const struct cairn_error *
+mem_ref_get(struct cairn_backend *be, const char *name, struct cairn_oid *out)
+{
+	struct memory *m = (struct memory *)be;
+	const struct cairn_error *err;
+	struct mref *r;
+	size_t at;
+
+	if ((err = cairn_refname_check(name, strlen(name))) != NULL)
+		return err;
+	if ((r = mref_find(m, name, &at)) == NULL)
+		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "ref '%s' does not exist", name);
+	*out = r->id;
+	return NULL;
+}
+
+/* Nonzero if name and an existing ref would be a file and a directory. */
+static int
+mref_conflict(struct memory *m, const char *name)
+{
+	size_t i, len = strlen(name), rl;
+
+	for (i = 0; i < m->nrefs; i++) {
+		rl = strlen(m->refs[i].name);
+		if ((rl < len && name[rl] == '/' &&
+		    strncmp(name, m->refs[i].name, rl) == 0) ||
+		    (len < rl && m->refs[i].name[len] == '/' &&
+		    strncmp(name, m->refs[i].name, len) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static const struct cairn_error *
+mem_ref_check(struct memory *m, const struct cairn_ref_update *u)
+{
+	const struct cairn_error *err;
+	const struct cairn_mem_ent *e;
+	struct mref *r;
+	size_t at;
+	char a[CAIRN_OID_HEXMAX + 1], b[CAIRN_OID_HEXMAX + 1];
+	int sets = u->op == CAIRN_REF_SET || u->op == CAIRN_REF_CREATE;
+
+	if ((err = cairn_refname_check(u->name, strlen(u->name))) != NULL)
+		return err;
+	r = mref_find(m, u->name, &at);
+	if (u->op == CAIRN_REF_CREATE && r != NULL)
+		return cairn_error_new(CAIRN_ERR_EXISTS,
+		    "ref '%s' already exists", u->name);
+	if (u->op == CAIRN_REF_VERIFY && !u->has_old && r != NULL)
+		return cairn_error_new(CAIRN_ERR_EXISTS,
+		    "ref '%s' already exists", u->name);
+	if (r == NULL && (u->has_old || u->op == CAIRN_REF_DELETE))
+		return cairn_error_new(u->has_old ? CAIRN_ERR_CAS_MISMATCH :
+		    CAIRN_ERR_NOT_FOUND, "ref '%s' does not exist", u->name);
+	if (u->has_old && !cairn_oid_eq(&r->id, &u->old_id))
+		return cairn_error_new(CAIRN_ERR_CAS_MISMATCH,
+		    "ref '%s' is at %s but expected %s", u->name,
+		    cairn_oid_fmt(a, &r->id), cairn_oid_fmt(b, &u->old_id));
+	if (sets && r == NULL && mref_conflict(m, u->name))
+		return cairn_error_new(CAIRN_ERR_EXISTS,
+		    "cannot create ref '%s': it conflicts with an existing ref",
+		    u->name);
+	if (sets && (mem_find(m, &u->new_id, &e)) != NULL)
+		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "object %s not found", cairn_oid_fmt(a, &u->new_id));
+	return NULL;
+}
+
+static const struct cairn_error *
+mem_ref_apply(struct memory *m, const struct cairn_ref_update *u)
+{
+	struct mref *r, *nr;
+	size_t at;
+
+	r = mref_find(m, u->name, &at);
+	if (u->op == CAIRN_REF_DELETE && r != NULL) {
+		free(r->name);
+		memmove(r, r + 1, (m->nrefs - at - 1) * sizeof(*r));
+		m->nrefs--;
+	} else if (u->op == CAIRN_REF_SET || u->op == CAIRN_REF_CREATE) {
+		if (r != NULL) {
+			r->id = u->new_id;
+			return NULL;
+		}
+		if ((nr = realloc(m->refs, (m->nrefs + 1) * sizeof(*nr))) ==
+		    NULL)
+			return cairn_error_nomem();
+		m->refs = nr;
+		memmove(nr + at + 1, nr + at, (m->nrefs - at) * sizeof(*nr));
+		if ((nr[at].name = strdup(u->name)) == NULL) {
+			memmove(nr + at, nr + at + 1,
+			    (m->nrefs - at) * sizeof(*nr));
+			return cairn_error_nomem();
+		}
+		nr[at].id = u->new_id;
+		m->nrefs++;
+	}
+	return NULL;
+}
+
+static const struct cairn_error *
+mem_ref_update(struct cairn_backend *be, const struct cairn_ref_update *u,
+    size_t n)
+{
+	struct memory *m = (struct memory *)be;
+	const struct cairn_error *err;
+	size_t i, j;
+
+	if (m->read_only)
+		return cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(u[i].name, u[j].name) == 0)
+				return cairn_error_new(CAIRN_ERR_INVALID,
+				    "ref '%s' is updated twice", u[i].name);
+		if ((err = mem_ref_check(m, &u[i])) != NULL)
+			return err;
+	}
+	for (i = 0; i < n; i++)
+		if ((err = mem_ref_apply(m, &u[i])) != NULL)
+			return err;
+	return NULL;
+}
+
+static const struct cairn_error *
+mem_ref_list(struct cairn_backend *be, const char *prefix,
+    int (*fn)(void *, const char *, const struct cairn_oid *), void *arg)
+{
+	struct memory *m = (struct memory *)be;
+	size_t i, plen = prefix ? strlen(prefix) : 0;
+
+	for (i = 0; i < m->nrefs; i++)
+		if (strncmp(m->refs[i].name, prefix ? prefix : "", plen) == 0 &&
+		    fn(arg, m->refs[i].name, &m->refs[i].id) != 0)
+			break;
+	return NULL;
 }
 
 static const struct cairn_backend_ops memory_ops = {
@@ -286,6 +463,9 @@ static const struct cairn_backend_ops memory_ops = {
 	mem_flush,
 	mem_stats,
 	mem_notice,
+	mem_ref_get,
+	mem_ref_update,
+	mem_ref_list,
 };
 
 const struct cairn_error *

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "file.h"
 #include "object.h"
+#include "refname.h"
 #include "repo_int.h"
 #include "vfs.h"
 
@@ -436,6 +437,11 @@ cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
 
 	if (len == full && cairn_hex_valid(name, len))
 		return cairn_oid_parse(out, r->be->algo, name, len);
+	if (cairn_refname_check(name, len) == NULL) {
+		err = r->be->ops->ref_get(r->be, name, out);
+		if (err == NULL || err->code != CAIRN_ERR_NOT_FOUND)
+			return err;
+	}
 	if (len < 4 || len > full || !cairn_hex_valid(name, len))
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "not a valid object name: '%s'", name);
@@ -449,6 +455,77 @@ cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
 		    "short object id '%s' is ambiguous", name);
 	*out = m[0];
 	return NULL;
+}
+
+/* Refs. */
+
+const struct cairn_error *
+cairn_refname_valid(const char *name)
+{
+	return cairn_refname_check(name, strlen(name));
+}
+
+const struct cairn_error *
+cairn_ref_get(struct cairn_repo *r, const char *name, struct cairn_oid *out)
+{
+	return r->be->ops->ref_get(r->be, name, out);
+}
+
+const struct cairn_error *
+cairn_ref_transaction(struct cairn_repo *r, const struct cairn_ref_update *u,
+    size_t n)
+{
+	if (r->flags & CAIRN_OPEN_READ_ONLY)
+		return cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	return r->be->ops->ref_update(r->be, u, n);
+}
+
+static const struct cairn_error *
+ref_one(struct cairn_repo *r, int op, const char *name,
+    const struct cairn_oid *new_id, const struct cairn_oid *old)
+{
+	struct cairn_ref_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.op = op;
+	u.name = name;
+	if (new_id != NULL)
+		u.new_id = *new_id;
+	if (old != NULL) {
+		u.has_old = 1;
+		u.old_id = *old;
+	}
+	return cairn_ref_transaction(r, &u, 1);
+}
+
+const struct cairn_error *
+cairn_ref_set(struct cairn_repo *r, const char *name,
+    const struct cairn_oid *new_id, const struct cairn_oid *old)
+{
+	return ref_one(r, CAIRN_REF_SET, name, new_id, old);
+}
+
+const struct cairn_error *
+cairn_ref_create(struct cairn_repo *r, const char *name,
+    const struct cairn_oid *new_id)
+{
+	return ref_one(r, CAIRN_REF_CREATE, name, new_id, NULL);
+}
+
+const struct cairn_error *
+cairn_ref_delete(struct cairn_repo *r, const char *name,
+    const struct cairn_oid *old)
+{
+	return ref_one(r, CAIRN_REF_DELETE, name, NULL, old);
+}
+
+const struct cairn_error *
+cairn_ref_list(struct cairn_repo *r, const char *prefix,
+    int (*fn)(void *arg, const char *name, const struct cairn_oid *id),
+    void *arg)
+{
+	return r->be->ops->ref_list(r->be, prefix, fn, arg);
 }
 
 /* Maintenance. */

@@ -133,10 +133,24 @@ px_munmap(struct cairn_vfs *v, void *addr, size_t len)
 	return munmap(addr, len);
 }
 
+static int
+px_lstat(struct cairn_vfs *v, const char *path, struct stat *st)
+{
+	(void)v;
+	return lstat(path, st);
+}
+
+static int
+px_rmdir(struct cairn_vfs *v, const char *path)
+{
+	(void)v;
+	return rmdir(path);
+}
+
 static struct cairn_vfs posix_vfs = {
 	1, px_open, px_close, px_pread, px_pwrite, px_fsync, px_fdatasync,
 	px_ftruncate, px_fstat, px_rename, px_unlink, px_mkdir, px_flock,
-	px_mmap, px_munmap,
+	px_mmap, px_munmap, px_lstat, px_rmdir,
 };
 
 struct cairn_vfs *
@@ -271,13 +285,27 @@ ft_munmap(struct cairn_vfs *v, void *addr, size_t len)
 	return FAULT(v)->below->munmap(FAULT(v)->below, addr, len);
 }
 
+static int
+ft_lstat(struct cairn_vfs *v, const char *path, struct stat *st)
+{
+	return FAULT(v)->below->lstat(FAULT(v)->below, path, st);
+}
+
+static int
+ft_rmdir(struct cairn_vfs *v, const char *path)
+{
+	if (fault_hit(v))
+		return -1;
+	return FAULT(v)->below->rmdir(FAULT(v)->below, path);
+}
+
 void
 cairn_vfs_fault_init(struct cairn_vfs_fault *f, struct cairn_vfs *below)
 {
 	static const struct cairn_vfs ops = {
 		1, ft_open, ft_close, ft_pread, ft_pwrite, ft_fsync,
 		ft_fdatasync, ft_ftruncate, ft_fstat, ft_rename, ft_unlink,
-		ft_mkdir, ft_flock, ft_mmap, ft_munmap,
+		ft_mkdir, ft_flock, ft_mmap, ft_munmap, ft_lstat, ft_rmdir,
 	};
 
 	memset(f, 0, sizeof(*f));

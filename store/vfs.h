@@ -33,6 +33,8 @@ struct cairn_vfs {
 	int (*flock)(struct cairn_vfs *, int fd, int op);
 	void *(*mmap)(struct cairn_vfs *, int fd, size_t len);	/* NULL on failure */
 	int (*munmap)(struct cairn_vfs *, void *addr, size_t len);
+	int (*lstat)(struct cairn_vfs *, const char *path, struct stat *st);
+	int (*rmdir)(struct cairn_vfs *, const char *path);
 };
 
 /* The real layer: plain POSIX calls. */
@@ -41,7 +43,7 @@ struct cairn_vfs *cairn_vfs_posix(void);
 /*
  * The fault layer: passes calls to below, counting the mutating ones
  * (open with O_CREAT or O_TRUNC, pwrite, fsync, fdatasync, ftruncate,
- * rename, unlink, mkdir).  Call number fail_at (1-based) fails with err,
+ * rename, unlink, mkdir, rmdir).  Call number fail_at (1-based) fails with err,
  * or, for a pwrite with err == 0, writes half its bytes (a short write).
  * With persistent set, every mutating call from fail_at on fails.
  */

@@ -20,7 +20,10 @@
 #
 # In bodies: test_must_fail [--status=N[,M...]] <cmd>, test_cmp, test_cmp_bin,
 # test_must_be_empty, test_line_count, test_stderr_one_line, cairn_stat,
-# test_fsck_repo, test_path_is_file, test_path_is_dir, test_path_is_missing.
+# test_fsck_repo, test_path_is_file, test_path_is_dir, test_path_is_missing,
+# test_seq, test_timeout.  They explain a failure on file descriptor 9,
+# which goes to the test's log even where the body redirects stderr; bodies
+# should leave descriptor 9 alone.
 #
 # Options: -v/--verbose shows every test's log, -i/--immediate stops at the
 # first failure, -d/--debug keeps the trash directory.
@@ -86,6 +89,9 @@ then
 fi
 HOME=$TRASH_DIRECTORY
 export HOME TRASH_DIRECTORY
+
+# Diagnostics of the helpers; inside a test this is the test's log.
+exec 9>&2
 
 test_count=0
 test_failed=0
@@ -250,7 +256,7 @@ test_expect_success () {
 		set -e
 		cd "$SCRATCH"
 		eval "$2"
-	) </dev/null >>"$test_log_" 2>&1
+	) </dev/null >>"$test_log_" 2>&1 9>&1
 	test_status_=$?
 	if test -n "$test_verbose_" && test -s "$test_log_"
 	then
@@ -292,7 +298,7 @@ test_done () {
 }
 
 # Helpers for bodies.  Each returns nonzero on failure, with a message on
-# stderr (which goes to the test's log).
+# file descriptor 9: the test's log, even where the body redirects stderr.
 
 # test_must_fail [--status=N[,M...]] <command> [<arg>...]
 # Succeeds if the command fails in a controlled way: a nonzero status below
@@ -310,11 +316,11 @@ test_must_fail () {
 	"$@" || test_mf_status_=$?
 	if test "$test_mf_status_" = 0
 	then
-		echo "test_must_fail: command succeeded: $*" >&2
+		echo "test_must_fail: command succeeded: $*" >&9
 		return 1
 	elif test "$test_mf_status_" -ge 126
 	then
-		echo "test_must_fail: command could not run or crashed (status $test_mf_status_): $*" >&2
+		echo "test_must_fail: command could not run or crashed (status $test_mf_status_): $*" >&9
 		return 1
 	fi
 	test -z "$test_mf_want_" && return 0
@@ -323,29 +329,29 @@ test_must_fail () {
 		return 0
 		;;
 	esac
-	echo "test_must_fail: status $test_mf_status_, expected $test_mf_want_: $*" >&2
+	echo "test_must_fail: status $test_mf_status_, expected $test_mf_want_: $*" >&9
 	return 1
 }
 
 # test_cmp <expected> <actual>: text files must be equal (diff shown).
 test_cmp () {
-	diff -u "$1" "$2" >&2
+	diff -u "$1" "$2" >&9
 }
 
 # test_cmp_bin <expected> <actual>: files must be byte-identical.
 test_cmp_bin () {
-	cmp "$1" "$2" >&2
+	cmp "$1" "$2" >&9
 }
 
 test_must_be_empty () {
 	if test -s "$1"
 	then
-		echo "'$1' is not empty, it contains:" >&2
-		head -n 20 "$1" >&2
+		echo "'$1' is not empty, it contains:" >&9
+		head -n 20 "$1" >&9
 		return 1
 	fi
 	test -f "$1" || {
-		echo "'$1' is missing" >&2
+		echo "'$1' is missing" >&9
 		return 1
 	}
 }
@@ -356,7 +362,7 @@ test_line_count () {
 	test_lc_=$((test_lc_ + 0))
 	if ! test "$test_lc_" "$1" "$2"
 	then
-		echo "test_line_count: '$3' has $test_lc_ lines, expected $1 $2" >&2
+		echo "test_line_count: '$3' has $test_lc_ lines, expected $1 $2" >&9
 		return 1
 	fi
 }
@@ -366,24 +372,24 @@ test_line_count () {
 test_stderr_one_line () {
 	if ! awk 'END { exit !(NR == 1) }' "$1"
 	then
-		echo "test_stderr_one_line: '$1' is not exactly one line:" >&2
-		head -n 10 "$1" >&2
+		echo "test_stderr_one_line: '$1' is not exactly one line:" >&9
+		head -n 10 "$1" >&9
 		return 1
 	fi
 	if ! grep -q '^cairn: ..*' "$1"
 	then
-		echo "test_stderr_one_line: '$1' does not start with 'cairn: ':" >&2
-		cat "$1" >&2
+		echo "test_stderr_one_line: '$1' does not start with 'cairn: ':" >&9
+		cat "$1" >&9
 		return 1
 	fi
 	if grep -q '\.$' "$1"
 	then
-		echo "test_stderr_one_line: '$1' ends with a period:" >&2
-		cat "$1" >&2
+		echo "test_stderr_one_line: '$1' ends with a period:" >&9
+		cat "$1" >&9
 		return 1
 	fi
 	test "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' || {
-		echo "test_stderr_one_line: '$1' does not end with a newline" >&2
+		echo "test_stderr_one_line: '$1' does not end with a newline" >&9
 		return 1
 	}
 }
@@ -393,14 +399,14 @@ cairn_stat () {
 	test_stat_key_=$1
 	shift
 	cairn "$@" stats >"$TRASH_DIRECTORY/.stats" || {
-		echo "cairn_stat: cairn $* stats failed" >&2
+		echo "cairn_stat: cairn $* stats failed" >&9
 		return 1
 	}
 	test_stat_val_=$(sed -n "s/^$test_stat_key_: //p" "$TRASH_DIRECTORY/.stats")
 	if test -z "$test_stat_val_"
 	then
-		echo "cairn_stat: no '$test_stat_key_' in cairn stats:" >&2
-		cat "$TRASH_DIRECTORY/.stats" >&2
+		echo "cairn_stat: no '$test_stat_key_' in cairn stats:" >&9
+		cat "$TRASH_DIRECTORY/.stats" >&9
 		return 1
 	fi
 	echo "$test_stat_val_"
@@ -413,14 +419,14 @@ test_fsck_repo () {
 
 test_path_is_file () {
 	test -f "$1" || {
-		echo "'$1' is not a file" >&2
+		echo "'$1' is not a file" >&9
 		return 1
 	}
 }
 
 test_path_is_dir () {
 	test -d "$1" || {
-		echo "'$1' is not a directory" >&2
+		echo "'$1' is not a directory" >&9
 		return 1
 	}
 }
@@ -428,7 +434,7 @@ test_path_is_dir () {
 test_path_is_missing () {
 	if test -e "$1" || test -L "$1"
 	then
-		echo "'$1' exists" >&2
+		echo "'$1' exists" >&9
 		return 1
 	fi
 }

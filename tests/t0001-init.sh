@@ -42,6 +42,14 @@ test_expect_success 'init <repo> creates the repository at that path' '
 	test_fsck_repo abs.repo
 '
 
+test_expect_success 'init creates missing parent directories, like git init' '
+	cairn init a/b/c >out
+	echo "initialized empty cairn repository in $PWD/a/b/c" >expect
+	test_cmp expect out
+	test_path_is_file a/b/c/config
+	test_fsck_repo a/b/c
+'
+
 test_expect_success 'a new repository is empty' '
 	test "$(cairn_stat objects)" = 0
 	test "$(cairn_stat wal_records)" = 0
@@ -279,12 +287,24 @@ test_expect_success 'stats --json has the same keys and values' '
 	test "$(sed -n "s/^objects: //p" stats)" = 2
 '
 
+test_expect_success '--no-progress is accepted everywhere' '
+	echo data >file
+	cairn --no-progress put file >id
+	cairn --no-progress cat "$(cat id)" >out
+	test_cmp file out
+	cairn --no-progress flush
+	cairn --no-progress stats >/dev/null
+'
+
 test_expect_success '--version and help' '
 	cairn --version >out
 	grep -E "^cairn version [0-9]+\.[0-9]+\.[0-9]+$" out
 	test_line_count = 1 out
 	cairn help >out
 	test -s out
+	test_must_fail --status=2 cairn help frobnicate >out 2>err
+	test_must_be_empty out
+	test_stderr_one_line err
 	cairn --help >out
 	test -s out
 	for cmd in init put cat stats flush config

@@ -145,6 +145,18 @@ test_expect_success 'fewer than 4 hex digits are not an object name' '
 	test_must_be_empty out
 '
 
+test_expect_success 'a ref name that names no ref is not found: exit 1' '
+	cairn put "$IN/hello" >/dev/null
+	for name in zzzz no-such-ref refs/heads/nothing deadbeefx
+	do
+		test_must_fail --status=1 cairn cat "$name" >out 2>err
+		test_must_be_empty out
+		test_stderr_one_line err
+		test_must_fail --status=1 cairn cat -e "$name" >out
+		test_must_be_empty out
+	done
+'
+
 # find_collision: writes to ./pair two files whose ids share their first
 # four hex digits, and to ./prefix that prefix.
 find_collision () {
@@ -287,6 +299,10 @@ test_expect_success GIT 'cat -p of a tree prints git ls-tree lines' '
 	chmod +x g/run
 	ln -s top g/link
 	git -C g add .
+	git -C g commit -q -m "a commit"
+	git -C g tag -a -m "a tag" v1
+	git -C g update-index --add \
+		--cacheinfo "160000,$(git -C g rev-parse HEAD),module"
 	tree=$(git -C g write-tree)
 	git -C g cat-file --batch-all-objects \
 		--batch-check="%(objectname) %(objecttype)" >objects
@@ -309,6 +325,13 @@ test_expect_success GIT 'cat -p of a tree prints git ls-tree lines' '
 	git -C g cat-file tree "$tree" >expect
 	cairn -r s1 cat "$tree" >actual
 	test_cmp_bin expect actual
+	for name in HEAD v1 HEAD:sub
+	do
+		id=$(git -C g rev-parse "$name")
+		git -C g cat-file -p "$id" >expect
+		cairn -r s1 cat -p "$id" >actual
+		test_cmp expect actual
+	done
 '
 
 test_done

@@ -136,6 +136,15 @@ test_expect_success GIT 'names that are not ids are missing, as in git' '
 		cat id
 		echo no-such-ref
 		echo refs/heads/nothing
+		echo
+		echo " "
+		echo " $(cat id)"
+		echo "$(cat id) "
+		echo "$(cat id) trailing words"
+		printf "%s\tx\n" "$(cat id)"
+		echo "a b"
+		echo "x^{tree}"
+		echo "abc..def"
 		cat id
 	} >names
 	git -C g cat-file --batch-check <names >expect
@@ -143,6 +152,74 @@ test_expect_success GIT 'names that are not ids are missing, as in git' '
 	test_cmp expect actual
 	git -C g cat-file --batch <names >expect
 	cairn -r s1 cat --batch <names >actual
+	test_cmp_bin expect actual
+'
+
+# find_collision <cairn global option>...: two blobs whose ids share their
+# first four hex digits; their contents in ./a and ./b, the prefix in
+# ./prefix.
+find_collision () {
+	mkdir -p gen || return 1
+	for i in $(test_seq 1 3000)
+	do
+		echo "collide $i" >"gen/$i" || return 1
+		echo "gen/$i"
+	done >paths
+	cairn "$@" put -n --stdin-paths <paths >ids || return 1
+	paste ids paths >both || return 1
+	awk '{
+		p = substr($1, 1, 4)
+		if (p in seen) {
+			print seen[p]
+			print $2
+			print p >"prefix"
+			exit
+		}
+		seen[p] = $2
+	}' both >pair || return 1
+	test_line_count -eq 2 pair || return 1
+	cp "$(sed -n 1p pair)" a && cp "$(sed -n 2p pair)" b
+}
+
+test_expect_success 'an ambiguous prefix in a batch is reported as such' '
+	find_collision
+	cairn put a b >ids
+	p=$(cat prefix)
+	printf "%s\n%s\n%s\n" "$(sed -n 1p ids)" "$p" "$(sed -n 2p ids)" >names
+	cairn cat --batch-check <names >actual
+	{
+		echo "$(sed -n 1p ids) blob $(wc -c <a | tr -d " ")"
+		echo "$p ambiguous"
+		echo "$(sed -n 2p ids) blob $(wc -c <b | tr -d " ")"
+	} >expect
+	test_cmp expect actual
+'
+
+test_expect_success GIT 'an ambiguous prefix in a batch: as git says' '
+	cairn init --object-format=sha1 s1 >/dev/null
+	test_fsck_repo s1
+	find_collision -r s1
+	cairn -r s1 put a b >ids
+	git init -q g
+	git -C g hash-object -w --no-filters "$PWD/a" "$PWD/b" >git.ids
+	test_cmp git.ids ids
+	{ cat ids; cat prefix; cut -c 1-5 ids; } >names
+	for mode in --batch --batch-check
+	do
+		git -C g cat-file $mode <names >expect
+		cairn -r s1 cat $mode <names >actual
+		test_cmp_bin expect actual
+	done
+'
+
+test_expect_success '--no-verify changes nothing for sound objects' '
+	cairn put --stdin-paths <"$IN/list" >ids
+	cairn cat --batch <ids >expect
+	cairn cat --no-verify --batch <ids >actual
+	test_cmp_bin expect actual
+	id=$(sed -n 3p ids)
+	cairn cat --no-verify "$id" >actual
+	cairn cat "$id" >expect
 	test_cmp_bin expect actual
 '
 
@@ -346,7 +423,7 @@ check_bad_stream () {
 	cairn put --batch <stream >out 2>err || cbs_status_=$?
 	if test "$cbs_status_" != 2
 	then
-		echo "check_bad_stream: exit status $cbs_status_, expected 2" >&2
+		echo "check_bad_stream: exit status $cbs_status_, expected 2" >&9
 		return 1
 	fi
 	test_stderr_one_line err || return 1

@@ -151,8 +151,8 @@ only_ids () {
 		!($0 in allowed) || allowed[$0] <= last { bad = 1 }
 		{ last = allowed[$0] }
 		END { exit bad }' oi.allowed "$oi_out_" || {
-		echo "only_ids: unexpected output:" >&2
-		cat "$oi_out_" >&2
+		echo "only_ids: unexpected output:" >&9
+		cat "$oi_out_" >&9
 		return 1
 	}
 	while read -r oi_line_

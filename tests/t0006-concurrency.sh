@@ -91,8 +91,8 @@ expect_clean () {
 	for ec_name_
 	do
 		test "$(cat "$ec_name_.status")" = 0 || {
-			echo "$ec_name_ exited $(cat "$ec_name_.status")" >&2
-			cat "$ec_name_.err" >&2
+			echo "$ec_name_ exited $(cat "$ec_name_.status")" >&9
+			cat "$ec_name_.err" >&9
 			return 1
 		}
 		test_must_be_empty "$ec_name_.err" || return 1

@@ -1,0 +1,611 @@
+/*
+ * refs.c: refs of a disk repository (format and protocol in refs.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "file.h"
+#include "refname.h"
+#include "refs.h"
+
+/* A locked ref of a transaction. */
+struct held {
+	const struct cairn_ref_update *u;
+	char *path;			/* refs/<name> */
+	char *lock;			/* refs/<name>.lock */
+	int fd;				/* the lock file, flocked */
+	int exists;
+	struct cairn_oid cur;
+};
+
+const struct cairn_error *
+cairn_refs_parse(struct cairn_oid *out, int algo, const char *text,
+    size_t len, const char *name)
+{
+	size_t hexlen = 2 * cairn_hash_len(algo), i;
+
+	if (len != hexlen + 1 || text[hexlen] != '\n')
+		goto bad;
+	for (i = 0; i < hexlen; i++)
+		if (!((text[i] >= '0' && text[i] <= '9') ||
+		    (text[i] >= 'a' && text[i] <= 'f')))
+			goto bad;
+	return cairn_oid_parse(out, algo, text, hexlen);
+bad:
+	return cairn_error_new(CAIRN_ERR_CORRUPT,
+	    "ref '%s' is malformed (expected a hex id and a newline)", name);
+}
+
+static const struct cairn_error *
+ref_path(struct cairn_refs *refs, struct cairn_buf *out, const char *name,
+    const char *suffix)
+{
+	cairn_buf_reset(out);
+	return cairn_buf_printf(out, "%s/refs/%s%s", refs->root, name, suffix);
+}
+
+/*
+ * The parents of name under refs/ must be real directories (never
+ * symlinks) for a read or a write there to stay inside refs/.  With
+ * create set, missing ones are made.  *missing is set when a parent does
+ * not exist (so neither does the ref).
+ */
+static const struct cairn_error *
+check_parents(struct cairn_refs *refs, const char *name, int create,
+    int *missing)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_buf path = { 0 };
+	struct stat st;
+	const char *slash;
+
+	*missing = 0;
+	for (slash = strchr(name, '/'); slash && err == NULL;
+	    slash = strchr(slash + 1, '/')) {
+		cairn_buf_reset(&path);
+		if ((err = cairn_buf_printf(&path, "%s/refs/%.*s", refs->root,
+		    (int)(slash - name), name)) != NULL)
+			break;
+		if (refs->vfs->lstat(refs->vfs, (char *)path.data, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				continue;
+			err = cairn_error_new(CAIRN_ERR_EXISTS,
+			    S_ISREG(st.st_mode) ? "cannot create ref '%s': "
+			    "ref '%.*s' exists" : "cannot use ref '%s': '%.*s' "
+			    "is not a directory", name, (int)(slash - name),
+			    name);
+		} else if (errno != ENOENT)
+			err = cairn_error_sys(errno, "stat '%s'",
+			    (char *)path.data);
+		else if (!create)
+			*missing = 1;
+		else if (refs->vfs->mkdir(refs->vfs, (char *)path.data,
+		    0755) != 0 && errno != EEXIST)
+			err = cairn_error_sys(errno, "create '%s'",
+			    (char *)path.data);
+		if (*missing)
+			break;
+	}
+	cairn_buf_release(&path);
+	return err;
+}
+
+/* Read a ref file that must not be a symlink; *exists 0 if absent. */
+static const struct cairn_error *
+read_ref(struct cairn_refs *refs, const char *path, const char *name,
+    int *exists, struct cairn_oid *out)
+{
+	const struct cairn_error *err;
+	struct stat st;
+	char buf[CAIRN_OID_HEXMAX + 8];
+	ssize_t n;
+	int fd;
+
+	*exists = 0;
+	fd = refs->vfs->open(refs->vfs, path, O_RDONLY | O_NOFOLLOW, 0);
+	if (fd == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return NULL;
+		if (errno == ELOOP)
+			return cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "ref '%s' is a symlink", name);
+		if (errno == EISDIR)
+			return NULL;
+		return cairn_error_sys(errno, "open '%s'", path);
+	}
+	if (refs->vfs->fstat(refs->vfs, fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		refs->vfs->close(refs->vfs, fd);
+		return NULL;
+	}
+	n = refs->vfs->pread(refs->vfs, fd, buf, sizeof(buf), 0);
+	refs->vfs->close(refs->vfs, fd);
+	if (n < 0)
+		return cairn_error_sys(errno, "read '%s'", path);
+	if ((err = cairn_refs_parse(out, refs->algo, buf, (size_t)n, name)))
+		return err;
+	*exists = 1;
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_refs_get(struct cairn_refs *refs, const char *name,
+    struct cairn_oid *out)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 };
+	int exists = 0, missing;
+
+	if ((err = cairn_refname_check(name, strlen(name))) != NULL)
+		return err;
+	if ((err = check_parents(refs, name, 0, &missing)) == NULL &&
+	    !missing && (err = ref_path(refs, &path, name, "")) == NULL)
+		err = read_ref(refs, (char *)path.data, name, &exists, out);
+	cairn_buf_release(&path);
+	if (err == NULL && !exists)
+		err = cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "ref '%s' does not exist", name);
+	return err;
+}
+
+/* Locking. */
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Nonzero if path still names the file open as fd. */
+static int
+same_file(struct cairn_refs *refs, int fd, const char *path)
+{
+	struct stat a, b;
+
+	return refs->vfs->fstat(refs->vfs, fd, &a) == 0 &&
+	    refs->vfs->lstat(refs->vfs, path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * One attempt at the lock: 1 taken, 0 busy (retry), or an error.  A lock
+ * file that exists but can be flocked was left by a dead process: it is
+ * taken over as it is.
+ */
+static int
+try_lock(struct cairn_refs *refs, const char *lock, int *fd,
+    const struct cairn_error **err)
+{
+	struct cairn_vfs *v = refs->vfs;
+	int created = 1;
+
+	*fd = v->open(v, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+	if (*fd == -1 && errno == EEXIST) {
+		created = 0;
+		*fd = v->open(v, lock, O_RDWR | O_NOFOLLOW, 0);
+	}
+	if (*fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		*err = errno == ELOOP ? cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "lock '%s' is a symlink", lock) :
+		    cairn_error_sys(errno, "create '%s'", lock);
+		return -1;
+	}
+	if (v->flock(v, *fd, LOCK_EX | LOCK_NB) == 0 &&
+	    same_file(refs, *fd, lock)) {
+		if (!created && v->ftruncate(v, *fd, 0) != 0) {
+			*err = cairn_error_sys(errno, "truncate '%s'", lock);
+			v->close(v, *fd);
+			return -1;
+		}
+		return 1;
+	}
+	v->close(v, *fd);
+	*fd = -1;
+	return 0;
+}
+
+static const struct cairn_error *
+take_lock(struct cairn_refs *refs, struct held *h, long long *budget_ms)
+{
+	const struct cairn_error *err = NULL;
+	long step = 1;
+	int r;
+
+	while ((r = try_lock(refs, h->lock, &h->fd, &err)) == 0) {
+		if (*budget_ms <= 0)
+			return cairn_error_new(CAIRN_ERR_LOCKED,
+			    "ref '%s' is locked by another process (waited "
+			    "%lld ms)", h->u->name, refs->timeout_ms);
+		sleep_ms(step);
+		*budget_ms -= step;
+		if (step < 32)
+			step *= 2;
+	}
+	return r < 0 ? err : NULL;
+}
+
+/* Unlock: remove the lock file we hold, then close it. */
+static void
+drop_lock(struct cairn_refs *refs, struct held *h)
+{
+	if (h->fd == -1)
+		return;
+	if (same_file(refs, h->fd, h->lock))
+		refs->vfs->unlink(refs->vfs, h->lock);
+	refs->vfs->close(refs->vfs, h->fd);
+	h->fd = -1;
+}
+
+/* The gc lock, held shared by ref updates. */
+static const struct cairn_error *
+gc_lock_shared(struct cairn_refs *refs, int *fd, long long *budget_ms)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_buf path = { 0 };
+	struct cairn_vfs *v = refs->vfs;
+
+	if ((err = cairn_buf_printf(&path, "%s/gc.lock", refs->root)))
+		return err;
+	*fd = v->open(v, (char *)path.data, O_RDWR | O_NOFOLLOW, 0);
+	if (*fd == -1 && errno == ENOENT)
+		*fd = v->open(v, (char *)path.data,
+		    O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+	if (*fd == -1)
+		err = cairn_error_sys(errno, "open '%s'", (char *)path.data);
+	while (err == NULL && v->flock(v, *fd, LOCK_SH | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			err = cairn_error_sys(errno, "lock '%s'",
+			    (char *)path.data);
+		else if (*budget_ms <= 0)
+			err = cairn_error_new(CAIRN_ERR_LOCKED,
+			    "refs are locked by gc (waited %lld ms)",
+			    refs->timeout_ms);
+		else {
+			sleep_ms(10);
+			*budget_ms -= 10;
+		}
+	}
+	if (err != NULL && *fd != -1) {
+		v->close(v, *fd);
+		*fd = -1;
+	}
+	cairn_buf_release(&path);
+	return err;
+}
+
+/* Preparing a transaction. */
+
+static int
+cmp_held(const void *a, const void *b)
+{
+	return strcmp(((const struct held *)a)->u->name,
+	    ((const struct held *)b)->u->name);
+}
+
+static const struct cairn_error *
+check_names(struct held *h, size_t n)
+{
+	const struct cairn_error *err;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((err = cairn_refname_check(h[i].u->name,
+		    strlen(h[i].u->name))) != NULL)
+			return err;
+	for (i = 1; i < n; i++)
+		if (strcmp(h[i - 1].u->name, h[i].u->name) == 0)
+			return cairn_error_new(CAIRN_ERR_INVALID,
+			    "ref '%s' is updated twice", h[i].u->name);
+	return NULL;
+}
+
+/* Lock one ref and read its value under the lock. */
+static const struct cairn_error *
+lock_one(struct cairn_refs *refs, struct held *h, long long *budget)
+{
+	const struct cairn_error *err;
+	struct cairn_buf b = { 0 };
+	struct stat st;
+	int missing;
+	int writes = h->u->op == CAIRN_REF_SET || h->u->op == CAIRN_REF_CREATE;
+
+	if ((err = check_parents(refs, h->u->name, writes, &missing)) != NULL)
+		return err;
+	if ((err = ref_path(refs, &b, h->u->name, "")) != NULL)
+		return err;
+	h->path = (char *)cairn_buf_detach(&b, NULL);
+	if (missing)
+		return NULL;	/* no parent directory: no ref, nothing to lock */
+	if (refs->vfs->lstat(refs->vfs, h->path, &st) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		if (writes)
+			return cairn_error_new(CAIRN_ERR_EXISTS,
+			    "cannot create ref '%s': refs under '%s/' exist",
+			    h->u->name, h->u->name);
+		return NULL;
+	}
+	if ((err = ref_path(refs, &b, h->u->name, ".lock")) != NULL)
+		return err;
+	h->lock = (char *)cairn_buf_detach(&b, NULL);
+	if ((err = take_lock(refs, h, budget)) != NULL)
+		return err;
+	return read_ref(refs, h->path, h->u->name, &h->exists, &h->cur);
+}
+
+/* The precondition of one update, against the value read under its lock. */
+static const struct cairn_error *
+check_one(struct cairn_refs *refs, const struct held *h)
+{
+	const struct cairn_ref_update *u = h->u;
+	char a[CAIRN_OID_HEXMAX + 1], b[CAIRN_OID_HEXMAX + 1];
+	int need_old = u->has_old || (u->op == CAIRN_REF_VERIFY);
+
+	if (u->op == CAIRN_REF_CREATE && h->exists)
+		return cairn_error_new(CAIRN_ERR_EXISTS,
+		    "ref '%s' already exists", u->name);
+	if (u->op == CAIRN_REF_VERIFY && !u->has_old && h->exists)
+		return cairn_error_new(CAIRN_ERR_EXISTS,
+		    "ref '%s' already exists", u->name);
+	if (u->op == CAIRN_REF_DELETE && !u->has_old && !h->exists)
+		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "ref '%s' does not exist", u->name);
+	if (need_old && u->has_old && !h->exists)
+		return cairn_error_new(CAIRN_ERR_CAS_MISMATCH,
+		    "ref '%s' does not exist", u->name);
+	if (u->has_old && !cairn_oid_eq(&h->cur, &u->old_id))
+		return cairn_error_new(CAIRN_ERR_CAS_MISMATCH,
+		    "ref '%s' is at %s but expected %s", u->name,
+		    cairn_oid_fmt(a, &h->cur), cairn_oid_fmt(b, &u->old_id));
+	if ((u->op == CAIRN_REF_SET || u->op == CAIRN_REF_CREATE) &&
+	    u->new_id.len != cairn_hash_len(refs->algo))
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "ref '%s': id of the wrong length", u->name);
+	return NULL;
+}
+
+/* Applying. */
+
+static const struct cairn_error *
+write_lock(struct cairn_refs *refs, struct held *h)
+{
+	const struct cairn_error *err;
+	char line[CAIRN_OID_HEXMAX + 2];
+	size_t len;
+
+	cairn_oid_fmt(line, &h->u->new_id);
+	len = strlen(line);
+	line[len++] = '\n';
+	if ((err = cairn_file_pwrite(refs->vfs, h->fd, line, len, 0,
+	    h->lock)) != NULL)
+		return err;
+	if (refs->vfs->ftruncate(refs->vfs, h->fd, (off_t)len) != 0)
+		return cairn_error_sys(errno, "truncate '%s'", h->lock);
+	return cairn_file_sync(refs->vfs, h->fd, 0, h->lock);
+}
+
+/* The directory of path, fsynced. */
+static const struct cairn_error *
+sync_parent_dir(struct cairn_refs *refs, const char *path)
+{
+	const struct cairn_error *err;
+	char *dir = strdup(path), *slash;
+
+	if (dir == NULL)
+		return cairn_error_nomem();
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	err = cairn_file_sync_dir(refs->vfs, dir);
+	free(dir);
+	return err;
+}
+
+static const struct cairn_error *
+apply_one(struct cairn_refs *refs, struct held *h)
+{
+	struct cairn_vfs *v = refs->vfs;
+	const struct cairn_error *err;
+
+	switch (h->u->op) {
+	case CAIRN_REF_SET:
+	case CAIRN_REF_CREATE:
+		if (v->rename(v, h->lock, h->path) != 0)
+			return cairn_error_sys(errno, "rename '%s'", h->lock);
+		/* The lock file is the ref now; closing releases the flock. */
+		err = sync_parent_dir(refs, h->path);
+		v->close(v, h->fd);
+		h->fd = -1;
+		return err;
+	case CAIRN_REF_DELETE:
+		if (h->exists && v->unlink(v, h->path) != 0 && errno != ENOENT)
+			return cairn_error_sys(errno, "remove '%s'", h->path);
+		err = sync_parent_dir(refs, h->path);
+		drop_lock(refs, h);
+		return err;
+	default:
+		drop_lock(refs, h);
+		return NULL;
+	}
+}
+
+static void
+test_pause(void)
+{
+	const char *s = getenv("CAIRN_TEST_REF_SLEEP");
+
+	/* A test hook: hold the locks a while, to be killed or raced. */
+	if (s != NULL && atoi(s) > 0)
+		sleep_ms(atoi(s));
+}
+
+static const struct cairn_error *
+lock_and_check(struct cairn_refs *refs, struct held *h, size_t n,
+    long long *budget)
+{
+	const struct cairn_error *err = NULL;
+	size_t i;
+
+	for (i = 0; i < n && err == NULL; i++)
+		err = lock_one(refs, &h[i], budget);
+	for (i = 0; i < n && err == NULL; i++)
+		err = check_one(refs, &h[i]);
+	for (i = 0; i < n && err == NULL; i++)
+		if (h[i].u->op == CAIRN_REF_SET || h[i].u->op == CAIRN_REF_CREATE)
+			err = refs->durable(refs->arg, &h[i].u->new_id);
+	return err;
+}
+
+const struct cairn_error *
+cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
+    size_t n)
+{
+	const struct cairn_error *err;
+	struct held *h;
+	long long budget = refs->timeout_ms;
+	size_t i;
+	int gcfd = -1;
+
+	if (refs->read_only)
+		return cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	if ((h = calloc(n + 1, sizeof(*h))) == NULL)
+		return cairn_error_nomem();
+	for (i = 0; i < n; i++) {
+		h[i].u = &u[i];
+		h[i].fd = -1;
+	}
+	qsort(h, n, sizeof(*h), cmp_held);
+	if ((err = check_names(h, n)) != NULL)
+		goto done;
+	if ((err = gc_lock_shared(refs, &gcfd, &budget)) != NULL)
+		goto done;
+	if ((err = lock_and_check(refs, h, n, &budget)) != NULL)
+		goto done;
+	test_pause();
+	for (i = 0; i < n && err == NULL; i++)
+		if (h[i].u->op == CAIRN_REF_SET || h[i].u->op == CAIRN_REF_CREATE)
+			err = write_lock(refs, &h[i]);
+	for (i = 0; i < n && err == NULL; i++)
+		err = apply_one(refs, &h[i]);
+done:
+	for (i = 0; i < n; i++) {
+		drop_lock(refs, &h[i]);
+		free(h[i].path);
+		free(h[i].lock);
+	}
+	free(h);
+	if (gcfd != -1)
+		refs->vfs->close(refs->vfs, gcfd);
+	return err;
+}
+
+/* Listing. */
+
+struct ref_name_list {
+	char **names;
+	size_t n, cap;
+};
+
+static const struct cairn_error *
+collect(struct ref_name_list *l, const char *dir, const char *rel, int depth)
+{
+	const struct cairn_error *err = NULL;
+	struct dirent *de;
+	struct stat st;
+	struct cairn_buf path = { 0 }, name = { 0 };
+	DIR *d;
+	size_t len;
+
+	if (depth > 64 || (d = opendir(dir)) == NULL)
+		return NULL;
+	while (err == NULL && (de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || (len >= 5 &&
+		    strcmp(de->d_name + len - 5, ".lock") == 0))
+			continue;
+		cairn_buf_reset(&path);
+		cairn_buf_reset(&name);
+		if ((err = cairn_buf_printf(&path, "%s/%s", dir, de->d_name)) ||
+		    (err = cairn_buf_printf(&name, "%s%s", rel, de->d_name)))
+			break;
+		if (lstat((char *)path.data, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if ((err = cairn_buf_append(&name, "/", 1)) == NULL)
+				err = collect(l, (char *)path.data,
+				    (char *)name.data, depth + 1);
+			continue;
+		}
+		if (!S_ISREG(st.st_mode))
+			continue;
+		if (l->n == l->cap) {
+			char **nn = realloc(l->names, (l->cap * 2 + 16) *
+			    sizeof(*nn));
+			if (nn == NULL) {
+				err = cairn_error_nomem();
+				break;
+			}
+			l->names = nn;
+			l->cap = l->cap * 2 + 16;
+		}
+		if ((l->names[l->n] = strdup((char *)name.data)) == NULL)
+			err = cairn_error_nomem();
+		else
+			l->n++;
+	}
+	closedir(d);
+	cairn_buf_release(&path);
+	cairn_buf_release(&name);
+	return err;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+const struct cairn_error *
+cairn_refs_list(struct cairn_refs *refs, const char *prefix,
+    int (*fn)(void *arg, const char *name, const struct cairn_oid *id),
+    void *arg)
+{
+	const struct cairn_error *err;
+	struct ref_name_list l = { NULL, 0, 0 };
+	struct cairn_buf dir = { 0 };
+	struct cairn_oid id;
+	size_t i, plen = prefix ? strlen(prefix) : 0;
+
+	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL)
+		err = collect(&l, (char *)dir.data, "", 0);
+	if (err == NULL)
+		qsort(l.names, l.n, sizeof(*l.names), cmp_str);
+	for (i = 0; i < l.n && err == NULL; i++) {
+		if (strncmp(l.names[i], prefix ? prefix : "", plen) != 0 ||
+		    cairn_refname_check(l.names[i], strlen(l.names[i])))
+			continue;
+		err = cairn_refs_get(refs, l.names[i], &id);
+		if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND) {
+			err = NULL;	/* deleted meanwhile */
+			continue;
+		}
+		if (err == NULL && fn(arg, l.names[i], &id) != 0)
+			break;
+	}
+	for (i = 0; i < l.n; i++)
+		free(l.names[i]);
+	free(l.names);
+	cairn_buf_release(&dir);
+	return err;
+}

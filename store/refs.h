@@ -1,0 +1,57 @@
+/*
+ * refs.h: the refs of a disk repository.
+ *
+ * Format: <repo>/refs/<name> is a regular file holding the lowercase hex
+ * id and a newline, nothing else.  Names are checked (core/refname.h)
+ * before any path is built; a symlink anywhere under refs/ is never
+ * followed: it is an error to read and never written through.
+ *
+ * Update protocol, per ref, under a shared flock on <repo>/gc.lock (gc
+ * takes it exclusively to stop ref updates while it marks and switches):
+ *
+ *   1. create <ref>.lock with O_CREAT|O_EXCL|O_NOFOLLOW and flock it.  If
+ *      it exists but can be flocked, its holder died: the lock is taken
+ *      over (after checking that the path still names the flocked file).
+ *      A lock held by a live process is retried until core.lockTimeout.
+ *   2. read the current value under the lock and check the expectation;
+ *   3. check that the new target exists and is durable;
+ *   4. write the lock file, fsync it, rename it over the ref, fsync the
+ *      directory; only then report success.  A delete unlinks the ref,
+ *      fsyncs the directory and removes the lock.
+ *
+ * A transaction locks all its refs in name order, checks everything, and
+ * only then renames.  A crash leaves every ref at its old or new value and
+ * at worst a stale lock, which the next update takes over.
+ */
+#ifndef CAIRN_REFS_H
+#define CAIRN_REFS_H
+
+#include "cairn.h"
+#include "vfs.h"
+
+struct cairn_refs {
+	struct cairn_vfs *vfs;
+	char *root;			/* the repository */
+	int algo;
+	int read_only;
+	long long timeout_ms;
+	/* Does the object exist durably?  NULL or CAIRN_ERR_NOT_FOUND. */
+	const struct cairn_error *(*durable)(void *arg,
+	    const struct cairn_oid *id);
+	void *arg;
+};
+
+const struct cairn_error *cairn_refs_get(struct cairn_refs *refs,
+    const char *name, struct cairn_oid *out);
+const struct cairn_error *cairn_refs_update(struct cairn_refs *refs,
+    const struct cairn_ref_update *u, size_t n);
+const struct cairn_error *cairn_refs_list(struct cairn_refs *refs,
+    const char *prefix,
+    int (*fn)(void *arg, const char *name, const struct cairn_oid *id),
+    void *arg);
+
+/* Parse a ref file's content; CAIRN_ERR_CORRUPT names the ref. */
+const struct cairn_error *cairn_refs_parse(struct cairn_oid *out, int algo,
+    const char *text, size_t len, const char *name);
+
+#endif
