@@ -33,10 +33,15 @@ int cmd_flush(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_ref(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_commit(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
-    cmd_ref_usage[];
+    cmd_ref_usage[], cmd_ls_usage[], cmd_get_usage[], cmd_commit_usage[],
+    cmd_log_usage[];
 
 /* Print "cairn: <msg>" on stderr; return the exit status for err. */
 int cmd_fail(const struct cairn_error *err);
@@ -96,6 +101,10 @@ void cmd_print_path(const char *name, size_t len);
 /* A tree entry as git ls-tree prints it, path = prefix + name; nul: -z. */
 void cmd_print_entry(const struct cairn_tree_entry *e, const char *prefix,
     int nul);
+
+/* Follow a commit or tag to its tree (a tree stays itself). */
+const struct cairn_error *cmd_peel_tree(struct cairn_repo *repo,
+    struct cairn_oid *id);
 
 /* The object type named by s, or 0. */
 int cmd_parse_type(const char *s);

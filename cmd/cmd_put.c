@@ -17,7 +17,8 @@ const char cmd_put_usage[] =
     "cairn put [-t <type>] [-n] [--] <file>...\n"
     "       cairn put [-t <type>] [-n] --stdin\n"
     "       cairn put [-t <type>] [-n] [-z] --stdin-paths\n"
-    "       cairn put [-n] --batch";
+    "       cairn put [-n] --batch\n"
+    "       cairn put [-n] -r <dir>";
 
 /* Commit a batch once it holds this much, or when input pauses. */
 #define BATCH_OBJECTS 10000
@@ -236,6 +237,8 @@ mem_read(void *arg, void *buf, size_t len)
 
 	if (len > m->left)
 		len = m->left;
+	if (len == 0)
+		return 0;
 	memcpy(buf, m->p, len);
 	m->p += len;
 	m->left -= len;
@@ -424,6 +427,7 @@ put_batch(struct putter *p)
 
 struct put_opts {
 	int type, dry, stdin_, paths, batch, nul;
+	const char *dir;
 };
 
 static int
@@ -440,8 +444,9 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->type = CAIRN_OBJ_BLOB;
-	while ((c = getopt_long(argc, argv, "t:nzh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:nzr:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'r': o->dir = optarg; break;
 		case 't':
 			if ((o->type = cmd_parse_type(optarg)) == 0)
 				return cmd_usage(cmd_put_usage,
@@ -460,13 +465,16 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 			    argv[optind - 1]);
 		}
 	}
-	if (o->stdin_ + o->paths + o->batch > 1)
+	if (o->stdin_ + o->paths + o->batch + (o->dir != NULL) > 1)
 		return cmd_usage(cmd_put_usage,
-		    "--stdin, --stdin-paths and --batch exclude each other");
-	if ((o->stdin_ || o->paths || o->batch) && optind < argc)
+		    "--stdin, --stdin-paths, --batch and -r exclude each other");
+	if (o->dir != NULL && o->type != CAIRN_OBJ_BLOB)
+		return cmd_usage(cmd_put_usage, "-r stores blobs and trees; -t "
+		    "does not apply");
+	if ((o->stdin_ || o->paths || o->batch || o->dir) && optind < argc)
 		return cmd_usage(cmd_put_usage, "unexpected argument '%s'",
 		    argv[optind]);
-	if (!o->stdin_ && !o->paths && !o->batch && optind == argc)
+	if (!o->stdin_ && !o->paths && !o->batch && !o->dir && optind == argc)
 		return cmd_usage(cmd_put_usage, "no file given");
 	if (o->nul && !o->paths)
 		return cmd_usage(cmd_put_usage, "-z needs --stdin-paths");
@@ -489,15 +497,40 @@ put_open(struct putter *p, int dry)
 	return err;
 }
 
+/* -r; with -n into a scratch memory repository of the same hash. */
+static const struct cairn_error *
+put_dir(struct putter *p, const char *dir, struct cairn_oid *id)
+{
+	const struct cairn_error *err;
+	struct cairn_repo *scratch;
+
+	if (!p->dry)
+		return cairn_put_dir(p->repo, id, dir);
+	if ((err = cairn_repo_open(&scratch, NULL, CAIRN_OPEN_MEMORY |
+	    (p->algo == CAIRN_HASH_SHA1 ? CAIRN_OPEN_SHA1 : 0))) != NULL)
+		return err;
+	err = cairn_put_dir(scratch, id, dir);
+	cairn_repo_close(scratch);
+	return err;
+}
+
 static const struct cairn_error *
 put_run(struct putter *p, const struct put_opts *o, int argc, char **argv)
 {
 	const struct cairn_error *err = NULL;
 	struct cairn_oid id;
+	char hex[CAIRN_OID_HEXMAX + 1];
 	int fd = 0, i;
 
 	if (o->batch)
 		return put_batch(p);
+	if (o->dir != NULL) {
+		if ((err = put_dir(p, o->dir, &id)) == NULL) {
+			printf("%s\n", cairn_oid_fmt(hex, &id));
+			fflush(stdout);
+		}
+		return err;
+	}
 	if (o->paths)
 		return put_paths(p, o->type, o->nul ? '\0' : '\n');
 	if (o->stdin_) {

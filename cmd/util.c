@@ -286,3 +286,42 @@ cmd_print_entry(const struct cairn_tree_entry *e, const char *prefix,
 		cmd_print_path(e->name, e->name_len);
 	putchar('\n');
 }
+
+/*
+ * A commit (or a tag of one) names its tree, as git's "<commit>^{tree}":
+ * ls and get accept them.
+ */
+const struct cairn_error *
+cmd_peel_tree(struct cairn_repo *repo, struct cairn_oid *id)
+{
+	const struct cairn_error *err;
+	struct cairn_commit_info ci;
+	unsigned char *data;
+	size_t len;
+	int type, i;
+
+	for (i = 0; i < 16; i++) {
+		if ((err = cairn_stat(repo, id, &type, NULL)) != NULL)
+			return err;
+		if (type == CAIRN_OBJ_TREE)
+			return NULL;
+		if (type == CAIRN_OBJ_BLOB)
+			return cairn_error_new(CAIRN_ERR_INVALID,
+			    "not a tree: a blob");
+		if ((err = cairn_get(repo, id, 0, &type, &data, &len)))
+			return err;
+		if (type == CAIRN_OBJ_COMMIT) {
+			err = cairn_commit_parse(&ci, data, len,
+			    cairn_repo_hash_algo(repo));
+			if (err == NULL)
+				*id = ci.tree;
+		} else
+			err = cairn_oid_parse(id, cairn_repo_hash_algo(repo),
+			    (char *)data + 7,
+			    2 * cairn_hash_len(cairn_repo_hash_algo(repo)));
+		free(data);
+		if (err != NULL)
+			return err;
+	}
+	return cairn_error_new(CAIRN_ERR_INVALID, "tags nested too deep");
+}

@@ -29,6 +29,7 @@ struct cairn_repo;
 /* Flags of cairn_repo_open. */
 #define CAIRN_OPEN_READ_ONLY	0x1	/* take no lock; every write fails */
 #define CAIRN_OPEN_MEMORY	0x2	/* a fresh in-memory repository; path ignored */
+#define CAIRN_OPEN_SHA1		0x4	/* with CAIRN_OPEN_MEMORY: SHA-1 ids */
 
 struct cairn_init_opts {
 	int hash_algo;		/* CAIRN_HASH_SHA256 (0 means that) or _SHA1 */
@@ -199,6 +200,95 @@ struct cairn_stats {
 /* Fill *st.  Walks the data file's record headers (not their content). */
 const struct cairn_error *cairn_stats(struct cairn_repo *repo,
     struct cairn_stats *st);
+
+/* Graphs: directories as trees, commits, history. */
+
+/*
+ * cairn_put_dir(repo, out, path):
+ * Store the directory at path as blobs and trees, as git would track it:
+ * regular files (100644, or 100755 when the owner may execute them),
+ * symlinks (120000, the link's target as content) and subdirectories
+ * (40000); empty directories are skipped, and so are entries named .git
+ * and .cairn.  *out is the root tree's id, what git write-tree gives for
+ * the same files.  One durable batch; file content is streamed.  Special
+ * files (devices, sockets, fifos) are CAIRN_ERR_INVALID.
+ */
+const struct cairn_error *cairn_put_dir(struct cairn_repo *repo,
+    struct cairn_oid *out, const char *path);
+
+/*
+ * cairn_tree_walk(repo, tree, recursive, fn, arg):
+ * Call fn for each entry of tree in order with its path (relative to the
+ * tree, '/'-separated); with recursive set, descend into subtrees
+ * (reporting only their non-tree entries, as git ls-tree -r does).  A
+ * nonzero return of fn stops the walk.
+ */
+const struct cairn_error *cairn_tree_walk(struct cairn_repo *repo,
+    const struct cairn_oid *tree, int recursive,
+    int (*fn)(void *arg, const char *path, const struct cairn_tree_entry *e),
+    void *arg);
+
+#define CAIRN_CHECKOUT_FORCE	0x1	/* dir may be non-empty; replace entries */
+
+/*
+ * cairn_checkout(repo, tree, dir, flags):
+ * Write the files of tree into dir (created if missing; it must be empty
+ * unless CAIRN_CHECKOUT_FORCE).  Entry names are validated before use;
+ * nothing is ever written outside dir or through a symlink, whatever the
+ * tree holds.  Modes are restored (executable bit, symlinks).
+ */
+const struct cairn_error *cairn_checkout(struct cairn_repo *repo,
+    const struct cairn_oid *tree, const char *dir, unsigned flags);
+
+/* An identity: name, email, and a time with its UTC offset in minutes. */
+struct cairn_ident {
+	const char *name;
+	const char *email;
+	int64_t time;
+	int tz_minutes;
+};
+
+/*
+ * cairn_commit_create(repo, out, tree, parents, nparents, author,
+ *     committer, message):
+ * Store a commit in git's format.  tree must be a tree and each parent a
+ * commit of the repository (CAIRN_ERR_NOT_FOUND, CAIRN_ERR_INVALID).
+ * message is stored as given.
+ */
+const struct cairn_error *cairn_commit_create(struct cairn_repo *repo,
+    struct cairn_oid *out, const struct cairn_oid *tree,
+    const struct cairn_oid *parents, size_t nparents,
+    const struct cairn_ident *author, const struct cairn_ident *committer,
+    const char *message);
+
+/* A parsed commit, pointing into the caller's buffer. */
+struct cairn_commit_info {
+	struct cairn_oid tree;
+	size_t nparents;
+	struct cairn_oid parents[16];	/* the first 16 */
+	const char *author;		/* "<name> <<email>> <time> <tz>" */
+	size_t author_len;
+	const char *committer;
+	size_t committer_len;
+	int64_t commit_time;
+	const char *message;		/* after the blank line */
+	size_t message_len;
+};
+
+/* Parse a well-formed commit's content (CAIRN_ERR_INVALID otherwise). */
+const struct cairn_error *cairn_commit_parse(struct cairn_commit_info *ci,
+    const unsigned char *data, size_t len, int algo);
+
+/*
+ * cairn_log_walk(repo, start, max, fn, arg):
+ * Call fn for the commits reachable from start (a commit, or a tag of
+ * one), newest committer date first (as git log), each once, at most max
+ * of them (0: no limit).  fn gets the commit's id and content.
+ */
+const struct cairn_error *cairn_log_walk(struct cairn_repo *repo,
+    const struct cairn_oid *start, uint64_t max,
+    int (*fn)(void *arg, const struct cairn_oid *id,
+    const unsigned char *data, size_t len), void *arg);
 
 /* Refs: named roots, "refs/<name>" holding "<hex id>\n". */
 

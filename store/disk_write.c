@@ -635,34 +635,24 @@ merge_segments(struct disk *d, struct cairn_manifest *m, char (*gone)[64],
 	return err;
 }
 
+/*
+ * The fresh WAL goes through a temporary file too: a flush that failed
+ * after creating it left a stray file of the same name (the manifest's
+ * counter did not move), which this replaces.
+ */
 static const struct cairn_error *
 new_wal(struct disk *d, struct cairn_manifest *m)
 {
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 };
 	unsigned char hdr[CAIRN_FILEHDR_SIZE];
-	int fd;
 
 	new_name(m, m->wal, "objects.", ".wal");
 	if ((err = disk_path(d, &path, m->wal)) != NULL)
 		return err;
 	cairn_filehdr_encode(hdr, DISK_WAL_MAGIC, d->be.algo);
-	fd = d->vfs->open(d->vfs, (char *)path.data,
-	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
-	if (fd == -1)
-		err = cairn_error_sys(errno, "create '%s'", (char *)path.data);
-	if (err == NULL) {
-		err = cairn_file_pwrite(d->vfs, fd, hdr, sizeof(hdr), 0,
-		    (char *)path.data);
-		if (err == NULL)
-			err = cairn_file_sync(d->vfs, fd, 0, (char *)path.data);
-		if (err == NULL)
-			err = cairn_file_close(d->vfs, fd, (char *)path.data);
-		else
-			d->vfs->close(d->vfs, fd);
-	}
-	if (err == NULL)
-		err = cairn_file_sync_dir(d->vfs, d->root);
+	err = cairn_file_replace(d->vfs, d->tmpdir, (char *)path.data, hdr,
+	    sizeof(hdr));
 	cairn_buf_release(&path);
 	return err;
 }

@@ -251,7 +251,8 @@ cairn_repo_open_vfs(struct cairn_repo **out, const char *path, unsigned flags,
 	r->vfs = vfs;
 	if (flags & CAIRN_OPEN_MEMORY) {
 		memset(&p, 0, sizeof(p));
-		p.algo = CAIRN_HASH_SHA256;
+		p.algo = flags & CAIRN_OPEN_SHA1 ? CAIRN_HASH_SHA1 :
+		    CAIRN_HASH_SHA256;
 		p.level = 1;
 		p.big_threshold = 1 << 20;
 		p.read_only = (flags & CAIRN_OPEN_READ_ONLY) != 0;

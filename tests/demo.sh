@@ -71,10 +71,11 @@ say "A unique prefix of at least 4 hex digits is enough."
 prefix=$(printf '%s' "$notes" | cut -c 1-8)
 run cat "$prefix"
 
-say "cat --batch-check reads names on stdin, like git cat-file."
+say "cat --batch-check reads names on stdin, like git cat-file; the last one was never stored."
 missing=$(printf 'never stored\n' | "$CAIRN" put -n --stdin)
-printf '$ printf "%%s\\n" <ids...> <missing> | cairn cat --batch-check\n'
-{ cat ids; echo "$missing"; } | "$CAIRN" cat --batch-check
+{ cat ids; echo "$missing"; } >names
+printf '$ cairn cat --batch-check <names\n'
+"$CAIRN" cat --batch-check <names
 
 say "New objects sit in the write-ahead log until a flush indexes them."
 show stats

@@ -15,7 +15,7 @@
 #	sha256 repositories), NOTROOT (file permissions are enforced),
 #	NOREPOABOVE (no .cairn directory above the trash directory); others
 #	are set with test_set_prereq.  A missing prerequisite gives a skip.
-#   test_skip <description> <reason>	prints `ok N # skip ...`
+#   test_skip <description> <reason>	prints `ok N - <description> # skip <reason>`
 #   test_done				prints the plan; exit 1 if any test failed
 #
 # In bodies: test_must_fail [--status=N[,M...]] <cmd>, test_cmp, test_cmp_bin,
@@ -75,6 +75,11 @@ GIT_AUTHOR_DATE='1112911993 -0700'
 GIT_COMMITTER_NAME='C O Mitter'
 GIT_COMMITTER_EMAIL=committer@example.com
 GIT_COMMITTER_DATE='1112912053 -0700'
+# Under the sanitizers, an error kills the program with SIGABRT, so that
+# test_must_fail tells it from an ordinary failure.
+ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
+export ASAN_OPTIONS UBSAN_OPTIONS
 export LC_ALL LANG TZ GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
 	GIT_AUTHOR_DATE GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL \
 	GIT_COMMITTER_DATE
@@ -277,7 +282,7 @@ test_expect_success () {
 # test_skip <description> <reason>
 test_skip () {
 	test_count=$((test_count + 1))
-	echo "ok $test_count # skip $1 ($2)"
+	echo "ok $test_count - $1 # skip $2"
 }
 
 test_done () {

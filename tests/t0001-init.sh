@@ -105,7 +105,7 @@ test_expect_success 'init --object-format=sha1 makes a sha1 repository' '
 	test_fsck_repo s1
 '
 
-test_expect_success GIT 'ids match git in both formats' '
+test_expect_success GIT 'sha1 ids match git hash-object' '
 	printf "hello\n" >file
 	cairn init --object-format=sha1 s1 >/dev/null
 	cairn -r s1 put file >actual

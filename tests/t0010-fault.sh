@@ -34,10 +34,9 @@ snapshot () {
 	done)
 }
 
-# make_pristine <name> <flush>: a repository with acknowledged objects,
-# some flushed into a segment and some in the WAL, their ids in
-# <name>.ids.  With <flush> set, enough that the flush under test merges
-# two segments.
+# make_pristine <name>: a repository with acknowledged objects, six
+# flushed into a segment and six in the WAL (so that a flush merges two
+# segments), their ids in <name>.ids.
 make_pristine () {
 	cairn init "$P/$1" >/dev/null || return 1
 	records "$1 flushed" 6 >"$P/$1.in1" || return 1
@@ -45,7 +44,7 @@ make_pristine () {
 	cairn -r "$P/$1" put --batch <"$P/$1.in1" >"$P/$1.ids" || return 1
 	cairn -r "$P/$1" flush || return 1
 	cairn -r "$P/$1" put --batch <"$P/$1.in2" >>"$P/$1.ids" || return 1
-	test_line_count = 12 "$P/$1.ids"
+	test_line_count "=" 12 "$P/$1.ids"
 }
 
 # run_cmd <name> <fault>: the command under test on a fresh copy (run/)
@@ -109,7 +108,7 @@ check_run () {
 		cat check.err >&2
 		return 1
 	fi
-	if grep missing check >&2 || ! test_line_count = "$(wc -l <want.ids)" check
+	if grep missing check >&2 || ! test_line_count "=" "$(wc -l <want.ids)" check
 	then
 		echo "$2: acknowledged objects are missing afterwards" >&2
 		return 1

@@ -755,7 +755,7 @@ static const struct mode modes[] = {
 /* Exit statuses of the child that runs the operation. */
 #define ST_OK		10	/* the operation succeeded */
 #define ST_FAILED	11	/* it returned an error */
-#define ST_NOT_FIRED	2	/* added: the fault never fired */
+#define ST_NOT_FIRED	2	/* added to either: the fault never fired */
 #define ST_SETUP	20	/* could not open */
 
 /*

@@ -409,7 +409,7 @@ wal_size(const struct pristine *p)
 }
 
 static void
-put_batch(struct cairn_repo *r, struct model *m, int algo, size_t count,
+put_batch(struct cairn_repo *r, struct model *m, size_t count,
     const char *tag, const struct obj *touch)
 {
 	const struct cairn_error *err;
@@ -417,7 +417,6 @@ put_batch(struct cairn_repo *r, struct model *m, int algo, size_t count,
 	unsigned char buf[300];
 	size_t i, len;
 
-	(void)algo;
 	if ((err = cairn_batch_begin(r)) != NULL)
 		bail_out("begin: %s", err->msg);
 	for (i = 0; i < count; i++) {
@@ -479,16 +478,16 @@ make_pristine(struct pristine *p, int algo, const char *name)
 	if ((err = cairn_repo_init(p->path, &o)) != NULL ||
 	    (err = cairn_repo_open(&r, p->path, 0)) != NULL)
 		bail_out("pristine %s: %s", name, err->msg);
-	put_batch(r, &p->a, algo, 3, "a", NULL);
+	put_batch(r, &p->a, 3, "a", NULL);
 	if ((err = cairn_flush(r)) != NULL)
 		bail_out("flush: %s", err->msg);
 	read_names(p->path, &p->n);
 	p->w1_start = wal_size(p);
-	put_batch(r, &p->w1, algo, 2, "w1", NULL);
+	put_batch(r, &p->w1, 2, "w1", NULL);
 	p->w2_start = wal_size(p);
-	put_batch(r, &p->w2, algo, 2, "w2", &p->a.o[0]);
+	put_batch(r, &p->w2, 2, "w2", &p->a.o[0]);
 	p->l_start = wal_size(p);
-	put_batch(r, &p->last, algo, 2, "last", NULL);
+	put_batch(r, &p->last, 2, "last", NULL);
 	p->l_end = wal_size(p);
 	cairn_repo_close(r);
 	read_names(p->path, &p->n);

@@ -384,12 +384,88 @@ small_content(char *buf, size_t cap, const char *tag, unsigned n)
 
 /* ---- round trips ---- */
 
+/* Append git's tree entry "<mode> <name>\0<raw id>". */
+static size_t
+tree_entry(unsigned char *p, const char *mode, const char *name,
+    const struct cairn_oid *id)
+{
+	size_t n = (size_t)sprintf((char *)p, "%s %s", mode, name) + 1;
+
+	memcpy(p + n, id->hash, id->len);
+	return n + id->len;
+}
+
+/* Put content of type both ways (whole and streamed); add it to m. */
+static void
+put_both(struct tr *t, struct model *m, int type, const void *data,
+    size_t len, struct cairn_oid *id)
+{
+	struct cairn_oid want, got;
+
+	cairn_hash_object(&want, t->be->algo, type, data, len);
+	no_error(cairn_put(t->r, id, type, data, len), "%s: put a %s",
+	    t->be->name, cairn_otype_name(type));
+	ok(cairn_oid_eq(id, &want), "%s: id of the %s is the hash",
+	    t->be->name, cairn_otype_name(type));
+	no_error(put_stream(t->r, &got, type, data, len, (int64_t)len, 7),
+	    "%s: stream the %s again", t->be->name, cairn_otype_name(type));
+	ok(cairn_oid_eq(&got, &want), "%s: streamed id of the %s",
+	    t->be->name, cairn_otype_name(type));
+	model_add(m, &want, type, data, len);
+}
+
+/*
+ * Trees, commits and tags in git's formats, and content that is not
+ * one: CAIRN_ERR_INVALID, nothing stored.
+ */
+static void
+test_nonblobs(struct tr *t, struct model *m)
+{
+	unsigned char tree[256];
+	char text[1024], hex[CAIRN_OID_HEXMAX + 1];
+	struct cairn_oid empty, blob, tid, cid, tagid, id;
+	uint64_t before;
+	size_t n;
+
+	put_both(t, m, CAIRN_OBJ_TREE, "", 0, &empty);
+	no_error(cairn_put(t->r, &blob, CAIRN_OBJ_BLOB, "leaf\n", 5),
+	    "%s: put a blob for the tree", t->be->name);
+	model_add(m, &blob, CAIRN_OBJ_BLOB, "leaf\n", 5);
+	n = tree_entry(tree, "100644", "a", &blob);
+	n += tree_entry(tree + n, "40000", "b", &empty);
+	n += tree_entry(tree + n, "100755", "c.sh", &blob);
+	put_both(t, m, CAIRN_OBJ_TREE, tree, n, &tid);
+	n = (size_t)snprintf(text, sizeof(text), "tree %s\n"
+	    "author A U Thor <author@example.com> 1112911993 -0700\n"
+	    "committer C O Mitter <committer@example.com> 1112912053 -0700\n"
+	    "\na commit\n", cairn_oid_fmt(hex, &tid));
+	put_both(t, m, CAIRN_OBJ_COMMIT, text, n, &cid);
+	n = (size_t)snprintf(text, sizeof(text), "object %s\ntype commit\n"
+	    "tag v1.0\n"
+	    "tagger C O Mitter <committer@example.com> 1112912053 -0700\n"
+	    "\na tag\n", cairn_oid_fmt(hex, &cid));
+	put_both(t, m, CAIRN_OBJ_TAG, text, n, &tagid);
+
+	before = stat_objects(t->r);
+	is_error(cairn_put(t->r, &id, CAIRN_OBJ_COMMIT, "not a commit\n", 13),
+	    CAIRN_ERR_INVALID, "%s: a commit without headers", t->be->name);
+	is_error(put_stream(t->r, &id, CAIRN_OBJ_TAG, (unsigned char *)
+	    "not a tag\n", 10, 10, 0), CAIRN_ERR_INVALID, "%s: a streamed "
+	    "tag without headers", t->be->name);
+	n = tree_entry(tree, "100644", "b", &blob);
+	n += tree_entry(tree + n, "100644", "a", &blob);
+	is_error(cairn_put(t->r, &id, CAIRN_OBJ_TREE, tree, n),
+	    CAIRN_ERR_INVALID, "%s: a tree out of order", t->be->name);
+	is_error(cairn_put(t->r, &id, CAIRN_OBJ_TREE, tree, n - 1),
+	    CAIRN_ERR_INVALID, "%s: a truncated tree", t->be->name);
+	is_uint(stat_objects(t->r), before, "%s: invalid objects are not "
+	    "stored", t->be->name);
+}
+
 static void
 test_roundtrip(const struct backend *be)
 {
 	static const size_t sizes[] = { 0, 1, 100, 64 << 10 };
-	static const int types[] = { CAIRN_OBJ_BLOB, CAIRN_OBJ_COMMIT,
-	    CAIRN_OBJ_TREE, CAIRN_OBJ_TAG };
 	const size_t big = 3 << 20;
 	struct cairn_oid id, want;
 	struct cairn_stats before, after;
@@ -407,7 +483,7 @@ test_roundtrip(const struct backend *be)
 
 	/* Small sizes, each through cairn_put and through the stream call. */
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		int type = types[i % 4];
+		int type = CAIRN_OBJ_BLOB;
 
 		rng_fill(buf, sizes[i]);
 		cairn_hash_object(&want, be->algo, type, buf, sizes[i]);
@@ -428,6 +504,8 @@ test_roundtrip(const struct backend *be)
 			model_add(&m, &id, type, buf, sizes[i]);
 		}
 	}
+
+	test_nonblobs(&t, &m);
 
 	/*
 	 * Big objects: random (stored raw) and compressible, with the size
@@ -601,22 +679,24 @@ test_dedup(const struct backend *be)
 	ok(cairn_oid_eq(&a, &b), "%s: same id twice", be->name);
 	is_uint(stat_objects(t.r), s1.objects, "%s: object count unchanged",
 	    be->name);
-	no_error(cairn_put(t.r, &b, CAIRN_OBJ_COMMIT, text, strlen(text)),
-	    "%s: same bytes as another type", be->name);
+	no_error(cairn_put(t.r, &a, CAIRN_OBJ_BLOB, "", 0),
+	    "%s: the empty blob", be->name);
+	no_error(cairn_put(t.r, &b, CAIRN_OBJ_TREE, "", 0),
+	    "%s: the same bytes as a tree", be->name);
 	ok(!cairn_oid_eq(&a, &b), "%s: the type is part of the id",
 	    be->name);
-	is_uint(stat_objects(t.r), s1.objects + 1, "%s: another type is "
+	is_uint(stat_objects(t.r), s1.objects + 2, "%s: another type is "
 	    "another object", be->name);
 
 	/* Twice in one batch. */
 	no_error(cairn_batch_begin(t.r), "%s: begin", be->name);
-	no_error(cairn_batch_add(t.r, &a, CAIRN_OBJ_TAG, text, 5), "%s: add",
+	no_error(cairn_batch_add(t.r, &a, CAIRN_OBJ_BLOB, text, 5), "%s: add",
 	    be->name);
-	no_error(cairn_batch_add(t.r, &b, CAIRN_OBJ_TAG, text, 5),
+	no_error(cairn_batch_add(t.r, &b, CAIRN_OBJ_BLOB, text, 5),
 	    "%s: add again", be->name);
 	no_error(cairn_batch_commit(t.r), "%s: commit", be->name);
 	ok(cairn_oid_eq(&a, &b), "%s: same id twice in a batch", be->name);
-	is_uint(stat_objects(t.r), s1.objects + 2, "%s: counted once",
+	is_uint(stat_objects(t.r), s1.objects + 3, "%s: counted once",
 	    be->name);
 
 	/* A big object twice, streamed, with and without its size. */

@@ -1,0 +1,46 @@
+/*
+ * cmd_get.c: cairn get, write a tree's files into a directory.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmd.h"
+
+const char cmd_get_usage[] = "cairn get [-f] <tree> <dir>";
+
+int
+cmd_get(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cairn_error *err;
+	struct cairn_repo *repo;
+	struct cairn_oid id;
+	unsigned flags = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+		if (c == 'f')
+			flags |= CAIRN_CHECKOUT_FORCE;
+		else if (c == 'h') {
+			printf("usage: %s\n", cmd_get_usage);
+			return cmd_finish_output(0);
+		} else
+			return cmd_usage(cmd_get_usage, "unknown option '%s'",
+			    argv[optind - 1]);
+	}
+	if (argc - optind != 2)
+		return cmd_usage(cmd_get_usage, "expected a tree and a directory");
+	if ((err = cmd_open(&repo, 0)) != NULL)
+		return cmd_fail(err);
+	err = cairn_resolve(repo, &id, argv[optind]);
+	if (err == NULL)
+		err = cmd_peel_tree(repo, &id);
+	if (err == NULL)
+		err = cairn_checkout(repo, &id, argv[optind + 1], flags);
+	cmd_close(repo);
+	return err ? cmd_fail(err) : 0;
+}

@@ -1,0 +1,187 @@
+/*
+ * cmd_log.c: cairn log, the commits reachable from an object, newest
+ * first, in git log's default or --oneline format.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+
+const char cmd_log_usage[] = "cairn log [-n <count>] [--oneline] <object>";
+
+struct log_opts {
+	struct cairn_repo *repo;
+	int oneline;
+	int shown;
+};
+
+/* The shortest unique prefix of at least 7 digits, as git abbreviates. */
+static void
+abbrev(struct cairn_repo *repo, const struct cairn_oid *id, char *out)
+{
+	const struct cairn_error *err;
+	struct cairn_oid got;
+	size_t n, full = 2 * (size_t)id->len;
+
+	cairn_oid_fmt(out, id);
+	for (n = 7; n < full; n++) {
+		char save = out[n];
+
+		out[n] = '\0';
+		err = cairn_resolve(repo, &got, out);
+		if (err == NULL || err->code != CAIRN_ERR_AMBIGUOUS)
+			return;
+		out[n] = save;
+	}
+}
+
+/* "Thu Apr 7 15:13:13 2005 -0700", in the identity's own time zone. */
+static void
+print_date(const char *ident, size_t len)
+{
+	const char *gt = NULL, *p;
+	long long t = 0;
+	int tz = 0, sign;
+	time_t local;
+	struct tm tm;
+	char buf[64];
+
+	for (p = ident; p < ident + len; p++)
+		if (*p == '>')
+			gt = p;
+	if (gt != NULL && sscanf(gt + 1, " %lld %d", &t, &tz) < 1)
+		t = 0;
+	sign = tz < 0 ? -1 : 1;
+	local = (time_t)(t + sign * ((sign * tz) / 100 * 3600 +
+	    (sign * tz) % 100 * 60));
+	if (gmtime_r(&local, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	strftime(buf, sizeof(buf), "%a %b %e %H:%M:%S %Y", &tm);
+	/* git prints the day of the month without padding. */
+	if (buf[8] == ' ')
+		memmove(buf + 8, buf + 9, strlen(buf + 9) + 1);
+	printf("Date:   %s %c%04d\n", buf, tz < 0 ? '-' : '+', sign * tz);
+}
+
+static void
+print_medium(struct log_opts *o, const struct cairn_oid *id,
+    const struct cairn_commit_info *ci)
+{
+	const char *p = ci->message, *end = p + ci->message_len, *nl;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	size_t i, nameend;
+
+	if (o->shown++)
+		putchar('\n');
+	printf("commit %s\n", cairn_oid_fmt(hex, id));
+	if (ci->nparents > 1) {
+		printf("Merge:");
+		for (i = 0; i < ci->nparents && i < 16; i++) {
+			abbrev(o->repo, &ci->parents[i], hex);
+			printf(" %s", hex);
+		}
+		putchar('\n');
+	}
+	nameend = (size_t)((const char *)memchr(ci->author, '>',
+	    ci->author_len) - ci->author) + 1;
+	printf("Author: %.*s\n", (int)nameend, ci->author);
+	print_date(ci->author, ci->author_len);
+	putchar('\n');
+	while (end > p && end[-1] == '\n')
+		end--;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		printf("    %.*s\n", (int)(nl - p), p);
+		p = nl + 1;
+	}
+}
+
+/* The subject: the first paragraph, its lines joined by spaces. */
+static void
+print_oneline(struct log_opts *o, const struct cairn_oid *id,
+    const struct cairn_commit_info *ci)
+{
+	const char *p = ci->message, *end = p + ci->message_len, *nl;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	int first = 1;
+
+	abbrev(o->repo, id, hex);
+	printf("%s ", hex);
+	while (p < end && *p == '\n')
+		p++;
+	while (p < end && *p != '\n') {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		printf("%s%.*s", first ? "" : " ", (int)(nl - p), p);
+		first = 0;
+		p = nl + 1;
+	}
+	putchar('\n');
+}
+
+static int
+show(void *arg, const struct cairn_oid *id, const unsigned char *data,
+    size_t len)
+{
+	struct log_opts *o = arg;
+	struct cairn_commit_info ci;
+
+	if (cairn_commit_parse(&ci, data, len,
+	    cairn_repo_hash_algo(o->repo)) != NULL)
+		return 0;
+	if (o->oneline)
+		print_oneline(o, id, &ci);
+	else
+		print_medium(o, id, &ci);
+	return 0;
+}
+
+int
+cmd_log(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "oneline", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cairn_error *err;
+	struct log_opts o = { NULL, 0, 0 };
+	struct cairn_oid id;
+	uint64_t max = 0;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+		if (c == 'n') {
+			max = strtoull(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0')
+				return cmd_usage(cmd_log_usage,
+				    "bad count '%s'", optarg);
+			if (max == 0)
+				return 0;
+		} else if (c == 'o')
+			o.oneline = 1;
+		else if (c == 'h') {
+			printf("usage: %s\n", cmd_log_usage);
+			return cmd_finish_output(0);
+		} else
+			return cmd_usage(cmd_log_usage, "unknown option '%s'",
+			    argv[optind - 1]);
+	}
+	if (argc - optind != 1)
+		return cmd_usage(cmd_log_usage, "expected one object");
+	if ((err = cmd_open(&o.repo, 0)) != NULL)
+		return cmd_fail(err);
+	err = cairn_resolve(o.repo, &id, argv[optind]);
+	if (err == NULL)
+		err = cairn_log_walk(o.repo, &id, max, show, &o);
+	cmd_close(o.repo);
+	return err ? cmd_fail(err) : cmd_finish_output(0);
+}

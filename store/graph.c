@@ -1,0 +1,806 @@
+/*
+ * graph.c: trees, commits and history over the object API: storing a
+ * directory, walking and checking out trees, creating commits, and
+ * walking history in git log's order.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cairn.h"
+#include "memtable.h"
+
+#define TREE_DEPTH_MAX 512
+
+/* Storing a directory. */
+
+struct dent {
+	char *name;
+	unsigned mode;
+	struct cairn_oid id;
+};
+
+static int
+dent_cmp(const void *a, const void *b)
+{
+	const struct dent *x = a, *y = b;
+
+	return cairn_tree_name_cmp(x->name, strlen(x->name),
+	    x->mode == CAIRN_MODE_TREE, y->name, strlen(y->name),
+	    y->mode == CAIRN_MODE_TREE);
+}
+
+static ssize_t
+fd_read(void *arg, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(*(int *)arg, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static const struct cairn_error *put_tree(struct cairn_repo *repo,
+    const char *path, struct cairn_oid *out, int *empty, int depth);
+
+static const struct cairn_error *
+put_file(struct cairn_repo *repo, const char *path, const struct stat *st,
+    struct cairn_oid *out)
+{
+	const struct cairn_error *err;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return cairn_error_sys(errno, "open '%s'", path);
+	err = cairn_batch_add_stream(repo, out, CAIRN_OBJ_BLOB, fd_read, &fd,
+	    (int64_t)st->st_size);
+	close(fd);
+	return err;
+}
+
+static const struct cairn_error *
+put_link(struct cairn_repo *repo, const char *path, struct cairn_oid *out)
+{
+	char target[PATH_MAX + 1];
+	ssize_t n;
+
+	if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
+		return cairn_error_sys(errno, "read link '%s'", path);
+	return cairn_batch_add(repo, out, CAIRN_OBJ_BLOB, target, (size_t)n);
+}
+
+/* One directory entry: store it; *skip when it contributes nothing. */
+static const struct cairn_error *
+put_entry(struct cairn_repo *repo, const char *path, struct dent *e,
+    int *skip, int depth)
+{
+	struct stat st;
+
+	*skip = 0;
+	if (lstat(path, &st) != 0)
+		return cairn_error_sys(errno, "stat '%s'", path);
+	if (S_ISREG(st.st_mode)) {
+		e->mode = st.st_mode & S_IXUSR ? CAIRN_MODE_EXEC :
+		    CAIRN_MODE_FILE;
+		return put_file(repo, path, &st, &e->id);
+	}
+	if (S_ISLNK(st.st_mode)) {
+		e->mode = CAIRN_MODE_LINK;
+		return put_link(repo, path, &e->id);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		e->mode = CAIRN_MODE_TREE;
+		return put_tree(repo, path, &e->id, skip, depth + 1);
+	}
+	return cairn_error_new(CAIRN_ERR_INVALID,
+	    "'%s' is a special file (only files, symlinks and directories "
+	    "can be stored)", path);
+}
+
+/* The names of a directory, less ".", "..", ".git" and ".cairn". */
+static const struct cairn_error *
+list_dir(const char *path, struct dent **out, size_t *n)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_buf b = { 0 };
+	struct dirent *de;
+	struct dent e;
+	DIR *d;
+
+	*n = 0;
+	if ((d = opendir(path)) == NULL)
+		return cairn_error_sys(errno, "open directory '%s'", path);
+	while (err == NULL && (errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".git") == 0 ||
+		    strcmp(de->d_name, ".cairn") == 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		if ((e.name = strdup(de->d_name)) == NULL)
+			err = cairn_error_nomem();
+		else if ((err = cairn_buf_append(&b, &e, sizeof(e))) != NULL)
+			free(e.name);
+		else
+			(*n)++;
+	}
+	if (err == NULL && errno != 0)
+		err = cairn_error_sys(errno, "read directory '%s'", path);
+	closedir(d);
+	*out = (struct dent *)b.data;
+	return err;
+}
+
+/* Serialise sorted entries as a tree object and add it. */
+static const struct cairn_error *
+add_tree(struct cairn_repo *repo, struct dent *e, size_t n,
+    struct cairn_oid *out)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_buf t = { 0 };
+	size_t i;
+
+	qsort(e, n, sizeof(*e), dent_cmp);
+	for (i = 0; i < n && err == NULL; i++)
+		if ((err = cairn_buf_printf(&t, "%o %s", e[i].mode,
+		    e[i].name)) == NULL &&
+		    (err = cairn_buf_append(&t, "", 1)) == NULL)
+			err = cairn_buf_append(&t, e[i].id.hash, e[i].id.len);
+	if (err == NULL)
+		err = cairn_batch_add(repo, out, CAIRN_OBJ_TREE, t.data, t.len);
+	cairn_buf_release(&t);
+	return err;
+}
+
+static const struct cairn_error *
+put_tree(struct cairn_repo *repo, const char *path, struct cairn_oid *out,
+    int *empty, int depth)
+{
+	const struct cairn_error *err;
+	struct cairn_buf sub = { 0 };
+	struct dent *e = NULL;
+	size_t n = 0, i, kept = 0;
+	int skip;
+
+	if (depth > TREE_DEPTH_MAX)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "'%s': directories nested too deep", path);
+	if ((err = list_dir(path, &e, &n)) != NULL)
+		goto done;
+	for (i = 0; i < n && err == NULL; i++) {
+		cairn_buf_reset(&sub);
+		if ((err = cairn_buf_printf(&sub, "%s/%s", path, e[i].name)))
+			break;
+		err = put_entry(repo, (char *)sub.data, &e[i], &skip, depth);
+		if (err == NULL && skip) {
+			free(e[i].name);
+			e[i].name = NULL;
+		} else if (err == NULL) {
+			e[kept] = e[i];
+			if (kept != i)
+				e[i].name = NULL;
+			kept++;
+		}
+	}
+	*empty = kept == 0;
+	if (err == NULL && kept > 0)
+		err = add_tree(repo, e, kept, out);
+done:
+	for (i = 0; i < n; i++)
+		free(e[i].name);
+	free(e);
+	cairn_buf_release(&sub);
+	return err;
+}
+
+const struct cairn_error *
+cairn_put_dir(struct cairn_repo *repo, struct cairn_oid *out, const char *path)
+{
+	const struct cairn_error *err;
+	struct stat st;
+	int empty;
+
+	if (stat(path, &st) != 0)
+		return cairn_error_new(errno == ENOENT ? CAIRN_ERR_INVALID :
+		    CAIRN_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "'%s' is not a directory", path);
+	if ((err = cairn_batch_begin(repo)) != NULL)
+		return err;
+	err = put_tree(repo, path, out, &empty, 0);
+	/* Nothing to track: the empty tree, as git write-tree gives. */
+	if (err == NULL && empty)
+		err = cairn_batch_add(repo, out, CAIRN_OBJ_TREE, "", 0);
+	if (err != NULL) {
+		cairn_batch_abort(repo);
+		return err;
+	}
+	return cairn_batch_commit(repo);
+}
+
+/* Reading trees. */
+
+static const struct cairn_error *
+get_typed(struct cairn_repo *repo, const struct cairn_oid *id, int want,
+    unsigned char **data, size_t *len)
+{
+	const struct cairn_error *err;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	int type;
+
+	if ((err = cairn_get(repo, id, 0, &type, data, len)) != NULL)
+		return err;
+	if (type != want) {
+		free(*data);
+		return cairn_error_new(CAIRN_ERR_INVALID, "object %s is a %s, "
+		    "not a %s", cairn_oid_fmt(hex, id), cairn_otype_name(type),
+		    cairn_otype_name(want));
+	}
+	return NULL;
+}
+
+struct walk {
+	struct cairn_repo *repo;
+	int recursive;
+	int (*fn)(void *, const char *, const struct cairn_tree_entry *);
+	void *arg;
+	int stopped;
+};
+
+static const struct cairn_error *
+walk_tree(struct walk *w, const struct cairn_oid *tree, struct cairn_buf *path,
+    int depth)
+{
+	const struct cairn_error *err;
+	struct cairn_tree_entry e;
+	unsigned char *data;
+	size_t len, pos = 0, base = path->len;
+	int r = 0;
+
+	if (depth > TREE_DEPTH_MAX)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "trees nested too deep");
+	if ((err = get_typed(w->repo, tree, CAIRN_OBJ_TREE, &data, &len)))
+		return err;
+	while (err == NULL && !w->stopped && (r = cairn_tree_next(&e, data,
+	    len, &pos, cairn_repo_hash_algo(w->repo))) == 1) {
+		path->len = base;
+		if ((err = cairn_buf_append(path, e.name, e.name_len)) != NULL ||
+		    (err = cairn_buf_append(path, "", 1)) != NULL)
+			break;
+		path->len--;
+		if (w->recursive && e.mode == CAIRN_MODE_TREE) {
+			if ((err = cairn_buf_append(path, "/", 1)) == NULL)
+				err = walk_tree(w, &e.id, path, depth + 1);
+		} else if (w->fn(w->arg, (char *)path->data, &e) != 0)
+			w->stopped = 1;
+	}
+	if (err == NULL && r < 0)
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "malformed tree");
+	path->len = base;
+	free(data);
+	return err;
+}
+
+const struct cairn_error *
+cairn_tree_walk(struct cairn_repo *repo, const struct cairn_oid *tree,
+    int recursive,
+    int (*fn)(void *arg, const char *path, const struct cairn_tree_entry *e),
+    void *arg)
+{
+	const struct cairn_error *err;
+	struct walk w = { repo, recursive, fn, arg, 0 };
+	struct cairn_buf path = { 0 };
+
+	err = walk_tree(&w, tree, &path, 0);
+	cairn_buf_release(&path);
+	return err;
+}
+
+/* Checkout. */
+
+/* A name that is safe as one path component. */
+static const struct cairn_error *
+check_entry_name(const struct cairn_tree_entry *e)
+{
+	if (e->name_len == 0 || memchr(e->name, '/', e->name_len) != NULL ||
+	    memchr(e->name, '\0', e->name_len) != NULL ||
+	    (e->name_len == 1 && e->name[0] == '.') ||
+	    (e->name_len == 2 && memcmp(e->name, "..", 2) == 0))
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "tree entry name '%.*s' is not a safe file name",
+		    (int)e->name_len, e->name);
+	return NULL;
+}
+
+struct fd_sink {
+	int fd;
+	const char *name;
+};
+
+static const struct cairn_error *
+write_sink(void *arg, const void *data, size_t len)
+{
+	struct fd_sink *s = arg;
+	const unsigned char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(s->fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return cairn_error_sys(errno, "write '%s'", s->name);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+/*
+ * With force, an existing entry that is not a directory is removed first;
+ * a directory is never removed (only reused when the tree wants one).
+ */
+static const struct cairn_error *
+make_room(int dirfd, const char *name, unsigned flags, int want_dir)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? NULL :
+		    cairn_error_sys(errno, "stat '%s'", name);
+	if (S_ISDIR(st.st_mode) && want_dir)
+		return NULL;
+	if (!(flags & CAIRN_CHECKOUT_FORCE) || S_ISDIR(st.st_mode))
+		return cairn_error_new(CAIRN_ERR_EXISTS, "'%s' already exists",
+		    name);
+	if (unlinkat(dirfd, name, 0) != 0)
+		return cairn_error_sys(errno, "remove '%s'", name);
+	return NULL;
+}
+
+static const struct cairn_error *
+checkout_blob(struct cairn_repo *repo, int dirfd,
+    const struct cairn_tree_entry *e, const char *name)
+{
+	const struct cairn_error *err;
+	unsigned char *data;
+	struct fd_sink s;
+	size_t len;
+	int fd;
+
+	if (e->mode == CAIRN_MODE_LINK) {
+		if ((err = get_typed(repo, &e->id, CAIRN_OBJ_BLOB, &data,
+		    &len)) != NULL)
+			return err;
+		if (len == 0 || memchr(data, '\0', len) != NULL)
+			err = cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "symlink '%s' has a bad target", name);
+		else if (symlinkat((char *)data, dirfd, name) != 0)
+			err = cairn_error_sys(errno, "create symlink '%s'",
+			    name);
+		free(data);
+		return err;
+	}
+	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, e->mode == CAIRN_MODE_EXEC ? 0777 : 0666);
+	if (fd == -1)
+		return cairn_error_sys(errno, "create '%s'", name);
+	s.fd = fd;
+	s.name = name;
+	err = cairn_get_stream(repo, &e->id, 0, write_sink, &s);
+	if (close(fd) != 0 && err == NULL)
+		err = cairn_error_sys(errno, "close '%s'", name);
+	return err;
+}
+
+static const struct cairn_error *checkout_tree(struct cairn_repo *repo,
+    const struct cairn_oid *tree, int dirfd, unsigned flags, int depth);
+
+static const struct cairn_error *
+checkout_dir(struct cairn_repo *repo, int dirfd,
+    const struct cairn_tree_entry *e, const char *name, unsigned flags,
+    int depth)
+{
+	const struct cairn_error *err;
+	int fd;
+
+	if (mkdirat(dirfd, name, 0777) != 0 && errno != EEXIST)
+		return cairn_error_sys(errno, "create directory '%s'", name);
+	/* O_NOFOLLOW: a symlink planted under this name is never entered. */
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return cairn_error_sys(errno, "open directory '%s'", name);
+	err = e->mode == CAIRN_MODE_GITLINK ? NULL :
+	    checkout_tree(repo, &e->id, fd, flags, depth + 1);
+	close(fd);
+	return err;
+}
+
+static const struct cairn_error *
+checkout_tree(struct cairn_repo *repo, const struct cairn_oid *tree, int dirfd,
+    unsigned flags, int depth)
+{
+	const struct cairn_error *err;
+	struct cairn_tree_entry e;
+	unsigned char *data;
+	char *name = NULL;
+	size_t len, pos = 0;
+	int r = 0, dir;
+
+	if (depth > TREE_DEPTH_MAX)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "trees nested too deep");
+	if ((err = get_typed(repo, tree, CAIRN_OBJ_TREE, &data, &len)))
+		return err;
+	while (err == NULL && (r = cairn_tree_next(&e, data, len, &pos,
+	    cairn_repo_hash_algo(repo))) == 1) {
+		free(name);
+		if ((err = check_entry_name(&e)) != NULL)
+			break;
+		if ((name = strndup(e.name, e.name_len)) == NULL) {
+			err = cairn_error_nomem();
+			break;
+		}
+		dir = e.mode == CAIRN_MODE_TREE || e.mode == CAIRN_MODE_GITLINK;
+		if ((err = make_room(dirfd, name, flags, dir)) != NULL)
+			break;
+		err = dir ? checkout_dir(repo, dirfd, &e, name, flags, depth) :
+		    checkout_blob(repo, dirfd, &e, name);
+	}
+	if (err == NULL && r < 0)
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "malformed tree");
+	free(name);
+	free(data);
+	return err;
+}
+
+static int
+dir_is_empty(int fd)
+{
+	struct dirent *de;
+	DIR *d;
+	int dup_fd = dup(fd), empty = 1;
+
+	if (dup_fd == -1 || (d = fdopendir(dup_fd)) == NULL) {
+		if (dup_fd != -1)
+			close(dup_fd);
+		return 0;
+	}
+	while (empty && (de = readdir(d)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+const struct cairn_error *
+cairn_checkout(struct cairn_repo *repo, const struct cairn_oid *tree,
+    const char *dir, unsigned flags)
+{
+	const struct cairn_error *err;
+	unsigned char *data;
+	size_t len;
+	int fd;
+
+	/* Check the tree first, so a bad name creates no directory. */
+	if ((err = get_typed(repo, tree, CAIRN_OBJ_TREE, &data, &len)))
+		return err;
+	free(data);
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		return cairn_error_sys(errno, "create directory '%s'", dir);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return cairn_error_sys(errno, "open directory '%s'", dir);
+	if (!(flags & CAIRN_CHECKOUT_FORCE) && !dir_is_empty(fd))
+		err = cairn_error_new(CAIRN_ERR_EXISTS,
+		    "'%s' is not empty (use -f to write into it)", dir);
+	else
+		err = checkout_tree(repo, tree, fd, flags, 0);
+	close(fd);
+	return err;
+}
+
+/* Commits. */
+
+static const struct cairn_error *
+ident_check(const char *what, const struct cairn_ident *id)
+{
+	if (id->name == NULL || id->email == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID, "%s identity unknown",
+		    what);
+	if (strpbrk(id->name, "<>\n") != NULL ||
+	    strpbrk(id->email, "<>\n") != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "%s name or email contains '<', '>' or a newline", what);
+	if (id->time < 0 || id->tz_minutes <= -24 * 60 ||
+	    id->tz_minutes >= 24 * 60)
+		return cairn_error_new(CAIRN_ERR_INVALID, "%s date out of "
+		    "range", what);
+	return NULL;
+}
+
+static const struct cairn_error *
+ident_fmt(struct cairn_buf *b, const char *key, const struct cairn_ident *id)
+{
+	int tz = id->tz_minutes < 0 ? -id->tz_minutes : id->tz_minutes;
+
+	return cairn_buf_printf(b, "%s %s <%s> %" PRId64 " %c%02d%02d\n", key,
+	    id->name, id->email, id->time, id->tz_minutes < 0 ? '-' : '+',
+	    tz / 60, tz % 60);
+}
+
+static const struct cairn_error *
+expect_type(struct cairn_repo *repo, const struct cairn_oid *id, int want)
+{
+	const struct cairn_error *err;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	int type;
+
+	if ((err = cairn_stat(repo, id, &type, NULL)) != NULL)
+		return err;
+	if (type != want)
+		return cairn_error_new(CAIRN_ERR_INVALID, "object %s is a %s, "
+		    "not a %s", cairn_oid_fmt(hex, id), cairn_otype_name(type),
+		    cairn_otype_name(want));
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_commit_create(struct cairn_repo *repo, struct cairn_oid *out,
+    const struct cairn_oid *tree, const struct cairn_oid *parents,
+    size_t nparents, const struct cairn_ident *author,
+    const struct cairn_ident *committer, const char *message)
+{
+	const struct cairn_error *err;
+	struct cairn_buf b = { 0 };
+	char hex[CAIRN_OID_HEXMAX + 1];
+	size_t i;
+
+	if ((err = ident_check("author", author)) != NULL ||
+	    (err = ident_check("committer", committer)) != NULL ||
+	    (err = expect_type(repo, tree, CAIRN_OBJ_TREE)) != NULL)
+		return err;
+	for (i = 0; i < nparents; i++)
+		if ((err = expect_type(repo, &parents[i], CAIRN_OBJ_COMMIT)))
+			return err;
+	err = cairn_buf_printf(&b, "tree %s\n", cairn_oid_fmt(hex, tree));
+	for (i = 0; i < nparents && err == NULL; i++)
+		err = cairn_buf_printf(&b, "parent %s\n",
+		    cairn_oid_fmt(hex, &parents[i]));
+	if (err == NULL && (err = ident_fmt(&b, "author", author)) == NULL &&
+	    (err = ident_fmt(&b, "committer", committer)) == NULL)
+		err = cairn_buf_printf(&b, "\n%s", message);
+	if (err == NULL)
+		err = cairn_put(repo, out, CAIRN_OBJ_COMMIT, b.data, b.len);
+	cairn_buf_release(&b);
+	return err;
+}
+
+/* The line starting at *p (up to '\n'); advances past it. */
+static size_t
+take_line(const char **p, const char *end, const char **line)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t len;
+
+	*line = *p;
+	len = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+	*p += len + (nl != NULL);
+	return len;
+}
+
+static int64_t
+ident_time(const char *s, size_t len)
+{
+	const char *gt = NULL, *p;
+
+	for (p = s; p < s + len; p++)
+		if (*p == '>')
+			gt = p;
+	return gt && gt + 2 < s + len ? strtoll(gt + 2, NULL, 10) : 0;
+}
+
+const struct cairn_error *
+cairn_commit_parse(struct cairn_commit_info *ci, const unsigned char *data,
+    size_t len, int algo)
+{
+	const struct cairn_error *err;
+	const char *p = (const char *)data, *end = p + len, *line;
+	size_t n, hexlen = 2 * cairn_hash_len(algo);
+
+	if ((err = cairn_object_check(CAIRN_OBJ_COMMIT, data, len, algo)))
+		return err;
+	memset(ci, 0, sizeof(*ci));
+	take_line(&p, end, &line);
+	cairn_oid_parse(&ci->tree, algo, line + 5, hexlen);
+	while (p < end && (n = take_line(&p, end, &line)) > 0) {
+		if (n > 7 && memcmp(line, "parent ", 7) == 0) {
+			if (ci->nparents < 16)
+				cairn_oid_parse(&ci->parents[ci->nparents],
+				    algo, line + 7, hexlen);
+			ci->nparents++;
+		} else if (n > 7 && memcmp(line, "author ", 7) == 0) {
+			ci->author = line + 7;
+			ci->author_len = n - 7;
+		} else if (n > 10 && memcmp(line, "committer ", 10) == 0 &&
+		    ci->committer == NULL) {
+			ci->committer = line + 10;
+			ci->committer_len = n - 10;
+			ci->commit_time = ident_time(ci->committer, n - 10);
+		}
+	}
+	ci->message = p;
+	ci->message_len = (size_t)(end - p);
+	return NULL;
+}
+
+/* History: a max-heap of commits by committer time. */
+
+struct pending {
+	struct cairn_oid id;
+	int64_t time;
+	uint64_t seq;		/* ties: first seen first, as git does */
+};
+
+struct heap {
+	struct pending *v;
+	size_t n, cap;
+};
+
+static int
+heap_less(const struct pending *a, const struct pending *b)
+{
+	return a->time < b->time || (a->time == b->time && a->seq > b->seq);
+}
+
+static const struct cairn_error *
+heap_push(struct heap *h, const struct pending *x)
+{
+	struct pending *nv, t;
+	size_t i;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap * 2 + 16;
+		if ((nv = realloc(h->v, h->cap * sizeof(*nv))) == NULL)
+			return cairn_error_nomem();
+		h->v = nv;
+	}
+	i = h->n++;
+	h->v[i] = *x;
+	while (i > 0 && heap_less(&h->v[(i - 1) / 2], &h->v[i])) {
+		t = h->v[i];
+		h->v[i] = h->v[(i - 1) / 2];
+		h->v[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+	return NULL;
+}
+
+static struct pending
+heap_pop(struct heap *h)
+{
+	struct pending top = h->v[0], t;
+	size_t i = 0, c;
+
+	h->v[0] = h->v[--h->n];
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && heap_less(&h->v[c], &h->v[c + 1]))
+			c++;
+		if (!heap_less(&h->v[i], &h->v[c]))
+			break;
+		t = h->v[i];
+		h->v[i] = h->v[c];
+		h->v[c] = t;
+		i = c;
+	}
+	return top;
+}
+
+/* Queue a commit once; its time comes from reading it. */
+static const struct cairn_error *
+enqueue(struct cairn_repo *repo, struct heap *h, struct cairn_memtable *seen,
+    const struct cairn_oid *id, uint64_t *seq)
+{
+	const struct cairn_error *err;
+	struct cairn_commit_info ci;
+	struct cairn_mem_ent e;
+	struct pending p;
+	unsigned char *data;
+	size_t len;
+
+	if (cairn_memtable_get(seen, id->hash) != NULL)
+		return NULL;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.id, id->hash, id->len);
+	if ((err = cairn_memtable_put(seen, &e)) != NULL)
+		return err;
+	if ((err = get_typed(repo, id, CAIRN_OBJ_COMMIT, &data, &len)) != NULL)
+		return err;
+	err = cairn_commit_parse(&ci, data, len, cairn_repo_hash_algo(repo));
+	free(data);
+	if (err != NULL)
+		return err;
+	p.id = *id;
+	p.time = ci.commit_time;
+	p.seq = (*seq)++;
+	return heap_push(h, &p);
+}
+
+/* A tag is followed to what it tags, until a commit. */
+static const struct cairn_error *
+peel(struct cairn_repo *repo, struct cairn_oid *id)
+{
+	const struct cairn_error *err;
+	unsigned char *data;
+	size_t len;
+	int type, i;
+
+	for (i = 0; i < 16; i++) {
+		if ((err = cairn_stat(repo, id, &type, NULL)) != NULL)
+			return err;
+		if (type != CAIRN_OBJ_TAG)
+			return NULL;
+		if ((err = cairn_get(repo, id, 0, &type, &data, &len)) != NULL)
+			return err;
+		err = cairn_oid_parse(id, cairn_repo_hash_algo(repo),
+		    (char *)data + 7, 2 * cairn_hash_len(
+		    cairn_repo_hash_algo(repo)));
+		free(data);
+		if (err != NULL)
+			return err;
+	}
+	return cairn_error_new(CAIRN_ERR_INVALID, "tags nested too deep");
+}
+
+const struct cairn_error *
+cairn_log_walk(struct cairn_repo *repo, const struct cairn_oid *start,
+    uint64_t max,
+    int (*fn)(void *arg, const struct cairn_oid *id,
+    const unsigned char *data, size_t len), void *arg)
+{
+	const struct cairn_error *err;
+	struct cairn_memtable seen;
+	struct cairn_commit_info ci;
+	struct heap h = { NULL, 0, 0 };
+	struct pending top;
+	struct cairn_oid id = *start;
+	unsigned char *data = NULL;
+	uint64_t seq = 0, shown = 0;
+	size_t len, i;
+
+	cairn_memtable_init(&seen, cairn_hash_len(cairn_repo_hash_algo(repo)));
+	if ((err = peel(repo, &id)) == NULL)
+		err = enqueue(repo, &h, &seen, &id, &seq);
+	while (err == NULL && h.n > 0 && (max == 0 || shown < max)) {
+		top = heap_pop(&h);
+		if ((err = get_typed(repo, &top.id, CAIRN_OBJ_COMMIT, &data,
+		    &len)) != NULL)
+			break;
+		err = cairn_commit_parse(&ci, data, len,
+		    cairn_repo_hash_algo(repo));
+		for (i = 0; err == NULL && i < ci.nparents && i < 16; i++)
+			err = enqueue(repo, &h, &seen, &ci.parents[i], &seq);
+		if (err == NULL && fn(arg, &top.id, data, len) != 0)
+			max = shown + 1;
+		shown++;
+		free(data);
+		data = NULL;
+	}
+	free(h.v);
+	cairn_memtable_release(&seen);
+	return err;
+}
