@@ -23,7 +23,9 @@
 # test_fsck_repo, test_path_is_file, test_path_is_dir, test_path_is_missing,
 # test_seq, test_timeout.  They explain a failure on file descriptor 9,
 # which goes to the test's log even where the body redirects stderr; bodies
-# should leave descriptor 9 alone.
+# should leave descriptor 9 alone.  In helper functions outside the quoted
+# bodies, write `test_line_count -eq N file` (shellcheck reads `= N` as a
+# broken assignment).
 #
 # Options: -v/--verbose shows every test's log, -i/--immediate stops at the
 # first failure, -d/--debug keeps the trash directory.
