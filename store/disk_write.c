@@ -485,63 +485,59 @@ struct array_src {
 	uint64_t i, n;
 };
 
-static int
-array_next(void *arg, struct cairn_seg_entry *out)
-{
-	struct array_src *s = arg;
+/*
+ * A merge of the WAL's sorted entries with the newest k segments, in id
+ * order; on a tie the newest source's entry wins (the array is newest).
+ */
+struct merge_src {
+	const struct cairn_segment *seg;	/* oldest first */
+	size_t nseg;
+	uint64_t *pos;				/* per segment */
+	struct array_src *arr;
+	size_t apos;
+};
 
-	if (s->i >= s->n)
+/* The head of source i (i == nseg: the array); 0 if it is exhausted. */
+static int
+merge_head(struct merge_src *m, size_t i, struct cairn_seg_entry *e)
+{
+	if (i == m->nseg) {
+		if (m->apos >= m->arr->n)
+			return 0;
+		*e = m->arr->e[m->apos];
+		return 1;
+	}
+	if (m->pos[i] >= m->seg[i].count)
 		return 0;
-	*out = s->e[s->i++];
+	cairn_segment_entry(&m->seg[i], m->pos[i], e);
 	return 1;
 }
-
-/* Two segments merged in id order; on a tie the newer one's entry wins. */
-struct merge_src {
-	const struct cairn_segment *old, *new;
-	uint64_t i, j;
-};
 
 static int
 merge_next(void *arg, struct cairn_seg_entry *out)
 {
 	struct merge_src *m = arg;
-	struct cairn_seg_entry a, b;
-	int c;
-
-	if (m->i >= m->old->count && m->j >= m->new->count)
-		return 0;
-	if (m->i >= m->old->count) {
-		cairn_segment_entry(m->new, m->j++, out);
-		return 1;
-	}
-	cairn_segment_entry(m->old, m->i, &a);
-	if (m->j >= m->new->count) {
-		m->i++;
-		*out = a;
-		return 1;
-	}
-	cairn_segment_entry(m->new, m->j, &b);
-	c = memcmp(a.id, b.id, CAIRN_OID_MAX);
-	if (c <= 0)
-		m->i++;
-	if (c >= 0)
-		m->j++;
-	*out = c < 0 ? a : b;
-	return 1;
-}
-
-/* Count distinct ids of two segments (for the merged header). */
-static uint64_t
-merge_count(const struct cairn_segment *old, const struct cairn_segment *new)
-{
-	struct merge_src m = { old, new, 0, 0 };
 	struct cairn_seg_entry e;
-	uint64_t n = 0;
+	size_t i;
+	int found = 0;
 
-	while (merge_next(&m, &e))
-		n++;
-	return n;
+	for (i = 0; i <= m->nseg; i++)
+		if (merge_head(m, i, &e) && (!found ||
+		    memcmp(e.id, out->id, CAIRN_OID_MAX) <= 0)) {
+			*out = e;	/* later (newer) sources win ties */
+			found = 1;
+		}
+	if (!found)
+		return 0;
+	for (i = 0; i <= m->nseg; i++)
+		if (merge_head(m, i, &e) &&
+		    memcmp(e.id, out->id, CAIRN_OID_MAX) == 0) {
+			if (i == m->nseg)
+				m->apos++;
+			else
+				m->pos[i]++;
+		}
+	return 1;
 }
 
 /* The memtable's entries, sorted, as the source of a new segment. */
@@ -591,47 +587,54 @@ write_segment(struct disk *d, struct cairn_manifest *m, uint64_t count,
 }
 
 /*
- * Merge the two newest segments of m while the older is at most twice
- * the size of the newer (or the list is full).  The segments being merged
- * are the ones mapped in d (index i) or just written (opened here).
+ * How many of the newest segments the new entries absorb: each merge
+ * takes the next older segment while it holds at most twice what is
+ * being written (so an entry is rewritten O(log n) times), and always
+ * when the manifest's list would be full.
+ */
+static size_t
+merge_depth(const struct cairn_manifest *m, uint64_t n)
+{
+	uint64_t total = n;
+	size_t k = 0;
+
+	while (k < m->nseg && (m->seg_count[m->nseg - 1 - k] <= 2 * total ||
+	    m->nseg - k >= CAIRN_MANIFEST_MAX_SEGMENTS - 1)) {
+		total += m->seg_count[m->nseg - 1 - k];
+		k++;
+	}
+	return k;
+}
+
+/*
+ * Write one segment of the WAL's entries merged with the newest k mapped
+ * segments, and replace those k in the manifest by it.
  */
 static const struct cairn_error *
-merge_segments(struct disk *d, struct cairn_manifest *m, char (*gone)[64],
-    size_t *ngone)
+write_merged(struct disk *d, struct cairn_manifest *m, struct array_src *arr,
+    size_t k, char (*gone)[64], size_t *ngone)
 {
-	const struct cairn_error *err = NULL;
-	struct cairn_segment a, b;
-	struct cairn_buf pa = { 0 }, pb = { 0 };
+	const struct cairn_error *err;
 	struct merge_src src;
+	struct cairn_seg_entry e;
+	uint64_t count = 0;
+	size_t i;
 
-	while (m->nseg >= 2 && (m->seg_count[m->nseg - 2] <=
-	    2 * m->seg_count[m->nseg - 1] ||
-	    m->nseg >= CAIRN_MANIFEST_MAX_SEGMENTS - 1)) {
-		if ((err = disk_path(d, &pa, m->seg[m->nseg - 2])) != NULL ||
-		    (err = disk_path(d, &pb, m->seg[m->nseg - 1])) != NULL)
-			break;
-		if ((err = cairn_segment_open(&a, d->vfs, (char *)pa.data,
-		    d->idlen)) != NULL)
-			break;
-		if ((err = cairn_segment_open(&b, d->vfs, (char *)pb.data,
-		    d->idlen)) != NULL) {
-			cairn_segment_close(&a);
-			break;
-		}
-		memcpy(gone[(*ngone)++], m->seg[m->nseg - 2], 64);
-		memcpy(gone[(*ngone)++], m->seg[m->nseg - 1], 64);
-		m->nseg -= 2;
-		memset(&src, 0, sizeof(src));
-		src.old = &a;
-		src.new = &b;
-		err = write_segment(d, m, merge_count(&a, &b), merge_next, &src);
-		cairn_segment_close(&a);
-		cairn_segment_close(&b);
-		if (err != NULL)
-			break;
-	}
-	cairn_buf_release(&pa);
-	cairn_buf_release(&pb);
+	memset(&src, 0, sizeof(src));
+	src.seg = &d->seg[d->nseg - k];
+	src.nseg = k;
+	src.arr = arr;
+	if ((src.pos = calloc(k + 1, sizeof(*src.pos))) == NULL)
+		return cairn_error_nomem();
+	while (merge_next(&src, &e))
+		count++;
+	memset(src.pos, 0, (k + 1) * sizeof(*src.pos));
+	src.apos = 0;
+	for (i = m->nseg - k; i < m->nseg; i++)
+		memcpy(gone[(*ngone)++], m->seg[i], 64);
+	m->nseg -= k;
+	err = count > 0 ? write_segment(d, m, count, merge_next, &src) : NULL;
+	free(src.pos);
 	return err;
 }
 
@@ -701,11 +704,8 @@ flush_locked(struct disk *d)
 	if ((err = wal_entries(d, (struct cairn_seg_entry **)&src.e,
 	    &src.n)) != NULL)
 		return err;
-	if (src.n > 0)
-		err = write_segment(d, &m, src.n, array_next, &src);
+	err = write_merged(d, &m, &src, merge_depth(&m, src.n), gone, &ngone);
 	free((void *)src.e);
-	if (err == NULL)
-		err = merge_segments(d, &m, gone, &ngone);
 	if (err == NULL)
 		err = new_wal(d, &m);
 	m.watermark = d->data_end;

@@ -382,7 +382,7 @@ model_absent(struct cairn_repo *r, const struct model *m, const char *what)
 
 /*
  * A repository with: batch A (3 objects) flushed below the watermark;
- * then in the WAL batch W1 (2 objects), batch W2 (2 objects and a touch
+ * then in the WAL batch W1 (1 object), batch W2 (1 object and a touch
  * of an object of A), and the last batch L (2 objects).  Every batch was
  * acknowledged.  Offsets of the batches in the WAL and the data file
  * are recorded for the cases.
@@ -483,9 +483,9 @@ make_pristine(struct pristine *p, int algo, const char *name)
 		bail_out("flush: %s", err->msg);
 	read_names(p->path, &p->n);
 	p->w1_start = wal_size(p);
-	put_batch(r, &p->w1, 2, "w1", NULL);
+	put_batch(r, &p->w1, 1, "w1", NULL);
 	p->w2_start = wal_size(p);
-	put_batch(r, &p->w2, 2, "w2", &p->a.o[0]);
+	put_batch(r, &p->w2, 1, "w2", &p->a.o[0]);
 	p->l_start = wal_size(p);
 	put_batch(r, &p->last, 2, "last", NULL);
 	p->l_end = wal_size(p);
@@ -705,7 +705,7 @@ wal_cut_case(const struct pristine *p, uint64_t cut, int flush_first)
 	good &= whole ? model_intact(r, &p->last, "writer") :
 	    model_absent(r, &p->last, "writer");
 	/* Syncs are slow: flush and read back through the index sometimes. */
-	if (whole || cut % 4 == 0)
+	if (whole || cut % 8 == 0)
 		good &= flush_and_check(&r, path, p, &more, whole);
 	cairn_repo_close(r);
 	model_free(&more);
@@ -809,7 +809,7 @@ test_data_cut(const struct pristine *p)
 		repo_file(data, sizeof(data), path, p->n.data);
 		cut_file(data, cut);
 		why_buf[0] = '\0';
-		good = data_case(p, path, &after, cut % 8 == 0);
+		good = data_case(p, path, &after, cut % 16 == 0);
 		if (!ok(good, "%s: data file cut at %" PRIu64 " (watermark %"
 		    PRIu64 ", end %" PRIu64 ")", p->algo_name, cut,
 		    p->n.watermark, p->data_end))
