@@ -326,7 +326,7 @@ done:
 static const struct cairn_error *
 load_segments(struct disk *d)
 {
-	const struct cairn_error *err;
+	const struct cairn_error *err = NULL;
 	struct cairn_buf path = { 0 };
 	size_t i;
 

@@ -61,13 +61,37 @@ dir_empty(const char *path)
 	return empty;
 }
 
+/* Create the missing parents of path, as git init does. */
+static const struct cairn_error *
+make_parents(struct cairn_vfs *vfs, const char *path)
+{
+	char *copy, *p;
+	const struct cairn_error *err = NULL;
+
+	if ((copy = strdup(path)) == NULL)
+		return cairn_error_nomem();
+	for (p = copy + 1; *p != '\0' && err == NULL; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (vfs->mkdir(vfs, copy, 0755) != 0 && errno != EEXIST)
+			err = cairn_error_sys(errno, "create '%s'", copy);
+		*p = '/';
+	}
+	free(copy);
+	return err;
+}
+
 static const struct cairn_error *
 init_dir(struct cairn_vfs *vfs, const char *path)
 {
+	const struct cairn_error *err;
 	struct stat st;
 	struct cairn_buf m = { 0 };
 	int isrepo;
 
+	if ((err = make_parents(vfs, path)) != NULL)
+		return err;
 	if (vfs->mkdir(vfs, path, 0755) == 0)
 		return NULL;
 	if (errno != EEXIST)
@@ -443,9 +467,14 @@ cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
 		if (err == NULL || err->code != CAIRN_ERR_NOT_FOUND)
 			return err;
 	}
-	if (len < 4 || len > full || !cairn_hex_valid(name, len))
+	if (len < 4 || len > full || !cairn_hex_valid(name, len)) {
+		/* A well-formed name that names nothing is just not there. */
+		if (cairn_refname_check(name, len) == NULL)
+			return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+			    "'%s' is neither a ref nor an object", name);
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "not a valid object name: '%s'", name);
+	}
 	if ((err = r->be->ops->prefix(r->be, name, len, m, &n)) != NULL)
 		return err;
 	if (n == 0)
