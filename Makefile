@@ -36,7 +36,7 @@ $(O)/cairn: $(CMD_OBJ) $(O)/libcairn.a
 
 $(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(O)/libcairn.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(O)/libcairn.a $(LDLIBS) -lpthread
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(O)/libcairn.a $(LDLIBS)
 
 units: $(UNIT_BIN)
 

@@ -332,35 +332,6 @@ model_intact(struct cairn_repo *r, const struct model *m, const char *what)
 	return good;
 }
 
-/* 1 if o is absent, or present and correct; never wrong bytes. */
-static int
-obj_absent_or_intact(struct cairn_repo *r, const struct obj *o,
-    const char *what)
-{
-	const struct cairn_error *err;
-	unsigned char *p = NULL;
-	char hex[CAIRN_OID_HEXMAX + 1];
-	size_t len = 0;
-	int type;
-
-	err = cairn_get(r, &o->id, 0, &type, &p, &len);
-	if (err != NULL && (err->code == CAIRN_ERR_NOT_FOUND ||
-	    err->code == CAIRN_ERR_CORRUPT))
-		return 1;
-	if (err != NULL) {
-		why("%s: get %.12s: %s", what, cairn_oid_fmt(hex, &o->id),
-		    err->msg);
-		return 0;
-	}
-	if (len != o->len || memcmp(p, o->data, len) != 0) {
-		free(p);
-		why("%s: get %.12s returned wrong content", what,
-		    cairn_oid_fmt(hex, &o->id));
-		return 0;
-	}
-	free(p);
-	return 1;
-}
 
 static int
 model_absent(struct cairn_repo *r, const struct model *m, const char *what)
@@ -867,9 +838,9 @@ wal_damage_case(const struct pristine *p, uint64_t off, int batch,
 	struct cairn_oid id;
 	unsigned char before, after;
 	char path[2048], wal[4096];
-	size_t i;
 	int good = 1;
 
+	(void)batch;
 	new_case(p, path, sizeof(path));
 	repo_file(wal, sizeof(wal), path, p->n.wal);
 	read_at(wal, off, &before, 1);
