@@ -25,6 +25,7 @@ static const struct cmd commands[] = {
 	{ "log", cmd_log, cmd_log_usage, "show the history of a commit" },
 	{ "flush", cmd_flush, cmd_flush_usage,
 	    "make everything durable and indexed" },
+	{ "fsck", cmd_fsck, cmd_fsck_usage, "check, and repair, a repository" },
 	{ "stats", cmd_stats, cmd_stats_usage, "show repository statistics" },
 	{ "ref", cmd_ref, cmd_ref_usage,
 	    "list, read and update refs (compare-and-swap, transactions)" },

@@ -356,6 +356,49 @@ const struct cairn_error *cairn_ref_list(struct cairn_repo *repo,
     int (*fn)(void *arg, const char *name, const struct cairn_oid *id),
     void *arg);
 
+/* Checking and repair. */
+
+#define CAIRN_FSCK_QUICK	0x1	/* do not re-hash content */
+#define CAIRN_FSCK_REPAIR	0x2	/* rebuild derived data, drop garbage */
+
+/* One problem found by cairn_fsck. */
+struct cairn_finding {
+	int error;		/* 1: error, 0: warning */
+	const char *kind;	/* config, manifest, data, object, link, index,
+				   bloom, wal, ref, lock, tmp, stray */
+	const char *subject;	/* a file (with @offset), an id or a ref */
+	const char *message;
+	int repairable;		/* derived or garbage: --repair fixes it */
+	int repaired;		/* with CAIRN_FSCK_REPAIR: it was fixed */
+};
+
+struct cairn_fsck_result {
+	uint64_t records;	/* data and WAL records read */
+	uint64_t bytes;		/* bytes of records read */
+	uint64_t objects;	/* distinct objects found */
+	uint64_t errors, warnings;	/* findings that remain */
+	uint64_t repaired;
+};
+
+/*
+ * cairn_fsck(path, flags, report, progress, arg, res):
+ * Check every file of the repository at path (man/cairn-repository.5
+ * lists what is checked) without trusting any of them, and call report
+ * for each finding.  With CAIRN_FSCK_REPAIR, under the writer lock, it
+ * also rebuilds the index segments and blooms (and, if need be, the
+ * manifest) from the data file alone, drops a torn WAL tail, and removes
+ * stale locks, temporary and stray files, then checks again; it never
+ * deletes or alters a record whose content verifies.  Findings are
+ * reported once, marked repaired when the second check no longer finds
+ * them.  progress (may be NULL) is called now and then.  Returns an error
+ * only if the check could not run (CAIRN_ERR_NOT_REPO, CAIRN_ERR_LOCKED,
+ * CAIRN_ERR_IO).  Disk repositories only.
+ */
+const struct cairn_error *cairn_fsck(const char *path, unsigned flags,
+    void (*report)(void *arg, const struct cairn_finding *f),
+    void (*progress)(void *arg, uint64_t records, uint64_t bytes),
+    void *arg, struct cairn_fsck_result *res);
+
 /* Configuration. */
 
 /* The value of key (valid until the next config call), or NULL. */

@@ -136,7 +136,7 @@ line" &&
 	printf '8\n' >"$1/$(printf 'cr\rx')" &&
 	printf '9\n' >"$1/$(printf 'bell\007 vt\013 ff\014 bs\010')" &&
 	printf '10\n' >"$1/plain name" &&
-	printf '11\n' >"$1/$(printf 'dir\twith tab/in\"side')" &&
+	printf '11\n' >"$1/$(printf 'dir\twith tab/in"side')" &&
 	ln -s "$(printf 'tar\tget')" "$1/$(printf 'link\\\\')"
 }
 

@@ -1,0 +1,135 @@
+/*
+ * cmd_fsck.c: cairn fsck, check (and repair) a repository.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+const char cmd_fsck_usage[] = "cairn fsck [--quick] [--repair] [--json]";
+
+struct fsck_out {
+	int json;
+	int n;
+	int meter;
+	struct timespec start;
+};
+
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+report(void *arg, const struct cairn_finding *f)
+{
+	struct fsck_out *o = arg;
+
+	if (o->meter)
+		fputs("\r\033[K", stderr);
+	if (!o->json) {
+		printf("%s %s %s: %s%s\n", f->error ? "error" : "warning",
+		    f->kind, f->subject, f->message,
+		    f->repaired ? " (repaired)" : "");
+		return;
+	}
+	printf("%s{\"severity\": \"%s\", \"kind\": ", o->n++ ? ", " : "",
+	    f->error ? "error" : "warning");
+	json_str(f->kind);
+	printf(", \"subject\": ");
+	json_str(f->subject);
+	printf(", \"message\": ");
+	json_str(f->message);
+	printf(", \"repairable\": %s, \"repaired\": %s}",
+	    f->repairable ? "true" : "false", f->repaired ? "true" : "false");
+}
+
+static void
+progress(void *arg, uint64_t records, uint64_t bytes)
+{
+	struct fsck_out *o = arg;
+	struct timespec now;
+	double secs;
+
+	if (!o->meter)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = (double)(now.tv_sec - o->start.tv_sec) +
+	    (double)(now.tv_nsec - o->start.tv_nsec) / 1e9;
+	fprintf(stderr, "\rfsck: %" PRIu64 " records, %.1f MiB, %.1f MiB/s",
+	    records, (double)bytes / 1048576.0,
+	    secs > 0 ? (double)bytes / 1048576.0 / secs : 0.0);
+}
+
+int
+cmd_fsck(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "repair", no_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cairn_error *err;
+	struct cairn_fsck_result res;
+	struct fsck_out o;
+	unsigned flags = 0;
+	char *path;
+	int c;
+
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'q')
+			flags |= CAIRN_FSCK_QUICK;
+		else if (c == 'r')
+			flags |= CAIRN_FSCK_REPAIR;
+		else if (c == 'j')
+			o.json = 1;
+		else if (c == 'h') {
+			printf("usage: %s\n", cmd_fsck_usage);
+			return cmd_finish_output(0);
+		} else
+			return cmd_usage(cmd_fsck_usage, "unknown option '%s'",
+			    argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cmd_usage(cmd_fsck_usage, "unexpected argument '%s'",
+		    argv[optind]);
+	if ((flags & CAIRN_FSCK_REPAIR) && cmd_global.read_only)
+		return cmd_fail(cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "cannot repair with --read-only"));
+	if ((err = cmd_repo_path(&path)) != NULL)
+		return cmd_fail(err);
+	o.meter = !cmd_global.no_progress && isatty(2);
+	clock_gettime(CLOCK_MONOTONIC, &o.start);
+	if (o.json)
+		printf("{\"findings\": [");
+	err = cairn_fsck(path, flags, report, progress, &o, &res);
+	free(path);
+	if (o.meter)
+		fputs("\r\033[K", stderr);
+	if (o.json)
+		printf("], \"records\": %" PRIu64 ", \"objects\": %" PRIu64
+		    ", \"errors\": %" PRIu64 ", \"warnings\": %" PRIu64
+		    ", \"repaired\": %" PRIu64 "}\n", res.records, res.objects,
+		    res.errors, res.warnings, res.repaired);
+	if (err != NULL)
+		return cmd_fail(err);
+	return cmd_finish_output(res.errors + res.warnings > 0 ? 1 : 0);
+}
