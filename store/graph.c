@@ -49,6 +49,8 @@ fd_read(void *arg, void *buf, size_t len)
 	return n;
 }
 
+static const struct cairn_error *expect_type(struct cairn_repo *repo,
+    const struct cairn_oid *id, int want);
 static const struct cairn_error *put_tree(struct cairn_repo *repo,
     const char *path, struct cairn_oid *out, int *empty, int depth);
 
@@ -392,6 +394,8 @@ checkout_blob(struct cairn_repo *repo, int dirfd,
 		free(data);
 		return err;
 	}
+	if ((err = expect_type(repo, &e->id, CAIRN_OBJ_BLOB)) != NULL)
+		return err;
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, e->mode == CAIRN_MODE_EXEC ? 0777 : 0666);
 	if (fd == -1)

@@ -1093,17 +1093,20 @@ test_resolve(const struct backend *be)
 		snprintf(name, sizeof(name), "%04x0", v);
 		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_NOT_FOUND,
 		    "%s: %s: unused odd prefix '%s'", be->name, what, name);
-		/* Not names at all. */
+		/*
+		 * Too short, not hex, too long: not ids or prefixes, but
+		 * well-formed ref names naming no ref, so not found.
+		 */
 		cairn_oid_fmt(hex, &m.o[0].id);
 		snprintf(name, sizeof(name), "%.3s", hex);
-		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_INVALID,
+		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_NOT_FOUND,
 		    "%s: %s: 3 digits", be->name, what);
 		is_error(cairn_resolve(t.r, &got, ""), CAIRN_ERR_INVALID,
 		    "%s: %s: empty name", be->name, what);
-		is_error(cairn_resolve(t.r, &got, "12g4"), CAIRN_ERR_INVALID,
+		is_error(cairn_resolve(t.r, &got, "12g4"), CAIRN_ERR_NOT_FOUND,
 		    "%s: %s: not hex", be->name, what);
 		snprintf(name, sizeof(name), "%s0", hex);
-		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_INVALID,
+		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_NOT_FOUND,
 		    "%s: %s: one digit too many", be->name, what);
 		snprintf(name, sizeof(name), "%.8s ", hex);
 		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_INVALID,
