@@ -38,11 +38,12 @@ int cmd_get(int argc, char **argv);
 int cmd_commit(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
     cmd_ref_usage[], cmd_ls_usage[], cmd_get_usage[], cmd_commit_usage[],
-    cmd_log_usage[], cmd_fsck_usage[];
+    cmd_log_usage[], cmd_fsck_usage[], cmd_gc_usage[];
 
 /* Print "cairn: <msg>" on stderr; return the exit status for err. */
 int cmd_fail(const struct cairn_error *err);

@@ -26,6 +26,8 @@ static const struct cmd commands[] = {
 	{ "flush", cmd_flush, cmd_flush_usage,
 	    "make everything durable and indexed" },
 	{ "fsck", cmd_fsck, cmd_fsck_usage, "check, and repair, a repository" },
+	{ "gc", cmd_gc, cmd_gc_usage,
+	    "remove objects no ref reaches, and compact" },
 	{ "stats", cmd_stats, cmd_stats_usage, "show repository statistics" },
 	{ "ref", cmd_ref, cmd_ref_usage,
 	    "list, read and update refs (compare-and-swap, transactions)" },

@@ -51,6 +51,9 @@ struct cairn_backend_ops {
 	const struct cairn_error *(*ref_list)(struct cairn_backend *,
 	    const char *prefix,
 	    int (*fn)(void *, const char *, const struct cairn_oid *), void *);
+	/* Maintenance that rewrites the store; NULL where unsupported. */
+	const struct cairn_error *(*gc)(struct cairn_backend *,
+	    const struct cairn_gc_opts *, struct cairn_gc_result *);
 };
 
 struct cairn_backend {

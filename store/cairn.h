@@ -399,6 +399,48 @@ const struct cairn_error *cairn_fsck(const char *path, unsigned flags,
     void (*progress)(void *arg, uint64_t records, uint64_t bytes),
     void *arg, struct cairn_fsck_result *res);
 
+/* Garbage collection. */
+
+struct cairn_gc_opts {
+	/*
+	 * Objects written or touched (put again) at or after this time, in
+	 * seconds since the epoch, are kept as if reachable, with all they
+	 * reach.  INT64_MIN keeps everything; INT64_MAX keeps only what refs
+	 * reach.
+	 */
+	int64_t keep_since;
+	int dry_run;		/* count, change nothing */
+};
+
+struct cairn_gc_result {
+	uint64_t kept, kept_bytes;	/* objects and their record bytes */
+	uint64_t removed, removed_bytes;
+};
+
+/*
+ * cairn_gc_expiry(out, spec, now):
+ * The keep_since time for a prune spec as git's gc.pruneExpire takes it:
+ * "now", "never", "<n>.<unit>[.ago]" or "<n> <unit> ago" with unit
+ * second, minute, hour, day, week, month (30 days) or year (365 days),
+ * plural or not, or "@<seconds>".  CAIRN_ERR_INVALID otherwise.
+ */
+const struct cairn_error *cairn_gc_expiry(int64_t *out, const char *spec,
+    int64_t now);
+
+/*
+ * cairn_gc(repo, opts, res):
+ * Under the writer lock and an exclusive lock that holds off ref updates:
+ * mark every object reachable from refs through tree, commit and tag
+ * links, plus those kept by opts->keep_since and what they reach; copy
+ * the marked records raw (no recompression) to a new data file, index
+ * it, and publish a manifest naming the new generation; then delete the
+ * old files.  A crash at any point leaves the old generation or the new
+ * one.  Readers that hold old files keep reading them.  Disk
+ * repositories only (CAIRN_ERR_USAGE otherwise).
+ */
+const struct cairn_error *cairn_gc(struct cairn_repo *repo,
+    const struct cairn_gc_opts *opts, struct cairn_gc_result *res);
+
 /* Configuration. */
 
 /* The value of key (valid until the next config call), or NULL. */

@@ -69,6 +69,7 @@ static const struct cairn_backend_ops disk_ops = {
 	disk_ref_get,
 	disk_ref_update,
 	disk_ref_list,
+	disk_gc,
 };
 
 const struct cairn_error *

@@ -113,5 +113,7 @@ const struct cairn_error *disk_write_stream(struct cairn_backend *,
 const struct cairn_error *disk_commit(struct cairn_backend *);
 void disk_abort(struct cairn_backend *);
 const struct cairn_error *disk_flush(struct cairn_backend *);
+const struct cairn_error *disk_gc(struct cairn_backend *,
+    const struct cairn_gc_opts *, struct cairn_gc_result *);
 
 #endif

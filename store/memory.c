@@ -466,6 +466,7 @@ static const struct cairn_backend_ops memory_ops = {
 	mem_ref_get,
 	mem_ref_update,
 	mem_ref_list,
+	NULL,
 };
 
 const struct cairn_error *

@@ -561,6 +561,19 @@ cairn_ref_list(struct cairn_repo *r, const char *prefix,
 /* Maintenance. */
 
 const struct cairn_error *
+cairn_gc(struct cairn_repo *r, const struct cairn_gc_opts *opts,
+    struct cairn_gc_result *res)
+{
+	if (r->flags & CAIRN_OPEN_READ_ONLY)
+		return cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	if (r->be->ops->gc == NULL)
+		return cairn_error_new(CAIRN_ERR_USAGE,
+		    "gc applies to disk repositories only");
+	return r->be->ops->gc(r->be, opts, res);
+}
+
+const struct cairn_error *
 cairn_flush(struct cairn_repo *r)
 {
 	return r->be->ops->flush(r->be);

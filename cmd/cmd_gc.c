@@ -1,0 +1,74 @@
+/*
+ * cmd_gc.c: cairn gc, remove what no ref reaches and compact.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+
+const char cmd_gc_usage[] =
+    "cairn gc [--prune=<age>|now|never] [--dry-run] [--json]";
+
+#define DEFAULT_EXPIRE "2.weeks.ago"
+
+int
+cmd_gc(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prune", required_argument, NULL, 'p' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cairn_error *err;
+	struct cairn_repo *repo;
+	struct cairn_gc_opts o = { 0, 0 };
+	struct cairn_gc_result res;
+	const char *prune = NULL;
+	int c, json = 0;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'p')
+			prune = optarg;
+		else if (c == 'n')
+			o.dry_run = 1;
+		else if (c == 'j')
+			json = 1;
+		else if (c == 'h') {
+			printf("usage: %s\n", cmd_gc_usage);
+			return cmd_finish_output(0);
+		} else
+			return cmd_usage(cmd_gc_usage, "unknown option '%s'",
+			    argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cmd_usage(cmd_gc_usage, "unexpected argument '%s'",
+		    argv[optind]);
+	/* A dry run also takes the locks, to count a stable state. */
+	if ((err = cmd_open(&repo, 1)) != NULL)
+		return cmd_fail(err);
+	if (prune == NULL && (prune = cairn_config_value(repo,
+	    "gc.pruneExpire")) == NULL)
+		prune = DEFAULT_EXPIRE;
+	err = cairn_gc_expiry(&o.keep_since, prune, (int64_t)time(NULL));
+	if (err == NULL)
+		err = cairn_gc(repo, &o, &res);
+	cmd_close(repo);
+	if (err != NULL)
+		return cmd_fail(err);
+	if (json)
+		printf("{\"kept\": %" PRIu64 ", \"kept_bytes\": %" PRIu64
+		    ", \"removed\": %" PRIu64 ", \"removed_bytes\": %" PRIu64
+		    ", \"dry_run\": %s}\n", res.kept, res.kept_bytes,
+		    res.removed, res.removed_bytes, o.dry_run ? "true" : "false");
+	else
+		printf("%s %" PRIu64 " objects (%" PRIu64 " bytes), %s %" PRIu64
+		    " objects (%" PRIu64 " bytes)\n", "kept", res.kept,
+		    res.kept_bytes, o.dry_run ? "would remove" : "removed",
+		    res.removed, res.removed_bytes);
+	return cmd_finish_output(0);
+}

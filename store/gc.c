@@ -1,0 +1,470 @@
+/*
+ * gc.c: garbage collection of a disk repository.
+ *
+ * Mark: the roots are every ref and every object written or touched since
+ * keep_since; marking follows tree, commit and tag links.  Sweep: the
+ * marked records are copied raw, in their old order, to a new data file
+ * (only the header changes: its offset, and its time becomes the latest
+ * write or touch, so the grace period survives the copy); one index
+ * segment and an empty WAL go with it, and a new manifest publishes the
+ * generation.  The manifest rename is the commit point: before it the old
+ * generation is whole and the new files are strays; after it the old
+ * files are, and are deleted.  The writer lock keeps puts out; an
+ * exclusive flock on gc.lock keeps ref updates out from before the refs
+ * are read until the switch is done.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "disk_int.h"
+#include "file.h"
+#include "object.h"
+#include "zip.h"
+
+/*
+ * The object table: a memtable whose entries say, for each object of the
+ * data file, where its record is (loc), its latest write or touch time
+ * (data_off), its type, and whether it is marked (where == 2).
+ */
+#define GC_PRESENT 1
+#define GC_MARKED 2
+
+struct gc {
+	struct disk *d;
+	const unsigned char *map;	/* the data file, [0, data_end) */
+	size_t map_len;
+	struct cairn_memtable objs;
+	struct cairn_buf stack;		/* struct cairn_oid to visit */
+};
+
+const struct cairn_error *
+cairn_gc_expiry(int64_t *out, const char *spec, int64_t now)
+{
+	static const struct {
+		const char *unit;
+		int64_t secs;
+	} units[] = {
+		{ "second", 1 }, { "minute", 60 }, { "hour", 3600 },
+		{ "day", 86400 }, { "week", 604800 }, { "month", 2592000 },
+		{ "year", 31536000 },
+	};
+	char unit[32], rest[32];
+	long long n;
+	size_t i, len;
+
+	if (strcmp(spec, "now") == 0) {
+		*out = INT64_MAX;
+		return NULL;
+	}
+	if (strcmp(spec, "never") == 0) {
+		*out = INT64_MIN;
+		return NULL;
+	}
+	if (spec[0] == '@' && sscanf(spec + 1, "%lld%1s", &n, rest) == 1) {
+		*out = n;
+		return NULL;
+	}
+	rest[0] = '\0';
+	if (sscanf(spec, "%lld.%31[a-z].%31s", &n, unit, rest) < 2 &&
+	    sscanf(spec, "%lld %31[a-z] %31s", &n, unit, rest) < 2)
+		goto bad;
+	if (rest[0] != '\0' && strcmp(rest, "ago") != 0)
+		goto bad;
+	len = strlen(unit);
+	if (len > 1 && unit[len - 1] == 's')
+		unit[--len] = '\0';
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(unit, units[i].unit) == 0 && n >= 0 &&
+		    n < INT64_MAX / units[i].secs) {
+			*out = now - n * units[i].secs;
+			return NULL;
+		}
+bad:
+	return cairn_error_new(CAIRN_ERR_INVALID, "bad prune expiry '%s' "
+	    "(expected now, never, or like 2.weeks.ago)", spec);
+}
+
+/* Index every record of the data file: position, type, latest time. */
+static const struct cairn_error *
+scan(struct gc *g)
+{
+	const struct cairn_error *err;
+	struct cairn_mem_ent e;
+	struct cairn_mem_ent *have;
+	struct cairn_rec rec;
+	uint64_t off = CAIRN_FILEHDR_SIZE;
+
+	while (off < g->map_len) {
+		if (g->map_len - off < CAIRN_REC_HDR_SIZE ||
+		    (err = cairn_rec_decode(&rec, g->map + off, g->d->idlen)) ||
+		    rec.data_off != off || cairn_rec_span(&rec) >
+		    g->map_len - off)
+			return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': bad "
+			    "record at offset %llu (run cairn fsck)",
+			    g->d->man.data, (unsigned long long)off);
+		have = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
+		    rec.id.hash);
+		if (have != NULL) {
+			if (rec.time > have->data_off)
+				have->data_off = rec.time;
+		} else if (rec.kind == CAIRN_REC_OBJECT) {
+			memset(&e, 0, sizeof(e));
+			memcpy(e.id, rec.id.hash, rec.id.len);
+			e.where = GC_PRESENT;
+			e.type = (unsigned char)rec.type;
+			e.size = rec.size;
+			e.loc = off;
+			e.data_off = rec.time;
+			if ((err = cairn_memtable_put(&g->objs, &e)) != NULL)
+				return err;
+		}
+		off += cairn_rec_span(&rec);
+	}
+	return NULL;
+}
+
+static const struct cairn_error *
+push(struct gc *g, const struct cairn_oid *id)
+{
+	return cairn_buf_append(&g->stack, id, sizeof(*id));
+}
+
+static int
+push_link(void *arg, const struct cairn_oid *id, int type)
+{
+	(void)type;
+	return push(arg, id) != NULL;
+}
+
+/* Mark what the stack holds and everything it reaches. */
+static const struct cairn_error *
+mark(struct gc *g)
+{
+	const struct cairn_error *err;
+	struct cairn_mem_ent *e;
+	struct cairn_oid id;
+	struct cairn_rec rec;
+	unsigned char *content;
+
+	while (g->stack.len > 0) {
+		g->stack.len -= sizeof(id);
+		memcpy(&id, g->stack.data + g->stack.len, sizeof(id));
+		e = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
+		    id.hash);
+		if (e == NULL || e->where == GC_MARKED)
+			continue;	/* dangling links are fsck's business */
+		e->where = GC_MARKED;
+		if (e->type == CAIRN_OBJ_BLOB)
+			continue;
+		if ((err = cairn_rec_decode(&rec, g->map + e->loc,
+		    g->d->idlen)) != NULL)
+			return err;
+		if ((content = malloc((size_t)rec.size + 1)) == NULL)
+			return cairn_error_nomem();
+		err = rec.flags & CAIRN_REC_DEFLATED ?
+		    cairn_zip_inflate(content, (size_t)rec.size, g->map +
+		    e->loc + CAIRN_REC_HDR_SIZE, (size_t)rec.stored) : NULL;
+		if (err == NULL && !(rec.flags & CAIRN_REC_DEFLATED))
+			memcpy(content, g->map + e->loc + CAIRN_REC_HDR_SIZE,
+			    (size_t)rec.size);
+		if (err == NULL && cairn_object_links(rec.type, content,
+		    (size_t)rec.size, g->d->be.algo, push_link, g) != 0)
+			err = cairn_error_nomem();
+		free(content);
+		if (err != NULL)
+			return err;
+	}
+	return NULL;
+}
+
+static int
+push_ref(void *arg, const char *name, const struct cairn_oid *id)
+{
+	(void)name;
+	return push(arg, id) != NULL;
+}
+
+/* The roots: refs, and objects written or touched since keep_since. */
+static const struct cairn_error *
+mark_roots(struct gc *g, int64_t keep_since)
+{
+	const struct cairn_error *err;
+	struct cairn_oid id;
+	size_t i;
+
+	if ((err = cairn_refs_list(&g->d->refs, NULL, push_ref, g)) != NULL)
+		return err;
+	for (i = 0; i < g->objs.cap; i++)
+		if (g->objs.tab[i].used && keep_since != INT64_MAX &&
+		    (keep_since == INT64_MIN ||
+		    (int64_t)g->objs.tab[i].data_off >= keep_since)) {
+			cairn_oid_set(&id, g->objs.tab[i].id, g->d->idlen);
+			if ((err = push(g, &id)) != NULL)
+				return err;
+		}
+	return mark(g);
+}
+
+static void
+count(struct gc *g, struct cairn_gc_result *res)
+{
+	struct cairn_rec rec;
+	uint64_t span;
+	size_t i;
+
+	for (i = 0; i < g->objs.cap; i++) {
+		if (!g->objs.tab[i].used ||
+		    cairn_rec_decode(&rec, g->map + g->objs.tab[i].loc,
+		    g->d->idlen) != NULL)
+			continue;
+		span = cairn_rec_span(&rec);
+		if (g->objs.tab[i].where == GC_MARKED) {
+			res->kept++;
+			res->kept_bytes += span;
+		} else {
+			res->removed++;
+			res->removed_bytes += span;
+		}
+	}
+}
+
+/* Sweep: write the new generation. */
+
+struct gen {
+	struct cairn_manifest m;
+	struct cairn_seg_entry *ent;
+	uint64_t n, i;
+	char gone[CAIRN_MANIFEST_MAX_SEGMENTS + 2][64];
+	size_t ngone;
+};
+
+static int
+gen_next(void *arg, struct cairn_seg_entry *out)
+{
+	struct gen *g = arg;
+
+	if (g->i >= g->n)
+		return 0;
+	*out = g->ent[g->i++];
+	return 1;
+}
+
+static int
+ent_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct cairn_seg_entry *)a)->id,
+	    ((const struct cairn_seg_entry *)b)->id, CAIRN_OID_MAX);
+}
+
+/* Copy the marked records, in file order, to a new data file. */
+static const struct cairn_error *
+copy_records(struct gc *g, struct gen *gen, const char *path,
+    uint64_t *end)
+{
+	const struct cairn_error *err;
+	struct disk *d = g->d;
+	struct cairn_buf tmp = { 0 };
+	struct cairn_wbuf *w;
+	struct cairn_mem_ent *e;
+	struct cairn_rec rec;
+	unsigned char hdr[CAIRN_REC_HDR_SIZE];
+	uint64_t off = CAIRN_FILEHDR_SIZE;
+	int fd = -1;
+
+	if ((w = malloc(sizeof(*w))) == NULL)
+		return cairn_error_nomem();
+	if ((err = cairn_file_tmp(d->vfs, d->tmpdir, &tmp, &fd)) != NULL)
+		goto done;
+	cairn_wbuf_init(w, d->vfs, fd, (char *)tmp.data, 0);
+	cairn_filehdr_encode(hdr, DISK_DATA_MAGIC, d->be.algo);
+	err = cairn_wbuf_put(w, hdr, CAIRN_FILEHDR_SIZE);
+	while (err == NULL && off < g->map_len) {
+		if ((err = cairn_rec_decode(&rec, g->map + off, d->idlen)))
+			break;
+		e = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
+		    rec.id.hash);
+		if (rec.kind == CAIRN_REC_OBJECT && e != NULL &&
+		    e->loc == off && e->where == GC_MARKED) {
+			rec.data_off = w->off + w->len;
+			rec.time = e->data_off;
+			memcpy(gen->ent[gen->n].id, e->id, CAIRN_OID_MAX);
+			gen->ent[gen->n++].off = rec.data_off;
+			cairn_rec_encode(hdr, &rec);
+			if ((err = cairn_wbuf_put(w, hdr, sizeof(hdr))) == NULL)
+				err = cairn_wbuf_put(w, g->map + off +
+				    CAIRN_REC_HDR_SIZE, (size_t)rec.stored);
+		}
+		off += cairn_rec_span(&rec);
+	}
+	*end = w->off + w->len;
+	if (err == NULL)
+		err = cairn_wbuf_flush(w);
+	if (err == NULL) {
+		err = cairn_file_commit_tmp(d->vfs, fd, (char *)tmp.data, path);
+		fd = -1;
+	}
+done:
+	if (fd != -1) {
+		d->vfs->close(d->vfs, fd);
+		d->vfs->unlink(d->vfs, (char *)tmp.data);
+	}
+	cairn_buf_release(&tmp);
+	free(w);
+	return err;
+}
+
+static const struct cairn_error *
+sweep(struct gc *g, struct gen *gen)
+{
+	const struct cairn_error *err;
+	struct disk *d = g->d;
+	struct cairn_buf path = { 0 }, text = { 0 };
+	unsigned char hdr[CAIRN_FILEHDR_SIZE];
+	uint64_t end = 0;
+	size_t i;
+
+	gen->m = d->man;
+	if ((gen->ent = calloc(g->objs.n + 1, sizeof(*gen->ent))) == NULL)
+		return cairn_error_nomem();
+	memcpy(gen->gone[gen->ngone++], d->man.data, 64);
+	memcpy(gen->gone[gen->ngone++], d->man.wal, 64);
+	for (i = 0; i < d->man.nseg; i++)
+		memcpy(gen->gone[gen->ngone++], d->man.seg[i], 64);
+	snprintf(gen->m.data, 64, "objects.%llu.data",
+	    (unsigned long long)gen->m.next++);
+	if ((err = disk_path(d, &path, gen->m.data)) != NULL ||
+	    (err = copy_records(g, gen, (char *)path.data, &end)) != NULL)
+		goto done;
+	gen->m.watermark = end;
+	qsort(gen->ent, (size_t)gen->n, sizeof(*gen->ent), ent_cmp);
+	snprintf(gen->m.seg[0], 64, "index/%llu.idx",
+	    (unsigned long long)gen->m.next++);
+	gen->m.seg_count[0] = gen->n;
+	gen->m.nseg = gen->n > 0;
+	if (gen->n > 0 && ((err = disk_path(d, &path, gen->m.seg[0])) != NULL ||
+	    (err = cairn_segment_write(d->vfs, d->tmpdir, (char *)path.data,
+	    d->idlen, gen->n, gen_next, gen)) != NULL))
+		goto done;
+	snprintf(gen->m.wal, 64, "objects.%llu.wal",
+	    (unsigned long long)gen->m.next++);
+	cairn_filehdr_encode(hdr, DISK_WAL_MAGIC, d->be.algo);
+	if ((err = disk_path(d, &path, gen->m.wal)) != NULL ||
+	    (err = cairn_file_replace(d->vfs, d->tmpdir, (char *)path.data,
+	    hdr, sizeof(hdr))) != NULL)
+		goto done;
+	/* The commit point. */
+	if ((err = cairn_manifest_format(&text, &gen->m)) == NULL &&
+	    (err = disk_path(d, &path, "manifest")) == NULL)
+		err = cairn_file_replace(d->vfs, d->tmpdir, (char *)path.data,
+		    text.data, text.len);
+	for (i = 0; err == NULL && i < gen->ngone; i++)
+		if (disk_path(d, &path, gen->gone[i]) == NULL)
+			d->vfs->unlink(d->vfs, (char *)path.data);
+done:
+	cairn_buf_release(&path);
+	cairn_buf_release(&text);
+	free(gen->ent);
+	return err;
+}
+
+/* gc.lock, exclusively: ref updates hold it shared. */
+static const struct cairn_error *
+gc_lock(struct disk *d, int *fd)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_buf path = { 0 };
+	long long waited = 0;
+
+	if ((err = disk_path(d, &path, "gc.lock")) != NULL)
+		return err;
+	*fd = d->vfs->open(d->vfs, (char *)path.data,
+	    O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+	if (*fd == -1)
+		err = cairn_error_sys(errno, "open '%s'", (char *)path.data);
+	while (err == NULL &&
+	    d->vfs->flock(d->vfs, *fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			err = cairn_error_sys(errno, "lock gc.lock");
+		else if (waited >= d->p.lock_timeout_ms)
+			err = cairn_error_new(CAIRN_ERR_LOCKED, "refs are being "
+			    "updated (waited %lld ms for gc.lock)",
+			    d->p.lock_timeout_ms);
+		else {
+			usleep(5000);
+			waited += 5;
+		}
+	}
+	if (err != NULL && *fd != -1) {
+		d->vfs->close(d->vfs, *fd);
+		*fd = -1;
+	}
+	cairn_buf_release(&path);
+	return err;
+}
+
+static const struct cairn_error *
+gc_locked(struct disk *d, const struct cairn_gc_opts *o,
+    struct cairn_gc_result *res)
+{
+	const struct cairn_error *err;
+	struct gc g;
+	struct gen *gen = NULL;
+
+	memset(&g, 0, sizeof(g));
+	g.d = d;
+	cairn_memtable_init(&g.objs, d->idlen);
+	g.map_len = (size_t)d->data_end;
+	g.map = d->vfs->mmap(d->vfs, d->data_fd, g.map_len);
+	if (g.map == NULL)
+		return cairn_error_sys(errno, "map '%s'", d->man.data);
+	err = scan(&g);
+	if (err == NULL)
+		err = mark_roots(&g, o->keep_since);
+	if (err == NULL)
+		count(&g, res);
+	if (err == NULL && !o->dry_run) {
+		if ((gen = calloc(1, sizeof(*gen))) == NULL)
+			err = cairn_error_nomem();
+		else
+			err = sweep(&g, gen);
+	}
+	free(gen);
+	d->vfs->munmap(d->vfs, (void *)g.map, g.map_len);
+	cairn_memtable_release(&g.objs);
+	cairn_buf_release(&g.stack);
+	return err;
+}
+
+const struct cairn_error *
+disk_gc(struct cairn_backend *be, const struct cairn_gc_opts *o,
+    struct cairn_gc_result *res)
+{
+	struct disk *d = (struct disk *)be;
+	const struct cairn_error *err;
+	int gcfd = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (d->in_batch)
+		return cairn_error_new(CAIRN_ERR_USAGE,
+		    "cannot gc inside a batch");
+	if ((err = disk_lock(d)) != NULL)
+		return err;
+	if ((err = disk_refresh(d)) == NULL &&
+	    (err = cairn_file_sync(d->vfs, d->data_fd, 1, d->man.data)) == NULL &&
+	    (err = gc_lock(d, &gcfd)) == NULL)
+		err = gc_locked(d, o, res);
+	if (gcfd != -1)
+		d->vfs->close(d->vfs, gcfd);
+	if (err == NULL && !o->dry_run)
+		err = disk_reload(d);
+	disk_unlock(d);
+	return err;
+}
