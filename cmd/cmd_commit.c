@@ -115,7 +115,12 @@ cmd_commit(int argc, char **argv)
 	const char *pnames[MAX_PARENTS];
 	int c, np = 0, i, status;
 
-	while ((c = getopt(argc, argv, "p:m:h")) != -1) {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "p:m:h", opts, NULL)) != -1) {
 		if (c == 'p' && np < MAX_PARENTS)
 			pnames[np++] = optarg;
 		else if (c == 'p') {

@@ -13,11 +13,28 @@
 
 struct cmd_global cmd_global;
 
+/* A message on one line: control characters (from names, paths) escaped. */
+static void
+put_message(const char *msg)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)msg; *p != '\0'; p++)
+		if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\%03o", *p);
+		else
+			fputc(*p, stderr);
+}
+
 int
 cmd_fail(const struct cairn_error *err)
 {
 	fflush(stdout);
-	fprintf(stderr, "cairn: %s\n", err->msg);
+	fputs("cairn: ", stderr);
+	put_message(err->msg);
+	fputc('\n', stderr);
 	return cairn_error_exit_status(err);
 }
 
@@ -31,12 +48,14 @@ cmd_usage(const char *usage, const char *fmt, ...)
 	va_list ap;
 	const char *name = usage + strlen("cairn ");
 	size_t len = strcspn(name, " \n");
+	char msg[1024];
 
 	fflush(stdout);
 	fputs("cairn: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	put_message(msg);
 	if (strncmp(usage, "cairn ", 6) != 0 || name[0] == '[')
 		fprintf(stderr, " (see 'cairn help')\n");
 	else

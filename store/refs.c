@@ -156,6 +156,16 @@ cairn_refs_get(struct cairn_refs *refs, const char *name,
 	return err;
 }
 
+/* The last '/' among the first len bytes of s, or NULL. */
+static const char *
+memrchr_bounded(const char *s, size_t len)
+{
+	while (len-- > 0)
+		if (s[len] == '/')
+			return s + len;
+	return NULL;
+}
+
 /* Locking. */
 
 static void
@@ -329,7 +339,8 @@ lock_one(struct cairn_refs *refs, struct held *h, long long *budget)
 	if (missing)
 		return NULL;	/* no parent directory: no ref, nothing to lock */
 	if (refs->vfs->lstat(refs->vfs, h->path, &st) == 0 &&
-	    S_ISDIR(st.st_mode)) {
+	    S_ISDIR(st.st_mode) && !(writes &&
+	    refs->vfs->rmdir(refs->vfs, h->path) == 0)) {
 		if (writes)
 			return cairn_error_new(CAIRN_ERR_EXISTS,
 			    "cannot create ref '%s': refs under '%s/' exist",
@@ -411,6 +422,30 @@ sync_parent_dir(struct cairn_refs *refs, const char *path)
 	return err;
 }
 
+/*
+ * After a delete, directories of the name that are now empty go too (as
+ * git does), so that "a" can be created after "a/b" is deleted.  A
+ * directory that is not empty, or that another update is filling at the
+ * same moment, stays: rmdir fails then, harmlessly.
+ */
+static void
+remove_empty_parents(struct cairn_refs *refs, const char *name)
+{
+	struct cairn_buf path = { 0 };
+	const char *slash;
+	size_t len = strlen(name);
+
+	while ((slash = memrchr_bounded(name, len)) != NULL) {
+		len = (size_t)(slash - name);
+		cairn_buf_reset(&path);
+		if (cairn_buf_printf(&path, "%s/refs/%.*s", refs->root,
+		    (int)len, name) != NULL ||
+		    refs->vfs->rmdir(refs->vfs, (char *)path.data) != 0)
+			break;
+	}
+	cairn_buf_release(&path);
+}
+
 static const struct cairn_error *
 apply_one(struct cairn_refs *refs, struct held *h)
 {
@@ -432,6 +467,7 @@ apply_one(struct cairn_refs *refs, struct held *h)
 			return cairn_error_sys(errno, "remove '%s'", h->path);
 		err = sync_parent_dir(refs, h->path);
 		drop_lock(refs, h);
+		remove_empty_parents(refs, h->u->name);
 		return err;
 	default:
 		drop_lock(refs, h);
@@ -542,7 +578,7 @@ collect(struct ref_name_list *l, const char *dir, const char *rel, int depth)
 		if (lstat((char *)path.data, &st) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			if ((err = cairn_buf_append(&name, "/", 1)) == NULL)
+			if ((err = cairn_buf_printf(&name, "/")) == NULL)
 				err = collect(l, (char *)path.data,
 				    (char *)name.data, depth + 1);
 			continue;
