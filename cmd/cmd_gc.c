@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -13,6 +14,13 @@ const char cmd_gc_usage[] =
     "cairn gc [--prune=<age>|now|never] [--dry-run] [--json]";
 
 #define DEFAULT_EXPIRE "2.weeks.ago"
+
+static void
+progress(void *arg, const char *phase, uint64_t done)
+{
+	(void)arg;
+	fprintf(stderr, "\rgc: %s: %" PRIu64 " objects", phase, done);
+}
 
 int
 cmd_gc(int argc, char **argv)
@@ -26,11 +34,12 @@ cmd_gc(int argc, char **argv)
 	};
 	const struct cairn_error *err;
 	struct cairn_repo *repo;
-	struct cairn_gc_opts o = { 0, 0 };
+	struct cairn_gc_opts o;
 	struct cairn_gc_result res;
 	const char *prune = NULL;
 	int c, json = 0;
 
+	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'p')
 			prune = optarg;
@@ -55,8 +64,12 @@ cmd_gc(int argc, char **argv)
 	    "gc.pruneExpire")) == NULL)
 		prune = DEFAULT_EXPIRE;
 	err = cairn_gc_expiry(&o.keep_since, prune, (int64_t)time(NULL));
+	if (!cmd_global.no_progress && isatty(2))
+		o.progress = progress;
 	if (err == NULL)
 		err = cairn_gc(repo, &o, &res);
+	if (o.progress != NULL)
+		fputs("\r\033[K", stderr);
 	cmd_close(repo);
 	if (err != NULL)
 		return cmd_fail(err);

@@ -410,6 +410,9 @@ struct cairn_gc_opts {
 	 */
 	int64_t keep_since;
 	int dry_run;		/* count, change nothing */
+	/* Called now and then with the phase ("scan", "mark", "copy"); may be NULL. */
+	void (*progress)(void *arg, const char *phase, uint64_t done);
+	void *arg;
 };
 
 struct cairn_gc_result {

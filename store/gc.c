@@ -39,6 +39,8 @@
 
 struct gc {
 	struct disk *d;
+	const struct cairn_gc_opts *o;
+	uint64_t done;
 	const unsigned char *map;	/* the data file, [0, data_end) */
 	size_t map_len;
 	struct cairn_memtable objs;
@@ -92,6 +94,13 @@ bad:
 	    "(expected now, never, or like 2.weeks.ago)", spec);
 }
 
+static void
+tick(struct gc *g, const char *phase)
+{
+	if (g->o->progress != NULL && ++g->done % 4096 == 0)
+		g->o->progress(g->o->arg, phase, g->done);
+}
+
 /* Index every record of the data file: position, type, latest time. */
 static const struct cairn_error *
 scan(struct gc *g)
@@ -127,6 +136,7 @@ scan(struct gc *g)
 				return err;
 		}
 		off += cairn_rec_span(&rec);
+		tick(g, "scan");
 	}
 	return NULL;
 }
@@ -162,6 +172,7 @@ mark(struct gc *g)
 		if (e == NULL || e->where == GC_MARKED)
 			continue;	/* dangling links are fsck's business */
 		e->where = GC_MARKED;
+		tick(g, "mark");
 		if (e->type == CAIRN_OBJ_BLOB)
 			continue;
 		if ((err = cairn_rec_decode(&rec, g->map + e->loc,
@@ -298,6 +309,7 @@ copy_records(struct gc *g, struct gen *gen, const char *path,
 			memcpy(gen->ent[gen->n].id, e->id, CAIRN_OID_MAX);
 			gen->ent[gen->n++].off = rec.data_off;
 			cairn_rec_encode(hdr, &rec);
+			tick(g, "copy");
 			if ((err = cairn_wbuf_put(w, hdr, sizeof(hdr))) == NULL)
 				err = cairn_wbuf_put(w, g->map + off +
 				    CAIRN_REC_HDR_SIZE, (size_t)rec.stored);
@@ -420,6 +432,7 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 
 	memset(&g, 0, sizeof(g));
 	g.d = d;
+	g.o = o;
 	cairn_memtable_init(&g.objs, d->idlen);
 	g.map_len = (size_t)d->data_end;
 	g.map = d->vfs->mmap(d->vfs, d->data_fd, g.map_len);
