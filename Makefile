@@ -4,32 +4,67 @@
 CC ?= cc
 O ?= build
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CPPFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icore -Istore $(CPPFLAGS)
 LDLIBS = -lz -lcrypto -lpthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TSAN = -fsanitize=thread -fno-omit-frame-pointer
 
 CORE_SRC = $(sort $(wildcard core/*.c))
 STORE_SRC = $(sort $(wildcard store/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/t-*.c))
 LIB_OBJ = $(CORE_SRC:%.c=$(O)/%.o) $(STORE_SRC:%.c=$(O)/%.o)
+PIC_OBJ = $(CORE_SRC:%.c=$(O)/pic/%.o) $(STORE_SRC:%.c=$(O)/pic/%.o)
 CMD_OBJ = $(CMD_SRC:%.c=$(O)/%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 SHELL_TESTS = $(sort $(wildcard tests/t[0-9]*.sh))
+MAN_PAGES = $(sort $(wildcard man/*.[1-8]))
 
-all: $(O)/libcairn.a $(O)/cairn
+# The public API: store/cairn.h and the headers of core/ it includes.  The
+# shared library exports the functions they declare and nothing else.
+PUBLIC_H = store/cairn.h $(addprefix core/,$(shell \
+    sed -n 's/^.include "\([^"]*\)".*/\1/p' store/cairn.h))
+
+# libcairn.so.<CAIRN_VERSION>, with the soname libcairn.so.<major>.
+VERSION := $(shell sed -n 's/^.define CAIRN_VERSION "\([^"]*\)".*/\1/p' store/cairn.h)
+SONAME = libcairn.so.$(firstword $(subst ., ,$(VERSION)))
+SOFILE = libcairn.so.$(VERSION)
+SO_LINKS = $(O)/$(SONAME) $(O)/libcairn.so
+
+all: $(O)/libcairn.a $(O)/cairn $(O)/$(SOFILE) $(SO_LINKS)
 
 $(O)/%.o: %.c $(wildcard core/*.h store/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -c -o $@ $<
 
+$(O)/pic/%.o: %.c $(wildcard core/*.h store/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC -fPIC $<"
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -fPIC -c -o $@ $<
+
 $(O)/libcairn.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
+
+$(O)/libcairn.map: store/exports.sh $(PUBLIC_H)
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"
+	@sh store/exports.sh $(PUBLIC_H) >$@.tmp && mv $@.tmp $@
+
+$(O)/$(SOFILE): $(PIC_OBJ) $(O)/libcairn.map
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+	    -Wl,--version-script,$(O)/libcairn.map -o $@ $(PIC_OBJ) $(LDLIBS)
+
+$(SO_LINKS): $(O)/$(SOFILE)
+	ln -sf $(SOFILE) $@
 
 $(O)/cairn: $(CMD_OBJ) $(O)/libcairn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libcairn.a $(LDLIBS)
@@ -41,11 +76,21 @@ $(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(O)/libcairn.a
 units: $(UNIT_BIN)
 
 # Every test prints TAP; prove runs unit binaries and shell scripts alike.
+# The install test builds a program with this build's compiler and flags
+# (a sanitized library needs the sanitizer's runtime in the program).
+check: export CAIRN_CC = $(CC)
+check: export CAIRN_CFLAGS = $(CFLAGS)
+check: export CAIRN_LDFLAGS = $(LDFLAGS)
 check: all units check-layering
 	CAIRN_BUILD=$(abspath $(O)) prove --exec '' -j2 $(UNIT_BIN) $(SHELL_TESTS)
 
 check-asan:
 	$(MAKE) O=build-asan CC=clang CFLAGS='-O1 -g $(SAN)' LDFLAGS='$(SAN)' check
+
+# A data race aborts the program that has it, so that the test fails.
+check-tsan:
+	TSAN_OPTIONS="$${TSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:second_deadlock_stack=1}" \
+	    $(MAKE) O=build-tsan CC=clang CFLAGS='-O1 -g $(TSAN)' LDFLAGS='$(TSAN)' check
 
 # cmd/ sees only the public header; core/ never reaches into store/.
 check-layering:
@@ -58,6 +103,46 @@ check-layering:
 	    echo "$$bad"; exit 1; fi
 	@echo "layering ok"
 
+# PREFIX, DESTDIR, and BINDIR, LIBDIR, INCLUDEDIR, MANDIR below PREFIX.  The
+# headers go to <include>/cairn side by side, as cairn.h includes them by
+# quoted names.  cairn.pc names libdir and includedir relative to ${prefix}
+# where they lie below it, so that pkg-config --define-prefix can move it.
+PC_SUBST = -e 's|@prefix@|$(PREFIX)|' \
+    -e 's|@libdir@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+    -e 's|@includedir@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+    -e 's|@version@|$(VERSION)|'
+
+install: all
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(LIBDIR)/pkgconfig" \
+	    "$(DESTDIR)$(INCLUDEDIR)/cairn"
+	install -m 755 $(O)/cairn "$(DESTDIR)$(BINDIR)/cairn"
+	install -m 644 $(O)/libcairn.a "$(DESTDIR)$(LIBDIR)/libcairn.a"
+	install -m 755 $(O)/$(SOFILE) "$(DESTDIR)$(LIBDIR)/$(SOFILE)"
+	ln -sf $(SOFILE) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
+	ln -sf $(SOFILE) "$(DESTDIR)$(LIBDIR)/libcairn.so"
+	install -m 644 $(PUBLIC_H) "$(DESTDIR)$(INCLUDEDIR)/cairn"
+	sed $(PC_SUBST) store/cairn.pc.in >"$(DESTDIR)$(LIBDIR)/pkgconfig/cairn.pc"
+	@for page in $(MAN_PAGES); do \
+	    dir="$(DESTDIR)$(MANDIR)/man$${page##*.}"; \
+	    echo "install -m 644 $$page $$dir"; \
+	    install -d "$$dir" && install -m 644 $$page "$$dir" || exit; \
+	done
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/cairn" "$(DESTDIR)$(LIBDIR)/libcairn.a" \
+	    "$(DESTDIR)$(LIBDIR)/$(SOFILE)" "$(DESTDIR)$(LIBDIR)/$(SONAME)" \
+	    "$(DESTDIR)$(LIBDIR)/libcairn.so" \
+	    "$(DESTDIR)$(LIBDIR)/pkgconfig/cairn.pc"
+	@for h in $(notdir $(PUBLIC_H)); do \
+	    file="$(DESTDIR)$(INCLUDEDIR)/cairn/$$h"; \
+	    echo "rm -f $$file"; rm -f "$$file" || exit; \
+	done
+	rmdir "$(DESTDIR)$(INCLUDEDIR)/cairn" 2>/dev/null || true
+	@for page in $(MAN_PAGES); do \
+	    file="$(DESTDIR)$(MANDIR)/man$${page##*.}/$${page#man/}"; \
+	    echo "rm -f $$file"; rm -f "$$file" || exit; \
+	done
+
 demo: all
 	@sh tests/demo.sh $(abspath $(O))/cairn
 
@@ -65,6 +150,7 @@ bench: all
 	@sh tests/bench/run.sh $(abspath $(O))/cairn
 
 clean:
-	rm -rf $(O) build-asan
+	rm -rf $(O) build-asan build-tsan
 
-.PHONY: all units check check-asan check-layering demo bench clean
+.PHONY: all units check check-asan check-tsan check-layering install \
+    uninstall demo bench clean

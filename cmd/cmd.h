@@ -108,6 +108,9 @@ void cmd_print_entry(const struct cairn_tree_entry *e, const char *prefix,
 const struct cairn_error *cmd_peel_tree(struct cairn_repo *repo,
     struct cairn_oid *id);
 
+/* The handle's counters on one stderr line (--stats). */
+void cmd_print_counters(struct cairn_repo *repo);
+
 /* The object type named by s, or 0. */
 int cmd_parse_type(const char *s);
 

@@ -14,11 +14,13 @@
 const char cmd_cat_usage[] =
     "cairn cat <object>\n"
     "       cairn cat (-t | -s | -e | -p) <object>\n"
-    "       cairn cat [--no-verify] (--batch | --batch-check) [-z | -Z]";
+    "       cairn cat [--no-verify] [--stats] (--batch | --batch-check) "
+    "[-z | -Z]";
 
 struct cat_opts {
 	int mode;		/* 0 plain, 't', 's', 'e', 'p', 'b' batch, 'c' check */
 	int no_verify;
+	int stats;
 	int nul_in, nul_out;
 };
 
@@ -173,6 +175,7 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 		{ "batch", no_argument, NULL, 'b' },
 		{ "batch-check", no_argument, NULL, 'c' },
 		{ "no-verify", no_argument, NULL, 'V' },
+		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -189,6 +192,7 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 			o->mode = c;
 			break;
 		case 'V': o->no_verify = 1; break;
+		case 'S': o->stats = 1; break;
 		case 'z': o->nul_in = 1; break;
 		case 'Z': o->nul_in = o->nul_out = 1; break;
 		case 'h':
@@ -205,9 +209,9 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 			    "unexpected argument '%s'", argv[optind]);
 		return 0;
 	}
-	if (o->nul_in)
-		return cmd_usage(cmd_cat_usage, "-z and -Z need --batch or "
-		    "--batch-check");
+	if (o->nul_in || o->stats)
+		return cmd_usage(cmd_cat_usage, "-z, -Z and --stats need "
+		    "--batch or --batch-check");
 	if (argc - optind != 1)
 		return cmd_usage(cmd_cat_usage, "expected one object name");
 	return 0;
@@ -229,6 +233,8 @@ cmd_cat(int argc, char **argv)
 		err = cat_batch(repo, &o);
 	else
 		err = cat_one(repo, &o, argv[optind], &status);
+	if (o.stats)
+		cmd_print_counters(repo);
 	cmd_close(repo);
 	if (err != NULL)
 		return cmd_fail(err);

@@ -1,6 +1,7 @@
 /*
  * cmd_commit.c: cairn commit, create a commit of a tree.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,10 @@ parse_date(const char *s, int64_t *t, int *tz)
 		s++;
 	if (*s < '0' || *s > '9')
 		return 0;
+	errno = 0;
 	v = strtoll(s, &end, 10);
+	if (errno == ERANGE)
+		return 0;
 	*t = v;
 	*tz = 0;
 	if (*end == '\0')
@@ -84,7 +88,10 @@ identity(struct cairn_repo *repo, const char *who, struct cairn_ident *id)
 	return NULL;
 }
 
-/* git commit-tree's -m: each one a paragraph, each ending in a newline. */
+/*
+ * git commit-tree's -m: each one a paragraph: a newline between them, and
+ * a final newline unless the message is empty or already ends in one.
+ */
 static int
 add_message(char **msg, const char *m)
 {
@@ -97,7 +104,7 @@ add_message(char **msg, const char *m)
 		n[old++] = '\n';
 	memcpy(n + old, m, len);
 	old += len;
-	if (len == 0 || m[len - 1] != '\n')
+	if (old > 0 && n[old - 1] != '\n')
 		n[old++] = '\n';
 	n[old] = '\0';
 	*msg = n;

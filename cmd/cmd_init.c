@@ -10,7 +10,8 @@
 #include "cmd.h"
 
 const char cmd_init_usage[] =
-    "cairn init [--object-format=sha256|sha1] [--compression=<0-9>] [<repo>]";
+    "cairn init [--object-format=sha256|sha1] [--compression=<0-9>]\n"
+    "           [--alternate=<repo>] [<repo>]";
 
 int
 cmd_init(int argc, char **argv)
@@ -18,10 +19,11 @@ cmd_init(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "object-format", required_argument, NULL, 'f' },
 		{ "compression", required_argument, NULL, 'c' },
+		{ "alternate", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cairn_init_opts io = { CAIRN_HASH_SHA256, -1 };
+	struct cairn_init_opts io = { CAIRN_HASH_SHA256, -1, NULL };
 	const struct cairn_error *err;
 	const char *path;
 	char abs[PATH_MAX], *end;
@@ -41,6 +43,9 @@ cmd_init(int argc, char **argv)
 				return cmd_usage(cmd_init_usage,
 				    "compression must be 0 to 9, not '%s'",
 				    optarg);
+			break;
+		case 'a':
+			io.alternate = optarg;
 			break;
 		case 'h':
 			printf("usage: %s\n", cmd_init_usage);

@@ -67,23 +67,67 @@ print_date(const char *ident, size_t len)
 	printf("Date:   %s %c%04d\n", buf, tz < 0 ? '-' : '+', sign * tz);
 }
 
+static int
+print_parent(void *arg, const struct cairn_oid *id, int type)
+{
+	struct log_opts *o = arg;
+	char hex[CAIRN_OID_HEXMAX + 1];
+
+	if (type == CAIRN_OBJ_COMMIT) {
+		abbrev(o->repo, id, hex);
+		printf(" %s", hex);
+	}
+	return 0;
+}
+
+/* Length of a line without its trailing blanks (git's is_blank_line). */
+static size_t
+rstrip(const char *p, size_t len)
+{
+	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t' ||
+	    p[len - 1] == '\r' || p[len - 1] == '\v' || p[len - 1] == '\f'))
+		len--;
+	return len;
+}
+
+/* A message line indented by 4, tabs expanded to 8-column stops. */
+static void
+print_body_line(const char *p, size_t len)
+{
+	size_t i, col = 0;
+
+	fputs("    ", stdout);
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\t') {
+			do
+				putchar(' ');
+			while (++col % 8 != 0);
+			continue;
+		}
+		putchar(p[i]);
+		/* Columns count characters: UTF-8 continuation bytes add none. */
+		if (((unsigned char)p[i] & 0xc0) != 0x80)
+			col++;
+	}
+	putchar('\n');
+}
+
 static void
 print_medium(struct log_opts *o, const struct cairn_oid *id,
-    const struct cairn_commit_info *ci)
+    const struct cairn_commit_info *ci, const unsigned char *data, size_t len)
 {
 	const char *p = ci->message, *end = p + ci->message_len, *nl;
 	char hex[CAIRN_OID_HEXMAX + 1];
-	size_t i, nameend;
+	size_t nameend, n, blanks = 0;
+	int first = 1;
 
 	if (o->shown++)
 		putchar('\n');
 	printf("commit %s\n", cairn_oid_fmt(hex, id));
 	if (ci->nparents > 1) {
 		printf("Merge:");
-		for (i = 0; i < ci->nparents && i < 16; i++) {
-			abbrev(o->repo, &ci->parents[i], hex);
-			printf(" %s", hex);
-		}
+		cairn_object_links(CAIRN_OBJ_COMMIT, data, len,
+		    cairn_repo_hash_algo(o->repo), print_parent, o);
 		putchar('\n');
 	}
 	nameend = (size_t)((const char *)memchr(ci->author, '>',
@@ -91,13 +135,23 @@ print_medium(struct log_opts *o, const struct cairn_oid *id,
 	printf("Author: %.*s\n", (int)nameend, ci->author);
 	print_date(ci->author, ci->author_len);
 	putchar('\n');
-	while (end > p && end[-1] == '\n')
-		end--;
+	/*
+	 * As git log: blank lines at the start are skipped and at the end
+	 * dropped; trailing blanks of each line go.
+	 */
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		printf("    %.*s\n", (int)(nl - p), p);
+		n = rstrip(p, (size_t)(nl - p));
+		if (n == 0) {
+			blanks += !first;
+		} else {
+			for (; blanks > 0; blanks--)
+				fputs("    \n", stdout);
+			print_body_line(p, n);
+			first = 0;
+		}
 		p = nl + 1;
 	}
 }
@@ -119,7 +173,10 @@ print_oneline(struct log_opts *o, const struct cairn_oid *id,
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		printf("%s%.*s", first ? "" : " ", (int)(nl - p), p);
+		if (rstrip(p, (size_t)(nl - p)) == 0)
+			break;
+		printf("%s%.*s", first ? "" : " ",
+		    (int)rstrip(p, (size_t)(nl - p)), p);
 		first = 0;
 		p = nl + 1;
 	}
@@ -139,7 +196,7 @@ show(void *arg, const struct cairn_oid *id, const unsigned char *data,
 	if (o->oneline)
 		print_oneline(o, id, &ci);
 	else
-		print_medium(o, id, &ci);
+		print_medium(o, id, &ci, data, len);
 	return 0;
 }
 

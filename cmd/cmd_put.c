@@ -17,7 +17,7 @@ const char cmd_put_usage[] =
     "cairn put [-t <type>] [-n] [--] <file>...\n"
     "       cairn put [-t <type>] [-n] --stdin\n"
     "       cairn put [-t <type>] [-n] [-z] --stdin-paths\n"
-    "       cairn put [-n] --batch\n"
+    "       cairn put [-n] [--stats] --batch\n"
     "       cairn put [-n] -r <dir>";
 
 /* Commit a batch once it holds this much, or when input pauses. */
@@ -426,7 +426,7 @@ put_batch(struct putter *p)
 /* Options and the command. */
 
 struct put_opts {
-	int type, dry, stdin_, paths, batch, nul;
+	int type, dry, stdin_, paths, batch, nul, stats;
 	const char *dir;
 };
 
@@ -437,6 +437,7 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 		{ "stdin", no_argument, NULL, 's' },
 		{ "stdin-paths", no_argument, NULL, 'p' },
 		{ "batch", no_argument, NULL, 'b' },
+		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -457,6 +458,7 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 		case 's': o->stdin_ = 1; break;
 		case 'p': o->paths = 1; break;
 		case 'b': o->batch = 1; break;
+		case 'S': o->stats = 1; break;
 		case 'h':
 			printf("usage: %s\n", cmd_put_usage);
 			return -1;
@@ -478,6 +480,8 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 		return cmd_usage(cmd_put_usage, "no file given");
 	if (o->nul && !o->paths)
 		return cmd_usage(cmd_put_usage, "-z needs --stdin-paths");
+	if (o->stats && !o->batch)
+		return cmd_usage(cmd_put_usage, "--stats needs --batch");
 	return 0;
 }
 
@@ -564,6 +568,8 @@ cmd_put(int argc, char **argv)
 	cerr = put_commit(&p);
 	if (err == NULL)
 		err = cerr;
+	if (o.stats)
+		cmd_print_counters(p.repo);
 	cmd_close(p.repo);
 	free(p.ids);
 	return err ? cmd_fail(err) : cmd_finish_output(0);

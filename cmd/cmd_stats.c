@@ -32,6 +32,12 @@ print_stats(const struct cairn_stats *st, int json)
 	printf(fmt_f, sep, "bloom_bits_per_key", st->bloom_bits_per_key);
 	printf(fmt_f, sep, "bloom_fpr", st->bloom_fpr);
 	printf(fmt_u, sep, "refs", st->refs);
+	printf(fmt_u, sep, "reads", st->reads);
+	printf(fmt_u, sep, "writes", st->writes);
+	printf(fmt_u, sep, "cache_hits", st->cache_hits);
+	printf(fmt_u, sep, "cache_misses", st->cache_misses);
+	printf(fmt_u, sep, "bloom_negatives", st->bloom_negatives);
+	printf(fmt_u, sep, "bloom_false_positives", st->bloom_false_positives);
 	if (json)
 		printf("}\n");
 }

@@ -344,3 +344,20 @@ cmd_peel_tree(struct cairn_repo *repo, struct cairn_oid *id)
 	}
 	return cairn_error_new(CAIRN_ERR_INVALID, "tags nested too deep");
 }
+
+/* The handle's counters, one line on stderr (--stats of the batch modes). */
+void
+cmd_print_counters(struct cairn_repo *repo)
+{
+	struct cairn_stats st;
+
+	if (repo == NULL || cairn_stats(repo, &st) != NULL)
+		return;
+	fprintf(stderr, "reads %llu, writes %llu, cache hits %llu, cache "
+	    "misses %llu, bloom negatives %llu, bloom false positives %llu\n",
+	    (unsigned long long)st.reads, (unsigned long long)st.writes,
+	    (unsigned long long)st.cache_hits,
+	    (unsigned long long)st.cache_misses,
+	    (unsigned long long)st.bloom_negatives,
+	    (unsigned long long)st.bloom_false_positives);
+}

@@ -56,11 +56,47 @@ struct cairn_backend_ops {
 	    const struct cairn_gc_opts *, struct cairn_gc_result *);
 };
 
+/*
+ * Counters of one backend, bumped with CAIRN_COUNT from any thread; a
+ * backend's stats operation adds its own to those of what it wraps.
+ */
+struct cairn_counters {
+	uint64_t reads, writes, cache_hits, cache_misses;
+	uint64_t bloom_negatives, bloom_false_positives;
+};
+
+#define CAIRN_COUNT(field) __atomic_fetch_add(&(field), 1, __ATOMIC_RELAXED)
+
+/* Add the counters c to st. */
+void cairn_counters_add(struct cairn_stats *st, const struct cairn_counters *c);
+
 struct cairn_backend {
 	const struct cairn_backend_ops *ops;
 	int algo;
-	struct cairn_stats counters;	/* reads, writes, bloom_* only */
+	struct cairn_counters counters;
 };
+
+/*
+ * Wrappers.  Each takes ownership of what it wraps: closing the wrapper
+ * closes it.  On failure the wrapped backends are closed too.
+ *   read-only: every write fails with CAIRN_ERR_READ_ONLY;
+ *   cached: an LRU of decoded objects of at most capacity bytes in front;
+ *   layered: reads go to upper, then lower; writes and refs to upper.
+ */
+const struct cairn_error *cairn_wrap_readonly(struct cairn_backend **out,
+    struct cairn_backend *below);
+const struct cairn_error *cairn_wrap_cached(struct cairn_backend **out,
+    struct cairn_backend *below, size_t capacity);
+const struct cairn_error *cairn_wrap_layered(struct cairn_backend **out,
+    struct cairn_backend *upper, struct cairn_backend *lower);
+
+/*
+ * A disk backend told about a lower repository checks ref targets and
+ * follows gc's marking through it (objects it only links to may live
+ * there).  lower stays owned by the caller.
+ */
+void cairn_disk_set_lower(struct cairn_backend *disk,
+    struct cairn_backend *lower);
 
 struct cairn_config;
 struct cairn_vfs;

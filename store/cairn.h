@@ -34,6 +34,7 @@ struct cairn_repo;
 struct cairn_init_opts {
 	int hash_algo;		/* CAIRN_HASH_SHA256 (0 means that) or _SHA1 */
 	int compression;	/* zlib level 0-9; -1: the default (1) */
+	const char *alternate;	/* a repository to read objects from, or NULL */
 };
 
 /*
@@ -62,6 +63,29 @@ const struct cairn_error *cairn_repo_find(char **out, const char *start);
  */
 const struct cairn_error *cairn_repo_open(struct cairn_repo **out,
     const char *path, unsigned flags);
+
+/* Options of cairn_repo_open_opts. */
+struct cairn_open_opts {
+	unsigned flags;		/* CAIRN_OPEN_* */
+	size_t cache_bytes;	/* > 0: an LRU of decoded objects this large */
+};
+
+/*
+ * cairn_repo_open_opts(out, path, opts):
+ * cairn_repo_open with a cache in front.  A repository whose config sets
+ * core.alternate also reads objects from that repository (opened
+ * read-only; it is never modified).
+ */
+const struct cairn_error *cairn_repo_open_opts(struct cairn_repo **out,
+    const char *path, const struct cairn_open_opts *opts);
+
+/*
+ * Threads: one handle may be used from several threads at once.  Reads
+ * run in parallel; writes (a batch, from begin to commit or abort; ref
+ * updates, flush, gc) are serialised, and a thread in a batch may read
+ * through the same handle.  The configuration calls are not
+ * thread-safe: use them before sharing a handle.
+ */
 
 /* Close the handle and free everything it holds.  NULL is a no-op. */
 void cairn_repo_close(struct cairn_repo *repo);
@@ -193,8 +217,9 @@ struct cairn_stats {
 	double bloom_bits_per_key;
 	double bloom_fpr;		/* estimated, over all segments */
 	uint64_t refs;
-	/* Counters of this handle. */
-	uint64_t reads, writes, bloom_negatives, bloom_false_positives;
+	/* Counters of this handle (since it was opened). */
+	uint64_t reads, writes, cache_hits, cache_misses;
+	uint64_t bloom_negatives, bloom_false_positives;
 };
 
 /* Fill *st.  Walks the data file's record headers (not their content). */

@@ -246,7 +246,7 @@ unload(struct disk *d)
 	cairn_memtable_clear(&d->mem);
 	d->mem_objects = 0;
 	d->wal_verified = 0;
-	d->last_where = 0;
+	d->gen++;
 }
 
 static const struct cairn_error *
@@ -754,9 +754,18 @@ disk_durable(void *arg, const struct cairn_oid *id)
 	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND && !d->in_batch &&
 	    (err = disk_reload(d)) == NULL)
 		err = disk_stat(&d->be, id, &type, &size);
+	/* An alternate's objects are durable there. */
+	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND && d->lower)
+		return d->lower->ops->stat(d->lower, id, &type, &size);
 	if (err != NULL)
 		return err;
 	return cairn_file_sync(d->vfs, d->wal_fd, 1, d->man.wal);
+}
+
+void
+cairn_disk_set_lower(struct cairn_backend *be, struct cairn_backend *lower)
+{
+	((struct disk *)be)->lower = lower;
 }
 
 static const struct cairn_error *

@@ -48,10 +48,8 @@ struct disk {
 	uint64_t batch_data_start;	/* data_end when the batch began */
 	struct cairn_refs refs;
 	char notice[256];
-	/* The last id found in a segment (stat then read finds it once). */
-	unsigned char last_id[CAIRN_OID_MAX];
-	int last_where;			/* 0: none */
-	uint64_t last_loc;
+	uint64_t gen;			/* bumped by every reload */
+	struct cairn_backend *lower;	/* an alternate, or NULL (not owned) */
 };
 
 /* "<root>/<name>" into a per-call buffer of the caller. */

@@ -20,6 +20,18 @@
 #define CHUNK (1 << 20)
 #define WHOLE_MAX ((uint64_t)64 << 20)	/* read whole, verify, then emit */
 
+/*
+ * The last id found in a segment, per thread (a stat then a read of the
+ * same object finds it once).  gen tells a reloaded state from the one
+ * the entry was found in.
+ */
+static _Thread_local struct {
+	const struct disk *d;
+	uint64_t gen;
+	unsigned char id[CAIRN_OID_MAX];
+	uint64_t loc;
+} last;
+
 int
 disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
 {
@@ -27,9 +39,10 @@ disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
 	int neg;
 	size_t i;
 
-	if (d->last_where != 0 && memcmp(d->last_id, id, d->idlen) == 0) {
-		*where = d->last_where;
-		*loc = d->last_loc;
+	if (last.d == d && last.gen == d->gen &&
+	    memcmp(last.id, id, d->idlen) == 0) {
+		*where = CAIRN_MEM_DATA;
+		*loc = last.loc;
 		return 1;
 	}
 	if ((e = cairn_memtable_get(&d->mem, id)) != NULL) {
@@ -40,15 +53,16 @@ disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
 	for (i = d->nseg; i-- > 0;) {
 		if (cairn_segment_find(&d->seg[i], id, loc, &neg)) {
 			*where = CAIRN_MEM_DATA;
-			memcpy(d->last_id, id, d->idlen);
-			d->last_where = *where;
-			d->last_loc = *loc;
+			last.d = d;
+			last.gen = d->gen;
+			memcpy(last.id, id, d->idlen);
+			last.loc = *loc;
 			return 1;
 		}
 		if (neg)
-			d->be.counters.bloom_negatives++;
+			CAIRN_COUNT(d->be.counters.bloom_negatives);
 		else
-			d->be.counters.bloom_false_positives++;
+			CAIRN_COUNT(d->be.counters.bloom_false_positives);
 	}
 	return 0;
 }
@@ -314,7 +328,7 @@ disk_read(struct cairn_backend *be, const struct cairn_oid *id,
 		return err;
 	}
 	*type = rec.type;
-	be->counters.reads++;
+	CAIRN_COUNT(be->counters.reads);
 	return NULL;
 }
 
@@ -342,7 +356,7 @@ disk_read_stream(struct cairn_backend *be, const struct cairn_oid *id,
 	if (!(flags & CAIRN_GET_NO_VERIFY) &&
 	    (err = verify(d, where, loc, &rec, id, NULL)) != NULL)
 		return err;
-	be->counters.reads++;
+	CAIRN_COUNT(be->counters.reads);
 	return read_content(d, where, loc, &rec, sink, arg);
 }
 
@@ -458,6 +472,7 @@ disk_stats(struct cairn_backend *be, struct cairn_stats *st)
 		miss *= 1.0 - cairn_bloom_fpr(d->seg[i].bloom_size,
 		    d->seg[i].count);
 	}
+	cairn_counters_add(st, &be->counters);
 	st->index_segments = d->nseg;
 	st->objects = st->indexed_objects + d->mem_objects;
 	st->wal_records = d->mem_objects;

@@ -157,7 +157,7 @@ disk_write(struct cairn_backend *be, struct cairn_oid *out, int type,
 	err = log_record(d, &rec, stored);
 	if (err == NULL) {
 		d->data_end += cairn_rec_span(&rec);
-		be->counters.writes++;
+		CAIRN_COUNT(be->counters.writes);
 	}
 	cairn_buf_release(&z);
 	return err;
@@ -286,7 +286,7 @@ big_commit(struct disk *d, struct cairn_rec *rec)
 		return err;
 	rec->kind = CAIRN_REC_POINTER;
 	d->data_end += CAIRN_REC_HDR_SIZE + rec->stored;
-	d->be.counters.writes++;
+	CAIRN_COUNT(d->be.counters.writes);
 	return log_record(d, rec, NULL);
 }
 

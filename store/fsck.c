@@ -68,7 +68,16 @@ struct fsck {
 	struct cairn_fsck_result *res;
 	void (*progress)(void *, uint64_t, uint64_t);
 	void *arg;
+	struct cairn_repo *alternate;	/* core.alternate, opened read-only */
 };
+
+/* Nonzero if the object is in the repository or its alternate. */
+static int
+have_object(struct fsck *c, const struct cairn_oid *id)
+{
+	return cairn_memtable_get(&c->objs, id->hash) != NULL ||
+	    (c->alternate != NULL && cairn_exists(c->alternate, id) == NULL);
+}
 
 static void
 find(struct fsck *c, int error, int repairable, const char *kind,
@@ -141,6 +150,11 @@ check_config(struct fsck *c)
 		if (c->algo == 0)
 			find(c, 1, 0, "config", "config",
 			    "bad or missing object.format");
+		fmt = cairn_config_get(&cfg, "core.alternate");
+		if (fmt != NULL && (err = cairn_repo_open(&c->alternate, fmt,
+		    CAIRN_OPEN_READ_ONLY)) != NULL)
+			find(c, 1, 0, "config", "config", "alternate '%s': %s",
+			    fmt, err->msg);
 		cairn_config_release(&cfg);
 	}
 	cairn_buf_release(&text);
@@ -591,6 +605,8 @@ link_check(void *arg, const struct cairn_oid *id, int type)
 	char hex[CAIRN_OID_HEXMAX + 1];
 
 	e = cairn_memtable_get(&l->c->objs, id->hash);
+	if (e == NULL && have_object(l->c, id))
+		return 0;	/* in the alternate */
 	if (e == NULL)
 		find(l->c, 1, 0, "link", l->from, "links to missing %s %s",
 		    cairn_otype_name(type) ? cairn_otype_name(type) : "object",
@@ -680,7 +696,7 @@ check_ref_file(struct fsck *c, const char *path, const char *name)
 	if ((err = cairn_refs_parse(&id, c->algo, buf, n < 0 ? 0 : (size_t)n,
 	    name)) != NULL)
 		find(c, 1, 0, "ref", name, "%s", err->msg);
-	else if (cairn_memtable_get(&c->objs, id.hash) == NULL)
+	else if (!have_object(c, &id))
 		find(c, 1, 0, "ref", name, "points to missing object %s",
 		    cairn_oid_fmt(hex, &id));
 }
@@ -833,6 +849,8 @@ release(struct fsck *c)
 	cairn_memtable_release(&c->objs);
 	cairn_memtable_release(&c->indexed);
 	cairn_buf_release(&c->findings);
+	cairn_repo_close(c->alternate);
+	c->alternate = NULL;
 }
 
 static const struct cairn_error *

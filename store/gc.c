@@ -44,6 +44,7 @@ struct gc {
 	const unsigned char *map;	/* the data file, [0, data_end) */
 	size_t map_len;
 	struct cairn_memtable objs;
+	struct cairn_memtable lower_seen;	/* objects followed in the alternate */
 	struct cairn_buf stack;		/* struct cairn_oid to visit */
 };
 
@@ -154,6 +155,37 @@ push_link(void *arg, const struct cairn_oid *id, int type)
 	return push(arg, id) != NULL;
 }
 
+/*
+ * An object only the alternate has is never removed (it is not ours), but
+ * what it links to may be ours: follow it there, once.
+ */
+static const struct cairn_error *
+follow_lower(struct gc *g, const struct cairn_oid *id)
+{
+	struct cairn_backend *lower = g->d->lower;
+	const struct cairn_error *err;
+	struct cairn_mem_ent e;
+	struct cairn_buf b = { 0 };
+	uint64_t size;
+	int type;
+
+	if (lower == NULL || cairn_memtable_get(&g->lower_seen, id->hash))
+		return NULL;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.id, id->hash, id->len);
+	if ((err = cairn_memtable_put(&g->lower_seen, &e)) != NULL)
+		return err;
+	if (lower->ops->stat(lower, id, &type, &size) != NULL ||
+	    type == CAIRN_OBJ_BLOB)
+		return NULL;
+	if ((err = lower->ops->read(lower, id, 0, &type, &b)) == NULL &&
+	    cairn_object_links(type, b.data, b.len, g->d->be.algo, push_link,
+	    g) != 0)
+		err = cairn_error_nomem();
+	cairn_buf_release(&b);
+	return err;
+}
+
 /* Mark what the stack holds and everything it reaches. */
 static const struct cairn_error *
 mark(struct gc *g)
@@ -169,8 +201,14 @@ mark(struct gc *g)
 		memcpy(&id, g->stack.data + g->stack.len, sizeof(id));
 		e = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
 		    id.hash);
-		if (e == NULL || e->where == GC_MARKED)
-			continue;	/* dangling links are fsck's business */
+		if (e == NULL) {
+			/* In the alternate, or dangling (fsck's business). */
+			if ((err = follow_lower(g, &id)) != NULL)
+				return err;
+			continue;
+		}
+		if (e->where == GC_MARKED)
+			continue;
 		e->where = GC_MARKED;
 		tick(g, "mark");
 		if (e->type == CAIRN_OBJ_BLOB)
@@ -434,6 +472,7 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 	g.d = d;
 	g.o = o;
 	cairn_memtable_init(&g.objs, d->idlen);
+	cairn_memtable_init(&g.lower_seen, d->idlen);
 	g.map_len = (size_t)d->data_end;
 	g.map = d->vfs->mmap(d->vfs, d->data_fd, g.map_len);
 	if (g.map == NULL)
@@ -452,6 +491,7 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 	free(gen);
 	d->vfs->munmap(d->vfs, (void *)g.map, g.map_len);
 	cairn_memtable_release(&g.objs);
+	cairn_memtable_release(&g.lower_seen);
 	cairn_buf_release(&g.stack);
 	return err;
 }

@@ -620,32 +620,34 @@ cairn_commit_parse(struct cairn_commit_info *ci, const unsigned char *data,
     size_t len, int algo)
 {
 	const struct cairn_error *err;
-	const char *p = (const char *)data, *end = p + len, *line;
+	const char *p = (const char *)data, *end = p + len, *line, *blank;
 	size_t n, hexlen = 2 * cairn_hash_len(algo);
 
 	if ((err = cairn_object_check(CAIRN_OBJ_COMMIT, data, len, algo)))
 		return err;
 	memset(ci, 0, sizeof(*ci));
+	/* Validated: tree, parents, author, committer, in that order. */
 	take_line(&p, end, &line);
 	cairn_oid_parse(&ci->tree, algo, line + 5, hexlen);
-	while (p < end && (n = take_line(&p, end, &line)) > 0) {
-		if (n > 7 && memcmp(line, "parent ", 7) == 0) {
-			if (ci->nparents < 16)
-				cairn_oid_parse(&ci->parents[ci->nparents],
-				    algo, line + 7, hexlen);
-			ci->nparents++;
-		} else if (n > 7 && memcmp(line, "author ", 7) == 0) {
-			ci->author = line + 7;
-			ci->author_len = n - 7;
-		} else if (n > 10 && memcmp(line, "committer ", 10) == 0 &&
-		    ci->committer == NULL) {
-			ci->committer = line + 10;
-			ci->committer_len = n - 10;
-			ci->commit_time = ident_time(ci->committer, n - 10);
-		}
+	while ((n = take_line(&p, end, &line)) > 7 &&
+	    memcmp(line, "parent ", 7) == 0) {
+		if (ci->nparents < 16)
+			cairn_oid_parse(&ci->parents[ci->nparents], algo,
+			    line + 7, hexlen);
+		ci->nparents++;
 	}
-	ci->message = p;
-	ci->message_len = (size_t)(end - p);
+	ci->author = line + 7;
+	ci->author_len = n - 7;
+	n = take_line(&p, end, &line);
+	ci->committer = line + 10;
+	ci->committer_len = n - 10;
+	ci->commit_time = ident_time(ci->committer, ci->committer_len);
+	/* The message follows the first blank line, if any. */
+	blank = p;
+	while (blank < end && *blank != '\n')
+		take_line(&blank, end, &line);
+	ci->message = blank < end ? blank + 1 : end;
+	ci->message_len = (size_t)(end - ci->message);
 	return NULL;
 }
 
@@ -744,6 +746,25 @@ enqueue(struct cairn_repo *repo, struct heap *h, struct cairn_memtable *seen,
 	return heap_push(h, &p);
 }
 
+struct parent_queue {
+	struct cairn_repo *repo;
+	struct heap *h;
+	struct cairn_memtable *seen;
+	uint64_t *seq;
+	const struct cairn_error *err;
+};
+
+static int
+enqueue_parent(void *arg, const struct cairn_oid *id, int type)
+{
+	struct parent_queue *q = arg;
+
+	if (type != CAIRN_OBJ_COMMIT)
+		return 0;	/* the tree */
+	q->err = enqueue(q->repo, q->h, q->seen, id, q->seq);
+	return q->err != NULL;
+}
+
 /* A tag is followed to what it tags, until a commit. */
 static const struct cairn_error *
 peel(struct cairn_repo *repo, struct cairn_oid *id)
@@ -782,9 +803,10 @@ cairn_log_walk(struct cairn_repo *repo, const struct cairn_oid *start,
 	struct heap h = { NULL, 0, 0 };
 	struct pending top;
 	struct cairn_oid id = *start;
+	struct parent_queue pq;
 	unsigned char *data = NULL;
 	uint64_t seq = 0, shown = 0;
-	size_t len, i;
+	size_t len;
 
 	cairn_memtable_init(&seen, cairn_hash_len(cairn_repo_hash_algo(repo)));
 	if ((err = peel(repo, &id)) == NULL)
@@ -796,8 +818,17 @@ cairn_log_walk(struct cairn_repo *repo, const struct cairn_oid *start,
 			break;
 		err = cairn_commit_parse(&ci, data, len,
 		    cairn_repo_hash_algo(repo));
-		for (i = 0; err == NULL && i < ci.nparents && i < 16; i++)
-			err = enqueue(repo, &h, &seen, &ci.parents[i], &seq);
+		/* Every parent, however many (the info keeps 16). */
+		pq.repo = repo;
+		pq.h = &h;
+		pq.seen = &seen;
+		pq.seq = &seq;
+		pq.err = NULL;
+		if (err == NULL)
+			cairn_object_links(CAIRN_OBJ_COMMIT, data, len,
+			    cairn_repo_hash_algo(repo), enqueue_parent, &pq);
+		if (err == NULL)
+			err = pq.err;
 		if (err == NULL && fn(arg, &top.id, data, len) != 0)
 			max = shown + 1;
 		shown++;

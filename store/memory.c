@@ -67,7 +67,7 @@ mem_read(struct cairn_backend *be, const struct cairn_oid *id, unsigned flags,
 	if ((err = mem_find(m, id, &e)) != NULL)
 		return err;
 	*type = e->type;
-	be->counters.reads++;
+	CAIRN_COUNT(be->counters.reads);
 	return cairn_buf_append(out, slots(m)[e->loc].data, (size_t)e->size);
 }
 
@@ -82,7 +82,7 @@ mem_read_stream(struct cairn_backend *be, const struct cairn_oid *id,
 	(void)flags;
 	if ((err = mem_find(m, id, &e)) != NULL)
 		return err;
-	be->counters.reads++;
+	CAIRN_COUNT(be->counters.reads);
 	return e->size > 0 ? sink(arg, slots(m)[e->loc].data, (size_t)e->size) :
 	    NULL;
 }
@@ -167,7 +167,7 @@ mem_write(struct cairn_backend *be, struct cairn_oid *out, int type,
 		return err;
 	}
 	m->nobjs++;
-	be->counters.writes++;
+	CAIRN_COUNT(be->counters.writes);
 	return NULL;
 }
 
@@ -249,6 +249,7 @@ mem_stats(struct cairn_backend *be, struct cairn_stats *st)
 	struct memory *m = (struct memory *)be;
 	size_t i;
 
+	cairn_counters_add(st, &be->counters);
 	st->objects = m->nobjs;
 	for (i = 0; i < m->index.cap; i++)
 		if (m->index.tab[i].used && m->index.tab[i].loc < m->nobjs)
@@ -409,6 +410,23 @@ mem_ref_apply(struct memory *m, const struct cairn_ref_update *u)
 	return NULL;
 }
 
+static int
+sets(const struct cairn_ref_update *u)
+{
+	return u->op == CAIRN_REF_SET || u->op == CAIRN_REF_CREATE;
+}
+
+/* Nonzero if one name is a directory of the other ("a" and "a/b"). */
+static int
+nested(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > lb)
+		return nested(b, a);
+	return la < lb && b[la] == '/' && strncmp(a, b, la) == 0;
+}
+
 static const struct cairn_error *
 mem_ref_update(struct cairn_backend *be, const struct cairn_ref_update *u,
     size_t n)
@@ -421,10 +439,16 @@ mem_ref_update(struct cairn_backend *be, const struct cairn_ref_update *u,
 		return cairn_error_new(CAIRN_ERR_READ_ONLY,
 		    "repository is open read-only");
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < i; j++)
+		for (j = 0; j < i; j++) {
 			if (strcmp(u[i].name, u[j].name) == 0)
 				return cairn_error_new(CAIRN_ERR_INVALID,
 				    "ref '%s' is updated twice", u[i].name);
+			if (nested(u[i].name, u[j].name) &&
+			    (sets(&u[i]) || sets(&u[j])))
+				return cairn_error_new(CAIRN_ERR_EXISTS,
+				    "refs '%s' and '%s' cannot both exist",
+				    u[j].name, u[i].name);
+		}
 		if ((err = mem_ref_check(m, &u[i])) != NULL)
 			return err;
 	}

@@ -78,6 +78,10 @@ check_parents(struct cairn_refs *refs, const char *name, int create,
 		if (refs->vfs->lstat(refs->vfs, (char *)path.data, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
 				continue;
+			if (!create) {
+				*missing = 1;	/* "a" is a ref: no "a/b" */
+				break;
+			}
 			err = cairn_error_new(CAIRN_ERR_EXISTS,
 			    S_ISREG(st.st_mode) ? "cannot create ref '%s': "
 			    "ref '%.*s' exists" : "cannot use ref '%s': '%.*s' "
@@ -164,6 +168,30 @@ memrchr_bounded(const char *s, size_t len)
 		if (s[len] == '/')
 			return s + len;
 	return NULL;
+}
+
+/*
+ * "<ref>.lock", unless the last component is too long to take the
+ * suffix (names allow 255 bytes, as file names do): then its first 200
+ * bytes, '~' and a 64-bit FNV-1a hash of it in hex, which no valid ref
+ * name can be (refs never contain '~').
+ */
+static const struct cairn_error *
+lock_path(struct cairn_refs *refs, struct cairn_buf *out, const char *name)
+{
+	const char *last = strrchr(name, '/');
+	uint64_t h = 14695981039346656037ULL;
+	const unsigned char *p;
+
+	last = last ? last + 1 : name;
+	if (strlen(last) + 5 <= 255)
+		return ref_path(refs, out, name, ".lock");
+	for (p = (const unsigned char *)last; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	cairn_buf_reset(out);
+	return cairn_buf_printf(out, "%s/refs/%.*s%.200s~%016llx.lock",
+	    refs->root, (int)(last - name), name, last,
+	    (unsigned long long)h);
 }
 
 /* Locking. */
@@ -304,6 +332,37 @@ cmp_held(const void *a, const void *b)
 	    ((const struct held *)b)->u->name);
 }
 
+static int
+creates(const struct held *h)
+{
+	return h->u->op == CAIRN_REF_SET || h->u->op == CAIRN_REF_CREATE;
+}
+
+/*
+ * "a" and "a/b" cannot both exist: a transaction that would make one
+ * while the other is in it too fails before anything changes.  Sorted,
+ * the names under "a/" follow "a" closely.
+ */
+static const struct cairn_error *
+check_nesting(struct held *h, size_t n)
+{
+	size_t i, j, len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(h[i].u->name);
+		for (j = i + 1; j < n; j++) {
+			if (strncmp(h[j].u->name, h[i].u->name, len) != 0)
+				break;
+			if (h[j].u->name[len] == '/' &&
+			    (creates(&h[i]) || creates(&h[j])))
+				return cairn_error_new(CAIRN_ERR_EXISTS,
+				    "refs '%s' and '%s' cannot both exist",
+				    h[i].u->name, h[j].u->name);
+		}
+	}
+	return NULL;
+}
+
 static const struct cairn_error *
 check_names(struct held *h, size_t n)
 {
@@ -318,7 +377,7 @@ check_names(struct held *h, size_t n)
 		if (strcmp(h[i - 1].u->name, h[i].u->name) == 0)
 			return cairn_error_new(CAIRN_ERR_INVALID,
 			    "ref '%s' is updated twice", h[i].u->name);
-	return NULL;
+	return check_nesting(h, n);
 }
 
 /* Lock one ref and read its value under the lock. */
@@ -347,7 +406,7 @@ lock_one(struct cairn_refs *refs, struct held *h, long long *budget)
 			    h->u->name, h->u->name);
 		return NULL;
 	}
-	if ((err = ref_path(refs, &b, h->u->name, ".lock")) != NULL)
+	if ((err = lock_path(refs, &b, h->u->name)) != NULL)
 		return err;
 	h->lock = (char *)cairn_buf_detach(&b, NULL);
 	if ((err = take_lock(refs, h, budget)) != NULL)
@@ -537,6 +596,8 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 done:
 	for (i = 0; i < n; i++) {
 		drop_lock(refs, &h[i]);
+		if (err != NULL && creates(&h[i]))
+			remove_empty_parents(refs, h[i].u->name);
 		free(h[i].path);
 		free(h[i].lock);
 	}

@@ -4,6 +4,7 @@
  * backend's operations.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,13 +29,72 @@
 /* Trees, commits and tags are held whole to be validated; cap them. */
 #define NONBLOB_MAX (256 << 20)
 
+/* Alternates may chain; this bounds the chain (and catches loops). */
+#define ALTERNATE_DEPTH 8
+
+/*
+ * Threads: reads take lock shared, everything that writes takes it
+ * exclusively (a batch from begin to commit or abort).  A thread that
+ * holds it exclusively may read without taking it again.
+ */
 struct cairn_repo {
 	struct cairn_backend *be;
+	struct cairn_backend *base;	/* the disk or memory backend */
 	char *path;
 	struct cairn_config cfg;
 	struct cairn_vfs *vfs;
 	unsigned flags;
+	pthread_rwlock_t lock;
+	int in_batch;
 };
+
+static _Thread_local const struct cairn_repo *writing;
+
+static void
+rd_lock(struct cairn_repo *r)
+{
+	if (writing != r)
+		pthread_rwlock_rdlock(&r->lock);
+}
+
+static void
+rd_unlock(struct cairn_repo *r)
+{
+	if (writing != r)
+		pthread_rwlock_unlock(&r->lock);
+}
+
+static void
+wr_lock(struct cairn_repo *r)
+{
+	if (writing != r) {
+		pthread_rwlock_wrlock(&r->lock);
+		writing = r;
+	}
+}
+
+static void
+wr_unlock(struct cairn_repo *r)
+{
+	if (writing == r) {
+		writing = NULL;
+		pthread_rwlock_unlock(&r->lock);
+	}
+}
+
+void
+cairn_counters_add(struct cairn_stats *st, const struct cairn_counters *c)
+{
+	st->reads += __atomic_load_n(&c->reads, __ATOMIC_RELAXED);
+	st->writes += __atomic_load_n(&c->writes, __ATOMIC_RELAXED);
+	st->cache_hits += __atomic_load_n(&c->cache_hits, __ATOMIC_RELAXED);
+	st->cache_misses += __atomic_load_n(&c->cache_misses,
+	    __ATOMIC_RELAXED);
+	st->bloom_negatives += __atomic_load_n(&c->bloom_negatives,
+	    __ATOMIC_RELAXED);
+	st->bloom_false_positives += __atomic_load_n(
+	    &c->bloom_false_positives, __ATOMIC_RELAXED);
+}
 
 const char *
 cairn_version(void)
@@ -136,6 +196,32 @@ sync_parent(struct cairn_vfs *vfs, const char *path)
 	return err;
 }
 
+/*
+ * An alternate must be a repository of the same object format; it is
+ * recorded by absolute path (abs, PATH_MAX bytes).
+ */
+static const struct cairn_error *
+check_alternate(const char *path, int algo, char *abs)
+{
+	const struct cairn_error *err;
+	struct cairn_repo *r;
+	int other;
+
+	if (realpath(path, abs) == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s': %s",
+		    path, strerror(errno));
+	if ((err = cairn_repo_open(&r, abs, CAIRN_OPEN_READ_ONLY)) != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s': %s",
+		    path, err->msg);
+	other = cairn_repo_hash_algo(r);
+	cairn_repo_close(r);
+	if (other != algo)
+		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s' uses "
+		    "%s ids, not %s", path, cairn_hash_name(other),
+		    cairn_hash_name(algo));
+	return NULL;
+}
+
 const struct cairn_error *
 cairn_repo_init(const char *path, const struct cairn_init_opts *opts)
 {
@@ -148,6 +234,7 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 {
 	const struct cairn_error *err;
 	struct cairn_buf cfg = { 0 };
+	char alt[PATH_MAX];
 	int algo = opts && opts->hash_algo ? opts->hash_algo : CAIRN_HASH_SHA256;
 	int level = opts && opts->compression >= 0 ? opts->compression : 1;
 
@@ -156,11 +243,16 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 	if (level > 9)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "compression level must be 0 to 9");
+	if (opts && opts->alternate &&
+	    (err = check_alternate(opts->alternate, algo, alt)) != NULL)
+		return err;
 	if ((err = init_dir(vfs, path)) != NULL)
 		return err;
 	err = cairn_buf_printf(&cfg, "# cairn repository configuration\n"
 	    "core.formatVersion = 1\nobject.format = %s\n"
 	    "core.compression = %d\n", cairn_hash_name(algo), level);
+	if (err == NULL && opts && opts->alternate)
+		err = cairn_buf_printf(&cfg, "core.alternate = %s\n", alt);
 	if (err == NULL)
 		err = cairn_disk_create(path, algo, vfs, (char *)cfg.data,
 		    cfg.len);
@@ -223,6 +315,64 @@ load_config(struct cairn_repo *r)
 	return err;
 }
 
+static const struct cairn_error *open_with(struct cairn_repo **out,
+    const char *path, const struct cairn_open_opts *o, struct cairn_vfs *vfs,
+    int depth);
+
+/*
+ * The alternate named by core.alternate, opened read-only, layered under
+ * the base backend.  Its own alternates come along (to a bounded depth).
+ */
+static const struct cairn_error *
+add_alternate(struct cairn_repo *r, int depth)
+{
+	const struct cairn_error *err;
+	struct cairn_open_opts lo;
+	struct cairn_repo *lower;
+	const char *alt = cairn_config_get(&r->cfg, "core.alternate");
+
+	if (alt == NULL || r->path == NULL)
+		return NULL;
+	if (depth >= ALTERNATE_DEPTH)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "alternates nested too deep (a loop?) at '%s'", alt);
+	memset(&lo, 0, sizeof(lo));
+	lo.flags = CAIRN_OPEN_READ_ONLY;
+	if ((err = open_with(&lower, alt, &lo, r->vfs, depth + 1)) != NULL)
+		return cairn_error_new(err->code, "alternate '%s': %s", alt,
+		    err->msg);
+	/* Take the lower's backend stack; the handle itself goes. */
+	cairn_disk_set_lower(r->base, lower->be);
+	err = cairn_wrap_layered(&r->be, r->be, lower->be);
+	lower->be = lower->base = NULL;
+	cairn_repo_close(lower);
+	return err;
+}
+
+/* Wrappers over the base backend, as the options ask. */
+static const struct cairn_error *
+stack(struct cairn_repo *r, const struct cairn_open_opts *o, int depth)
+{
+	const struct cairn_error *err;
+
+	r->be = r->base;
+	if ((err = add_alternate(r, depth)) != NULL) {
+		r->be = r->base = NULL;
+		return err;
+	}
+	if (o->cache_bytes > 0 &&
+	    (err = cairn_wrap_cached(&r->be, r->be, o->cache_bytes)) != NULL) {
+		r->be = r->base = NULL;
+		return err;
+	}
+	if ((o->flags & CAIRN_OPEN_READ_ONLY) &&
+	    (err = cairn_wrap_readonly(&r->be, r->be)) != NULL) {
+		r->be = r->base = NULL;
+		return err;
+	}
+	return NULL;
+}
+
 /* Backend parameters from the config; bad values are errors, not defaults. */
 static const struct cairn_error *
 params(struct cairn_repo *r, struct cairn_backend_params *p)
@@ -257,20 +407,44 @@ params(struct cairn_repo *r, struct cairn_backend_params *p)
 const struct cairn_error *
 cairn_repo_open(struct cairn_repo **out, const char *path, unsigned flags)
 {
-	return cairn_repo_open_vfs(out, path, flags, cairn_vfs_from_env());
+	struct cairn_open_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = flags;
+	return cairn_repo_open_opts(out, path, &o);
 }
 
 const struct cairn_error *
 cairn_repo_open_vfs(struct cairn_repo **out, const char *path, unsigned flags,
     struct cairn_vfs *vfs)
 {
+	struct cairn_open_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = flags;
+	return open_with(out, path, &o, vfs, 0);
+}
+
+const struct cairn_error *
+cairn_repo_open_opts(struct cairn_repo **out, const char *path,
+    const struct cairn_open_opts *o)
+{
+	return open_with(out, path, o, cairn_vfs_from_env(), 0);
+}
+
+static const struct cairn_error *
+open_with(struct cairn_repo **out, const char *path,
+    const struct cairn_open_opts *o, struct cairn_vfs *vfs, int depth)
+{
 	const struct cairn_error *err;
 	struct cairn_backend_params p;
 	struct cairn_repo *r;
+	unsigned flags = o->flags;
 
 	*out = NULL;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return cairn_error_nomem();
+	pthread_rwlock_init(&r->lock, NULL);
 	r->flags = flags;
 	r->vfs = vfs;
 	if (flags & CAIRN_OPEN_MEMORY) {
@@ -280,12 +454,15 @@ cairn_repo_open_vfs(struct cairn_repo **out, const char *path, unsigned flags,
 		p.level = 1;
 		p.big_threshold = 1 << 20;
 		p.read_only = (flags & CAIRN_OPEN_READ_ONLY) != 0;
-		err = cairn_memory_open(&r->be, &p);
-	} else if ((r->path = strdup(path)) == NULL)
-		err = cairn_error_nomem();
+		err = cairn_memory_open(&r->base, &p);
+	} else if (path == NULL || (r->path = strdup(path)) == NULL)
+		err = path ? cairn_error_nomem() : cairn_error_new(
+		    CAIRN_ERR_USAGE, "no repository path");
 	else if ((err = load_config(r)) == NULL &&
 	    (err = params(r, &p)) == NULL)
-		err = cairn_disk_open(&r->be, path, &p);
+		err = cairn_disk_open(&r->base, path, &p);
+	if (err == NULL)
+		err = stack(r, o, depth);
 	if (err != NULL) {
 		cairn_repo_close(r);
 		return err;
@@ -301,6 +478,11 @@ cairn_repo_close(struct cairn_repo *r)
 		return;
 	if (r->be != NULL)
 		r->be->ops->close(r->be);
+	else if (r->base != NULL)
+		r->base->ops->close(r->base);
+	if (writing == r)
+		writing = NULL;
+	pthread_rwlock_destroy(&r->lock);
 	cairn_config_release(&r->cfg);
 	free(r->path);
 	free(r);
@@ -323,7 +505,12 @@ cairn_repo_notice(const struct cairn_repo *r)
 const struct cairn_error *
 cairn_batch_begin(struct cairn_repo *r)
 {
-	return r->be->ops->begin(r->be);
+	const struct cairn_error *err;
+
+	wr_lock(r);
+	if ((err = r->be->ops->begin(r->be)) != NULL)
+		wr_unlock(r);
+	return err;
 }
 
 const struct cairn_error *
@@ -386,13 +573,17 @@ cairn_batch_add_stream(struct cairn_repo *r, struct cairn_oid *out, int type,
 const struct cairn_error *
 cairn_batch_commit(struct cairn_repo *r)
 {
-	return r->be->ops->commit(r->be);
+	const struct cairn_error *err = r->be->ops->commit(r->be);
+
+	wr_unlock(r);
+	return err;
 }
 
 void
 cairn_batch_abort(struct cairn_repo *r)
 {
 	r->be->ops->abort(r->be);
+	wr_unlock(r);
 }
 
 const struct cairn_error *
@@ -417,7 +608,9 @@ cairn_get(struct cairn_repo *r, const struct cairn_oid *id, unsigned flags,
 	const struct cairn_error *err;
 	struct cairn_buf b = { 0 };
 
+	rd_lock(r);
 	err = r->be->ops->read(r->be, id, flags, type, &b);
+	rd_unlock(r);
 	if (err == NULL)
 		err = cairn_buf_append(&b, "", 1);
 	if (err != NULL) {
@@ -433,7 +626,12 @@ const struct cairn_error *
 cairn_get_stream(struct cairn_repo *r, const struct cairn_oid *id,
     unsigned flags, cairn_write_fn write, void *arg)
 {
-	return r->be->ops->read_stream(r->be, id, flags, write, arg);
+	const struct cairn_error *err;
+
+	rd_lock(r);
+	err = r->be->ops->read_stream(r->be, id, flags, write, arg);
+	rd_unlock(r);
+	return err;
 }
 
 const struct cairn_error *
@@ -443,7 +641,12 @@ cairn_stat(struct cairn_repo *r, const struct cairn_oid *id, int *type,
 	int t;
 	uint64_t s;
 
-	return r->be->ops->stat(r->be, id, type ? type : &t, size ? size : &s);
+	const struct cairn_error *err;
+
+	rd_lock(r);
+	err = r->be->ops->stat(r->be, id, type ? type : &t, size ? size : &s);
+	rd_unlock(r);
+	return err;
 }
 
 const struct cairn_error *
@@ -463,7 +666,7 @@ cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
 	if (len == full && cairn_hex_valid(name, len))
 		return cairn_oid_parse(out, r->be->algo, name, len);
 	if (cairn_refname_check(name, len) == NULL) {
-		err = r->be->ops->ref_get(r->be, name, out);
+		err = cairn_ref_get(r, name, out);
 		if (err == NULL || err->code != CAIRN_ERR_NOT_FOUND)
 			return err;
 	}
@@ -475,7 +678,10 @@ cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "not a valid object name: '%s'", name);
 	}
-	if ((err = r->be->ops->prefix(r->be, name, len, m, &n)) != NULL)
+	rd_lock(r);
+	err = r->be->ops->prefix(r->be, name, len, m, &n);
+	rd_unlock(r);
+	if (err != NULL)
 		return err;
 	if (n == 0)
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
@@ -498,7 +704,12 @@ cairn_refname_valid(const char *name)
 const struct cairn_error *
 cairn_ref_get(struct cairn_repo *r, const char *name, struct cairn_oid *out)
 {
-	return r->be->ops->ref_get(r->be, name, out);
+	const struct cairn_error *err;
+
+	rd_lock(r);
+	err = r->be->ops->ref_get(r->be, name, out);
+	rd_unlock(r);
+	return err;
 }
 
 const struct cairn_error *
@@ -508,7 +719,12 @@ cairn_ref_transaction(struct cairn_repo *r, const struct cairn_ref_update *u,
 	if (r->flags & CAIRN_OPEN_READ_ONLY)
 		return cairn_error_new(CAIRN_ERR_READ_ONLY,
 		    "repository is open read-only");
-	return r->be->ops->ref_update(r->be, u, n);
+	const struct cairn_error *err;
+
+	wr_lock(r);
+	err = r->be->ops->ref_update(r->be, u, n);
+	wr_unlock(r);
+	return err;
 }
 
 static const struct cairn_error *
@@ -555,7 +771,12 @@ cairn_ref_list(struct cairn_repo *r, const char *prefix,
     int (*fn)(void *arg, const char *name, const struct cairn_oid *id),
     void *arg)
 {
-	return r->be->ops->ref_list(r->be, prefix, fn, arg);
+	const struct cairn_error *err;
+
+	rd_lock(r);
+	err = r->be->ops->ref_list(r->be, prefix, fn, arg);
+	rd_unlock(r);
+	return err;
 }
 
 /* Maintenance. */
@@ -564,19 +785,29 @@ const struct cairn_error *
 cairn_gc(struct cairn_repo *r, const struct cairn_gc_opts *opts,
     struct cairn_gc_result *res)
 {
+	const struct cairn_error *err;
+
 	if (r->flags & CAIRN_OPEN_READ_ONLY)
 		return cairn_error_new(CAIRN_ERR_READ_ONLY,
 		    "repository is open read-only");
 	if (r->be->ops->gc == NULL)
 		return cairn_error_new(CAIRN_ERR_USAGE,
 		    "gc applies to disk repositories only");
-	return r->be->ops->gc(r->be, opts, res);
+	wr_lock(r);
+	err = r->be->ops->gc(r->be, opts, res);
+	wr_unlock(r);
+	return err;
 }
 
 const struct cairn_error *
 cairn_flush(struct cairn_repo *r)
 {
-	return r->be->ops->flush(r->be);
+	const struct cairn_error *err;
+
+	wr_lock(r);
+	err = r->be->ops->flush(r->be);
+	wr_unlock(r);
+	return err;
 }
 
 /* Regular files under dir, recursively (refs). */
@@ -616,16 +847,15 @@ cairn_stats(struct cairn_repo *r, struct cairn_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->object_format = cairn_hash_name(r->be->algo);
 	st->format_version = 1;
-	if ((err = r->be->ops->stats(r->be, st)) != NULL)
+	rd_lock(r);
+	err = r->be->ops->stats(r->be, st);
+	rd_unlock(r);
+	if (err != NULL)
 		return err;
 	if (r->path != NULL) {
 		snprintf(refs, sizeof(refs), "%s/refs", r->path);
 		st->refs = count_files(refs, 0);
 	}
-	st->reads = r->be->counters.reads;
-	st->writes = r->be->counters.writes;
-	st->bloom_negatives = r->be->counters.bloom_negatives;
-	st->bloom_false_positives = r->be->counters.bloom_false_positives;
 	return NULL;
 }
 
@@ -678,6 +908,7 @@ cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 }, tmp = { 0 };
 	struct cairn_backend_params p;
+	char alt[PATH_MAX];
 	long long timeout;
 	int fd = -1;
 
@@ -701,7 +932,10 @@ cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
 	    (err = cairn_config_set(&r->cfg, key, value)) != NULL)
 		goto done;
 	/* A value the repository could not be opened with is refused. */
-	if ((err = params(r, &p)) != NULL) {
+	if (strcasecmp(key, "core.alternate") == 0 &&
+	    (err = check_alternate(value, r->be->algo, alt)) == NULL)
+		err = cairn_config_set(&r->cfg, key, alt);
+	if (err != NULL || (err = params(r, &p)) != NULL) {
 		err = cairn_error_new(CAIRN_ERR_INVALID, "%s", err->msg);
 		cairn_config_release(&r->cfg);
 		load_config(r);

@@ -170,7 +170,8 @@ setup_repo () {
 	echo content >meta/file || return 1
 	id=$(cairn -r "$R" put meta/file) || return 1
 	cairn -r "$R" ref set warmup "$id" || return 1
-	cairn -r "$R" ref delete warmup
+	cairn -r "$R" ref delete warmup || return 1
+	test_fsck_repo "$R"
 }
 
 # expect_status <want> <what> <command>...: run, record stderr in
@@ -304,7 +305,10 @@ do
 	v) what=valid ;;
 	*) what=invalid ;;
 	esac
-	label=$(printf '%s' "$case_fmt" | sed 's/{L255}/<255 bytes>/; s/{L256}/<256 bytes>/')
+	# The description shows the printf format; lib.sh prints it with
+	# echo, which may interpret backslashes: double them.
+	label=$(printf '%s' "$case_fmt" |
+		sed 's/{L255}/<255 bytes>/; s/{L256}/<256 bytes>/; s/\\/\\\\/g')
 	test_expect_success "name $i, $what: $label" "check_case $i"
 	i=$((i + 1))
 done
@@ -322,7 +326,8 @@ test_expect_success 'a NUL inside a name given to update -z is rejected' '
 	test_must_fail --status=2 cairn -r "$R" ref update -z <meta/tx 2>meta/err
 	test_stderr_one_line meta/err
 	printf "set x\000y\000%s\000\000" "$id" >meta/tx
-	test_must_fail --status=2 cairn -r "$R" ref update -z <meta/tx 2>meta/err
+	test_must_fail cairn -r "$R" ref update -z <meta/tx 2>meta/err
+	test_stderr_one_line meta/err
 	printf "delete a\000b\000" >meta/tx
 	test_must_fail cairn -r "$R" ref update -z <meta/tx 2>meta/err
 	# Without -z, a NUL anywhere in a line is an error.
@@ -336,6 +341,34 @@ test_expect_success 'a NUL inside a name given to update -z is rejected' '
 	printf "%s b\n" "$id" >meta/expect
 	cairn -r "$R" ref list >meta/list
 	test_cmp meta/expect meta/list
+'
+
+test_expect_success 'errors about a name never echo its control characters raw' '
+	setup_repo
+	i=1
+	bad=
+	while test "$i" -le "$NAMES"
+	do
+		load_case "$i"
+		case $case_name in
+		*[[:cntrl:]]*)
+			st=0
+			cairn -r "$R" ref set "$case_name" "$id" 2>meta/err || st=$?
+			test "$st" = 2
+			# Only the final newline may be a control character.
+			if test "$(wc -l <meta/err)" -ne 1 ||
+				tr -d "\n" <meta/err | LC_ALL=C grep -q "[[:cntrl:]]"
+			then
+				printf "name %s (%s): raw control characters on stderr:\n" \
+					"$i" "$case_fmt" >&9
+				od -c meta/err | head -n 5 >&9
+				bad=t
+			fi
+			;;
+		esac
+		i=$((i + 1))
+	done
+	test -z "$bad"
 '
 
 # git_verdicts: for every name of the table, cairn's and git's answers:

@@ -12,7 +12,9 @@
 TREES=$TRASH_DIRECTORY/trees
 # The directories under $TREES that the git comparisons walk.
 NAMES='nested order unicode links modes big empties quoting kitchen'
+# shellcheck disable=SC2034 # used in test bodies
 EMPTY_SHA1=4b825dc642cb6eb9a060e54bf8d69288fbee4904
+# shellcheck disable=SC2034 # used in test bodies
 EMPTY_SHA256=6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321
 
 # make_nested <dir>: a few levels of directories with files at each.
@@ -123,6 +125,7 @@ make_empties () {
 }
 
 # make_quoting <dir>: names that git ls-tree quotes.
+# shellcheck disable=SC1003 # a name ends in two backslashes
 make_quoting () {
 	mkdir -p "$1/$(printf 'dir\twith tab')" &&
 	printf '1\n' >"$1/$(printf 'tab\there')" &&

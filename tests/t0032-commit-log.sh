@@ -18,13 +18,13 @@ CAIRN_COMMITTER_DATE=$GIT_COMMITTER_DATE
 export CAIRN_AUTHOR_NAME CAIRN_AUTHOR_EMAIL CAIRN_AUTHOR_DATE \
 	CAIRN_COMMITTER_NAME CAIRN_COMMITTER_EMAIL CAIRN_COMMITTER_DATE
 
-# setup_pair: a sha1 cairn repository s1 and a bare git repository g in
-# the cwd, both holding the empty tree ($EMPTY) and the tree of a small
-# directory ($TREE).
+# setup_pair [<format>]: a cairn repository s1 and a bare git repository g
+# in the cwd, sha1 unless <format> says otherwise, both holding the empty
+# tree ($EMPTY) and the tree of a small directory ($TREE).
 setup_pair () {
-	cairn init --object-format=sha1 s1 >/dev/null || return 1
+	cairn init --object-format="${1:-sha1}" s1 >/dev/null || return 1
 	test_fsck_repo s1
-	git init -q --bare g || return 1
+	git init -q --bare --object-format="${1:-sha1}" g || return 1
 	mkdir -p files/sub &&
 	printf "hello\n" >files/hello &&
 	printf "inner\n" >files/sub/inner || return 1
@@ -234,6 +234,7 @@ test_expect_success 'parents and trees may be named by refs and prefixes' '
 
 # make_history: in s1 and g, a history with merges, an octopus, clock
 # skew and equal dates; sets TIP, MID and the ids C1...
+# shellcheck disable=SC2034 # the ids are used in test bodies
 make_history () {
 	C1=$(both "1000000000 +0000" "1000000000 +0000" -m "one" "$EMPTY") &&
 	C2=$(both "1000000100 -0700" "1000000300 -0700" -p "$C1" \
@@ -291,6 +292,15 @@ test_expect_success GIT 'log, log --oneline and log -n equal git log' '
 	test_must_be_empty actual
 '
 
+test_expect_success GITSHA256 'sha256: commits and log equal git' '
+	setup_pair sha256
+	make_history
+	test "$(printf %s "$TIP" | wc -c)" = 64
+	compare_log "$TIP"
+	compare_log --oneline "$TIP"
+	compare_log -n 3 "$MID"
+'
+
 test_expect_success GIT 'log follows refs, prefixes and tags' '
 	setup_pair
 	make_history
@@ -320,6 +330,43 @@ test_expect_success GIT 'log shows message edge cases as git does' '
 		-m "body	with tab" -m "   " "$EMPTY")
 	compare_log "$c"
 	compare_log --oneline "$c"
+'
+
+test_expect_success GIT 'log of an octopus with 20 parents equals git log' '
+	setup_pair
+	parents=
+	for i in $(test_seq 1 20)
+	do
+		p=$(both "$((1000000000 + i)) +0000" "$((1000000000 + i)) +0000" \
+			-m "root $i" "$EMPTY")
+		parents="$parents -p $p"
+	done
+	# shellcheck disable=SC2086
+	o=$(both "1000000100 +0000" "1000000100 +0000" $parents -m "octopus" "$TREE")
+	compare_log "$o"
+	compare_log --oneline "$o"
+	cairn -r s1 log --oneline "$o" >all
+	test_line_count = 21 all
+'
+
+test_expect_success GIT 'log follows parents only where git reads them' '
+	setup_pair
+	root=$(both "1000000000 +0000" "1000000000 +0000" -m root "$EMPTY")
+	printf "tree %s\nauthor %s\ncommitter %s\nparent %s\n\nlook-alike header\n" \
+		"$EMPTY" "A U Thor <author@example.com> 1000000100 +0000" \
+		"C O Mitter <committer@example.com> 1000000100 +0000" \
+		"$root" >odd
+	id=$(cairn -r s1 put -t commit odd)
+	test "$(git --git-dir=g hash-object -t commit -w odd)" = "$id"
+	compare_log "$id"
+	compare_log --oneline "$id"
+	printf "tree %s\nauthor %s\ncommitter %s\nparent %s\n\nbogus parent header\n" \
+		"$EMPTY" "A U Thor <author@example.com> 1000000100 +0000" \
+		"C O Mitter <committer@example.com> 1000000100 +0000" \
+		1111111111111111111111111111111111111111 >odd2
+	id2=$(cairn -r s1 put -t commit odd2)
+	test "$(git --git-dir=g hash-object -t commit -w odd2)" = "$id2"
+	compare_log "$id2"
 '
 
 test_expect_success 'log of a tree, a blob, a missing object: nonzero; bad -n: exit 2' '

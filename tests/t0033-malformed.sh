@@ -124,7 +124,7 @@ object_bytes () {
 # fsck_says <git dir> <id> [<option>]: what git fsck says first of <id>:
 # "error (...)", "warning (...)" or "nothing".
 fsck_says () {
-	git --git-dir="$1" fsck $3 --no-dangling >fsck.out 2>&1 || :
+	git --git-dir="$1" fsck ${3:+"$3"} --no-dangling >fsck.out 2>&1 || :
 	if grep "$2" fsck.out >fsck.this
 	then
 		sed -n "1s/ in [^:]*: / (/; 1s/\$/)/p" fsck.this
@@ -207,8 +207,8 @@ refused () {
 	test_must_fail --status=2 cairn -r s1 put -n -t "$1" obj >out &&
 	test_must_be_empty out &&
 	test_must_fail --status=2 cairn -r s1 put -t "$1" --stdin <obj &&
-	{ printf "%s %s\n" "$1" "$(wc -c <obj)"; cat obj; echo; } >batch &&
-	test_must_fail --status=2 cairn -r s1 put --batch <batch >out &&
+	{ printf "%s %s\n" "$1" "$(wc -c <obj)"; cat obj; echo; } >batch.in &&
+	test_must_fail --status=2 cairn -r s1 put --batch <batch.in >out &&
 	test_must_be_empty out &&
 	test "$(cairn_stat objects -r s1)" = "$N" &&
 	test "$(cairn_stat wal_records -r s1)" = "$W" || return 1

@@ -8,6 +8,17 @@
  *   gen miss N SEED    N random 40-digit hex ids (absent from any corpus)
  *   gen shuffle SEED   the lines of stdin in a random order
  *   gen bytes MIB      MIB mebibytes of incompressible bytes
+ *   gen trees FMT PER  trees of the blobs whose hex ids are the lines of
+ *                      stdin: PER entries each (the last one may have
+ *                      fewer), a regular file "f<line number>.c" (mode
+ *                      100644) per id, in input order
+ *   gen root FMT       one tree of the trees whose hex ids are the lines
+ *                      of stdin: a directory "d<line number>" per id
+ *
+ * FMT is "cairn" (records of a `cairn put --batch` stream, the trees in
+ * git's binary format) or "git" (`git mktree --batch` input: one
+ * `ls-tree` line per entry, trees separated by an empty line).  Names
+ * have a fixed width, so input order is git's tree order.
  *
  * Blob i is text that compresses roughly like source code: tokens drawn from
  * a small vocabulary, in indented lines.  Its first line names i, so all
@@ -180,52 +191,178 @@ emit_miss(unsigned long count, unsigned long seed)
 	}
 }
 
-static void
-emit_shuffle(unsigned long seed)
-{
-	uint64_t s = SEED ^ 0x73687566ULL ^ ((uint64_t)seed << 32);
-	char *data = NULL, **lines = NULL;
-	size_t len = 0, cap = 0, n = 0, lcap = 0, i, start;
+struct lines {
+	char *data;
+	char **line;	/* each ends with '\n' */
+	size_t n;
+};
 
+/* All of stdin, split into lines (a missing last newline is added). */
+static void
+read_lines(struct lines *l)
+{
+	size_t len = 0, cap = 0, lcap = 0, i, start;
+
+	l->data = NULL;
+	l->line = NULL;
+	l->n = 0;
 	for (;;) {
 		size_t got;
 
 		if (cap - len < 65536) {
 			cap = cap ? cap * 2 : 1 << 20;
-			if (!(data = realloc(data, cap)))
+			if (!(l->data = realloc(l->data, cap)))
 				die("out of memory");
 		}
-		got = fread(data + len, 1, cap - len, stdin);
+		got = fread(l->data + len, 1, cap - len, stdin);
 		if (got == 0)
 			break;
 		len += got;
 	}
 	if (ferror(stdin))
 		die("read error");
-	if (len && data[len - 1] != '\n')
-		data[len++] = '\n';
+	if (len && l->data[len - 1] != '\n')
+		l->data[len++] = '\n';
 	for (start = 0, i = 0; i < len; i++) {
-		if (data[i] != '\n')
+		if (l->data[i] != '\n')
 			continue;
-		if (n == lcap) {
+		if (l->n == lcap) {
 			lcap = lcap ? lcap * 2 : 4096;
-			if (!(lines = realloc(lines, lcap * sizeof(*lines))))
+			if (!(l->line = realloc(l->line,
+			    lcap * sizeof(*l->line))))
 				die("out of memory");
 		}
-		lines[n++] = data + start;
+		l->line[l->n++] = l->data + start;
 		start = i + 1;
 	}
-	for (i = n; i > 1; i--) {
-		size_t j = (size_t)below(&s, i);
-		char *t = lines[i - 1];
+}
 
-		lines[i - 1] = lines[j];
-		lines[j] = t;
+static size_t
+line_len(const char *line)
+{
+	return (size_t)(strchr(line, '\n') - line);
+}
+
+static void
+emit_shuffle(unsigned long seed)
+{
+	uint64_t s = SEED ^ 0x73687566ULL ^ ((uint64_t)seed << 32);
+	struct lines l;
+	size_t i;
+
+	read_lines(&l);
+	for (i = l.n; i > 1; i--) {
+		size_t j = (size_t)below(&s, i);
+		char *t = l.line[i - 1];
+
+		l.line[i - 1] = l.line[j];
+		l.line[j] = t;
 	}
-	for (i = 0; i < n; i++)
-		put(lines[i], (size_t)(strchr(lines[i], '\n') - lines[i]) + 1);
-	free(lines);
-	free(data);
+	for (i = 0; i < l.n; i++)
+		put(l.line[i], line_len(l.line[i]) + 1);
+	free(l.line);
+	free(l.data);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Raw bytes of a 40- or 64-digit hex id; returns their count. */
+static size_t
+unhex(unsigned char *out, const char *hex, size_t len)
+{
+	size_t i;
+
+	if (len != 40 && len != 64)
+		die("expected lines of 40 or 64 hex digits");
+	for (i = 0; i < len / 2; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			die("expected lines of 40 or 64 hex digits");
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return len / 2;
+}
+
+/*
+ * One tree of the ids l->line[from .. to-1]: entry k is named
+ * "<prefix><from + k, 8 digits><suffix>".  git's binary format for cairn,
+ * a mktree listing ended by an empty line for git.
+ */
+static void
+emit_tree(const struct lines *l, size_t from, size_t to, int git,
+    const char *prefix, const char *suffix, int dir)
+{
+	const char *mode = dir ? "40000" : "100644";
+	char *buf, name[64];
+	size_t cap, n = 0, i;
+
+	cap = (to - from) * (sizeof(name) + 96);
+	if (!(buf = malloc(cap ? cap : 1)))
+		die("out of memory");
+	for (i = from; i < to; i++) {
+		size_t hl = line_len(l->line[i]);
+
+		snprintf(name, sizeof(name), "%s%08zu%s", prefix, i, suffix);
+		if (git) {
+			n += (size_t)sprintf(buf + n, "%s%s %s %.*s\t%s\n",
+			    dir ? "0" : "", mode, dir ? "tree" : "blob",
+			    (int)hl, l->line[i], name);
+		} else {
+			n += (size_t)sprintf(buf + n, "%s %s", mode, name) + 1;
+			n += unhex((unsigned char *)buf + n, l->line[i], hl);
+		}
+	}
+	if (git) {
+		put(buf, n);
+		put("\n", 1);
+	} else {
+		printf("tree %zu\n", n);
+		put(buf, n);
+		put("\n", 1);
+	}
+	free(buf);
+}
+
+static int
+tree_format(const char *fmt)
+{
+	if (!strcmp(fmt, "git"))
+		return 1;
+	if (!strcmp(fmt, "cairn"))
+		return 0;
+	die("tree format must be cairn or git");
+	return 0;
+}
+
+static void
+emit_trees(const char *fmt, unsigned long per, int root)
+{
+	int git = tree_format(fmt);
+	struct lines l;
+	size_t i;
+
+	if (per == 0)
+		die("entries per tree must be positive");
+	read_lines(&l);
+	if (root)
+		emit_tree(&l, 0, l.n, git, "d", "", 1);
+	else
+		for (i = 0; i < l.n; i += per)
+			emit_tree(&l, i, l.n - i > per ? i + per : l.n, git,
+			    "f", ".c", 0);
+	free(l.line);
+	free(l.data);
 }
 
 static void
@@ -261,9 +398,14 @@ main(int argc, char **argv)
 		emit_shuffle(number(argv[2]));
 	else if (!strcmp(mode, "bytes") && argc == 3)
 		emit_bytes(number(argv[2]));
+	else if (!strcmp(mode, "trees") && argc == 4)
+		emit_trees(argv[2], number(argv[3]), 0);
+	else if (!strcmp(mode, "root") && argc == 3)
+		emit_trees(argv[2], 1, 1);
 	else
 		die("usage: gen put|fastimport|total N | miss N SEED | "
-		    "shuffle SEED | bytes MIB");
+		    "shuffle SEED | bytes MIB | trees cairn|git PER | "
+		    "root cairn|git");
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die("write error");
 	return 0;

@@ -12,6 +12,8 @@
 #   BENCH_LARGE_MB  size of the blob of the write-amplification test
 #                   (default 256)
 #   BENCH_TIMEOUT   seconds after which one command is killed (default 1800)
+#   BENCH_TREE_ENTRIES
+#                   files per directory of the fsck/gc tree (default 256)
 #   BENCH_OUT       also write every figure to this file as key=value lines
 #   CC              C compiler for the helpers (default cc)
 #
@@ -35,6 +37,22 @@
 #   single cat    `cairn cat <id>` vs `git cat-file -p <id>`, one process
 #                 each, from fork to exit; median of BENCH_SINGLE runs.
 #   size          du -sk of both repositories.
+#   fsck          the two repositories are extended with the same trees
+#                 (every other blob of the corpus, BENCH_TREE_ENTRIES files
+#                 per directory, under one root tree) and a commit of them,
+#                 named by the ref main (refs/heads/main in git): half of
+#                 the blobs are unreachable.  `cairn fsck` vs `git fsck`
+#                 (both hash every object and check every link; git also
+#                 walks reachability from the refs), and `cairn fsck
+#                 --quick` vs `git fsck --connectivity-only` (no hashing;
+#                 cairn still reads every record and checks its CRCs, git
+#                 reads no blob); read-only, the same repositories each run.
+#   gc            `cairn gc --prune=now` vs `git gc --prune=now`
+#                 (gc.auto 0, otherwise git's defaults), each run on a
+#                 fresh `cp -a` of the repositories of the fsck test; the
+#                 time, and the size of the repositories before and after.
+#                 Time rows are followed by git time / cairn time (higher
+#                 favours cairn).
 #   large blob    `cairn put <file>` vs `git hash-object -w <file>` of one
 #                 incompressible file: speed, and bytes written to disk
 #                 (write_bytes of /proc/<pid>/io) divided by the file size.
@@ -63,13 +81,14 @@ RUNS=${BENCH_RUNS:-3}
 SINGLE=${BENCH_SINGLE:-50}
 LARGE_MB=${BENCH_LARGE_MB:-256}
 LIMIT=${BENCH_TIMEOUT:-1800}
+PER=${BENCH_TREE_ENTRIES:-256}
 OUT=${BENCH_OUT:-}
-for v in "$N" "$RUNS" "$SINGLE" "$LARGE_MB" "$LIMIT"; do
+for v in "$N" "$RUNS" "$SINGLE" "$LARGE_MB" "$LIMIT" "$PER"; do
 	case $v in
 	'' | *[!0-9]* | 0)
 		echo "bench: BENCH_OBJECTS, BENCH_RUNS, BENCH_SINGLE," \
-		    "BENCH_LARGE_MB and BENCH_TIMEOUT must be positive" \
-		    "integers" >&2
+		    "BENCH_LARGE_MB, BENCH_TIMEOUT and BENCH_TREE_ENTRIES" \
+		    "must be positive integers" >&2
 		exit 2
 		;;
 	esac
@@ -249,6 +268,8 @@ echo "git:      $gitver"
 echo "cairn:    $cairnver ($CAIRN)"
 echo "corpus:   $N text blobs of 64 B..4 KiB, $bytes bytes, sha1 ids"
 echo "runs:     median of $RUNS; single cat: median of $SINGLE invocations"
+echo "load:     $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null ||
+	echo unknown) at start (1, 5, 15 min)"
 echo
 # shellcheck disable=SC2059
 printf "$W_FMT" measurement unit cairn git cairn/git better
@@ -468,6 +489,197 @@ row size_per_obj "bytes on disk per object, flushed" B \
     "$(calc 'printf "%.0f", a * 1024 / b' "$c_size" "$N")" \
     "$(calc 'printf "%.0f", a * 1024 / b' "$g_size" "$N")" lower
 
+# ----------------------------------------------------------- fsck and gc
+
+# Both repositories get the same trees and commit, built independently:
+# cairn from binary trees written by gen, git by `git mktree` from ls-tree
+# listings of the same entries, and a commit by each tool from the same
+# identity and dates.  The ids printed on both sides are compared.
+say "trees and a commit over every other blob"
+"$GIT" -C "$G" config gc.auto 0
+"$GIT" -C "$G" symbolic-ref HEAD refs/heads/main
+awk 'NR % 2 == 1' "$T/ids" >"$T/reach.ids"
+nreach=$(wc -l <"$T/reach.ids" | tr -d ' ')
+
+# step LABEL CMD...: runs CMD (its stdout left to the caller); a failure
+# becomes a note.
+step() {
+	what=$1
+	shift
+	"$@" 2>"$T/stderr"
+	rc=$?
+	[ "$rc" -eq 0 ] && return 0
+	note "$what failed with exit status $rc:" \
+	    "$(head -c 400 "$T/stderr" | tr '\n' ' ')"
+	return 1
+}
+c_put_batch() { limit "$CAIRN" -r "$C" put --batch; }
+g_mktree() { limit "$GIT" -C "$G" mktree --batch; }
+
+"$GEN" trees cairn "$PER" <"$T/reach.ids" >"$T/trees.c" || exit 2
+"$GEN" trees git "$PER" <"$T/reach.ids" >"$T/trees.g" || exit 2
+step "cairn put --batch (trees)" c_put_batch <"$T/trees.c" \
+    >"$T/trees.ids.c"
+step "git mktree --batch" g_mktree <"$T/trees.g" >"$T/trees.ids.g"
+ntrees=$(wc -l <"$T/trees.ids.g" | tr -d ' ')
+"$GEN" root cairn <"$T/trees.ids.c" >"$T/root.c" || exit 2
+"$GEN" root git <"$T/trees.ids.g" >"$T/root.g" || exit 2
+ctree=$(step "cairn put --batch (root tree)" c_put_batch <"$T/root.c")
+gtree=$(step "git mktree --batch (root tree)" g_mktree <"$T/root.g")
+
+msg="bench: every other blob of the corpus"
+c_commit() {
+	CAIRN_AUTHOR_NAME="Bench Author" \
+	CAIRN_AUTHOR_EMAIL=author@bench.invalid \
+	CAIRN_AUTHOR_DATE="1700000000 +0000" \
+	CAIRN_COMMITTER_NAME="Bench Committer" \
+	CAIRN_COMMITTER_EMAIL=committer@bench.invalid \
+	CAIRN_COMMITTER_DATE="1700000000 +0000" \
+	    "$CAIRN" -r "$C" commit -m "$msg" "$1"
+}
+g_commit() {
+	GIT_AUTHOR_NAME="Bench Author" \
+	GIT_AUTHOR_EMAIL=author@bench.invalid \
+	GIT_AUTHOR_DATE="1700000000 +0000" \
+	GIT_COMMITTER_NAME="Bench Committer" \
+	GIT_COMMITTER_EMAIL=committer@bench.invalid \
+	GIT_COMMITTER_DATE="1700000000 +0000" \
+	    "$GIT" -C "$G" commit-tree -m "$msg" "$1"
+}
+ccommit=
+gcommit=
+[ -n "$ctree" ] && ccommit=$(step "cairn commit" c_commit "$ctree")
+[ -n "$gtree" ] && gcommit=$(step "git commit-tree" g_commit "$gtree")
+[ -n "$ccommit" ] &&
+	step "cairn ref set main" "$CAIRN" -r "$C" ref set main "$ccommit"
+[ -n "$gcommit" ] &&
+	step "git update-ref" "$GIT" -C "$G" update-ref refs/heads/main \
+	    "$gcommit"
+
+if [ -s "$T/trees.ids.g" ] && cmp -s "$T/trees.ids.c" "$T/trees.ids.g" &&
+    [ -n "$gtree" ] && [ "$ctree" = "$gtree" ] &&
+    [ -n "$gcommit" ] && [ "$ccommit" = "$gcommit" ]; then
+	note "fsck/gc repositories: tree ids ($((ntrees + 1))) and commit id" \
+	    "equal on both sides (commit $gcommit)"
+else
+	note "fsck/gc repositories: ids DIFFER: cairn trees" \
+	    "$(wc -l <"$T/trees.ids.c" | tr -d ' ') (root ${ctree:-none})," \
+	    "commit ${ccommit:-none}; git trees $ntrees (root ${gtree:-none})," \
+	    "commit ${gcommit:-none}$(cmp -s "$T/trees.ids.c" \
+	    "$T/trees.ids.g" || echo '; subtree ids differ')"
+fi
+nall=$((N + ntrees + 2))
+nlive=$((nreach + ntrees + 2))
+note "fsck/gc repositories: $nall objects ($N blobs, $((ntrees + 1))" \
+    "trees, 1 commit); $nlive reachable from main, $((N - nreach))" \
+    "blobs unreachable"
+"$CAIRN" -r "$C" stats >"$T/stats.fsck" 2>&1
+note "cairn stats before fsck: $(tr '\n' ';' <"$T/stats.fsck" |
+	sed 's/;$//; s/;/; /g')"
+
+# pair KEY LABEL PREP CFUNC GFUNC CNAME GNAME: RUNS interleaved runs of
+# CFUNC and GFUNC, each after "PREP cairn" or "PREP git"; sets pc and pg to
+# the medians and prints the time row and the git/cairn row.
+pair() {
+	pc=
+	pg=
+	r=0
+	while [ "$r" -lt "$RUNS" ]; do
+		r=$((r + 1))
+		say "$2, run $r of $RUNS"
+		$3 cairn
+		pc="$pc $(timed "$6" "$4")"
+		$3 git
+		pg="$pg $(timed "$7" "$5")"
+	done
+	pc=$(echo "$pc" | median)
+	pg=$(echo "$pg" | median)
+	row "$1" "$2" s "$(fmt3 "$pc")" "$(fmt3 "$pg")" lower
+	row "$1_speedup" "  git time / cairn time" x \
+	    "$(calc 'if (a > 0) printf "%.2f", b / a; else print "-"' \
+		"$pc" "$pg")" - higher
+}
+noprep() { :; }
+
+c_fsck() { limit "$CAIRN" -r "$C" fsck >"$T/fsck.c"; }
+g_fsck() { limit "$GIT" -C "$G" fsck >"$T/fsck.g"; }
+pair fsck "fsck (fsck / git fsck)" noprep c_fsck g_fsck \
+    "cairn fsck" "git fsck"
+c_fsck_q() { limit "$CAIRN" -r "$C" fsck --quick >"$T/fsckq.c"; }
+g_fsck_q() {
+	limit "$GIT" -C "$G" fsck --connectivity-only >"$T/fsckq.g"
+}
+pair fsck_quick "fsck --quick / --connectivity-only" noprep c_fsck_q \
+    g_fsck_q "cairn fsck --quick" "git fsck --connectivity-only"
+
+for f in fsck fsckq; do
+	if [ -s "$T/$f.c" ]; then
+		note "cairn fsck$([ "$f" = fsckq ] && echo ' --quick'):" \
+		    "$(wc -l <"$T/$f.c" | tr -d ' ') findings, first:" \
+		    "$(head -n 1 "$T/$f.c" | head -c 200)"
+	fi
+done
+note "git fsck: $(grep -c '^dangling blob ' "$T/fsck.g") dangling blobs" \
+    "reported (unreachable: $((N - nreach)))"
+
+CG=$T/gc.cairn
+GG=$T/gc.git
+gc_prep() {
+	if [ "$1" = cairn ]; then
+		rm -rf "$CG"
+		cp -a "$C" "$CG"
+	else
+		rm -rf "$GG"
+		cp -a "$G" "$GG"
+	fi
+	sync
+}
+c_gc() { limit "$CAIRN" -r "$CG" gc --prune=now --json >"$T/gc.c"; }
+g_gc() { limit "$GIT" -C "$GG" gc --prune=now --quiet; }
+c_gc_before=$(kib "$C")
+g_gc_before=$(kib "$G")
+pair gc "gc --prune=now" gc_prep c_gc g_gc \
+    "cairn gc --prune=now" "git gc --prune=now"
+c_gc_after=failed
+g_gc_after=failed
+isnum "$pc" && c_gc_after=$(kib "$CG")
+isnum "$pg" && g_gc_after=$(kib "$GG")
+row gc_size_before "  repo size before gc" KiB "$c_gc_before" \
+    "$g_gc_before" lower
+row gc_size_after "  repo size after gc" KiB "$c_gc_after" "$g_gc_after" \
+    lower
+
+# What the last gc left, untimed.
+if isnum "$pc"; then
+	note "cairn gc --json: $(head -c 300 "$T/gc.c")"
+	"$CAIRN" -r "$CG" stats >"$T/stats.gc" 2>&1
+	note "cairn stats after gc: $(tr '\n' ';' <"$T/stats.gc" |
+		sed 's/;$//; s/;/; /g')"
+	if "$CAIRN" -r "$CG" fsck >"$T/fsck.gc" 2>&1; then
+		note "cairn fsck after gc: no findings"
+	else
+		note "cairn fsck after gc: exit status $?," \
+		    "$(wc -l <"$T/fsck.gc" | tr -d ' ') lines, first:" \
+		    "$(head -n 1 "$T/fsck.gc" | head -c 200)"
+	fi
+fi
+if isnum "$pg"; then
+	note "git count-objects -v after gc: $("$GIT" -C "$GG" count-objects \
+	    -v | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
+fi
+# A reachable and an unreachable blob, on both sides after gc.
+kept=$(head -n 1 "$T/reach.ids")
+gone=$(sed -n 2p "$T/ids")
+if [ -n "$kept" ] && [ -n "$gone" ]; then
+	ck=$("$CAIRN" -r "$CG" cat -e "$kept" 2>/dev/null; echo $?)
+	cg=$("$CAIRN" -r "$CG" cat -e "$gone" 2>/dev/null; echo $?)
+	gk=$("$GIT" -C "$GG" cat-file -e "$kept" 2>/dev/null; echo $?)
+	gg=$("$GIT" -C "$GG" cat-file -e "$gone" 2>/dev/null; echo $?)
+	note "after gc, cat -e / cat-file -e status of a reachable blob:" \
+	    "cairn $ck, git $gk; of an unreachable one: cairn $cg, git $gg"
+fi
+rm -rf "$CG" "$GG"
+
 # ------------------------------------------------------------- large blob
 
 say "large blob, $LARGE_MB MiB"
@@ -553,6 +765,8 @@ echo "ratio is cairn/git; 'better' says which direction favours cairn."
 echo "reads: page cache warm.  'right after ingest': the repository as put left"
 echo "it (WAL records: see notes); 'flushed': after cairn flush.  git reads the"
 echo "one pack fast-import wrote."
+echo "load at the end: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null ||
+	echo unknown) (1, 5, 15 min)"
 if [ -s "$T/notes" ]; then
 	echo
 	echo "notes:"

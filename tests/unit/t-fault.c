@@ -438,7 +438,7 @@ make_pristines(void)
 {
 	const struct cairn_error *err;
 	struct cairn_repo *r;
-	struct cairn_init_opts o = { algo, -1 };
+	struct cairn_init_opts o = { algo, -1, NULL };
 	struct model lost = { 0 };
 	char wal[4096], data[4096];
 	uint64_t wal_before, wm;

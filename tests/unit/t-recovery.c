@@ -437,7 +437,7 @@ walk_records(const char *path, uint64_t end, uint64_t *offs, int max)
 static void
 make_pristine(struct pristine *p, int algo, const char *name)
 {
-	struct cairn_init_opts o = { algo, -1 };
+	struct cairn_init_opts o = { algo, -1, NULL };
 	const struct cairn_error *err;
 	struct cairn_repo *r;
 	char data[4096];

@@ -122,7 +122,7 @@ struct tr {
 static void
 tr_open(struct tr *t, const struct backend *be)
 {
-	struct cairn_init_opts o = { be->algo, -1 };
+	struct cairn_init_opts o = { be->algo, -1, NULL };
 	const struct cairn_error *err;
 
 	memset(t, 0, sizeof(*t));
@@ -1392,7 +1392,8 @@ test_read_only(const struct backend *be)
 	is_error(cairn_batch_begin(t.r), CAIRN_ERR_READ_ONLY,
 	    "%s: begin read-only", be->name);
 	is_error(cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, "x", 1),
-	    CAIRN_ERR_USAGE, "%s: add without a batch read-only", be->name);
+	    CAIRN_ERR_READ_ONLY, "%s: add without a batch read-only",
+	    be->name);
 	is_error(cairn_flush(t.r), CAIRN_ERR_READ_ONLY, "%s: flush read-only",
 	    be->name);
 	is_error(cairn_config_update(t.r, "core.compression", "5"),
