@@ -233,7 +233,8 @@ try_lock(struct cairn_refs *refs, const char *lock, int *fd,
 		*fd = v->open(v, lock, O_RDWR | O_NOFOLLOW, 0);
 	}
 	if (*fd == -1) {
-		if (errno == ENOENT)
+		/* The lock vanished between the two opens: try again. */
+		if (errno == ENOENT && !created)
 			return 0;
 		*err = errno == ELOOP ? cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "lock '%s' is a symlink", lock) :
@@ -494,7 +495,7 @@ remove_empty_parents(struct cairn_refs *refs, const char *name)
 	const char *slash;
 	size_t len = strlen(name);
 
-	while ((slash = memrchr_bounded(name, len)) != NULL) {
+	while ((slash = memrchr_bounded(name, len)) != NULL && slash > name) {
 		len = (size_t)(slash - name);
 		cairn_buf_reset(&path);
 		if (cairn_buf_printf(&path, "%s/refs/%.*s", refs->root,
@@ -569,7 +570,7 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 	struct held *h;
 	long long budget = refs->timeout_ms;
 	size_t i;
-	int gcfd = -1;
+	int gcfd = -1, named = 0;
 
 	if (refs->read_only)
 		return cairn_error_new(CAIRN_ERR_READ_ONLY,
@@ -583,6 +584,7 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 	qsort(h, n, sizeof(*h), cmp_held);
 	if ((err = check_names(h, n)) != NULL)
 		goto done;
+	named = 1;
 	if ((err = gc_lock_shared(refs, &gcfd, &budget)) != NULL)
 		goto done;
 	if ((err = lock_and_check(refs, h, n, &budget)) != NULL)
@@ -596,7 +598,7 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 done:
 	for (i = 0; i < n; i++) {
 		drop_lock(refs, &h[i]);
-		if (err != NULL && creates(&h[i]))
+		if (err != NULL && named && creates(&h[i]))
 			remove_empty_parents(refs, h[i].u->name);
 		free(h[i].path);
 		free(h[i].lock);
