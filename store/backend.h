@@ -51,6 +51,13 @@ struct cairn_backend_ops {
 	const struct cairn_error *(*ref_list)(struct cairn_backend *,
 	    const char *prefix,
 	    int (*fn)(void *, const char *, const struct cairn_oid *), void *);
+	/*
+	 * Pick up what other processes committed since the state was
+	 * loaded; *changed set if anything was.  NULL where there is
+	 * nothing to pick up.
+	 */
+	const struct cairn_error *(*refresh)(struct cairn_backend *,
+	    int *changed);
 	/* Maintenance that rewrites the store; NULL where unsupported. */
 	const struct cairn_error *(*gc)(struct cairn_backend *,
 	    const struct cairn_gc_opts *, struct cairn_gc_result *);

@@ -41,6 +41,8 @@
 #include "zip.h"
 
 static void disk_close(struct cairn_backend *be);
+static const struct cairn_error *disk_refresh_reader(struct cairn_backend *,
+    int *);
 static const struct cairn_error *disk_ref_get(struct cairn_backend *,
     const char *, struct cairn_oid *);
 static const struct cairn_error *disk_ref_update(struct cairn_backend *,
@@ -69,6 +71,7 @@ static const struct cairn_backend_ops disk_ops = {
 	disk_ref_get,
 	disk_ref_update,
 	disk_ref_list,
+	disk_refresh_reader,
 	disk_gc,
 };
 
@@ -404,6 +407,7 @@ load_wal(struct disk *d)
 		err = cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "'%s' is corrupt at offset %zu", (char *)path.data, bad);
 	d->wal.len = good;
+	d->wal_seen = good == size ? size : 0;
 done:
 	cairn_buf_release(&path);
 	return err;
@@ -760,6 +764,47 @@ disk_durable(void *arg, const struct cairn_oid *id)
 	if (err != NULL)
 		return err;
 	return cairn_file_sync(d->vfs, d->wal_fd, 1, d->man.wal);
+}
+
+/*
+ * A reader's refresh, after a miss: one fstat of the WAL tells whether a
+ * writer appended (read the new whole batches) or a flush or gc replaced
+ * it (reload from the manifest).  A writer in a batch is current already.
+ */
+static const struct cairn_error *
+disk_refresh_reader(struct cairn_backend *be, int *changed)
+{
+	struct disk *d = (struct disk *)be;
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 };
+	struct stat st;
+	size_t good, bad, have;
+	uint64_t size;
+
+	*changed = 0;
+	if (d->in_batch || d->wal_fd == -1 ||
+	    d->vfs->fstat(d->vfs, d->wal_fd, &st) != 0)
+		return NULL;
+	if (st.st_nlink == 0) {
+		*changed = 1;
+		return disk_reload(d);
+	}
+	if ((uint64_t)st.st_size == d->wal_seen)
+		return NULL;
+	if ((err = disk_path(d, &path, d->man.wal)) != NULL)
+		return err;
+	good = have = d->wal.len;
+	size = 0;
+	err = read_wal_tail(d, (char *)path.data, &size);
+	cairn_buf_release(&path);
+	if (err == NULL)
+		err = disk_scan_wal(d, have, &good, &bad);
+	/* A tail that is not a whole batch yet is left for later. */
+	d->wal.len = err == NULL ? good : have;
+	if (err == NULL && good > have)
+		*changed = 1;
+	d->wal_seen = good == size ? size : d->wal_seen;
+	return err;
 }
 
 void

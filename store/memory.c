@@ -491,6 +491,7 @@ static const struct cairn_backend_ops memory_ops = {
 	mem_ref_update,
 	mem_ref_list,
 	NULL,
+	NULL,
 };
 
 const struct cairn_error *

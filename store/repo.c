@@ -46,7 +46,10 @@ struct cairn_repo {
 	unsigned flags;
 	pthread_rwlock_t lock;
 	int in_batch;
+	uint64_t refreshed;		/* CLOCK_MONOTONIC ns of the last look */
 };
+
+#define REFRESH_NS 2000000u
 
 static _Thread_local const struct cairn_repo *writing;
 
@@ -500,6 +503,38 @@ cairn_repo_notice(const struct cairn_repo *r)
 	return r->be->ops->notice(r->be);
 }
 
+/*
+ * After a miss: catch up with other processes, and say whether there was
+ * anything new (then the caller asks again).  Not inside our own batch.
+ */
+static int
+caught_up(struct cairn_repo *r, const struct cairn_error *err)
+{
+	struct timespec ts;
+	uint64_t now, last;
+	int changed = 0;
+
+	if (err == NULL || err->code != CAIRN_ERR_NOT_FOUND || writing == r ||
+	    r->be->ops->refresh == NULL)
+		return 0;
+	/*
+	 * At most one look every REFRESH_NS: a stream of misses (existence
+	 * checks) costs no system calls, and a commit is seen at most that
+	 * long after it returned.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	last = __atomic_load_n(&r->refreshed, __ATOMIC_RELAXED);
+	if (now - last < REFRESH_NS)
+		return 0;
+	__atomic_store_n(&r->refreshed, now, __ATOMIC_RELAXED);
+	wr_lock(r);
+	if (r->be->ops->refresh(r->be, &changed) != NULL)
+		changed = 0;
+	wr_unlock(r);
+	return changed;
+}
+
 /* Objects. */
 
 const struct cairn_error *
@@ -608,9 +643,11 @@ cairn_get(struct cairn_repo *r, const struct cairn_oid *id, unsigned flags,
 	const struct cairn_error *err;
 	struct cairn_buf b = { 0 };
 
-	rd_lock(r);
-	err = r->be->ops->read(r->be, id, flags, type, &b);
-	rd_unlock(r);
+	do {
+		rd_lock(r);
+		err = r->be->ops->read(r->be, id, flags, type, &b);
+		rd_unlock(r);
+	} while (caught_up(r, err));
 	if (err == NULL)
 		err = cairn_buf_append(&b, "", 1);
 	if (err != NULL) {
@@ -628,9 +665,11 @@ cairn_get_stream(struct cairn_repo *r, const struct cairn_oid *id,
 {
 	const struct cairn_error *err;
 
-	rd_lock(r);
-	err = r->be->ops->read_stream(r->be, id, flags, write, arg);
-	rd_unlock(r);
+	do {
+		rd_lock(r);
+		err = r->be->ops->read_stream(r->be, id, flags, write, arg);
+		rd_unlock(r);
+	} while (caught_up(r, err));
 	return err;
 }
 
@@ -643,9 +682,12 @@ cairn_stat(struct cairn_repo *r, const struct cairn_oid *id, int *type,
 
 	const struct cairn_error *err;
 
-	rd_lock(r);
-	err = r->be->ops->stat(r->be, id, type ? type : &t, size ? size : &s);
-	rd_unlock(r);
+	do {
+		rd_lock(r);
+		err = r->be->ops->stat(r->be, id, type ? type : &t,
+		    size ? size : &s);
+		rd_unlock(r);
+	} while (caught_up(r, err));
 	return err;
 }
 
@@ -681,6 +723,12 @@ cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
 	rd_lock(r);
 	err = r->be->ops->prefix(r->be, name, len, m, &n);
 	rd_unlock(r);
+	if (err == NULL && n == 0 && caught_up(r, cairn_error_new(
+	    CAIRN_ERR_NOT_FOUND, "not found"))) {
+		rd_lock(r);
+		err = r->be->ops->prefix(r->be, name, len, m, &n);
+		rd_unlock(r);
+	}
 	if (err != NULL)
 		return err;
 	if (n == 0)

@@ -137,11 +137,20 @@ ro_gc(struct cairn_backend *be, const struct cairn_gc_opts *o,
 	return refuse();
 }
 
+static const struct cairn_error *
+pt_refresh(struct cairn_backend *be, int *changed)
+{
+	*changed = 0;
+	if (BELOW(be)->ops->refresh == NULL)
+		return NULL;
+	return BELOW(be)->ops->refresh(BELOW(be), changed);
+}
+
 static const struct cairn_backend_ops ro_ops = {
 	CAIRN_BACKEND_VERSION, ro_close, ro_read, ro_read_stream, ro_stat,
 	ro_prefix, ro_begin, ro_write, ro_write_stream, ro_begin, ro_abort,
 	ro_begin, ro_stats, ro_notice, ro_ref_get, ro_ref_update, ro_ref_list,
-	ro_gc,
+	pt_refresh, ro_gc,
 };
 
 const struct cairn_error *
@@ -421,7 +430,7 @@ static const struct cairn_backend_ops cached_ops = {
 	CAIRN_BACKEND_VERSION, ca_close, ca_read, ca_read_stream, ca_stat,
 	ro_prefix, pt_begin, pt_write, pt_write_stream, pt_commit, pt_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_gc,
+	pt_refresh, pt_gc,
 };
 
 const struct cairn_error *
@@ -556,7 +565,7 @@ static const struct cairn_backend_ops layered_ops = {
 	CAIRN_BACKEND_VERSION, la_close, la_read, la_read_stream, la_stat,
 	la_prefix, pt_begin, la_write, pt_write_stream, pt_commit, pt_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_gc,
+	pt_refresh, pt_gc,
 };
 
 const struct cairn_error *

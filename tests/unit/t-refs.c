@@ -907,6 +907,65 @@ test_locks(void)
 	fixture_close(&fx);
 }
 
+/* ---- disk only: a concurrent delete empties a directory ---- */
+
+/*
+ * A layer that, the first time a file whose path ends with trigger is
+ * created, first does what a concurrent "delete d/x" does at that very
+ * moment: unlink the ref and remove its emptied directory.
+ */
+struct racevfs {
+	struct cairn_vfs vfs;	/* must be first */
+	const char *trigger;
+	char unlink_path[4096], rmdir_path[4096];
+	int fired;
+};
+
+static int
+race_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
+{
+	struct racevfs *r = (struct racevfs *)v;
+	size_t len = strlen(path), tl = strlen(r->trigger);
+	struct cairn_vfs *posix = cairn_vfs_posix();
+
+	if (!r->fired && (flags & O_CREAT) && len >= tl &&
+	    strcmp(path + len - tl, r->trigger) == 0) {
+		r->fired = 1;
+		if (unlink(r->unlink_path) != 0 || rmdir(r->rmdir_path) != 0)
+			diag("  race layer: %s", strerror(errno));
+	}
+	return posix->open(posix, path, flags, mode);
+}
+
+static void
+test_races(void)
+{
+	const struct cairn_error *err;
+	struct fixture fx;
+	struct racevfs rv;
+	struct cairn_repo *r;
+
+	fixture_open(&fx, DISK);
+	no_error(cairn_ref_set(fx.r, "d/x", &fx.o[0], NULL), "race: set d/x");
+	fixture_close(&fx);
+	memset(&rv, 0, sizeof(rv));
+	rv.vfs = *cairn_vfs_posix();
+	rv.vfs.open = race_open;
+	rv.trigger = "/refs/d/y.lock";
+	snprintf(rv.unlink_path, sizeof(rv.unlink_path), "%s/refs/d/x",
+	    fx.path);
+	snprintf(rv.rmdir_path, sizeof(rv.rmdir_path), "%s/refs/d", fx.path);
+	if ((err = cairn_repo_open_vfs(&r, fx.path, 0, &rv.vfs)) != NULL)
+		bail_out("open %s: %s", fx.path, err->msg);
+	no_error(cairn_ref_set(r, "d/y", &fx.o[1], NULL), "race: set d/y "
+	    "while a delete of d/x removes the directory d");
+	ok(rv.fired, "race: the concurrent delete happened");
+	ok(ref_is(r, "d/y", &fx.o[1]), "race: d/y is set");
+	ok(ref_is(r, "d/x", NULL), "race: d/x is gone");
+	cairn_repo_close(r);
+	is_int(count_locks(fx.path), 0, "race: no lock file left");
+}
+
 /* ---- disk only: I/O failures ---- */
 
 static char pristine[2048];
@@ -1128,6 +1187,7 @@ main(void)
 		test_read_only(be);
 	}
 	test_locks();
+	test_races();
 	make_pristine();
 	for (op = 0; op < NFOPS; op++)
 		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
