@@ -111,6 +111,9 @@ const struct cairn_error *cmd_peel_tree(struct cairn_repo *repo,
 /* The handle's counters on one stderr line (--stats). */
 void cmd_print_counters(struct cairn_repo *repo);
 
+/* A JSON string literal of s on stdout (valid UTF-8 whatever s holds). */
+void cmd_json_string(const char *s);
+
 /* The object type named by s, or 0. */
 int cmd_parse_type(const char *s);
 

@@ -20,26 +20,15 @@ struct fsck_out {
 	struct timespec start;
 };
 
-static void
-json_str(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
 
 static void
 report(void *arg, const struct cairn_finding *f)
 {
 	struct fsck_out *o = arg;
 
+	/* The JSON document opens with the first finding or at the end. */
+	if (o->json && o->n == 0)
+		printf("{\"findings\": [");
 	if (o->meter)
 		fputs("\r\033[K", stderr);
 	if (!o->json) {
@@ -50,11 +39,11 @@ report(void *arg, const struct cairn_finding *f)
 	}
 	printf("%s{\"severity\": \"%s\", \"kind\": ", o->n++ ? ", " : "",
 	    f->error ? "error" : "warning");
-	json_str(f->kind);
+	cmd_json_string(f->kind);
 	printf(", \"subject\": ");
-	json_str(f->subject);
+	cmd_json_string(f->subject);
 	printf(", \"message\": ");
-	json_str(f->message);
+	cmd_json_string(f->message);
 	printf(", \"repairable\": %s, \"repaired\": %s}",
 	    f->repairable ? "true" : "false", f->repaired ? "true" : "false");
 }
@@ -118,13 +107,13 @@ cmd_fsck(int argc, char **argv)
 		return cmd_fail(err);
 	o.meter = !cmd_global.no_progress && isatty(2);
 	clock_gettime(CLOCK_MONOTONIC, &o.start);
-	if (o.json)
-		printf("{\"findings\": [");
 	err = cairn_fsck(path, flags, report, progress, &o, &res);
 	free(path);
 	if (o.meter)
 		fputs("\r\033[K", stderr);
-	if (o.json)
+	if (o.json && err == NULL && o.n == 0)
+		printf("{\"findings\": [");
+	if (o.json && err == NULL)
 		printf("], \"records\": %" PRIu64 ", \"objects\": %" PRIu64
 		    ", \"errors\": %" PRIu64 ", \"warnings\": %" PRIu64
 		    ", \"repaired\": %" PRIu64 "}\n", res.records, res.objects,

@@ -22,17 +22,6 @@ struct list_out {
 	int nul, json, n;
 };
 
-static void
-json_string(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		putchar(*s);
-	}
-	putchar('"');
-}
 
 static int
 list_one(void *arg, const char *name, const struct cairn_oid *id)
@@ -43,7 +32,7 @@ list_one(void *arg, const char *name, const struct cairn_oid *id)
 	cairn_oid_fmt(hex, id);
 	if (o->json) {
 		printf("%s{\"name\": ", o->n++ ? ", " : "");
-		json_string(name);
+		cmd_json_string(name);
 		printf(", \"id\": \"%s\"}", hex);
 	} else
 		printf("%s %s%c", hex, name, o->nul ? '\0' : '\n');

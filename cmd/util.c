@@ -361,3 +361,53 @@ cmd_print_counters(struct cairn_repo *repo)
 	    (unsigned long long)st.bloom_negatives,
 	    (unsigned long long)st.bloom_false_positives);
 }
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	len = p[0] >= 0xf0 && p[0] < 0xf5 ? 4 : p[0] >= 0xe0 ? 3 :
+	    p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+	if (len == 0 || len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/*
+ * A JSON string.  Output stays valid UTF-8: a byte that is not part of a
+ * UTF-8 sequence (names are bytes) is written as the code point of the
+ * same value, \u00XX.
+ */
+void
+cmd_json_string(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+
+	putchar('"');
+	while (n > 0) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else if ((len = utf8_len(p, n)) > 1) {
+			fwrite(p, 1, len, stdout);
+			p += len;
+			n -= len;
+			continue;
+		} else if (len == 0)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+		p++;
+		n--;
+	}
+	putchar('"');
+}

@@ -652,6 +652,89 @@ redo_record(struct disk *d, const struct cairn_rec *rec, size_t off,
 	    rec->data_off, dpath);
 }
 
+/*
+ * The intact record at off past the WAL's end, into rec and buf (header
+ * and stored bytes); 0 if there is none.  Intact means framed at its own
+ * offset, CRCs matching, content hashing to its id.
+ */
+static int
+intact_at(struct disk *d, uint64_t off, uint64_t size, struct cairn_rec *rec,
+    struct cairn_buf *buf)
+{
+	struct cairn_oid got;
+	size_t span;
+
+	cairn_buf_reset(buf);
+	if (size - off < CAIRN_REC_HDR_SIZE ||
+	    cairn_buf_grow(buf, CAIRN_REC_HDR_SIZE) != NULL ||
+	    cairn_file_pread(d->vfs, d->data_fd, buf->data, CAIRN_REC_HDR_SIZE,
+	    off, d->man.data) != NULL ||
+	    cairn_rec_decode(rec, buf->data, d->idlen) != NULL ||
+	    rec->data_off != off || cairn_rec_span(rec) > size - off ||
+	    (rec->kind != CAIRN_REC_OBJECT && rec->kind != CAIRN_REC_TOUCH))
+		return 0;
+	span = (size_t)cairn_rec_span(rec);
+	if (cairn_buf_grow(buf, span) != NULL ||
+	    cairn_file_pread(d->vfs, d->data_fd, buf->data, span, off,
+	    d->man.data) != NULL)
+		return 0;
+	buf->len = span;
+	if (rec->kind == CAIRN_REC_TOUCH)
+		return 1;
+	return cairn_crc32(0, buf->data + CAIRN_REC_HDR_SIZE,
+	    (size_t)rec->stored) == rec->crc &&
+	    disk_hash_record(d, off, rec, &got) == NULL &&
+	    cairn_oid_eq(&got, &rec->id);
+}
+
+/*
+ * Records past the WAL's end are normally a crashed writer's unfinished
+ * work, and are cut off.  But a record that is intact there is a real
+ * object (its batch may have been synced and then damaged in the WAL):
+ * never throw such a record away.  They are logged again, as a batch of
+ * their own, and *end moves past them.
+ */
+static const struct cairn_error *
+salvage(struct disk *d, uint64_t *end, uint64_t size, struct cairn_buf *buf)
+{
+	const struct cairn_error *err;
+	struct cairn_rec rec;
+	size_t start = d->wal.len, good, bad, len;
+	uint64_t off = *end, n = 0;
+
+	while (intact_at(d, off, size, &rec, buf)) {
+		if ((err = cairn_buf_append(&d->wal, buf->data, buf->len)))
+			return err;
+		off += buf->len;
+		n++;
+	}
+	if (n == 0)
+		return NULL;
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = CAIRN_REC_COMMIT;
+	rec.size = n;
+	rec.data_off = start;
+	rec.crc = cairn_crc32(0, d->wal.data + start, d->wal.len - start);
+	if ((err = cairn_buf_grow(&d->wal, CAIRN_REC_HDR_SIZE)) != NULL)
+		return err;
+	cairn_rec_encode(d->wal.data + d->wal.len, &rec);
+	d->wal.len += CAIRN_REC_HDR_SIZE;
+	if ((err = cairn_file_pwrite(d->vfs, d->wal_fd, d->wal.data + start,
+	    d->wal.len - start, start, d->man.wal)) != NULL ||
+	    (err = cairn_file_sync(d->vfs, d->wal_fd, 1, d->man.wal)) != NULL) {
+		d->broken = 1;
+		return err;
+	}
+	if ((err = disk_scan_wal(d, start, &good, &bad)) != NULL)
+		return err;
+	len = strlen(d->notice);
+	snprintf(d->notice + len, sizeof(d->notice) - len, "%skept %llu intact "
+	    "records found past the end of the WAL", len ? "; " : "",
+	    (unsigned long long)n);
+	*end = off;
+	return NULL;
+}
+
 /* Redo the WAL from wal_verified and set data_end; truncate garbage. */
 static const struct cairn_error *
 redo(struct disk *d)
@@ -682,6 +765,8 @@ redo(struct disk *d)
 	if (err == NULL)
 		err = cairn_file_size(d->vfs, d->data_fd, (char *)path.data,
 		    &size);
+	if (err == NULL && size > end)
+		err = salvage(d, &end, size, &scratch);
 	if (err == NULL && size > end &&
 	    d->vfs->ftruncate(d->vfs, d->data_fd, (off_t)end) != 0)
 		err = cairn_error_sys(errno, "truncate '%s'", (char *)path.data);

@@ -330,7 +330,10 @@ scan_data_record(struct fsck *c, uint64_t *off)
 	c->res->bytes += cairn_rec_span(&rec);
 	if (rec.kind == CAIRN_REC_OBJECT) {
 		why = verify_record(c, &rec, c->data + *off + CAIRN_REC_HDR_SIZE);
-		if (why != NULL)
+		/* Past the watermark, a writer rewrites it from the WAL. */
+		if (why != NULL && !below)
+			find(c, 0, 1, "data", subject, "%s", why);
+		else if (why != NULL)
 			find(c, 1, 0, "object", (hex_id(hex, rec.id.hash,
 			    c->idlen), hex), "%s (%s)", why, subject);
 		else
@@ -485,16 +488,22 @@ check_wal(struct fsck *c)
 	err = cairn_file_slurp(c->vfs, path, (size_t)1 << 34, &c->wal);
 	if (err != NULL || c->wal.len < CAIRN_FILEHDR_SIZE ||
 	    cairn_filehdr_check(c->wal.data, WAL_MAGIC, c->algo) != NULL) {
-		find(c, 1, 0, "wal", c->man.wal, "%s",
+		find(c, 1, 1, "wal", c->man.wal, "%s",
 		    err ? err->msg : "bad file header");
+		cairn_buf_reset(&c->wal);
 		return;
 	}
 	good = wal_walk(c, &bad);
 	if (good == c->wal.len)
 		return;
 	snprintf(subject, sizeof(subject), "%s@%zu", c->man.wal, bad);
+	/*
+	 * Repairable: the repair redoes the whole batches, indexes the data
+	 * file and starts a fresh WAL; what only the damaged part held is
+	 * lost, and what it links to is then reported missing.
+	 */
 	if (wal_batch_after(c, good + 1))
-		find(c, 1, 0, "wal", subject, "corrupt record with whole "
+		find(c, 1, 1, "wal", subject, "corrupt record with whole "
 		    "batches after it");
 	else
 		find(c, 0, 1, "wal", subject, "torn tail of %zu bytes (a crash "
@@ -779,11 +788,32 @@ stray_objects(struct fsck *c, const char *path)
 	return lacking;
 }
 
+/* The number in "objects.<n>.<ext>", or 0. */
+static unsigned long long
+file_number(const char *name)
+{
+	unsigned long long n = 0;
+
+	return sscanf(name, "objects.%llu.", &n) == 1 ? n : 0;
+}
+
 static void
 check_stray(struct fsck *c, const char *name, const char *path)
 {
 	uint64_t lacking = 0;
+	const char *cur = strstr(name, ".data") ? c->man.data : c->man.wal;
 
+	/*
+	 * Names only grow: a data file or WAL numbered below the current
+	 * one is what a flush or gc left when it could not delete it (its
+	 * objects were flushed, or collected on purpose).
+	 */
+	if (strncmp(name, "objects.", 8) == 0 &&
+	    file_number(name) < file_number(cur)) {
+		find(c, 0, 1, "stray", name, "left over from an older "
+		    "generation");
+		return;
+	}
 	if (strncmp(name, "objects.", 8) == 0)
 		lacking = stray_objects(c, path);
 	if (lacking == 0)
@@ -1153,21 +1183,49 @@ has_kind(const struct finding *f, size_t n, const char *kind)
 	return 0;
 }
 
+/* Is any finding of kind not repairable by a writer's recovery? */
+static int
+wal_broken(const struct finding *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(f[i].kind, "wal") == 0 && f[i].f.error)
+			return 1;
+	return 0;
+}
+
+/*
+ * Repair under the writer lock, from a check made under it too: what
+ * the first, unlocked check saw may have been a flush or gc at work.
+ */
 static const struct cairn_error *
 repair(struct fsck *c, const struct finding *f, size_t n,
     struct cairn_fsck_result *scratch)
 {
 	const struct cairn_error *err = NULL;
+	struct finding *g;
+	struct fsck now;
+	size_t m;
 	int fd;
 
-	if (c->have_man && (has_kind(f, n, "wal") || has_kind(f, n, "data")))
+	if (c->have_man && !wal_broken(f, n) &&
+	    (has_kind(f, n, "wal") || has_kind(f, n, "data")))
 		recover(c->root);
 	if ((err = writer_lock(c, &fd)) != NULL)
 		return err;
-	remove_garbage(c, f, n);
-	if (has_kind(f, n, "index") || has_kind(f, n, "bloom") ||
-	    has_kind(f, n, "manifest"))
-		err = rebuild(c, scratch);
+	pass_init(&now, c->root, c->flags, scratch);
+	if ((err = run_pass(&now)) == NULL) {
+		g = (struct finding *)now.findings.data;
+		m = now.findings.len / sizeof(*g);
+		remove_garbage(&now, g, m);
+		if (wal_broken(g, m))
+			now.have_man = 0;	/* rebuild with a fresh WAL */
+		if (has_kind(g, m, "index") || has_kind(g, m, "bloom") ||
+		    has_kind(g, m, "manifest") || wal_broken(g, m))
+			err = rebuild(&now, scratch);
+	}
+	release(&now);
 	close(fd);
 	return err;
 }

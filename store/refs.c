@@ -688,7 +688,7 @@ cairn_refs_list(struct cairn_refs *refs, const char *prefix,
 
 	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL)
 		err = collect(&l, (char *)dir.data, "", 0);
-	if (err == NULL)
+	if (err == NULL && l.n > 0)
 		qsort(l.names, l.n, sizeof(*l.names), cmp_str);
 	for (i = 0; i < l.n && err == NULL; i++) {
 		if (strncmp(l.names[i], prefix ? prefix : "", plen) != 0 ||
