@@ -408,6 +408,28 @@ ca_stat(struct cairn_backend *be, const struct cairn_oid *id, int *type,
 	return c->below->ops->stat(c->below, id, type, size);
 }
 
+/*
+ * An aborted batch takes back objects that may have been read (and
+ * cached) while it was open: forget everything.
+ */
+static void
+ca_abort(struct cairn_backend *be)
+{
+	struct cached *c = CACHED(be);
+	struct centry *e, *next;
+
+	c->below->ops->abort(c->below);
+	pthread_mutex_lock(&c->mu);
+	for (e = c->newest; e != NULL; e = next) {
+		next = e->next;
+		free(e);
+	}
+	memset(c->bucket, 0, c->nbucket * sizeof(*c->bucket));
+	c->newest = c->oldest = NULL;
+	c->held = 0;
+	pthread_mutex_unlock(&c->mu);
+}
+
 static void
 ca_close(struct cairn_backend *be)
 {
@@ -428,7 +450,7 @@ ca_close(struct cairn_backend *be)
 
 static const struct cairn_backend_ops cached_ops = {
 	CAIRN_BACKEND_VERSION, ca_close, ca_read, ca_read_stream, ca_stat,
-	ro_prefix, pt_begin, pt_write, pt_write_stream, pt_commit, pt_abort,
+	ro_prefix, pt_begin, pt_write, pt_write_stream, pt_commit, ca_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
 	pt_refresh, pt_gc,
 };

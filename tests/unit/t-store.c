@@ -104,13 +104,31 @@ struct backend {
 	const char *name;
 	int kind;
 	int algo;
+	size_t cache;		/* > 0: the cached wrapper of that capacity */
+	int layered;		/* an (empty) alternate under the repository */
 };
 
+/* The suite runs on each backend, and on each wrapper stacked on disk. */
 static const struct backend backends[] = {
-	{ "memory", MEMORY, CAIRN_HASH_SHA256 },
-	{ "disk sha256", DISK, CAIRN_HASH_SHA256 },
-	{ "disk sha1", DISK, CAIRN_HASH_SHA1 },
+	{ "memory", MEMORY, CAIRN_HASH_SHA256, 0, 0 },
+	{ "disk sha256", DISK, CAIRN_HASH_SHA256, 0, 0 },
+	{ "disk sha1", DISK, CAIRN_HASH_SHA1, 0, 0 },
+	{ "cached disk", DISK, CAIRN_HASH_SHA256, 4 << 20, 0 },
+	{ "layered disk", DISK, CAIRN_HASH_SHA1, 0, 1 },
+	{ "cached layered disk", DISK, CAIRN_HASH_SHA256, 1 << 20, 1 },
 };
+
+static const struct cairn_error *
+open_be(struct cairn_repo **r, const struct backend *be, const char *path,
+    unsigned flags)
+{
+	struct cairn_open_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = flags;
+	o.cache_bytes = be->cache;
+	return cairn_repo_open_opts(r, path, &o);
+}
 
 /* An open repository under test, with its path for disk ones. */
 struct tr {
@@ -123,16 +141,22 @@ static void
 tr_open(struct tr *t, const struct backend *be)
 {
 	struct cairn_init_opts o = { be->algo, -1, NULL };
-	const struct cairn_error *err;
+	const struct cairn_error *err = NULL;
+	char lower[4096];
 
 	memset(t, 0, sizeof(*t));
 	t->be = be;
 	if (be->kind == MEMORY) {
 		err = cairn_repo_open(&t->r, NULL, CAIRN_OPEN_MEMORY);
 	} else {
+		if (be->layered) {
+			new_repo_path(lower, sizeof(lower));
+			err = cairn_repo_init(lower, &o);
+			o.alternate = lower;
+		}
 		new_repo_path(t->path, sizeof(t->path));
-		if ((err = cairn_repo_init(t->path, &o)) == NULL)
-			err = cairn_repo_open(&t->r, t->path, 0);
+		if (err == NULL && (err = cairn_repo_init(t->path, &o)) == NULL)
+			err = open_be(&t->r, be, t->path, 0);
 	}
 	if (err != NULL)
 		bail_out("%s: open a fresh repository: %s", be->name, err->msg);
@@ -148,7 +172,7 @@ tr_reopen(struct tr *t, unsigned flags)
 		return 0;
 	cairn_repo_close(t->r);
 	t->r = NULL;
-	if ((err = cairn_repo_open(&t->r, t->path, flags)) != NULL)
+	if ((err = open_be(&t->r, t->be, t->path, flags)) != NULL)
 		bail_out("%s: reopen '%s': %s", t->be->name, t->path,
 		    err->msg);
 	return 1;
@@ -1442,7 +1466,7 @@ test_write_amp(void)
 {
 	const size_t size = (size_t)64 << 20;
 	static const struct backend be = { "disk sha256", DISK,
-	    CAIRN_HASH_SHA256 };
+	    CAIRN_HASH_SHA256, 0, 0 };
 	struct cairn_stats s1, s2;
 	struct cairn_oid id, want;
 	unsigned char *p, *got = NULL;
