@@ -236,6 +236,9 @@ try_lock(struct cairn_refs *refs, const char *lock, int *fd,
 		/* The lock vanished between the two opens: try again. */
 		if (errno == ENOENT && !created)
 			return 0;
+		/* A delete removed an emptied parent meanwhile: remake it. */
+		if (errno == ENOENT)
+			return 2;
 		*err = errno == ELOOP ? cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "lock '%s' is a symlink", lock) :
 		    cairn_error_sys(errno, "create '%s'", lock);
@@ -260,9 +263,16 @@ take_lock(struct cairn_refs *refs, struct held *h, long long *budget_ms)
 {
 	const struct cairn_error *err = NULL;
 	long step = 1;
-	int r;
+	int r, missing, remade = 0;
 
-	while ((r = try_lock(refs, h->lock, &h->fd, &err)) == 0) {
+	while ((r = try_lock(refs, h->lock, &h->fd, &err)) == 0 ||
+	    (r == 2 && remade++ < 100)) {
+		if (r == 2) {
+			if ((err = check_parents(refs, h->u->name, 1,
+			    &missing)) != NULL)
+				return err;
+			continue;
+		}
 		if (*budget_ms <= 0)
 			return cairn_error_new(CAIRN_ERR_LOCKED,
 			    "ref '%s' is locked by another process (waited "
@@ -272,6 +282,8 @@ take_lock(struct cairn_refs *refs, struct held *h, long long *budget_ms)
 		if (step < 32)
 			step *= 2;
 	}
+	if (r == 2)
+		return cairn_error_sys(ENOENT, "create '%s'", h->lock);
 	return r < 0 ? err : NULL;
 }
 
