@@ -84,14 +84,19 @@ log_record(struct disk *d, struct cairn_rec *rec, const void *stored)
 
 /*
  * An object that exists already: log a TOUCH so gc's grace period counts
- * from now, unless it sits in the WAL (written recently enough).
+ * from now (a script's put-then-ref-set is then safe from a concurrent
+ * gc), unless this batch wrote it.
  */
 static const struct cairn_error *
 touch(struct disk *d, const struct cairn_oid *id, int type)
 {
+	const struct cairn_mem_ent *e = cairn_memtable_get(&d->mem, id->hash);
 	struct cairn_rec rec;
 
-	if (cairn_memtable_get(&d->mem, id->hash) != NULL)
+	/* Written by this very batch: its own time is now. */
+	if (e != NULL && ((e->where == CAIRN_MEM_WAL &&
+	    e->loc >= d->batch_start) || (e->where == CAIRN_MEM_DATA &&
+	    e->loc >= d->batch_data_start)))
 		return NULL;
 	memset(&rec, 0, sizeof(rec));
 	rec.kind = CAIRN_REC_TOUCH;

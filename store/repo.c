@@ -203,8 +203,50 @@ sync_parent(struct cairn_vfs *vfs, const char *path)
  * An alternate must be a repository of the same object format; it is
  * recorded by absolute path (abs, PATH_MAX bytes).
  */
+/*
+ * The chain of alternates from path must not lead back to self (a loop
+ * would make every repository in it unopenable) and must leave room for
+ * one more link.
+ */
 static const struct cairn_error *
-check_alternate(const char *path, int algo, char *abs)
+check_chain(const char *path, const char *self)
+{
+	char cur[PATH_MAX], me[PATH_MAX], cfgpath[PATH_MAX + 16];
+	struct cairn_buf text = { 0 };
+	struct cairn_config cfg;
+	const char *next;
+	int depth;
+
+	/* A repository being created has no path yet, and no loop. */
+	if (self == NULL || realpath(self, me) == NULL)
+		me[0] = '\0';
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (depth = 1; ; depth++) {
+		if (strcmp(cur, me) == 0)
+			return cairn_error_new(CAIRN_ERR_INVALID, "alternate "
+			    "'%s' leads back to this repository", path);
+		if (depth >= ALTERNATE_DEPTH)
+			return cairn_error_new(CAIRN_ERR_INVALID, "alternate "
+			    "'%s' ends a chain too long", path);
+		snprintf(cfgpath, sizeof(cfgpath), "%s/config", cur);
+		cairn_buf_reset(&text);
+		if (cairn_file_slurp(cairn_vfs_posix(), cfgpath, 1 << 20,
+		    &text) != NULL || cairn_config_parse(&cfg, text.data ?
+		    (char *)text.data : "", cfgpath) != NULL)
+			break;
+		next = cairn_config_get(&cfg, "core.alternate");
+		if (next == NULL || realpath(next, cur) == NULL) {
+			cairn_config_release(&cfg);
+			break;
+		}
+		cairn_config_release(&cfg);
+	}
+	cairn_buf_release(&text);
+	return NULL;
+}
+
+static const struct cairn_error *
+check_alternate(const char *path, int algo, char *abs, const char *self)
 {
 	const struct cairn_error *err;
 	struct cairn_repo *r;
@@ -218,6 +260,8 @@ check_alternate(const char *path, int algo, char *abs)
 		    path, err->msg);
 	other = cairn_repo_hash_algo(r);
 	cairn_repo_close(r);
+	if ((err = check_chain(abs, self)) != NULL)
+		return err;
 	if (other != algo)
 		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s' uses "
 		    "%s ids, not %s", path, cairn_hash_name(other),
@@ -247,7 +291,7 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "compression level must be 0 to 9");
 	if (opts && opts->alternate &&
-	    (err = check_alternate(opts->alternate, algo, alt)) != NULL)
+	    (err = check_alternate(opts->alternate, algo, alt, NULL)) != NULL)
 		return err;
 	if ((err = init_dir(vfs, path)) != NULL)
 		return err;
@@ -981,7 +1025,7 @@ cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
 		goto done;
 	/* A value the repository could not be opened with is refused. */
 	if (strcasecmp(key, "core.alternate") == 0 &&
-	    (err = check_alternate(value, r->be->algo, alt)) == NULL)
+	    (err = check_alternate(value, r->be->algo, alt, r->path)) == NULL)
 		err = cairn_config_set(&r->cfg, key, alt);
 	if (err != NULL || (err = params(r, &p)) != NULL) {
 		err = cairn_error_new(CAIRN_ERR_INVALID, "%s", err->msg);
