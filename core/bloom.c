@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "bloom.h"
-#include "endian.h"
+#include "encode.h"
 
 #define BLOOM_BLOCKBITS	(CAIRN_BLOOM_BLOCK * 8)		/* 512 */
 

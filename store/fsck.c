@@ -27,7 +27,7 @@
 #include "buf.h"
 #include "cairn.h"
 #include "config.h"
-#include "endian.h"
+#include "encode.h"
 #include "file.h"
 #include "manifest.h"
 #include "memtable.h"

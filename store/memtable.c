@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "endian.h"
+#include "encode.h"
 #include "memtable.h"
 
 void

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "endian.h"
+#include "encode.h"
 #include "record.h"
 #include "zip.h"
 

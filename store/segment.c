@@ -9,7 +9,7 @@
 
 #include "bloom.h"
 #include "buf.h"
-#include "endian.h"
+#include "encode.h"
 #include "file.h"
 #include "segment.h"
 

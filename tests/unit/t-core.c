@@ -13,7 +13,7 @@
 
 #include "bloom.h"
 #include "buf.h"
-#include "endian.h"
+#include "encode.h"
 #include "error.h"
 #include "oid.h"
 #include "zip.h"

@@ -1,9 +1,9 @@
 /*
- * endian.h: explicit big-endian encoding of integers in on-disk formats.
+ * encode.h: explicit big-endian encoding of integers in on-disk formats.
  * No C struct is ever written to disk as-is.
  */
-#ifndef CAIRN_ENDIAN_H
-#define CAIRN_ENDIAN_H
+#ifndef CAIRN_ENCODE_H
+#define CAIRN_ENCODE_H
 
 #include <stdint.h>
 
