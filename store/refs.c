@@ -59,6 +59,22 @@ ref_path(struct cairn_refs *refs, struct cairn_buf *out, const char *name,
  * create set, missing ones are made.  *missing is set when a parent does
  * not exist (so neither does the ref).
  */
+/* fsync the directory that holds path. */
+static const struct cairn_error *
+sync_dir_of(struct cairn_refs *refs, const char *path)
+{
+	const struct cairn_error *err;
+	char *dir = strdup(path), *slash;
+
+	if (dir == NULL)
+		return cairn_error_nomem();
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	err = cairn_file_sync_dir(refs->vfs, dir);
+	free(dir);
+	return err;
+}
+
 static const struct cairn_error *
 check_parents(struct cairn_refs *refs, const char *name, int create,
     int *missing)
@@ -93,7 +109,10 @@ check_parents(struct cairn_refs *refs, const char *name, int create,
 		else if (!create)
 			*missing = 1;
 		else if (refs->vfs->mkdir(refs->vfs, (char *)path.data,
-		    0755) != 0 && errno != EEXIST)
+		    0755) == 0)
+			/* The new directory's name must be as durable as the ref. */
+			err = sync_dir_of(refs, (char *)path.data);
+		else if (errno != EEXIST)
 			err = cairn_error_sys(errno, "create '%s'",
 			    (char *)path.data);
 		if (*missing)
@@ -478,21 +497,6 @@ write_lock(struct cairn_refs *refs, struct held *h)
 	return cairn_file_sync(refs->vfs, h->fd, 0, h->lock);
 }
 
-/* The directory of path, fsynced. */
-static const struct cairn_error *
-sync_parent_dir(struct cairn_refs *refs, const char *path)
-{
-	const struct cairn_error *err;
-	char *dir = strdup(path), *slash;
-
-	if (dir == NULL)
-		return cairn_error_nomem();
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
-	err = cairn_file_sync_dir(refs->vfs, dir);
-	free(dir);
-	return err;
-}
 
 /*
  * After a delete, directories of the name that are now empty go too (as
@@ -530,14 +534,14 @@ apply_one(struct cairn_refs *refs, struct held *h)
 		if (v->rename(v, h->lock, h->path) != 0)
 			return cairn_error_sys(errno, "rename '%s'", h->lock);
 		/* The lock file is the ref now; closing releases the flock. */
-		err = sync_parent_dir(refs, h->path);
+		err = sync_dir_of(refs, h->path);
 		v->close(v, h->fd);
 		h->fd = -1;
 		return err;
 	case CAIRN_REF_DELETE:
 		if (h->exists && v->unlink(v, h->path) != 0 && errno != ENOENT)
 			return cairn_error_sys(errno, "remove '%s'", h->path);
-		err = sync_parent_dir(refs, h->path);
+		err = sync_dir_of(refs, h->path);
 		drop_lock(refs, h);
 		remove_empty_parents(refs, h->u->name);
 		return err;
