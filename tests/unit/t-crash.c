@@ -1,0 +1,323 @@
+/*
+ * t-crash.c: simulated power loss at every point of every workload.
+ *
+ * Each workload (a sequence of up to three steps of workload.h) runs
+ * once through the crash layer (store/crash.h) to count its mutating
+ * calls, then again from the pristine repository with the power failing
+ * after call 1, 2, ... in turn.  For each crash point, several states the
+ * disk could be left in are written (nothing pending kept, everything
+ * kept, and random choices: dropped, torn, zeroed, garbage writes, lost
+ * directory entries) and each is opened with the real code and checked
+ * against what the workload had acknowledged (check_repo in workload.h).
+ *
+ * Negative controls: the same checker with one fsync skipped by the
+ * layer (the WAL's fdatasync; the refs directory's fsync after a rename)
+ * must find violations, or it could not see a missing fsync either.
+ *
+ * Depth: CAIRN_TORTURE=1 runs every sequence of three steps at every
+ * crash point with more random states (make torture); by default the
+ * sequences of one and two steps get every point and the three-step ones
+ * a sample of points.
+ */
+#define _XOPEN_SOURCE 700
+#include <time.h>
+
+#include "tap.h"
+#include "scratch.h"
+#include "workload.h"
+#include "crash.h"
+
+static char base[1024], pristine[1100], work[1100], state[1100];
+static struct oracle orig;
+static int torture;
+
+/* Figures for the summary. */
+static long n_points, n_states, n_confused;
+static struct w_tally total;
+
+struct run {
+	const enum wstep *seq;
+	int n;
+	const char *skip;	/* a mutant: the sync this skips */
+	struct w_tally t;
+	long points, states, bad_states;
+	char first[1400];	/* the first failure, described */
+};
+
+static void
+seq_name(char *buf, size_t len, const enum wstep *seq, int n)
+{
+	size_t k = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && k < len; i++)
+		k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? "+" : "",
+		    wstep_names[seq[i]]);
+}
+
+/*
+ * Run the workload with power failing after call at (0: never) and check
+ * nrandom random states beside the two extremes.  Returns the number of
+ * mutating calls the run made.
+ */
+static long
+crash_point(struct run *run, const struct oracle *start, long at, int nrandom)
+{
+	static const char *const keep_names[] = { "nothing", "everything",
+	    "random" };
+	const struct cairn_error *err, *first;
+	struct cairn_vfs_crash c;
+	struct oracle o;
+	long calls;
+	int k;
+
+	rm_rf(work);
+	copy_tree(pristine, work);
+	oracle_copy(&o, start);
+	if ((err = cairn_vfs_crash_init(&c, cairn_vfs_posix(), work)) != NULL)
+		bail_out("crash layer: %s", err->msg);
+	c.crash_at = at;
+	c.skip_sync = run->skip;
+	w_run(work, &c.vfs, &o, run->seq, run->n, &first);
+	if (c.confused) {
+		n_confused++;
+		bail_out("the crash layer could not follow the workload");
+	}
+	if (at == 0 && first != NULL && run->skip == NULL)
+		bail_out("the workload failed without a crash: %s", first->msg);
+	run->points++;
+	for (k = 0; k < nrandom + 2; k++) {
+		enum cairn_crash_keep keep = k == 0 ? CAIRN_CRASH_NONE :
+		    k == 1 ? CAIRN_CRASH_ALL : CAIRN_CRASH_RANDOM;
+		uint64_t seed = (uint64_t)at * 7919u + (uint64_t)k;
+
+		rm_rf(state);
+		if ((err = cairn_vfs_crash_state(&c, state, keep, seed)) != NULL)
+			bail_out("crash state: %s", err->msg);
+		run->states++;
+		if (check_repo(state, &o, &run->t) != 0 &&
+		    run->bad_states++ == 0)
+			snprintf(run->first, sizeof(run->first),
+			    "power lost %s %ld, %s pending kept "
+			    "(seed %" PRIu64 "): %s", at ? "after call" :
+			    "at the end, call", at ? at : c.calls,
+			    keep_names[keep], seed, w_why);
+	}
+	calls = c.calls;
+	cairn_vfs_crash_free(&c);
+	oracle_free(&o);
+	return calls;
+}
+
+/*
+ * Every crash point of a workload (every stride-th one, from a rotating
+ * start, if stride > 1).
+ */
+static void
+crash_workload(struct run *run, int nrandom, long stride)
+{
+	long total_calls, at;
+
+	total_calls = crash_point(run, &orig, 0, nrandom);
+	for (at = 1 + (long)(run->seq[0] + run->n) % stride; at <= total_calls;
+	    at += stride)
+		crash_point(run, &orig, at, nrandom);
+}
+
+static void
+report(struct run *run)
+{
+	char name[64];
+
+	seq_name(name, sizeof(name), run->seq, run->n);
+	n_points += run->points;
+	n_states += run->states;
+	total.lost += run->t.lost;
+	total.wrong += run->t.wrong;
+	total.bad_ref += run->t.bad_ref;
+	total.unrecoverable += run->t.unrecoverable;
+	total.other += run->t.other;
+	if (!ok(run->bad_states == 0, "%s: %ld crash points, %ld states, "
+	    "every one consistent", name, run->points, run->states))
+		diag("  %ld bad states; first: %s", run->bad_states, run->first);
+}
+
+/*
+ * init: a repository made in an empty directory, power failing after
+ * each call.  Once init has returned, the repository must open, check
+ * clean and take writes; before, opening may fail (cleanly) or find a
+ * working repository.
+ */
+static void
+crash_init(int nrandom)
+{
+	struct cairn_init_opts io = { CAIRN_HASH_SHA256, -1, NULL };
+	const struct cairn_error *err;
+	struct cairn_vfs_crash c;
+	struct oracle none;
+	char repo[1200], st_repo[1200];
+	long at, calls = 1, bad = 0, states = 0;
+	struct run run;
+	int k, acked;
+
+	memset(&none, 0, sizeof(none));
+	memset(&run, 0, sizeof(run));
+	snprintf(repo, sizeof(repo), "%s/r", work);
+	snprintf(st_repo, sizeof(st_repo), "%s/r", state);
+	for (at = 0; at <= calls; at++) {
+		rm_rf(work);
+		if (mkdir(work, 0755) != 0)
+			bail_out("mkdir %s: %s", work, strerror(errno));
+		if ((err = cairn_vfs_crash_init(&c, cairn_vfs_posix(),
+		    work)) != NULL)
+			bail_out("crash layer: %s", err->msg);
+		c.crash_at = at;
+		acked = cairn_repo_init_vfs(repo, &io, &c.vfs) == NULL;
+		if (c.confused)
+			bail_out("the crash layer could not follow init");
+		if (at == 0)
+			calls = c.calls;
+		for (k = 0; k < nrandom + 2; k++) {
+			struct cairn_repo *r;
+			int fail;
+
+			rm_rf(state);
+			if ((err = cairn_vfs_crash_state(&c, state, k == 0 ?
+			    CAIRN_CRASH_NONE : k == 1 ? CAIRN_CRASH_ALL :
+			    CAIRN_CRASH_RANDOM, (uint64_t)at * 31u + k)) != NULL)
+				bail_out("crash state: %s", err->msg);
+			states++;
+			if (acked)
+				fail = check_repo(st_repo, &none, &run.t);
+			else if (cairn_repo_open(&r, st_repo, 0) != NULL)
+				fail = 0;	/* not a repository: fine */
+			else {
+				cairn_repo_close(r);
+				fail = check_repo(st_repo, &none, &run.t);
+			}
+			if (fail && bad++ == 0)
+				snprintf(run.first, sizeof(run.first),
+				    "power lost after call %ld (init %s): %s",
+				    at, acked ? "acknowledged" :
+				    "not acknowledged", w_why);
+		}
+		cairn_vfs_crash_free(&c);
+	}
+	n_points += calls + 1;
+	n_states += states;
+	total.unrecoverable += run.t.unrecoverable;
+	total.other += run.t.other;
+	if (!ok(bad == 0, "init: %ld crash points, %ld states, every one "
+	    "consistent", calls + 1, states))
+		diag("  %ld bad states; first: %s", bad, run.first);
+}
+
+/* A mutant run: the checker must see the skipped sync. */
+static void
+negative_control(enum wstep step, const char *skip, const char *what)
+{
+	struct run run;
+	enum wstep seq[1];
+
+	seq[0] = step;
+	memset(&run, 0, sizeof(run));
+	run.seq = seq;
+	run.n = 1;
+	run.skip = skip;
+	crash_workload(&run, 2, 1);
+	if (ok(run.bad_states > 0, "negative control: without %s the "
+	    "checker finds bad states (%ld of %ld)", what, run.bad_states,
+	    run.states))
+		diag("  e.g. %s", run.first);
+	else
+		diag("  the checker cannot see a missing %s", what);
+}
+
+int
+main(void)
+{
+	enum wstep seq[3];
+	struct run run;
+	const char *mutant, *colon;
+	long stride3;
+	int a, b, c2, r1, r2, r3;
+	time_t t0 = time(NULL);
+
+	torture = getenv("CAIRN_TORTURE") != NULL &&
+	    strcmp(getenv("CAIRN_TORTURE"), "1") == 0;
+	r1 = torture ? 12 : 6;
+	r2 = torture ? 8 : 2;
+	r3 = torture ? 4 : 1;
+	stride3 = torture ? 1 : 7;
+
+	scratch_base(base, sizeof(base), "t-crash", 1);
+	snprintf(pristine, sizeof(pristine), "%s/pristine", base);
+	snprintf(work, sizeof(work), "%s/work", base);
+	snprintf(state, sizeof(state), "%s/state", base);
+	w_pristine(pristine, &orig);
+
+	/* CAIRN_CRASH_MUTANT=<step>:<pattern>: one mutant run only. */
+	if ((mutant = getenv("CAIRN_CRASH_MUTANT")) != NULL &&
+	    (colon = strchr(mutant, ':')) != NULL) {
+		for (a = 0; a < W_NSTEPS; a++)
+			if (strncmp(mutant, wstep_names[a],
+			    (size_t)(colon - mutant)) == 0)
+				negative_control((enum wstep)a, colon + 1,
+				    colon + 1);
+		rm_rf(base);
+		oracle_free(&orig);
+		return done_testing();
+	}
+
+	crash_init(r1);
+	for (a = 0; a < W_NSTEPS; a++) {
+		memset(&run, 0, sizeof(run));
+		seq[0] = (enum wstep)a;
+		run.seq = seq;
+		run.n = 1;
+		crash_workload(&run, r1, 1);
+		report(&run);
+	}
+	for (a = 0; a < W_NSTEPS; a++)
+		for (b = 0; b < W_NSTEPS; b++) {
+			memset(&run, 0, sizeof(run));
+			seq[0] = (enum wstep)a;
+			seq[1] = (enum wstep)b;
+			run.seq = seq;
+			run.n = 2;
+			crash_workload(&run, r2, 1);
+			report(&run);
+		}
+	for (a = 0; a < W_NSTEPS; a++)
+		for (b = 0; b < W_NSTEPS; b++)
+			for (c2 = 0; c2 < W_NSTEPS; c2++) {
+				memset(&run, 0, sizeof(run));
+				seq[0] = (enum wstep)a;
+				seq[1] = (enum wstep)b;
+				seq[2] = (enum wstep)c2;
+				run.seq = seq;
+				run.n = 3;
+				crash_workload(&run, r3, stride3);
+				report(&run);
+			}
+
+	negative_control(W_PUT, "objects.*.wal", "the WAL's fdatasync");
+	negative_control(W_REFS, "refs", "the fsync of refs/ after a rename");
+
+	diag("crash points %ld, states checked %ld, in %ld s", n_points,
+	    n_states, (long)(time(NULL) - t0));
+	diag("acknowledged writes lost %ld, wrong content %ld, refs neither "
+	    "old nor new %ld, unrecoverable %ld, other %ld", total.lost,
+	    total.wrong, total.bad_ref, total.unrecoverable, total.other);
+	ok(n_states >= 10000, "at least 10,000 crash states checked (%ld)",
+	    n_states);
+	ok(total.lost == 0 && total.bad_ref == 0, "no acknowledged write "
+	    "lost, no ref neither old nor new");
+	if (tap_state()->failed == 0)
+		rm_rf(base);
+	else
+		diag("scratch kept in %s", base);
+	oracle_free(&orig);
+	return done_testing();
+}
