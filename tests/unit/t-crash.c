@@ -143,6 +143,194 @@ report(struct run *run)
 		diag("  %ld bad states; first: %s", run->bad_states, run->first);
 }
 
+/* ---- the layer itself ---- */
+
+/* Bytes of path (at most cap) into buf; -1 if it does not exist. */
+static long
+slurp(const char *path, unsigned char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	n = read(fd, buf, cap);
+	close(fd);
+	return (long)n;
+}
+
+static int
+has_file(const char *dir, const char *name, const char *want)
+{
+	unsigned char buf[256];
+	char path[1400];
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	n = slurp(path, buf, sizeof(buf));
+	if (want == NULL)
+		return n == -1;
+	return n == (long)strlen(want) && memcmp(buf, want, (size_t)n) == 0;
+}
+
+/* A state of c, freshly written. */
+static void
+layer_state(struct cairn_vfs_crash *c, enum cairn_crash_keep keep,
+    uint64_t seed)
+{
+	const struct cairn_error *err;
+
+	rm_rf(state);
+	if ((err = cairn_vfs_crash_state(c, state, keep, seed)) != NULL)
+		bail_out("crash state: %s", err->msg);
+}
+
+static int
+vwrite(struct cairn_vfs *v, const char *path, int flags, const char *s,
+    off_t off, int sync)
+{
+	int fd = v->open(v, path, O_WRONLY | flags, 0644);
+
+	if (fd < 0)
+		return -1;
+	if (v->pwrite(v, fd, s, strlen(s), off) != (ssize_t)strlen(s) ||
+	    (sync && v->fsync(v, fd) != 0)) {
+		v->close(v, fd);
+		return -1;
+	}
+	return v->close(v, fd);
+}
+
+static int
+vsyncdir(struct cairn_vfs *v, const char *path)
+{
+	int fd = v->open(v, path, O_RDONLY | O_DIRECTORY, 0), r;
+
+	if (fd < 0)
+		return -1;
+	r = v->fsync(v, fd);
+	v->close(v, fd);
+	return r;
+}
+
+/*
+ * What the layer promises: unsynced data and names are lost in the
+ * "nothing" state and kept in the "everything" state; a synced file is
+ * kept only if its name was synced too; a rename between directories is
+ * durable with its target directory; random states tear writes at
+ * sector boundaries, zero them or drop them; after the power fails,
+ * calls fail and change nothing.
+ */
+static void
+layer_tests(void)
+{
+	char p[1200], q[1200], sub[1200];
+	struct cairn_vfs_crash c;
+	struct cairn_vfs *v = &c.vfs;
+	unsigned char buf[4096], want[3 * 1024];
+	int torn = 0, zeros = 0, dropped = 0, kept = 0, prefix_ok = 1;
+	uint64_t seed;
+	long n;
+
+	rm_rf(work);
+	if (mkdir(work, 0755) != 0)
+		bail_out("mkdir %s: %s", work, strerror(errno));
+	snprintf(p, sizeof(p), "%s/old", work);
+	if (vwrite(cairn_vfs_posix(), p, O_CREAT, "durable", 0, 0) != 0)
+		bail_out("write %s", p);
+	if (cairn_vfs_crash_init(&c, cairn_vfs_posix(), work) != NULL)
+		bail_out("crash layer init");
+
+	/* A new file, synced, its name not. */
+	snprintf(p, sizeof(p), "%s/new", work);
+	ok(vwrite(v, p, O_CREAT | O_EXCL, "hello", 0, 1) == 0, "layer: write");
+	layer_state(&c, CAIRN_CRASH_NONE, 1);
+	ok(has_file(state, "new", NULL) && has_file(state, "old", "durable"),
+	    "layer: a synced file whose directory was not synced is lost");
+	layer_state(&c, CAIRN_CRASH_ALL, 1);
+	ok(has_file(state, "new", "hello"), "layer: kept when all is kept");
+	ok(vsyncdir(v, work) == 0, "layer: sync the directory");
+	layer_state(&c, CAIRN_CRASH_NONE, 1);
+	ok(has_file(state, "new", "hello"), "layer: file and name durable");
+
+	/* Unsynced data over durable data. */
+	snprintf(p, sizeof(p), "%s/old", work);
+	ok(vwrite(v, p, 0, "CHANGED", 0, 0) == 0, "layer: overwrite");
+	layer_state(&c, CAIRN_CRASH_NONE, 1);
+	ok(has_file(state, "old", "durable"), "layer: unsynced write lost");
+	layer_state(&c, CAIRN_CRASH_ALL, 1);
+	ok(has_file(state, "old", "CHANGED"), "layer: or kept");
+
+	/* An unlink and a rename, unsynced, then a rename between dirs. */
+	snprintf(q, sizeof(q), "%s/new", work);
+	ok(v->unlink(v, q) == 0, "layer: unlink");
+	layer_state(&c, CAIRN_CRASH_NONE, 1);
+	ok(has_file(state, "new", "hello"), "layer: unsynced unlink lost");
+	snprintf(sub, sizeof(sub), "%s/d", work);
+	ok(v->mkdir(v, sub, 0755) == 0 && vsyncdir(v, work) == 0,
+	    "layer: mkdir, synced");
+	snprintf(q, sizeof(q), "%s/d/moved", work);
+	ok(v->rename(v, p, q) == 0, "layer: rename into d");
+	layer_state(&c, CAIRN_CRASH_NONE, 1);
+	ok(has_file(state, "old", "durable") &&
+	    has_file(state, "d/moved", NULL), "layer: unsynced rename lost");
+	ok(vsyncdir(v, sub) == 0, "layer: sync the target directory");
+	layer_state(&c, CAIRN_CRASH_NONE, 1);
+	ok(has_file(state, "old", NULL) && has_file(state, "d/moved",
+	    "durable"), "layer: the rename is durable with its target "
+	    "directory (the pending write is not)");
+
+	/* Three 1 KiB writes appended to a synced empty file, unsynced. */
+	snprintf(p, sizeof(p), "%s/d/log", work);
+	ok(vwrite(v, p, O_CREAT | O_EXCL, "", 0, 1) == 0 &&
+	    vsyncdir(v, sub) == 0, "layer: an empty file, durable");
+	for (n = 0; n < 3 * 1024; n++)
+		want[n] = (unsigned char)('a' + n % 26);
+	for (n = 0; n < 3; n++) {
+		char chunk[1025];
+
+		memcpy(chunk, want + n * 1024, 1024);
+		chunk[1024] = '\0';
+		if (vwrite(v, p, 0, chunk, (off_t)n * 1024, 0) != 0)
+			bail_out("append");
+	}
+	for (seed = 0; seed < 300; seed++) {
+		long i, len;
+
+		layer_state(&c, CAIRN_CRASH_RANDOM, seed);
+		snprintf(q, sizeof(q), "%s/d/log", state);
+		len = slurp(q, buf, sizeof(buf));
+		if (len < 0 || len > 3 * 1024 || len % 512 != 0)
+			prefix_ok = 0;
+		/* Per 512-byte sector: the data, zeros or garbage. */
+		for (i = 0; i + 512 <= len; i += 512) {
+			if (memcmp(buf + i, want + i, 512) == 0)
+				kept++;
+			else if (buf[i] == 0 && memcmp(buf + i, buf + i + 1,
+			    511) == 0)
+				zeros++;
+		}
+		if (len < 3 * 1024)
+			dropped++;
+		if (len > 0 && len % 1024 == 512)
+			torn++;
+	}
+	ok(prefix_ok, "layer: random states keep whole sectors");
+	ok(kept > 0 && zeros > 0 && dropped > 0 && torn > 0, "layer: random "
+	    "states keep, zero, drop and tear writes (%d, %d, %d, %d)", kept,
+	    zeros, dropped, torn);
+
+	/* Power fails after the next call. */
+	c.crash_at = c.calls + 1;
+	snprintf(p, sizeof(p), "%s/d/late", work);
+	ok(vwrite(v, p, O_CREAT | O_EXCL, "x", 0, 0) != 0 && errno == EIO,
+	    "layer: calls after the power failed fail with EIO");
+	snprintf(q, sizeof(q), "%s/d/late", work);
+	ok(slurp(q, buf, sizeof(buf)) == 0, "layer: and change nothing");
+	ok(!c.confused, "layer: the model followed every call");
+	cairn_vfs_crash_free(&c);
+}
+
 /*
  * init: a repository made in an empty directory, power failing after
  * each call.  Once init has returned, the repository must open, check
@@ -270,6 +458,7 @@ main(void)
 		return done_testing();
 	}
 
+	layer_tests();
 	crash_init(r1);
 	for (a = 0; a < W_NSTEPS; a++) {
 		memset(&run, 0, sizeof(run));
