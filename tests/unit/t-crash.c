@@ -36,6 +36,8 @@ static long n_points, n_states, n_confused;
 static struct w_tally total;
 
 struct run {
+	const char *from;	/* the repository it starts from */
+	const struct oracle *start;	/* and what that holds */
 	const enum wstep *seq;
 	int n;
 	const char *skip;	/* a mutant: the sync this skips */
@@ -73,7 +75,7 @@ crash_point(struct run *run, const struct oracle *start, long at, int nrandom)
 	int k;
 
 	rm_rf(work);
-	copy_tree(pristine, work);
+	copy_tree(run->from, work);
 	oracle_copy(&o, start);
 	if ((err = cairn_vfs_crash_init(&c, cairn_vfs_posix(), work)) != NULL)
 		bail_out("crash layer: %s", err->msg);
@@ -119,10 +121,14 @@ crash_workload(struct run *run, int nrandom, long stride)
 {
 	long total_calls, at;
 
-	total_calls = crash_point(run, &orig, 0, nrandom);
+	if (run->from == NULL) {
+		run->from = pristine;
+		run->start = &orig;
+	}
+	total_calls = crash_point(run, run->start, 0, nrandom);
 	for (at = 1 + (long)(run->seq[0] + run->n) % stride; at <= total_calls;
 	    at += stride)
-		crash_point(run, &orig, at, nrandom);
+		crash_point(run, run->start, at, nrandom);
 }
 
 static void
@@ -401,6 +407,74 @@ crash_init(int nrandom)
 		diag("  %ld bad states; first: %s", bad, run.first);
 }
 
+/*
+ * A crash during recovery from a crash: states left by a power loss in
+ * the middle of a batch (or a flush) become the starting point of a put,
+ * which recovers first, and the power fails again at each of its calls.
+ */
+static void
+crash_recovery(int nrandom, long stride)
+{
+	static const enum wstep batch[1] = { W_BATCH }, put[1] = { W_PUT };
+	const struct cairn_error *err, *first;
+	char from[1200];
+	struct cairn_vfs_crash c;
+	struct oracle o;
+	long at, calls, bad = 0, points = 0, states = 0;
+	struct run run;
+	int k;
+
+	snprintf(from, sizeof(from), "%s/torn", base);
+	memset(&run, 0, sizeof(run));
+	run.seq = batch;
+	run.n = 1;
+	run.from = pristine;
+	run.start = &orig;
+	calls = crash_point(&run, &orig, 0, 0);
+	for (at = 1; at <= calls; at += stride) {
+		for (k = 0; k < 2; k++) {
+			/* The first crash: power lost after call at. */
+			rm_rf(work);
+			copy_tree(pristine, work);
+			oracle_copy(&o, &orig);
+			if ((err = cairn_vfs_crash_init(&c, cairn_vfs_posix(),
+			    work)) != NULL)
+				bail_out("crash layer: %s", err->msg);
+			c.crash_at = at;
+			w_run(work, &c.vfs, &o, batch, 1, &first);
+			rm_rf(from);
+			if ((err = cairn_vfs_crash_state(&c, from, k == 0 ?
+			    CAIRN_CRASH_ALL : CAIRN_CRASH_RANDOM,
+			    (uint64_t)at * 104729u)) != NULL)
+				bail_out("crash state: %s", err->msg);
+			cairn_vfs_crash_free(&c);
+
+			/* The second, at every call of the put that follows. */
+			memset(&run, 0, sizeof(run));
+			run.seq = put;
+			run.n = 1;
+			run.from = from;
+			run.start = &o;
+			crash_workload(&run, nrandom, 1);
+			points += run.points;
+			states += run.states;
+			if (run.bad_states > 0)
+				bad++;
+			if (run.bad_states > 0)
+				diag("  first crash after call %ld: %s", at,
+				    run.first);
+			total.lost += run.t.lost;
+			total.bad_ref += run.t.bad_ref;
+			oracle_free(&o);
+		}
+	}
+	n_points += points;
+	n_states += states;
+	ok(bad == 0, "crash during recovery: %ld first crashes, %ld second "
+	    "crash points, %ld states, every one consistent", 2 * ((calls +
+	    stride - 1) / stride), points, states);
+}
+
 /* A mutant run: the checker must see the skipped sync. */
 static void
 negative_control(enum wstep step, const char *skip, const char *what)
@@ -490,6 +564,8 @@ main(void)
 				crash_workload(&run, r3, stride3);
 				report(&run);
 			}
+
+	crash_recovery(r3, torture ? 1 : 2);
 
 	negative_control(W_PUT, "objects.*.wal", "the WAL's fdatasync");
 	negative_control(W_REFS, "refs", "the fsync of refs/ after a rename");
