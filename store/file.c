@@ -1,8 +1,10 @@
 /*
  * file.c: error-reporting file helpers over the I/O layer.
  */
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +150,7 @@ cairn_file_tmp(struct cairn_vfs *vfs, const char *tmpdir,
 		if (err != NULL)
 			return err;
 		*fd = vfs->open(vfs, (char *)path->data,
-		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, CAIRN_FILE_MODE);
 		if (*fd != -1)
 			return NULL;
 		if (errno != EEXIST)
@@ -266,4 +268,55 @@ cairn_wbuf_put(struct cairn_wbuf *w, const void *data, size_t len)
 		len -= n;
 	}
 	return NULL;
+}
+
+/* Ownership. */
+
+/*
+ * Nonzero if the list (CAIRN_SAFE_DIRECTORIES) names the directory real,
+ * a canonical path.  Entries are compared canonicalized too, so a link
+ * or a trailing slash in either does not matter; relative and empty
+ * entries are ignored (they would depend on the current directory).
+ */
+static int
+listed_safe(const char *list, const char *real)
+{
+	char entry[PATH_MAX], canon[PATH_MAX];
+	const char *p = list, *end;
+	size_t len;
+
+	for (; *p != '\0'; p = *end ? end + 1 : end) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		if (len == 1 && *p == '*')
+			return 1;
+		if (len == 0 || *p != '/' || len >= sizeof(entry))
+			continue;
+		memcpy(entry, p, len);
+		entry[len] = '\0';
+		if (realpath(entry, canon) != NULL && strcmp(canon, real) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+const struct cairn_error *
+cairn_file_check_owner(const char *dir)
+{
+	const char *list = getenv("CAIRN_SAFE_DIRECTORIES");
+	char real[PATH_MAX];
+	struct stat st;
+	uid_t me = geteuid();
+
+	if (stat(dir, &st) != 0 || st.st_uid == me)
+		return NULL;
+	if (realpath(dir, real) == NULL)
+		return NULL;
+	if (list != NULL && listed_safe(list, real))
+		return NULL;
+	return cairn_error_new(CAIRN_ERR_READ_ONLY, "refusing to write to "
+	    "repository '%s' owned by uid %lu (you are uid %lu); to allow it, "
+	    "add it to CAIRN_SAFE_DIRECTORIES", real, (unsigned long)st.st_uid,
+	    (unsigned long)me);
 }

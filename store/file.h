@@ -13,6 +13,33 @@
 #include "error.h"
 #include "vfs.h"
 
+/*
+ * Modes of everything cairn creates in a repository.  open() and mkdir()
+ * only clear bits of these by the umask, so they hold under any umask
+ * (umask 000 included): nothing is ever group- or world-writable.  A
+ * stricter umask (077 for a private repository) narrows them further.
+ * man/cairn-repository.5 lists the mode of each file.
+ */
+#define CAIRN_FILE_MODE	0644	/* data, WAL, segments, manifest, config, refs
+				   and <ref>.lock (renamed into a ref) */
+#define CAIRN_LOCK_MODE	0644	/* lock and gc.lock: empty, only flocked */
+#define CAIRN_DIR_MODE	0755	/* the repository, refs/ and its subdirectories */
+
+/*
+ * cairn_file_check_owner(dir):
+ * Refuse (CAIRN_ERR_READ_ONLY) to write in a repository directory owned
+ * by a user other than the effective one, unless the environment variable
+ * CAIRN_SAFE_DIRECTORIES names it: a colon-separated list of absolute
+ * paths, or "*" for every directory.  The owner of a repository controls
+ * its files (a hard link or a planted file where we append, files of ours
+ * left behind that the owner can no longer replace); a setting in the
+ * environment is one the owner cannot plant.  Root is no exception, as
+ * in git (which, unlike cairn, also trusts SUDO_UID's directories under
+ * sudo).  A directory that cannot be stat'ed passes: opening it fails
+ * with the better message.
+ */
+const struct cairn_error *cairn_file_check_owner(const char *dir);
+
 /* Write all len bytes at off, retrying short writes. */
 const struct cairn_error *cairn_file_pwrite(struct cairn_vfs *vfs, int fd,
     const void *buf, size_t len, uint64_t off, const char *path);

@@ -436,7 +436,7 @@ gc_lock(struct disk *d, int *fd)
 	if ((err = disk_path(d, &path, "gc.lock")) != NULL)
 		return err;
 	*fd = d->vfs->open(d->vfs, (char *)path.data,
-	    O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+	    O_RDWR | O_CREAT | O_NOFOLLOW, CAIRN_LOCK_MODE);
 	if (*fd == -1)
 		err = cairn_error_sys(errno, "open '%s'", (char *)path.data);
 	while (err == NULL &&

@@ -109,7 +109,7 @@ check_parents(struct cairn_refs *refs, const char *name, int create,
 		else if (!create)
 			*missing = 1;
 		else if (refs->vfs->mkdir(refs->vfs, (char *)path.data,
-		    0755) == 0)
+		    CAIRN_DIR_MODE) == 0)
 			/* The new directory's name must be as durable as the ref. */
 			err = sync_dir_of(refs, (char *)path.data);
 		else if (errno != EEXIST)
@@ -246,7 +246,8 @@ try_lock(struct cairn_refs *refs, const char *lock, int *fd,
 	struct cairn_vfs *v = refs->vfs;
 	int created = 1;
 
-	*fd = v->open(v, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+	*fd = v->open(v, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW,
+	    CAIRN_FILE_MODE);
 	if (*fd == -1 && errno == EEXIST) {
 		created = 0;
 		*fd = v->open(v, lock, O_RDWR | O_NOFOLLOW, 0);
@@ -331,7 +332,7 @@ gc_lock_shared(struct cairn_refs *refs, int *fd, long long *budget_ms)
 	*fd = v->open(v, (char *)path.data, O_RDWR | O_NOFOLLOW, 0);
 	if (*fd == -1 && errno == ENOENT)
 		*fd = v->open(v, (char *)path.data,
-		    O_RDWR | O_CREAT | O_NOFOLLOW, 0644);
+		    O_RDWR | O_CREAT | O_NOFOLLOW, CAIRN_LOCK_MODE);
 	if (*fd == -1)
 		err = cairn_error_sys(errno, "open '%s'", (char *)path.data);
 	while (err == NULL && v->flock(v, *fd, LOCK_SH | LOCK_NB) != 0) {

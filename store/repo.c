@@ -137,7 +137,8 @@ make_parents(struct cairn_vfs *vfs, const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (vfs->mkdir(vfs, copy, 0755) != 0 && errno != EEXIST)
+		if (vfs->mkdir(vfs, copy, CAIRN_DIR_MODE) != 0 &&
+		    errno != EEXIST)
 			err = cairn_error_sys(errno, "create '%s'", copy);
 		*p = '/';
 	}
@@ -155,15 +156,16 @@ init_dir(struct cairn_vfs *vfs, const char *path)
 
 	if ((err = make_parents(vfs, path)) != NULL)
 		return err;
-	if (vfs->mkdir(vfs, path, 0755) == 0)
+	if (vfs->mkdir(vfs, path, CAIRN_DIR_MODE) == 0)
 		return NULL;
 	if (errno != EEXIST)
 		return cairn_error_sys(errno, "create '%s'", path);
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return cairn_error_new(CAIRN_ERR_EXISTS,
 		    "'%s' exists and is not a directory", path);
+	/* An empty directory of someone else's is theirs to fill. */
 	if (dir_empty(path))
-		return NULL;
+		return cairn_file_check_owner(path);
 	if (cairn_buf_printf(&m, "%s/manifest", path) != NULL)
 		return cairn_error_nomem();
 	isrepo = access((char *)m.data, F_OK) == 0;
@@ -479,6 +481,20 @@ cairn_repo_open_opts(struct cairn_repo **out, const char *path,
 	return open_with(out, path, o, cairn_vfs_from_env(), 0);
 }
 
+/*
+ * A writer open of a repository owned by someone else is refused before
+ * anything is written (opening for writing may already recover the WAL).
+ * Read-only opens (alternates always are) work on any repository that
+ * can be read.
+ */
+static const struct cairn_error *
+writable_here(const struct cairn_repo *r)
+{
+	if (r->flags & CAIRN_OPEN_READ_ONLY)
+		return NULL;
+	return cairn_file_check_owner(r->path);
+}
+
 static const struct cairn_error *
 open_with(struct cairn_repo **out, const char *path,
     const struct cairn_open_opts *o, struct cairn_vfs *vfs, int depth)
@@ -506,6 +522,7 @@ open_with(struct cairn_repo **out, const char *path,
 		err = path ? cairn_error_nomem() : cairn_error_new(
 		    CAIRN_ERR_USAGE, "no repository path");
 	else if ((err = load_config(r)) == NULL &&
+	    (err = writable_here(r)) == NULL &&
 	    (err = params(r, &p)) == NULL)
 		err = cairn_disk_open(&r->base, path, &p);
 	if (err == NULL)

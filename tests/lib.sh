@@ -13,7 +13,8 @@
 #	test_fsck_repo) and the test fails if fsck does.
 #	Known prerequisites: GIT (git is installed), GITSHA256 (git can make
 #	sha256 repositories), NOTROOT (file permissions are enforced),
-#	NOREPOABOVE (no .cairn directory above the trash directory); others
+#	ROOT (running as root), NOREPOABOVE (no .cairn directory above the
+#	trash directory); others
 #	are set with test_set_prereq.  A missing prerequisite gives a skip.
 #   test_skip <description> <reason>	prints `ok N - <description> # skip <reason>`
 #   test_done				prints the plan; exit 1 if any test failed
@@ -138,6 +139,9 @@ test_check_prereq_ () {
 		;;
 	NOTROOT)
 		test "$(id -u)" != 0
+		;;
+	ROOT)
+		test "$(id -u)" = 0
 		;;
 	NOREPOABOVE)
 		test_prereq_dir_=$(dirname "$TRASH_DIRECTORY")
