@@ -146,18 +146,22 @@ make_parents(struct cairn_vfs *vfs, const char *path)
 	return err;
 }
 
+/* *made: path did not exist and init_dir created it. */
 static const struct cairn_error *
-init_dir(struct cairn_vfs *vfs, const char *path)
+init_dir(struct cairn_vfs *vfs, const char *path, int *made)
 {
 	const struct cairn_error *err;
 	struct stat st;
 	struct cairn_buf m = { 0 };
 	int isrepo;
 
+	*made = 0;
 	if ((err = make_parents(vfs, path)) != NULL)
 		return err;
-	if (vfs->mkdir(vfs, path, CAIRN_DIR_MODE) == 0)
+	if (vfs->mkdir(vfs, path, CAIRN_DIR_MODE) == 0) {
+		*made = 1;
 		return NULL;
+	}
 	if (errno != EEXIST)
 		return cairn_error_sys(errno, "create '%s'", path);
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -277,6 +281,36 @@ cairn_repo_init(const char *path, const struct cairn_init_opts *opts)
 	return cairn_repo_init_vfs(path, opts, cairn_vfs_from_env());
 }
 
+/*
+ * Undo a failed init: remove what cairn_disk_create makes (nothing else
+ * was there: the directory was empty), then the directory if init made
+ * it.  Best effort: a failure leaves a directory that is no repository
+ * (it has no manifest) and that init refuses as not empty.
+ */
+static void
+init_undo(struct cairn_vfs *vfs, const char *path, int made)
+{
+	static const char *const files[] = { "manifest", "objects.2.wal",
+	    "objects.1.data", "config", "gc.lock", "lock" };
+	static const char *const dirs[] = { "index", "refs", "tmp" };
+	struct cairn_buf b = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		cairn_buf_reset(&b);
+		if (cairn_buf_printf(&b, "%s/%s", path, files[i]) == NULL)
+			vfs->unlink(vfs, (char *)b.data);
+	}
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		cairn_buf_reset(&b);
+		if (cairn_buf_printf(&b, "%s/%s", path, dirs[i]) == NULL)
+			vfs->rmdir(vfs, (char *)b.data);
+	}
+	cairn_buf_release(&b);
+	if (made)
+		vfs->rmdir(vfs, path);
+}
+
 const struct cairn_error *
 cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
     struct cairn_vfs *vfs)
@@ -284,6 +318,7 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 	const struct cairn_error *err;
 	struct cairn_buf cfg = { 0 };
 	char alt[PATH_MAX];
+	int made;
 	int algo = opts && opts->hash_algo ? opts->hash_algo : CAIRN_HASH_SHA256;
 	int level = opts && opts->compression >= 0 ? opts->compression : 1;
 
@@ -295,7 +330,7 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 	if (opts && opts->alternate &&
 	    (err = check_alternate(opts->alternate, algo, alt, NULL)) != NULL)
 		return err;
-	if ((err = init_dir(vfs, path)) != NULL)
+	if ((err = init_dir(vfs, path, &made)) != NULL)
 		return err;
 	err = cairn_buf_printf(&cfg, "# cairn repository configuration\n"
 	    "core.formatVersion = 1\nobject.format = %s\n"
@@ -310,6 +345,8 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 	if (err == NULL)
 		err = sync_parent(vfs, path);
 	cairn_buf_release(&cfg);
+	if (err != NULL)
+		init_undo(vfs, path, made);
 	return err;
 }
 
