@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,8 @@ disk_unlock(struct disk *d)
 
 /* Loading state. */
 
+static _Atomic uint64_t generations;
+
 static void
 unload(struct disk *d)
 {
@@ -249,7 +252,12 @@ unload(struct disk *d)
 	cairn_memtable_clear(&d->mem);
 	d->mem_objects = 0;
 	d->wal_verified = 0;
-	d->gen++;
+	/*
+	 * Numbered across all handles of the process: a handle opened at
+	 * the address of a closed one must not match what disk_read.c's
+	 * per-thread cache of the last lookup kept from the old one.
+	 */
+	d->gen = atomic_fetch_add(&generations, 1) + 1;
 }
 
 static const struct cairn_error *

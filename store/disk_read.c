@@ -205,16 +205,59 @@ hash_sink(void *arg, const void *p, size_t len)
 	return cairn_hasher_update(arg, p, len);
 }
 
+/*
+ * Deflate codes at most 258 bytes in two bits (a one-bit length code and
+ * a one-bit distance code), so a zlib stream of n bytes never inflates to
+ * more than 1032 n bytes.
+ */
+#define INFLATE_RATIO_MAX 1032
+
+/*
+ * Refuse a header whose sizes cannot be true before anything is
+ * allocated or inflated for them: stored bytes past the end of the data
+ * file (the WAL scan already made sure a WAL record's lie in the WAL), or
+ * a content size that no zlib stream of the stored size inflates to.
+ * Sizes that are merely wrong are caught by the bounded inflation.
+ */
+static const struct cairn_error *
+plausible(struct disk *d, int where, uint64_t loc, const struct cairn_rec *rec)
+{
+	const struct cairn_error *err;
+	uint64_t end = loc + CAIRN_REC_HDR_SIZE + rec->stored, size;
+
+	if (where == CAIRN_MEM_DATA && end > d->data_map_len) {
+		if ((err = cairn_file_size(d->vfs, d->data_fd, d->man.data,
+		    &size)) != NULL)
+			return err;
+		if (end > size)
+			return cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "'%s' offset %llu: record runs past the end of "
+			    "the file", d->man.data, (unsigned long long)loc);
+	}
+	if ((rec->flags & CAIRN_REC_DEFLATED) &&
+	    rec->size / INFLATE_RATIO_MAX > rec->stored)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' offset %llu: content size %llu is more than %llu "
+		    "compressed bytes can hold",
+		    where == CAIRN_MEM_WAL ? d->man.wal : d->man.data,
+		    (unsigned long long)loc, (unsigned long long)rec->size,
+		    (unsigned long long)rec->stored);
+	return NULL;
+}
+
 static const struct cairn_error *
 find(struct disk *d, const struct cairn_oid *id, int *where, uint64_t *loc,
     struct cairn_rec *rec)
 {
+	const struct cairn_error *err;
 	char hex[CAIRN_OID_HEXMAX + 1];
 
 	if (id->len != d->idlen || !disk_locate(d, id->hash, where, loc))
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
 		    "object %s not found", cairn_oid_fmt(hex, id));
-	return object_header(d, *where, *loc, id, rec);
+	if ((err = object_header(d, *where, *loc, id, rec)) != NULL)
+		return err;
+	return plausible(d, *where, *loc, rec);
 }
 
 /* Hash the whole content of a record and compare with id. */

@@ -121,6 +121,35 @@ hex_id(char *out, const unsigned char *id, size_t len)
 
 /* Config and manifest. */
 
+/*
+ * The numeric settings and the ranges that opening a repository enforces
+ * (params() in repo.c): a value outside them makes every command fail, so
+ * it is damage, not a preference.
+ */
+static const struct {
+	const char *key;
+	long long min, max;
+} config_ints[] = {
+	{ "core.formatVersion", 1, 1 },
+	{ "core.compression", 0, 9 },
+	{ "core.lockTimeout", 0, 86400000 },
+	{ "core.walLimit", 4096, (long long)1 << 40 },
+	{ "core.bigFileThreshold", 1024, 1 << 30 },
+};
+
+static void
+check_config_values(struct fsck *c, const struct cairn_config *cfg)
+{
+	const struct cairn_error *err;
+	long long v;
+	size_t i;
+
+	for (i = 0; i < sizeof(config_ints) / sizeof(config_ints[0]); i++)
+		if ((err = cairn_config_int(&v, cfg, config_ints[i].key, 0,
+		    config_ints[i].min, config_ints[i].max)) != NULL)
+			find(c, 1, 0, "config", "config", "%s", err->msg);
+}
+
 static const struct cairn_error *
 check_config(struct fsck *c)
 {
@@ -141,10 +170,14 @@ check_config(struct fsck *c)
 		find(c, 1, 0, "config", "config", "%s", err->msg);
 		return NULL;
 	}
+	/* The parser reads text up to a NUL: what follows would be lost. */
+	if (text.len > 0 && memchr(text.data, '\0', text.len) != NULL)
+		find(c, 1, 0, "config", "config", "holds a NUL byte");
 	if ((err = cairn_config_parse(&cfg, text.data ? (char *)text.data :
 	    "", path)) != NULL) {
 		find(c, 1, 0, "config", "config", "%s", err->msg);
 	} else {
+		check_config_values(c, &cfg);
 		fmt = cairn_config_get(&cfg, "object.format");
 		c->algo = fmt ? cairn_hash_parse(fmt) : 0;
 		if (c->algo == 0)
@@ -234,6 +267,26 @@ resync(struct fsck *c, uint64_t off)
 	return c->data_len;
 }
 
+/*
+ * Deflate codes at most 258 bytes in two bits (a one-bit length code and
+ * a one-bit distance code), so a zlib stream of n bytes never inflates to
+ * more than 1032 n bytes: a record that declares more is refused before
+ * anything is allocated or inflated for it.
+ */
+#define INFLATE_RATIO_MAX 1032
+
+static const struct cairn_error *
+plausible(const struct cairn_rec *rec)
+{
+	if ((rec->flags & CAIRN_REC_DEFLATED) &&
+	    rec->size / INFLATE_RATIO_MAX > rec->stored)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "content size %llu "
+		    "is more than %llu compressed bytes can hold",
+		    (unsigned long long)rec->size,
+		    (unsigned long long)rec->stored);
+	return NULL;
+}
+
 /* Inflate a record's content; *out malloc'd. */
 static const struct cairn_error *
 decode(const struct cairn_rec *rec, const unsigned char *stored,
@@ -241,6 +294,8 @@ decode(const struct cairn_rec *rec, const unsigned char *stored,
 {
 	const struct cairn_error *err = NULL;
 
+	if ((err = plausible(rec)) != NULL)
+		return err;
 	if (rec->size > ((uint64_t)1 << 40) ||
 	    (*out = malloc((size_t)rec->size + 1)) == NULL)
 		return cairn_error_nomem();
@@ -256,6 +311,44 @@ decode(const struct cairn_rec *rec, const unsigned char *stored,
 	return err;
 }
 
+static const struct cairn_error *
+hash_sink(void *arg, const void *p, size_t len)
+{
+	return cairn_hasher_update(arg, p, len);
+}
+
+/*
+ * The id of a record's content, inflated a chunk at a time and hashed as
+ * it comes, so that checking an object takes the same little memory
+ * whatever size it has or its header claims.
+ */
+static const struct cairn_error *
+hash_content(struct fsck *c, const struct cairn_rec *rec,
+    const unsigned char *stored, struct cairn_oid *got)
+{
+	const struct cairn_error *err;
+	struct cairn_hasher h = { 0 };
+	struct cairn_inflater inf = { 0 };
+
+	if ((err = plausible(rec)) != NULL)
+		return err;
+	err = cairn_hasher_init_object(&h, c->algo, rec->type, rec->size);
+	if (err == NULL && (rec->flags & CAIRN_REC_DEFLATED)) {
+		err = cairn_inflater_init(&inf, rec->size);
+		if (err == NULL)
+			err = cairn_inflater_feed(&inf, stored,
+			    (size_t)rec->stored, hash_sink, &h);
+		if (err == NULL)
+			err = cairn_inflater_finish(&inf);
+		cairn_inflater_release(&inf);
+	} else if (err == NULL)
+		err = cairn_hasher_update(&h, stored, (size_t)rec->stored);
+	if (err == NULL)
+		err = cairn_hasher_final(got, &h);
+	cairn_hasher_release(&h);
+	return err;
+}
+
 /* CRC, decoding and (unless quick) the hash of one object record. */
 static const char *
 verify_record(struct fsck *c, const struct cairn_rec *rec,
@@ -264,22 +357,18 @@ verify_record(struct fsck *c, const struct cairn_rec *rec,
 	static _Thread_local char why[256];
 	const struct cairn_error *err;
 	struct cairn_oid got;
-	unsigned char *content;
 
 	if (cairn_crc32(0, stored, (size_t)rec->stored) != rec->crc)
 		return "stored bytes fail their checksum";
 	if (c->flags & CAIRN_FSCK_QUICK)
 		return NULL;
-	if ((err = decode(rec, stored, &content)) != NULL) {
+	if ((err = hash_content(c, rec, stored, &got)) != NULL) {
 		snprintf(why, sizeof(why), "%s", err->msg);
 		return why;
 	}
-	err = cairn_hash_object(&got, c->algo, rec->type, content,
-	    (size_t)rec->size);
-	free(content);
-	if (err == NULL && !cairn_oid_eq(&got, &rec->id))
+	if (!cairn_oid_eq(&got, &rec->id))
 		return "content does not hash to its id";
-	return err ? err->msg : NULL;
+	return NULL;
 }
 
 static void
@@ -388,6 +477,25 @@ check_data(struct fsck *c)
 
 /* The WAL. */
 
+/*
+ * An OBJECT of a whole batch: its batch was committed whole, so content
+ * that does not verify is damage (or a lie), never a torn write.
+ */
+static void
+wal_object(struct fsck *c, const struct cairn_rec *rec, size_t off)
+{
+	char hex[CAIRN_OID_HEXMAX + 1];
+	const char *why;
+
+	why = verify_record(c, rec, c->wal.data + off + CAIRN_REC_HDR_SIZE);
+	if (why == NULL) {
+		note_object(c, rec, CAIRN_MEM_WAL, off);
+		return;
+	}
+	hex_id(hex, rec->id.hash, c->idlen);
+	find(c, 1, 0, "object", hex, "%s (%s@%zu)", why, c->man.wal, off);
+}
+
 static void
 wal_batch(struct fsck *c, size_t start, size_t end)
 {
@@ -399,18 +507,16 @@ wal_batch(struct fsck *c, size_t start, size_t end)
 			return;
 		c->res->records++;
 		c->res->bytes += cairn_rec_span(&rec);
-		if (rec.kind == CAIRN_REC_OBJECT &&
-		    verify_record(c, &rec, c->wal.data + off +
-		    CAIRN_REC_HDR_SIZE) == NULL)
-			note_object(c, &rec, CAIRN_MEM_WAL, off);
+		if (rec.kind == CAIRN_REC_OBJECT)
+			wal_object(c, &rec, off);
 		else if (rec.kind == CAIRN_REC_POINTER &&
 		    cairn_memtable_get(&c->objs, rec.id.hash) == NULL) {
 			char hex[CAIRN_OID_HEXMAX + 1];
 
 			hex_id(hex, rec.id.hash, c->idlen);
 			find(c, 1, 0, "wal", c->man.wal, "object %s logged at "
-			    "data offset %llu is not intact there", hex,
-			    (unsigned long long)rec.data_off);
+			    "'%s' offset %llu is not intact there", hex,
+			    c->man.data, (unsigned long long)rec.data_off);
 		}
 	}
 }

@@ -1505,6 +1505,49 @@ test_write_amp(void)
 	free(p);
 }
 
+/*
+ * One handle closed, another opened (likely at the same address): a
+ * lookup through the new one must not reuse where the old one found the
+ * same id.  Two repositories hold the same object at different offsets.
+ */
+static void
+test_reopen_other(void)
+{
+	char a[1100], b[1100];
+	struct cairn_repo *r;
+	struct cairn_oid id, pad;
+	unsigned char *data = NULL;
+	size_t len = 0, i;
+	int type;
+
+	new_repo_path(a, sizeof(a));
+	new_repo_path(b, sizeof(b));
+	if (cairn_repo_init(a, NULL) != NULL || cairn_repo_init(b, NULL) != NULL)
+		bail_out("init %s, %s", a, b);
+	if (cairn_repo_open(&r, b, 0) != NULL ||
+	    cairn_put(r, &pad, CAIRN_OBJ_BLOB, "padding first", 13) != NULL)
+		bail_out("put in %s", b);
+	cairn_repo_close(r);
+	for (i = 0; i < 2; i++) {
+		if (cairn_repo_open(&r, i ? b : a, 0) != NULL ||
+		    cairn_put(r, &id, CAIRN_OBJ_BLOB, "same", 4) != NULL ||
+		    cairn_flush(r) != NULL)
+			bail_out("put and flush");
+		cairn_repo_close(r);
+	}
+	for (i = 0; i < 4; i++) {
+		if (cairn_repo_open(&r, i % 2 ? b : a, 0) != NULL)
+			bail_out("open");
+		ok(cairn_get(r, &id, 0, &type, &data, &len) == NULL &&
+		    len == 4 && memcmp(data, "same", 4) == 0, "reopen: a "
+		    "handle on %s after one on %s finds the object",
+		    i % 2 ? "b" : "a", i % 2 ? "a" : "b");
+		free(data);
+		data = NULL;
+		cairn_repo_close(r);
+	}
+}
+
 int
 main(void)
 {
@@ -1522,6 +1565,7 @@ main(void)
 		test_read_only(&backends[i]);
 	}
 	test_write_amp();
+	test_reopen_other();
 	if (tap_state()->failed == 0)
 		rm_rf(base_dir);
 	else
