@@ -206,13 +206,6 @@ hash_sink(void *arg, const void *p, size_t len)
 }
 
 /*
- * Deflate codes at most 258 bytes in two bits (a one-bit length code and
- * a one-bit distance code), so a zlib stream of n bytes never inflates to
- * more than 1032 n bytes.
- */
-#define INFLATE_RATIO_MAX 1032
-
-/*
  * Refuse a header whose sizes cannot be true before anything is
  * allocated or inflated for them: stored bytes past the end of the data
  * file (the WAL scan already made sure a WAL record's lie in the WAL), or
@@ -234,14 +227,10 @@ plausible(struct disk *d, int where, uint64_t loc, const struct cairn_rec *rec)
 			    "'%s' offset %llu: record runs past the end of "
 			    "the file", d->man.data, (unsigned long long)loc);
 	}
-	if ((rec->flags & CAIRN_REC_DEFLATED) &&
-	    rec->size / INFLATE_RATIO_MAX > rec->stored)
-		return cairn_error_new(CAIRN_ERR_CORRUPT,
-		    "'%s' offset %llu: content size %llu is more than %llu "
-		    "compressed bytes can hold",
+	if ((err = cairn_rec_sizes_plausible(rec)) != NULL)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' offset %llu: %s",
 		    where == CAIRN_MEM_WAL ? d->man.wal : d->man.data,
-		    (unsigned long long)loc, (unsigned long long)rec->size,
-		    (unsigned long long)rec->stored);
+		    (unsigned long long)loc, err->msg);
 	return NULL;
 }
 

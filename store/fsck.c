@@ -267,26 +267,6 @@ resync(struct fsck *c, uint64_t off)
 	return c->data_len;
 }
 
-/*
- * Deflate codes at most 258 bytes in two bits (a one-bit length code and
- * a one-bit distance code), so a zlib stream of n bytes never inflates to
- * more than 1032 n bytes: a record that declares more is refused before
- * anything is allocated or inflated for it.
- */
-#define INFLATE_RATIO_MAX 1032
-
-static const struct cairn_error *
-plausible(const struct cairn_rec *rec)
-{
-	if ((rec->flags & CAIRN_REC_DEFLATED) &&
-	    rec->size / INFLATE_RATIO_MAX > rec->stored)
-		return cairn_error_new(CAIRN_ERR_CORRUPT, "content size %llu "
-		    "is more than %llu compressed bytes can hold",
-		    (unsigned long long)rec->size,
-		    (unsigned long long)rec->stored);
-	return NULL;
-}
-
 /* Inflate a record's content; *out malloc'd. */
 static const struct cairn_error *
 decode(const struct cairn_rec *rec, const unsigned char *stored,
@@ -294,7 +274,7 @@ decode(const struct cairn_rec *rec, const unsigned char *stored,
 {
 	const struct cairn_error *err = NULL;
 
-	if ((err = plausible(rec)) != NULL)
+	if ((err = cairn_rec_sizes_plausible(rec)) != NULL)
 		return err;
 	if (rec->size > ((uint64_t)1 << 40) ||
 	    (*out = malloc((size_t)rec->size + 1)) == NULL)
@@ -330,7 +310,7 @@ hash_content(struct fsck *c, const struct cairn_rec *rec,
 	struct cairn_hasher h = { 0 };
 	struct cairn_inflater inf = { 0 };
 
-	if ((err = plausible(rec)) != NULL)
+	if ((err = cairn_rec_sizes_plausible(rec)) != NULL)
 		return err;
 	err = cairn_hasher_init_object(&h, c->algo, rec->type, rec->size);
 	if (err == NULL && (rec->flags & CAIRN_REC_DEFLATED)) {
@@ -1051,38 +1031,55 @@ writer_lock(struct fsck *c, int *fd)
 	return NULL;
 }
 
-static void
+/* Remove a file; one already gone is fine. */
+static const struct cairn_error *
+unlink_path(struct fsck *c, const char *path)
+{
+	if (c->vfs->unlink(c->vfs, path) != 0 && errno != ENOENT)
+		return cairn_error_sys(errno, "remove '%s'", path);
+	return NULL;
+}
+
+static const struct cairn_error *
 unlink_in(struct fsck *c, const char *name)
 {
 	char path[4096];
 
 	path_of(c, path, sizeof(path), name);
-	c->vfs->unlink(c->vfs, path);
+	return unlink_path(c, path);
 }
 
-/* Remove what the findings call garbage: stale locks, tmp files, strays. */
-static void
+/*
+ * Remove what the findings call garbage: stale locks, tmp files, strays.
+ * Every removal is tried; the first failure is returned.
+ */
+static const struct cairn_error *
 remove_garbage(struct fsck *c, const struct finding *f, size_t n)
 {
+	const struct cairn_error *err = NULL, *e;
 	char path[4096];
 	size_t i;
 	int fd;
 
 	for (i = 0; i < n; i++) {
+		e = NULL;
 		if (strcmp(f[i].kind, "tmp") == 0 ||
 		    (strcmp(f[i].kind, "stray") == 0 && f[i].f.repairable))
-			unlink_in(c, f[i].subject);
-		if (strcmp(f[i].kind, "lock") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/refs/%s", c->root,
-		    f[i].subject);
-		/* Unlink only while holding it: a new holder may have come. */
-		if ((fd = open(path, O_RDWR | O_NOFOLLOW)) == -1)
-			continue;
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			c->vfs->unlink(c->vfs, path);
-		close(fd);
+			e = unlink_in(c, f[i].subject);
+		else if (strcmp(f[i].kind, "lock") == 0) {
+			snprintf(path, sizeof(path), "%s/refs/%s", c->root,
+			    f[i].subject);
+			/* Unlink only while holding it: a new holder may have come. */
+			if ((fd = open(path, O_RDWR | O_NOFOLLOW)) == -1)
+				continue;
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+				e = unlink_path(c, path);
+			close(fd);
+		}
+		if (err == NULL)
+			err = e;
 	}
+	return err;
 }
 
 static int
@@ -1258,7 +1255,7 @@ rebuild(struct fsck *old, struct cairn_fsck_result *res)
 		err = cairn_file_replace(c.vfs, tmpdir, path, text.data,
 		    text.len);
 	for (i = 0; err == NULL && i < ngone; i++)
-		unlink_in(&c, gone[i]);
+		err = unlink_in(&c, gone[i]);
 done:
 	cairn_buf_release(&text);
 	release(&c);
@@ -1315,6 +1312,9 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 	size_t m;
 	int fd;
 
+	/* Nothing is written to a repository another user owns. */
+	if ((err = cairn_file_check_owner(c->root)) != NULL)
+		return err;
 	if (c->have_man && !wal_broken(f, n) &&
 	    (has_kind(f, n, "wal") || has_kind(f, n, "data")))
 		recover(c->root);
@@ -1324,14 +1324,32 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 	if ((err = run_pass(&now)) == NULL) {
 		g = (struct finding *)now.findings.data;
 		m = now.findings.len / sizeof(*g);
-		remove_garbage(&now, g, m);
+		err = remove_garbage(&now, g, m);
 		if (wal_broken(g, m))
 			now.have_man = 0;	/* rebuild with a fresh WAL */
-		if (has_kind(g, m, "index") || has_kind(g, m, "bloom") ||
-		    has_kind(g, m, "manifest") || wal_broken(g, m))
+		if (err == NULL && (has_kind(g, m, "index") ||
+		    has_kind(g, m, "bloom") || has_kind(g, m, "manifest") ||
+		    wal_broken(g, m)))
 			err = rebuild(&now, scratch);
-	}
-	release(&now);
+		else
+			m = 0;	/* nothing rebuilt: nothing new to clean */
+		release(&now);
+		/*
+		 * A rebuild names a new generation, which may turn files an
+		 * interrupted repair left (a WAL the old manifest did not
+		 * name) into strays: remove them too, so one repair is enough.
+		 */
+		if (err == NULL && m > 0) {
+			pass_init(&now, c->root, c->flags, scratch);
+			if ((err = run_pass(&now)) == NULL) {
+				g = (struct finding *)now.findings.data;
+				err = remove_garbage(&now, g,
+				    now.findings.len / sizeof(*g));
+			}
+			release(&now);
+		}
+	} else
+		release(&now);
 	close(fd);
 	return err;
 }

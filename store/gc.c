@@ -214,8 +214,11 @@ mark(struct gc *g)
 		if (e->type == CAIRN_OBJ_BLOB)
 			continue;
 		if ((err = cairn_rec_decode(&rec, g->map + e->loc,
-		    g->d->idlen)) != NULL)
-			return err;
+		    g->d->idlen)) != NULL ||
+		    (err = cairn_rec_sizes_plausible(&rec)) != NULL)
+			return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' offset "
+			    "%llu: %s", g->d->man.data,
+			    (unsigned long long)e->loc, err->msg);
 		if ((content = malloc((size_t)rec.size + 1)) == NULL)
 			return cairn_error_nomem();
 		err = rec.flags & CAIRN_REC_DEFLATED ?

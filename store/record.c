@@ -118,3 +118,16 @@ cairn_filehdr_check(const unsigned char *p, const char *magic, int algo)
 		    "file hash algorithm differs from the repository's");
 	return NULL;
 }
+
+const struct cairn_error *
+cairn_rec_sizes_plausible(const struct cairn_rec *rec)
+{
+	if (rec->flags & CAIRN_REC_DEFLATED ?
+	    rec->size / CAIRN_INFLATE_RATIO_MAX > rec->stored :
+	    rec->size != rec->stored)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "content size %llu "
+		    "does not fit %llu %s bytes", (unsigned long long)rec->size,
+		    (unsigned long long)rec->stored,
+		    rec->flags & CAIRN_REC_DEFLATED ? "compressed" : "stored");
+	return NULL;
+}

@@ -101,4 +101,17 @@ void cairn_filehdr_encode(unsigned char *p, const char *magic, int algo);
 const struct cairn_error *cairn_filehdr_check(const unsigned char *p,
     const char *magic, int algo);
 
+/*
+ * cairn_rec_sizes_plausible(rec):
+ * CAIRN_ERR_CORRUPT if an OBJECT's content size cannot be true for its
+ * stored size: raw content must be exactly as long, and deflate codes at
+ * most 258 bytes in two bits (a one-bit length code and a one-bit
+ * distance code), so a zlib stream of n bytes never inflates to more
+ * than 1032 n bytes.  Callers check this before allocating or inflating
+ * anything for a record; sizes merely wrong are caught by the bounded
+ * inflation.  The caller adds the file and offset.
+ */
+#define CAIRN_INFLATE_RATIO_MAX 1032
+const struct cairn_error *cairn_rec_sizes_plausible(const struct cairn_rec *rec);
+
 #endif
