@@ -386,6 +386,21 @@ load_config(struct cairn_repo *r)
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 }, text = { 0 };
 
+	struct stat st;
+
+	/*
+	 * The manifest is the last file init makes: without one this is no
+	 * repository (perhaps an init that failed), whatever else is there.
+	 */
+	if ((err = cairn_buf_printf(&path, "%s/manifest", r->path)) != NULL)
+		return err;
+	if (r->vfs->lstat(r->vfs, (char *)path.data, &st) != 0 &&
+	    (errno == ENOENT || errno == ENOTDIR)) {
+		cairn_buf_release(&path);
+		return cairn_error_new(CAIRN_ERR_NOT_REPO,
+		    "not a cairn repository: '%s'", r->path);
+	}
+	cairn_buf_reset(&path);
 	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) != NULL)
 		return err;
 	err = cairn_file_slurp(r->vfs, (char *)path.data, 1 << 20, &text);
