@@ -531,6 +531,12 @@ batch_commit(struct disk *d, struct scan_batch *b, const struct cairn_rec *rec,
  * the end of the last such batch, *bad_at where the walk stopped (wal.len
  * if it reached the end).  Only memory errors are returned: damage is
  * reported through the two offsets.
+ *
+ * The data records of the WAL's batches lie end to end in the data file
+ * from the watermark on (an aborted batch gives its space back), so a
+ * record must name exactly the offset where the one before it ends: a
+ * record that names another one is damage, and is never redone (a lying
+ * offset far past the end would make a huge sparse data file).
  */
 const struct cairn_error *
 disk_scan_wal(struct disk *d, size_t from, size_t *good_end, size_t *bad_at)
@@ -539,7 +545,11 @@ disk_scan_wal(struct disk *d, size_t from, size_t *good_end, size_t *bad_at)
 	struct scan_batch b = { { 0 }, 0, 0 };
 	struct cairn_rec rec;
 	size_t off = from, start = from, span = 0;
+	uint64_t next;
 
+	if (from == CAIRN_FILEHDR_SIZE)
+		d->scan_next = d->man.watermark;
+	next = d->scan_next;
 	*good_end = from;
 	while (off < d->wal.len) {
 		if (scan_record(d, off, &rec, &span) != NULL)
@@ -553,8 +563,14 @@ disk_scan_wal(struct disk *d, size_t from, size_t *good_end, size_t *bad_at)
 				break;
 			}
 			start = *good_end = off + span;
-		} else if ((err = batch_note(&b, &rec, off)) != NULL)
+			d->scan_next = next;
+		} else if (rec.data_off != next)
 			break;
+		else if ((err = batch_note(&b, &rec, off)) != NULL)
+			break;
+		else
+			next += CAIRN_REC_HDR_SIZE +
+			    (rec.kind == CAIRN_REC_TOUCH ? 0 : rec.stored);
 		off += span;
 	}
 	*bad_at = off < d->wal.len ? off : d->wal.len;

@@ -37,6 +37,7 @@ struct disk {
 	int wal_fd;
 	struct cairn_buf wal;		/* the WAL's valid prefix (and the batch) */
 	uint64_t wal_verified;		/* WAL bytes whose data records we checked */
+	uint64_t scan_next;		/* data offset the next batch must start at */
 	uint64_t wal_seen;		/* WAL file size whose every batch we hold */
 	uint64_t data_end;		/* writer: offset of the next data record */
 	size_t nseg;
