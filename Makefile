@@ -69,7 +69,7 @@ $(SO_LINKS): $(O)/$(SOFILE)
 $(O)/cairn: $(CMD_OBJ) $(O)/libcairn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libcairn.a $(LDLIBS)
 
-$(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(O)/libcairn.a
+$(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(O)/libcairn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(O)/libcairn.a $(LDLIBS)
 
@@ -87,6 +87,19 @@ check: all units check-layering
 check-asan:
 	$(MAKE) O=build-asan CC=clang CFLAGS='-O1 -g $(SAN)' LDFLAGS='$(SAN)' check
 
+# The reliability tests at full depth (hours, not minutes): every crash
+# point of every three-step workload with more random states, the fault
+# loop over three-step workloads, TORTURE_KILLS kill -9s in the soak,
+# every byte of the hostile repositories, gigabyte bombs, then make fuzz.
+TORTURE_KILLS ?= 5000
+TORTURE_TESTS = $(O)/tests/unit/t-crash $(O)/tests/unit/t-faultloop \
+    $(O)/tests/unit/t-bomb tests/t0060-kill-soak.sh tests/t0061-hostile.sh \
+    tests/t0063-fault-cli.sh
+torture: all units
+	CAIRN_BUILD=$(abspath $(O)) CAIRN_TORTURE=1 CAIRN_HOSTILE_FULL=1 \
+	    CAIRN_SOAK_KILLS=$(TORTURE_KILLS) prove -v --exec '' $(TORTURE_TESTS)
+	$(MAKE) fuzz
+
 # A data race aborts the program that has it, so that the test fails.
 check-tsan:
 	TSAN_OPTIONS="$${TSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:second_deadlock_stack=1}" \
@@ -102,6 +115,63 @@ check-layering:
 	if [ -n "$$bad" ]; then echo "core/ includes store/:"; \
 	    echo "$$bad"; exit 1; fi
 	@echo "layering ok"
+
+# Fuzzing: tests/fuzz/fuzz-<name>.c are libFuzzer targets.  Every build
+# makes <name>-replay, the target with tests/fuzz/driver.c as its main, which
+# replays files (the committed corpus under tests/fuzz/corpus/<name>, in
+# t0070).  make fuzz builds the targets with clang's libFuzzer and sanitizers
+# into FUZZ_O and runs each for FUZZ_SECONDS on a copy of its corpus.  The
+# --batch targets run the CLI in-process: cmd/main.c is built again with its
+# main renamed.
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz-%.c=%)
+FUZZ_REPLAY = $(FUZZ_NAMES:%=$(O)/tests/fuzz/%-replay)
+FUZZ_BIN = $(FUZZ_NAMES:%=$(O)/tests/fuzz/%-fuzzer)
+FUZZ_CLI = $(O)/tests/fuzz/libcli.a
+FUZZ_UTIL = $(O)/tests/fuzz/util.o
+FUZZ_O ?= build-fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+    -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_UTIL) $(O)/tests/fuzz/driver.o: \
+    tests/fuzz/util.h
+
+$(O)/tests/fuzz/cli-main.o: cmd/main.c cmd/cmd.h
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (main renamed)"
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -Wno-missing-prototypes \
+	    -Dmain=cairn_cli_main -c -o $@ $<
+
+$(FUZZ_CLI): $(filter-out $(O)/cmd/main.o,$(CMD_OBJ)) $(O)/tests/fuzz/cli-main.o
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/tests/fuzz/%-replay: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/driver.o \
+    $(FUZZ_UTIL) $(FUZZ_CLI) $(O)/libcairn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/fuzz/driver.o \
+	    $(FUZZ_UTIL) $(FUZZ_CLI) $(O)/libcairn.a $(LDLIBS)
+
+$(O)/tests/fuzz/%-fuzzer: $(O)/tests/fuzz/fuzz-%.o $(FUZZ_UTIL) $(FUZZ_CLI) \
+    $(O)/libcairn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_UTIL) \
+	    $(FUZZ_CLI) $(O)/libcairn.a $(LDLIBS)
+
+fuzz-replay: $(FUZZ_REPLAY)
+
+units: fuzz-replay
+
+fuzzers: $(FUZZ_BIN)
+
+# The libFuzzer build, in a directory of its own.
+fuzz-build:
+	$(MAKE) O=$(FUZZ_O) CC=$(FUZZ_CC) CFLAGS='$(FUZZ_CFLAGS)' LDFLAGS= \
+	    fuzzers
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_NAMES)
 
 # PREFIX, DESTDIR, and BINDIR, LIBDIR, INCLUDEDIR, MANDIR below PREFIX.  The
 # headers go to <include>/cairn side by side, as cairn.h includes them by
@@ -150,7 +220,7 @@ bench: all
 	@sh tests/bench/run.sh $(abspath $(O))/cairn
 
 clean:
-	rm -rf $(O) build-asan build-tsan
+	rm -rf $(O) build-asan build-tsan build-fuzz
 
 .PHONY: all units check check-asan check-tsan check-layering install \
-    uninstall demo bench clean
+    uninstall demo bench clean fuzz fuzz-build fuzzers fuzz-replay torture

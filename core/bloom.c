@@ -4,6 +4,7 @@
  * top of bloom.h; this file must stay byte-for-byte faithful to it.
  */
 #include <assert.h>
+#include <float.h>
 #include <stdint.h>
 
 #include "bloom.h"
@@ -124,7 +125,12 @@ binomial_fpr(uint64_t n, uint64_t nblocks)
 	p = 1.0 / (double)nblocks;
 	mean = (double)n * p;
 	pj = power(1.0 - p, n);
-	if (pj == 0.0)		/* underflow: blocks are nearly full */
+	/*
+	 * Underflow: blocks are nearly full.  A subnormal P(0) has lost its
+	 * precision, and the recurrence below would carry the error into
+	 * every term (a rate above 1 for 2581 keys in 4 blocks).
+	 */
+	if (pj < DBL_MIN)
 		return block_fpr((uint64_t)mean);
 	sum = 0.0;
 	for (j = 0; j <= n; j++) {
@@ -133,7 +139,7 @@ binomial_fpr(uint64_t n, uint64_t nblocks)
 			break;
 		pj *= (double)(n - j) / (double)(j + 1) * p / (1.0 - p);
 	}
-	return sum;
+	return sum < 1.0 ? sum : 1.0;	/* rounding stays a probability */
 }
 
 double
