@@ -29,8 +29,10 @@ report(void *arg, const struct cairn_finding *f)
 	/* The JSON document opens with the first finding or at the end. */
 	if (o->json && o->n == 0)
 		printf("{\"findings\": [");
-	if (o->meter)
+	if (o->meter) {
 		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
 	if (!o->json) {
 		printf("%s %s %s: %s%s\n", f->error ? "error" : "warning",
 		    f->kind, f->subject, f->message,
@@ -63,6 +65,7 @@ progress(void *arg, uint64_t records, uint64_t bytes)
 	fprintf(stderr, "\rfsck: %" PRIu64 " records, %.1f MiB, %.1f MiB/s",
 	    records, (double)bytes / 1048576.0,
 	    secs > 0 ? (double)bytes / 1048576.0 / secs : 0.0);
+	fflush(stderr);
 }
 
 int
@@ -109,8 +112,10 @@ cmd_fsck(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &o.start);
 	err = cairn_fsck(path, flags, report, progress, &o, &res);
 	free(path);
-	if (o.meter)
+	if (o.meter) {
 		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
 	if (o.json && err == NULL && o.n == 0)
 		printf("{\"findings\": [");
 	if (o.json && err == NULL)

@@ -20,6 +20,7 @@ progress(void *arg, const char *phase, uint64_t done)
 {
 	(void)arg;
 	fprintf(stderr, "\rgc: %s: %" PRIu64 " objects", phase, done);
+	fflush(stderr);
 }
 
 int
@@ -68,8 +69,10 @@ cmd_gc(int argc, char **argv)
 		o.progress = progress;
 	if (err == NULL)
 		err = cairn_gc(repo, &o, &res);
-	if (o.progress != NULL)
+	if (o.progress != NULL) {
 		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
 	cmd_close(repo);
 	if (err != NULL)
 		return cmd_fail(err);

@@ -120,10 +120,20 @@ global_options(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	static int stderr_set;
 	const struct cmd *c;
 	int first;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * An error line goes out in one write, so that the lines of
+	 * processes sharing stderr do not interleave; the progress meters
+	 * flush themselves.  (Once: a program may run this main again.)
+	 */
+	if (!stderr_set) {
+		setvbuf(stderr, NULL, _IOLBF, 0);
+		stderr_set = 1;
+	}
 	opterr = 0;
 	first = global_options(argc, argv);
 	if (first <= -100)
