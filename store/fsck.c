@@ -69,6 +69,7 @@ struct fsck {
 	void (*progress)(void *, uint64_t, uint64_t);
 	void *arg;
 	struct cairn_repo *alternate;	/* core.alternate, opened read-only */
+	long long lock_timeout_ms;	/* core.lockTimeout, for --repair */
 };
 
 /* Nonzero if the object is in the repository or its alternate. */
@@ -178,6 +179,9 @@ check_config(struct fsck *c)
 		find(c, 1, 0, "config", "config", "%s", err->msg);
 	} else {
 		check_config_values(c, &cfg);
+		if (cairn_config_int(&c->lock_timeout_ms, &cfg,
+		    "core.lockTimeout", 5000, 0, 86400000) != NULL)
+			c->lock_timeout_ms = 5000;
 		fmt = cairn_config_get(&cfg, "object.format");
 		c->algo = fmt ? cairn_hash_parse(fmt) : 0;
 		if (c->algo == 0)
@@ -1004,6 +1008,7 @@ pass_init(struct fsck *c, const char *root, unsigned flags,
 	c->vfs = cairn_vfs_from_env();
 	c->flags = flags;
 	c->res = res;
+	c->lock_timeout_ms = 5000;	/* core.lockTimeout's default */
 }
 
 /* Repairs, under the writer lock. */
@@ -1012,18 +1017,19 @@ static const struct cairn_error *
 writer_lock(struct fsck *c, int *fd)
 {
 	char path[4096];
-	int waited = 0;
+	long long waited = 0;
 
 	path_of(c, path, sizeof(path), "lock");
 	if ((*fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return cairn_error_sys(errno, "open '%s'", path);
 	while (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK || waited >= 5000) {
+		if (errno != EWOULDBLOCK || waited >= c->lock_timeout_ms) {
 			close(*fd);
 			return errno != EWOULDBLOCK ?
 			    cairn_error_sys(errno, "lock '%s'", path) :
 			    cairn_error_new(CAIRN_ERR_LOCKED, "repository is "
-			    "locked by another writer (waited 5000 ms)");
+			    "locked by another writer (waited %lld ms)",
+			    c->lock_timeout_ms);
 		}
 		usleep(10000);
 		waited += 10;
