@@ -380,27 +380,33 @@ cairn_repo_find(char **out, const char *start)
 
 /* Open. */
 
+/*
+ * err, from reading path's config, unless path has no manifest: the
+ * manifest is the last file init makes, so without one this is no
+ * repository (perhaps an init that failed), whatever its config says.
+ */
+static const struct cairn_error *
+unfinished(struct cairn_repo *r, const struct cairn_error *err)
+{
+	struct cairn_buf path = { 0 };
+	struct stat st;
+
+	if (err->code != CAIRN_ERR_NOT_REPO &&
+	    cairn_buf_printf(&path, "%s/manifest", r->path) == NULL &&
+	    r->vfs->lstat(r->vfs, (char *)path.data, &st) != 0 &&
+	    errno == ENOENT)
+		err = cairn_error_new(CAIRN_ERR_NOT_REPO,
+		    "not a cairn repository: '%s'", r->path);
+	cairn_buf_release(&path);
+	return err;
+}
+
 static const struct cairn_error *
 load_config(struct cairn_repo *r)
 {
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 }, text = { 0 };
 
-	struct stat st;
-
-	/*
-	 * The manifest is the last file init makes: without one this is no
-	 * repository (perhaps an init that failed), whatever else is there.
-	 */
-	if ((err = cairn_buf_printf(&path, "%s/manifest", r->path)) != NULL)
-		return err;
-	if (r->vfs->lstat(r->vfs, (char *)path.data, &st) != 0 &&
-	    (errno == ENOENT || errno == ENOTDIR)) {
-		cairn_buf_release(&path);
-		return cairn_error_new(CAIRN_ERR_NOT_REPO,
-		    "not a cairn repository: '%s'", r->path);
-	}
-	cairn_buf_reset(&path);
 	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) != NULL)
 		return err;
 	err = cairn_file_slurp(r->vfs, (char *)path.data, 1 << 20, &text);
@@ -577,6 +583,8 @@ open_with(struct cairn_repo **out, const char *path,
 	    (err = writable_here(r)) == NULL &&
 	    (err = params(r, &p)) == NULL)
 		err = cairn_disk_open(&r->base, path, &p);
+	else
+		err = unfinished(r, err);
 	if (err == NULL)
 		err = stack(r, o, depth);
 	if (err != NULL) {
