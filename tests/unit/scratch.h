@@ -1,6 +1,6 @@
 /*
  * scratch.h: scratch directories and files for the C unit tests.
- * Header-only (static functions); include after tap.h, which provides
+ * Header-only (static inline functions); include after tap.h, which provides
  * bail_out.  Failures of the test's own setup bail out.
  */
 #ifndef CAIRN_SCRATCH_H
@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void *
+static inline void *
 xmalloc(size_t len)
 {
 	void *p;
@@ -27,7 +27,7 @@ xmalloc(size_t len)
 	return p;
 }
 
-static void *
+static inline void *
 xrealloc(void *p, size_t len)
 {
 	if ((p = realloc(p, len == 0 ? 1 : len)) == NULL)
@@ -41,7 +41,7 @@ xrealloc(void *p, size_t len)
  * /dev/shm when prefer_memory is set and it is usable: tests that write
  * thousands of small repositories need no disk.
  */
-static void
+static inline void
 scratch_base(char *dir, size_t len, const char *name, int prefer_memory)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -55,7 +55,7 @@ scratch_base(char *dir, size_t len, const char *name, int prefer_memory)
 		bail_out("mkdtemp %s: %s", dir, strerror(errno));
 }
 
-static int
+static inline int
 scratch_rm_one(const char *path, const struct stat *st, int flag,
     struct FTW *ftw)
 {
@@ -68,7 +68,7 @@ scratch_rm_one(const char *path, const struct stat *st, int flag,
 }
 
 /* Remove path and everything under it; a missing path is fine. */
-static void
+static inline void
 rm_rf(const char *path)
 {
 	struct stat st;
@@ -79,8 +79,9 @@ rm_rf(const char *path)
 		bail_out("remove %s: %s", path, strerror(errno));
 }
 
-static void
-copy_file(const char *from, const char *to)
+/* Copy a file; flags O_EXCL (a new file) or O_TRUNC (over an old one). */
+static inline void
+copy_file(const char *from, const char *to, int flags)
 {
 	char buf[65536];
 	ssize_t n;
@@ -88,7 +89,7 @@ copy_file(const char *from, const char *to)
 
 	if ((in = open(from, O_RDONLY)) == -1)
 		bail_out("open %s: %s", from, strerror(errno));
-	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644)) == -1)
+	if ((out = open(to, O_WRONLY | O_CREAT | flags, 0644)) == -1)
 		bail_out("create %s: %s", to, strerror(errno));
 	while ((n = read(in, buf, sizeof(buf))) > 0)
 		if (write(out, buf, (size_t)n) != n)
@@ -101,7 +102,7 @@ copy_file(const char *from, const char *to)
 }
 
 /* Copy the directories and regular files under from to to (new). */
-static void
+static inline void
 copy_tree(const char *from, const char *to)
 {
 	char a[4096], b[4096];
@@ -124,14 +125,14 @@ copy_tree(const char *from, const char *to)
 		if (S_ISDIR(st.st_mode))
 			copy_tree(a, b);
 		else if (S_ISREG(st.st_mode))
-			copy_file(a, b);
+			copy_file(a, b, O_EXCL);
 	}
 	closedir(d);
 }
 
 /* splitmix64: a seeded generator, so every run sees the same data. */
-static uint64_t
-rng_next(uint64_t *s)
+static inline uint64_t
+splitmix64(uint64_t *s)
 {
 	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
 

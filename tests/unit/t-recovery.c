@@ -22,6 +22,7 @@
 #include "zip.h"
 
 #include "tap.h"
+#include "scratch.h"
 
 #define HDR 80			/* bytes of a record header (record.h) */
 #define FILEHDR 16		/* bytes of a file header (record.h) */
@@ -32,12 +33,7 @@ static uint64_t rng_state = 0x7ec0e5e11aULL;
 static uint64_t
 rng_next(void)
 {
-	uint64_t z;
-
-	z = (rng_state += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng_state);
 }
 
 static void
@@ -49,94 +45,10 @@ rng_fill(unsigned char *p, size_t len)
 		p[i] = (unsigned char)(rng_next() >> 56);
 }
 
-static void *
-xmalloc(size_t len)
-{
-	void *p;
-
-	if ((p = malloc(len == 0 ? 1 : len)) == NULL)
-		bail_out("out of memory allocating %zu bytes", len);
-	return p;
-}
-
 /* ---- files ---- */
 
 static char base_dir[1024];
 static int case_seq;
-
-static void
-make_base(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(base_dir, sizeof(base_dir), "%s/cairn-t-recovery.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(base_dir) == NULL)
-		bail_out("mkdtemp %s: %s", base_dir, strerror(errno));
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Copy a file; flags O_EXCL (a new file) or O_TRUNC (over an old one). */
-static void
-copy_file(const char *from, const char *to, int flags)
-{
-	char buf[65536];
-	ssize_t n;
-	int in, out;
-
-	if ((in = open(from, O_RDONLY)) == -1 ||
-	    (out = open(to, O_WRONLY | O_CREAT | flags, 0644)) == -1)
-		bail_out("copy %s to %s: %s", from, to, strerror(errno));
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			bail_out("write %s: %s", to, strerror(errno));
-	if (n < 0)
-		bail_out("read %s: %s", from, strerror(errno));
-	close(in);
-	close(out);
-}
-
-/* Copy a directory tree of regular files and directories. */
-static void
-copy_tree(const char *from, const char *to)
-{
-	char a[4096], b[4096];
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	if (mkdir(to, 0755) != 0)
-		bail_out("mkdir %s: %s", to, strerror(errno));
-	if ((d = opendir(from)) == NULL)
-		bail_out("opendir %s: %s", from, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(a, sizeof(a), "%s/%s", from, de->d_name);
-		snprintf(b, sizeof(b), "%s/%s", to, de->d_name);
-		if (lstat(a, &st) != 0)
-			bail_out("stat %s: %s", a, strerror(errno));
-		if (S_ISDIR(st.st_mode))
-			copy_tree(a, b);
-		else if (S_ISREG(st.st_mode))
-			copy_file(a, b, O_EXCL);
-	}
-	closedir(d);
-}
 
 static uint64_t
 file_size(const char *path)
@@ -1073,7 +985,7 @@ main(void)
 	struct pristine p;
 	size_t i;
 
-	make_base();
+	scratch_base(base_dir, sizeof(base_dir), "t-recovery", 0);
 	for (i = 0; i < sizeof(algos) / sizeof(algos[0]); i++) {
 		make_pristine(&p, algos[i].algo, algos[i].name);
 		test_wal_cut(&p);

@@ -24,88 +24,17 @@
 #include "vfs.h"
 
 #include "tap.h"
+#include "scratch.h"
 
 /* ---- files ---- */
 
 static char base_dir[1024];
 static int repo_seq;
 
-static void
-make_base(void)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(base_dir, sizeof(base_dir), "%s/cairn-t-refs.XXXXXX",
-	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(base_dir) == NULL)
-		bail_out("mkdtemp %s: %s", base_dir, strerror(errno));
-}
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int
 is_dot(const char *name)
 {
 	return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
-}
-
-static void
-copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	ssize_t n;
-	int in, out;
-
-	if ((in = open(from, O_RDONLY)) == -1 ||
-	    (out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644)) == -1)
-		bail_out("copy %s to %s: %s", from, to, strerror(errno));
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			bail_out("write %s: %s", to, strerror(errno));
-	if (n < 0)
-		bail_out("read %s: %s", from, strerror(errno));
-	close(in);
-	close(out);
-}
-
-static void
-copy_tree(const char *from, const char *to)
-{
-	char a[4096], b[4096];
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	if (mkdir(to, 0755) != 0)
-		bail_out("mkdir %s: %s", to, strerror(errno));
-	if ((d = opendir(from)) == NULL)
-		bail_out("opendir %s: %s", from, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		if (is_dot(de->d_name))
-			continue;
-		snprintf(a, sizeof(a), "%s/%s", from, de->d_name);
-		snprintf(b, sizeof(b), "%s/%s", to, de->d_name);
-		if (lstat(a, &st) != 0)
-			bail_out("stat %s: %s", a, strerror(errno));
-		if (S_ISDIR(st.st_mode))
-			copy_tree(a, b);
-		else if (S_ISREG(st.st_mode))
-			copy_file(a, b);
-	}
-	closedir(d);
 }
 
 /* Number of files under dir whose name ends with ".lock". */
@@ -1176,7 +1105,7 @@ main(void)
 	int be, op, status;
 	size_t m;
 
-	make_base();
+	scratch_base(base_dir, sizeof(base_dir), "t-refs", 0);
 	for (be = 0; be < NBACKENDS; be++) {
 		test_single(be);
 		test_names(be);

@@ -179,7 +179,7 @@ w_content(unsigned char *buf, size_t cap, int pos, const char *what,
 	if (len > cap)
 		len = cap;
 	for (k = n; k < len; k++)	/* half random: ~2:1 compression */
-		buf[k] = (k & 1) ? (unsigned char)rng_next(&s) : 'x';
+		buf[k] = (k & 1) ? (unsigned char)splitmix64(&s) : 'x';
 	return len > n ? len : n;
 }
 
