@@ -294,6 +294,14 @@ cairn_object_check(int type, const unsigned char *data, size_t len, int algo)
 	}
 }
 
+const struct cairn_error *
+cairn_object_check_flags(int type, const unsigned char *data, size_t len,
+    int algo, unsigned flags)
+{
+	(void)flags;
+	return cairn_object_check(type, data, len, algo);
+}
+
 int
 cairn_object_links(int type, const unsigned char *data, size_t len, int algo,
     int (*fn)(void *arg, const struct cairn_oid *id, int type), void *arg)

@@ -58,6 +58,16 @@ int cairn_tree_next(struct cairn_tree_entry *e, const unsigned char *data,
 const struct cairn_error *cairn_object_check(int type,
     const unsigned char *data, size_t len, int algo);
 
+/*
+ * cairn_object_check_flags(type, data, len, algo, flags):
+ * cairn_object_check with flags.  CAIRN_CHECK_LITERALLY accepts tree
+ * entry names that git's fsck accepts but cairn refuses for safety
+ * (".git", ".cairn" and their lookalikes); syntax is still checked.
+ */
+#define CAIRN_CHECK_LITERALLY	0x1
+const struct cairn_error *cairn_object_check_flags(int type,
+    const unsigned char *data, size_t len, int algo, unsigned flags);
+
 /* Git's order of two tree entry names (trees compare with a trailing '/'). */
 int cairn_tree_name_cmp(const char *a, size_t alen, int a_tree,
     const char *b, size_t blen, int b_tree);

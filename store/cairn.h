@@ -30,6 +30,8 @@ struct cairn_repo;
 #define CAIRN_OPEN_READ_ONLY	0x1	/* take no lock; every write fails */
 #define CAIRN_OPEN_MEMORY	0x2	/* a fresh in-memory repository; path ignored */
 #define CAIRN_OPEN_SHA1		0x4	/* with CAIRN_OPEN_MEMORY: SHA-1 ids */
+#define CAIRN_OPEN_LITERALLY	0x8	/* puts accept tree entry names refused
+					   for safety (.git, .cairn, lookalikes) */
 
 struct cairn_init_opts {
 	int hash_algo;		/* CAIRN_HASH_SHA256 (0 means that) or _SHA1 */
@@ -385,6 +387,8 @@ const struct cairn_error *cairn_ref_list(struct cairn_repo *repo,
 
 #define CAIRN_FSCK_QUICK	0x1	/* do not re-hash content */
 #define CAIRN_FSCK_REPAIR	0x2	/* rebuild derived data, drop garbage */
+#define CAIRN_FSCK_SALVAGE	0x4	/* rebuild from every intact record;
+					   quarantine what is damaged */
 
 /* One problem found by cairn_fsck. */
 struct cairn_finding {
