@@ -11,7 +11,8 @@
 
 #include "cmd.h"
 
-const char cmd_fsck_usage[] = "cairn fsck [--quick] [--repair] [--json]";
+const char cmd_fsck_usage[] =
+    "cairn fsck [--quick] [--repair | --salvage] [--json]";
 
 struct fsck_out {
 	int json;
@@ -20,6 +21,131 @@ struct fsck_out {
 	struct timespec start;
 };
 
+/*
+ * Length of the valid UTF-8 sequence at p (at most n bytes), or 0: the
+ * strict rule (no overlong forms, no surrogates, nothing past U+10FFFF),
+ * the one JSON decoders apply.
+ */
+static size_t
+utf8_valid(const unsigned char *p, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (len > n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * Does a name need quoting in a finding line?  When it is empty or holds
+ * a control character, a space, a colon, a double quote, a backslash or
+ * bytes that are not UTF-8: then the line could not be split, or would
+ * not be one line.
+ */
+static int
+name_needs_quotes(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+
+	if (n == 0)
+		return 1;
+	for (; n > 0; p += len, n -= len) {
+		if (*p < 0x20 || *p == 0x7f || *p == ' ' || *p == ':' ||
+		    *p == '"' || *p == '\\' || (len = utf8_valid(p, n)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Write s with C escapes, as git quotes a path (core.quotePath off):
+ * \a \b \t \n \v \f \r \" \\, any other control byte and every byte
+ * of a sequence that is not UTF-8 as \ooo; valid UTF-8 as it is.
+ */
+static void
+put_escaped(const char *s)
+{
+	static const char from[] = "\a\b\t\n\v\f\r\"\\", to[] = "abtnvfr\"\\";
+	const unsigned char *p = (const unsigned char *)s;
+	const char *e;
+	size_t n = strlen(s), len;
+
+	for (; n > 0; p += len, n -= len) {
+		len = 1;
+		if (*p != '\0' && (e = strchr(from, *p)) != NULL)
+			printf("\\%c", to[e - from]);
+		else if (*p < 0x20 || *p == 0x7f ||
+		    (len = utf8_valid(p, n)) == 0) {
+			printf("\\%03o", *p);
+			len = 1;
+		} else
+			fwrite(p, 1, len, stdout);
+	}
+}
+
+static void
+put_name(const char *s)
+{
+	if (!name_needs_quotes(s)) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	put_escaped(s);
+	putchar('"');
+}
+
+/*
+ * A JSON string that gives back the exact bytes of s: valid UTF-8 as it
+ * is (", \ and control characters escaped), and each byte of a sequence
+ * that is not UTF-8, 0x80 to 0xff, as the lone surrogate \udc80 to
+ * \udcff (PEP 383's "surrogateescape": in Python,
+ * json.loads(t).encode("utf-8", "surrogateescape") is the name's bytes).
+ */
+static void
+put_json_bytes(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), len;
+
+	putchar('"');
+	for (; n > 0; p += len, n -= len) {
+		len = 1;
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\u%04x", *p);
+		else if ((len = utf8_valid(p, n)) == 0) {
+			printf("\\udc%02x", *p);
+			len = 1;
+		} else
+			fwrite(p, 1, len, stdout);
+	}
+	putchar('"');
+}
 
 static void
 report(void *arg, const struct cairn_finding *f)
@@ -34,18 +160,21 @@ report(void *arg, const struct cairn_finding *f)
 		fflush(stderr);
 	}
 	if (!o->json) {
-		printf("%s %s %s: %s%s\n", f->error ? "error" : "warning",
-		    f->kind, f->subject, f->message,
-		    f->repaired ? " (repaired)" : "");
+		/* One line whatever the names hold: see put_name. */
+		printf("%s %s ", f->error ? "error" : "warning", f->kind);
+		put_name(f->subject);
+		fputs(": ", stdout);
+		put_escaped(f->message);
+		printf("%s\n", f->repaired ? " (repaired)" : "");
 		return;
 	}
 	printf("%s{\"severity\": \"%s\", \"kind\": ", o->n++ ? ", " : "",
 	    f->error ? "error" : "warning");
-	cmd_json_string(f->kind);
+	put_json_bytes(f->kind);
 	printf(", \"subject\": ");
-	cmd_json_string(f->subject);
+	put_json_bytes(f->subject);
 	printf(", \"message\": ");
-	cmd_json_string(f->message);
+	put_json_bytes(f->message);
 	printf(", \"repairable\": %s, \"repaired\": %s}",
 	    f->repairable ? "true" : "false", f->repaired ? "true" : "false");
 }
@@ -74,6 +203,7 @@ cmd_fsck(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "quick", no_argument, NULL, 'q' },
 		{ "repair", no_argument, NULL, 'r' },
+		{ "salvage", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -91,6 +221,8 @@ cmd_fsck(int argc, char **argv)
 			flags |= CAIRN_FSCK_QUICK;
 		else if (c == 'r')
 			flags |= CAIRN_FSCK_REPAIR;
+		else if (c == 's')
+			flags |= CAIRN_FSCK_SALVAGE;
 		else if (c == 'j')
 			o.json = 1;
 		else if (c == 'h') {
@@ -103,9 +235,14 @@ cmd_fsck(int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage(cmd_fsck_usage, "unexpected argument '%s'",
 		    argv[optind]);
-	if ((flags & CAIRN_FSCK_REPAIR) && cmd_global.read_only)
+	if ((flags & CAIRN_FSCK_REPAIR) && (flags & CAIRN_FSCK_SALVAGE))
+		return cmd_usage(cmd_fsck_usage, "--repair and --salvage "
+		    "exclude each other");
+	if ((flags & (CAIRN_FSCK_REPAIR | CAIRN_FSCK_SALVAGE)) &&
+	    cmd_global.read_only)
 		return cmd_fail(cairn_error_new(CAIRN_ERR_READ_ONLY,
-		    "cannot repair with --read-only"));
+		    "cannot %s with --read-only", (flags & CAIRN_FSCK_SALVAGE) ?
+		    "salvage" : "repair"));
 	if ((err = cmd_repo_path(&path)) != NULL)
 		return cmd_fail(err);
 	o.meter = !cmd_global.no_progress && isatty(2);

@@ -42,11 +42,21 @@
 #define WAL_MAGIC "CAIRNWAL"
 #define STRAY_AGE 60		/* seconds before an unnamed file counts */
 
+/* What a repair does about a finding, decided by identity, never by text. */
+enum fix {
+	FIX_NONE,
+	FIX_DIR,		/* subject: a directory to (re)create */
+	FIX_FILE,		/* subject: an empty lock file to (re)create */
+	FIX_DATA_HEADER,	/* rewrite the data file's 16-byte header */
+	FIX_LOST,		/* salvage: lost for good, never "repaired" */
+};
+
 struct finding {
 	struct cairn_finding f;
+	enum fix fix;
 	char kind[16];
-	char subject[320];
-	char message[320];
+	char *subject;		/* malloc'd: names are any length */
+	char message[512];
 };
 
 struct fsck {
@@ -69,6 +79,8 @@ struct fsck {
 	void (*progress)(void *, uint64_t, uint64_t);
 	void *arg;
 	struct cairn_repo *alternate;	/* core.alternate, opened read-only */
+	int rootfd;			/* the repository directory, or -1 */
+	struct cairn_memtable named;	/* ids some record or entry names */
 	long long lock_timeout_ms;	/* core.lockTimeout, for --repair */
 };
 
@@ -81,6 +93,25 @@ have_object(struct fsck *c, const struct cairn_oid *id)
 }
 
 static void
+vfind(struct fsck *c, int error, int repairable, enum fix fix,
+    const char *kind, const char *subject, const char *fmt, va_list ap)
+{
+	struct finding f;
+
+	memset(&f, 0, sizeof(f));
+	f.f.error = error;
+	f.f.repairable = repairable;
+	f.fix = fix;
+	snprintf(f.kind, sizeof(f.kind), "%s", kind);
+	vsnprintf(f.message, sizeof(f.message), fmt, ap);
+	/* Out of memory here loses a finding, never the check. */
+	if ((f.subject = strdup(subject)) == NULL)
+		return;
+	if (cairn_buf_append(&c->findings, &f, sizeof(f)) != NULL)
+		free(f.subject);
+}
+
+static void
 find(struct fsck *c, int error, int repairable, const char *kind,
     const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
@@ -89,25 +120,260 @@ static void
 find(struct fsck *c, int error, int repairable, const char *kind,
     const char *subject, const char *fmt, ...)
 {
-	struct finding f;
 	va_list ap;
 
-	memset(&f, 0, sizeof(f));
-	f.f.error = error;
-	f.f.repairable = repairable;
-	snprintf(f.kind, sizeof(f.kind), "%s", kind);
-	snprintf(f.subject, sizeof(f.subject), "%s", subject);
 	va_start(ap, fmt);
-	vsnprintf(f.message, sizeof(f.message), fmt, ap);
+	vfind(c, error, repairable, FIX_NONE, kind, subject, fmt, ap);
 	va_end(ap);
-	/* Out of memory here loses a finding, never the check. */
-	(void)cairn_buf_append(&c->findings, &f, sizeof(f));
+}
+
+/* An error salvage could not undo: an object or ref lost. */
+static void
+vfind_lost(struct fsck *c, const char *kind, const char *subject,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+vfind_lost(struct fsck *c, const char *kind, const char *subject,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfind(c, 1, 0, FIX_LOST, kind, subject, fmt, ap);
+	va_end(ap);
+}
+
+/* A repairable error whose repair is fix. */
+static void
+find_fix(struct fsck *c, enum fix fix, const char *kind,
+    const char *subject, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+find_fix(struct fsck *c, enum fix fix, const char *kind,
+    const char *subject, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfind(c, 1, 1, fix, kind, subject, fmt, ap);
+	va_end(ap);
+}
+
+static void
+findings_release(struct cairn_buf *b)
+{
+	struct finding *f = (struct finding *)b->data;
+	size_t i, n = b->len / sizeof(*f);
+
+	for (i = 0; i < n; i++)
+		free(f[i].subject);
+	cairn_buf_release(b);
+}
+
+/* Remember that something names id (salvage reports the ones lost). */
+static void
+note_named(struct fsck *c, const unsigned char *id)
+{
+	struct cairn_mem_ent e;
+
+	if (cairn_memtable_get(&c->named, id) != NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.id, id, c->idlen);
+	(void)cairn_memtable_put(&c->named, &e);
 }
 
 static void
 path_of(struct fsck *c, char *out, size_t len, const char *name)
 {
 	snprintf(out, len, "%s/%s", c->root, name);
+}
+
+/*
+ * Safe access to the repository's files.  Nothing of the repository is
+ * followed through a symbolic link and nothing blocks: a file is opened
+ * with O_NOFOLLOW|O_NONBLOCK (a FIFO then opens at once) and must be a
+ * regular file; a directory is opened with O_DIRECTORY|O_NOFOLLOW,
+ * relative to the directory above it, and what is in it is read and
+ * removed relative to that descriptor.
+ *
+ * XXX The I/O layer has no openat, unlinkat, renameat or fdopendir yet,
+ * so walking and removing inside a directory calls POSIX directly; whole
+ * files are opened, read and written through c->vfs.
+ */
+
+/* Why open(2) of a repository file failed, for a finding. */
+static const char *
+open_why(int e)
+{
+	if (e == ELOOP || e == EMLINK)
+		return "is a symbolic link";
+	if (e == ENOTDIR)
+		return "a directory above it is not a directory";
+	return strerror(e);
+}
+
+/*
+ * Open the root-level or nested file rel for reading (or flags): -1 with
+ * *why set if it cannot be opened or is no regular file.
+ */
+static int open_parent(struct fsck *c, const char *rel, const char **base);
+
+static int
+open_file(struct fsck *c, const char *rel, int flags, struct stat *st,
+    const char **why)
+{
+	char path[4096];
+	const char *base;
+	int fd, pfd, e;
+
+	flags |= O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	if (strchr(rel, '/') == NULL) {
+		path_of(c, path, sizeof(path), rel);
+		fd = c->vfs->open(c->vfs, path, flags, 0);
+	} else if ((pfd = open_parent(c, rel, &base)) == -1)
+		fd = -1;
+	else {
+		/* XXX no openat in the I/O layer: see above. */
+		fd = openat(pfd, base, flags);
+		e = errno;
+		close(pfd);
+		errno = e;
+	}
+	if (fd == -1) {
+		*why = errno == ENOENT ? "does not exist" : open_why(errno);
+		return -1;
+	}
+	if (c->vfs->fstat(c->vfs, fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		*why = S_ISDIR(st->st_mode) ? "is a directory" :
+		    "is not a regular file";
+		c->vfs->close(c->vfs, fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Read the whole regular file rel, at most max bytes, into out: like
+ * cairn_file_slurp, but never through a link and never blocking.
+ */
+static const struct cairn_error *
+slurp(struct fsck *c, const char *rel, size_t max, struct cairn_buf *out)
+{
+	const struct cairn_error *err;
+	struct stat st;
+	const char *why;
+	int fd;
+
+	if ((fd = open_file(c, rel, O_RDONLY, &st, &why)) == -1)
+		return cairn_error_new(errno == ENOENT ? CAIRN_ERR_NOT_FOUND :
+		    CAIRN_ERR_CORRUPT, "'%s' %s", rel, why);
+	err = (uint64_t)st.st_size > max ? cairn_error_new(CAIRN_ERR_CORRUPT,
+	    "'%s' is too large (%llu bytes)", rel,
+	    (unsigned long long)st.st_size) : NULL;
+	if (err == NULL)
+		err = cairn_buf_grow(out, (size_t)st.st_size + 1);
+	if (err == NULL)
+		err = cairn_file_pread(c->vfs, fd, out->data + out->len,
+		    (size_t)st.st_size, 0, rel);
+	if (err == NULL) {
+		out->len += (size_t)st.st_size;
+		out->data[out->len] = '\0';
+	}
+	c->vfs->close(c->vfs, fd);
+	return err;
+}
+
+/*
+ * The directory that holds rel ("a/b/name": a, then b, each opened with
+ * O_NOFOLLOW relative to the one above); *base points at "name".  -1 with
+ * errno if a directory on the way is missing, a link or no directory.
+ */
+static int
+open_parent(struct fsck *c, const char *rel, const char **base)
+{
+	char part[4096];
+	const char *p = rel, *slash;
+	int fd, next;
+
+	if (c->rootfd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	if ((fd = fcntl(c->rootfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	while ((slash = strchr(p, '/')) != NULL) {
+		if ((size_t)(slash - p) >= sizeof(part)) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(part, p, (size_t)(slash - p));
+		part[slash - p] = '\0';
+		next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		close(fd);
+		if (next == -1)
+			return -1;
+		fd = next;
+		p = slash + 1;
+	}
+	*base = p;
+	return fd;
+}
+
+/* Open directory rel ("" for the repository) to iterate; NULL, errno. */
+static DIR *
+open_dir(struct fsck *c, const char *rel)
+{
+	const char *base;
+	DIR *d;
+	int pfd, fd;
+
+	if (*rel == '\0')
+		fd = c->rootfd == -1 ? -1 :
+		    fcntl(c->rootfd, F_DUPFD_CLOEXEC, 0);
+	else if ((pfd = open_parent(c, rel, &base)) == -1)
+		return NULL;
+	else {
+		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		close(pfd);
+	}
+	if (fd == -1)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL)
+		close(fd);
+	else
+		rewinddir(d);	/* a dup shares the offset of the last walk */
+	return d;
+}
+
+/*
+ * Remove rel (the entry itself, never what a link names); gone is fine.
+ * Every directory on the way is checked to be one (opened with
+ * O_NOFOLLOW), then the removal goes through the I/O layer, so the fault
+ * and crash layers see it.  XXX with an unlinkat in the I/O layer the
+ * removal would be made relative to the checked directory: today a link
+ * put in place of the directory between the check and the unlink (by
+ * someone who can write the repository) is followed.
+ */
+static const struct cairn_error *
+remove_rel(struct fsck *c, const char *rel)
+{
+	const char *base;
+	char path[4096];
+	int fd;
+
+	if ((fd = open_parent(c, rel, &base)) == -1)
+		return errno == ENOENT ? NULL :
+		    cairn_error_sys(errno, "remove '%s'", rel);
+	close(fd);
+	path_of(c, path, sizeof(path), rel);
+	if (c->vfs->unlink(c->vfs, path) != 0 && errno != ENOENT)
+		return cairn_error_sys(errno, "remove '%s'", rel);
+	return NULL;
 }
 
 static int
@@ -161,11 +427,13 @@ check_config(struct fsck *c)
 	const struct cairn_error *err;
 
 	path_of(c, path, sizeof(path), "config");
-	err = cairn_file_slurp(c->vfs, path, 1 << 20, &text);
+	err = slurp(c, "config", 1 << 20, &text);
 	if (err != NULL) {
+		struct stat st;
+
 		cairn_buf_release(&text);
 		path_of(c, path, sizeof(path), "manifest");
-		if (access(path, F_OK) != 0)
+		if (c->vfs->lstat(c->vfs, path, &st) != 0)
 			return cairn_error_new(CAIRN_ERR_NOT_REPO,
 			    "not a cairn repository: '%s'", c->root);
 		find(c, 1, 0, "config", "config", "%s", err->msg);
@@ -208,7 +476,7 @@ highest(struct fsck *c, const char *ext, char *out, size_t len)
 	int found = 0, used;
 	DIR *d;
 
-	if ((d = opendir(c->root)) == NULL)
+	if ((d = open_dir(c, "")) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
 		if (sscanf(de->d_name, "objects.%llu.%15s%n", &n, suffix,
@@ -224,6 +492,44 @@ highest(struct fsck *c, const char *ext, char *out, size_t len)
 	return found;
 }
 
+/* The number of a file name "objects.<n>.<ext>" or "index/<n>.idx", or 0. */
+static unsigned long long
+name_number(const char *name)
+{
+	unsigned long long n = 0;
+
+	if (sscanf(name, "objects.%llu.", &n) == 1 ||
+	    sscanf(name, "index/%llu.idx", &n) == 1)
+		return n;
+	return 0;
+}
+
+/*
+ * The manifest's "next" must be above the number of every file it names,
+ * or the next flush or gc makes a file whose name is taken: the live WAL,
+ * replaced.  (Strays may carry higher numbers: an interrupted flush or
+ * repair leaves them, and what replaces them loses nothing.)
+ */
+static void
+check_next(struct fsck *c)
+{
+	uint64_t used = 0;
+	size_t i;
+
+	if (name_number(c->man.data) + 1 > used)
+		used = name_number(c->man.data) + 1;
+	if (name_number(c->man.wal) + 1 > used)
+		used = name_number(c->man.wal) + 1;
+	for (i = 0; i < c->man.nseg; i++)
+		if (name_number(c->man.seg[i]) + 1 > used)
+			used = name_number(c->man.seg[i]) + 1;
+	if (used > c->man.next)
+		find(c, 1, 1, "manifest", "manifest", "next file number %llu "
+		    "is not above %llu, which is in use",
+		    (unsigned long long)c->man.next,
+		    (unsigned long long)(used - 1));
+}
+
 static void
 check_manifest(struct fsck *c)
 {
@@ -232,13 +538,14 @@ check_manifest(struct fsck *c)
 	char path[4096];
 
 	path_of(c, path, sizeof(path), "manifest");
-	err = cairn_file_slurp(c->vfs, path, 1 << 20, &text);
+	err = slurp(c, "manifest", 1 << 20, &text);
 	if (err == NULL)
 		err = cairn_manifest_parse(&c->man, (char *)text.data, text.len,
 		    path);
 	cairn_buf_release(&text);
 	if (err == NULL) {
 		c->have_man = 1;
+		check_next(c);
 		return;
 	}
 	find(c, 1, 1, "manifest", "manifest", "%s", err->msg);
@@ -395,7 +702,9 @@ scan_data_record(struct fsck *c, uint64_t *off)
 		err = cairn_error_new(CAIRN_ERR_CORRUPT, "truncated record");
 	if (err != NULL) {
 		/* Past the watermark, the WAL redoes it: a crash artefact. */
-		find(c, below, !below, "data", subject, "%s", err->msg);
+		find(c, below, !below, "data", subject, "%s%s", err->msg,
+		    below ? " (cairn fsck --salvage keeps the intact records "
+		    "around it)" : "");
 		*off = resync(c, *off);
 		return;
 	}
@@ -409,6 +718,8 @@ scan_data_record(struct fsck *c, uint64_t *off)
 		else if (why != NULL)
 			find(c, 1, 0, "object", (hex_id(hex, rec.id.hash,
 			    c->idlen), hex), "%s (%s)", why, subject);
+		if (why != NULL)
+			note_named(c, rec.id.hash);
 		else
 			note_object(c, &rec, CAIRN_MEM_DATA, *off);
 	}
@@ -421,38 +732,45 @@ scan_data_record(struct fsck *c, uint64_t *off)
 static void
 check_data(struct fsck *c)
 {
-	char path[4096];
 	struct stat st;
 	uint64_t off = CAIRN_FILEHDR_SIZE;
+	const char *why;
 	int fd;
 
 	if (c->man.data[0] == '\0') {
 		find(c, 1, 0, "data", "data", "no data file");
 		return;
 	}
-	path_of(c, path, sizeof(path), c->man.data);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1 ||
-	    fstat(fd, &st) != 0) {
-		find(c, 1, 0, "data", c->man.data, "cannot read: %s",
-		    strerror(errno));
-		if (fd != -1)
-			close(fd);
+	if ((fd = open_file(c, c->man.data, O_RDONLY, &st, &why)) == -1) {
+		find(c, 1, 0, "data", c->man.data, "cannot read: %s (cairn "
+		    "fsck --salvage rebuilds from the intact records left)",
+		    why);
 		return;
 	}
 	c->data_len = (size_t)st.st_size;
-	c->data = c->data_len ? mmap(NULL, c->data_len, PROT_READ, MAP_SHARED,
-	    fd, 0) : NULL;
-	close(fd);
-	if (c->data == MAP_FAILED || c->data_len < CAIRN_FILEHDR_SIZE ||
-	    cairn_filehdr_check(c->data, DATA_MAGIC, c->algo) != NULL) {
-		if (c->data == MAP_FAILED)
-			c->data = NULL;
+	c->data = c->data_len ? c->vfs->mmap(c->vfs, fd, c->data_len) : NULL;
+	c->vfs->close(c->vfs, fd);
+	if (c->data_len > 0 && c->data == NULL) {
+		find(c, 1, 0, "data", c->man.data, "cannot map: %s",
+		    strerror(errno));
+		return;
+	}
+	if (c->data_len < CAIRN_FILEHDR_SIZE) {
 		find(c, 1, 0, "data", c->man.data, "bad file header");
 		return;
 	}
+	/*
+	 * The header holds nothing but the magic and the format, which the
+	 * config gives: a repair writes it anew, and the records after it
+	 * are checked as usual.
+	 */
+	if (cairn_filehdr_check(c->data, DATA_MAGIC, c->algo) != NULL)
+		find_fix(c, FIX_DATA_HEADER, "data", c->man.data,
+		    "bad file header");
 	if (c->have_man && c->data_len < c->man.watermark)
 		find(c, 1, 0, "data", c->man.data, "shorter (%zu bytes) than "
-		    "its watermark %llu", c->data_len,
+		    "its watermark %llu (cairn fsck --salvage rebuilds from "
+		    "the intact records left)", c->data_len,
 		    (unsigned long long)c->man.watermark);
 	c->data_end = off;
 	while (off < c->data_len)
@@ -491,6 +809,8 @@ wal_batch(struct fsck *c, size_t start, size_t end)
 			return;
 		c->res->records++;
 		c->res->bytes += cairn_rec_span(&rec);
+		if (rec.kind == CAIRN_REC_OBJECT || rec.kind == CAIRN_REC_POINTER)
+			note_named(c, rec.id.hash);
 		if (rec.kind == CAIRN_REC_OBJECT)
 			wal_object(c, &rec, off);
 		else if (rec.kind == CAIRN_REC_POINTER &&
@@ -569,13 +889,12 @@ static void
 check_wal(struct fsck *c)
 {
 	const struct cairn_error *err;
-	char path[4096], subject[128];
+	char subject[128];
 	size_t good, bad;
 
 	if (c->man.wal[0] == '\0')
 		return;
-	path_of(c, path, sizeof(path), c->man.wal);
-	err = cairn_file_slurp(c->vfs, path, (size_t)1 << 34, &c->wal);
+	err = slurp(c, c->man.wal, (size_t)1 << 34, &c->wal);
 	if (err != NULL || c->wal.len < CAIRN_FILEHDR_SIZE ||
 	    cairn_filehdr_check(c->wal.data, WAL_MAGIC, c->algo) != NULL) {
 		find(c, 1, 1, "wal", c->man.wal, "%s",
@@ -617,6 +936,7 @@ check_entries(struct fsck *c, const struct cairn_segment *seg, const char *name)
 			find(c, 1, 1, "index", name, "entries out of order or "
 			    "repeated at entry %llu", (unsigned long long)i);
 		prev = e;
+		note_named(c, e.id);
 		if (!cairn_bloom_test(seg->bloom, seg->bloom_size, e.id) &&
 		    !misses++)
 			find(c, 1, 1, "bloom", name, "bloom filter denies "
@@ -646,6 +966,17 @@ check_segments(struct fsck *c)
 	size_t i;
 
 	for (i = 0; c->have_man && i < c->man.nseg; i++) {
+		struct stat st;
+		const char *why;
+		int fd;
+
+		/* Never mapped through a link, never a FIFO opened blocking. */
+		if ((fd = open_file(c, c->man.seg[i], O_RDONLY, &st,
+		    &why)) == -1) {
+			find(c, 1, 1, "index", c->man.seg[i], "%s", why);
+			continue;
+		}
+		c->vfs->close(c->vfs, fd);
 		path_of(c, path, sizeof(path), c->man.seg[i]);
 		if ((err = cairn_segment_open(&seg, c->vfs, path,
 		    c->idlen)) != NULL) {
@@ -760,23 +1091,27 @@ check_graph(struct fsck *c)
 
 /* Refs, locks, temporary and stray files. */
 
-/* Nonzero if the lock file at path is held by nobody (its holder died). */
+/* Nonzero if the lock file name in dfd is held by nobody (its holder died). */
 static int
-lock_is_stale(const char *path)
+lock_is_stale(int dfd, const char *name)
 {
-	int fd = open(path, O_RDWR | O_NOFOLLOW), stale;
+	struct stat st;
+	int fd, stale;
 
+	fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1)
 		return 0;
-	stale = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    flock(fd, LOCK_EX | LOCK_NB) == 0;
 	close(fd);
 	return stale;
 }
 
 static void
-check_ref_file(struct fsck *c, const char *path, const char *name)
+check_ref_file(struct fsck *c, int dfd, const char *base, const char *name)
 {
 	struct cairn_oid id;
+	struct stat st;
 	char buf[CAIRN_OID_HEXMAX + 8], hex[CAIRN_OID_HEXMAX + 1];
 	const struct cairn_error *err;
 	ssize_t n;
@@ -786,8 +1121,12 @@ check_ref_file(struct fsck *c, const char *path, const char *name)
 		find(c, 1, 0, "ref", name, "invalid ref name");
 		return;
 	}
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1) {
-		find(c, 1, 0, "ref", name, "cannot read: %s", strerror(errno));
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		find(c, 1, 0, "ref", name, "cannot read: %s", fd == -1 ?
+		    open_why(errno) : "not a regular file");
+		if (fd != -1)
+			close(fd);
 		return;
 	}
 	n = read(fd, buf, sizeof(buf));
@@ -800,39 +1139,63 @@ check_ref_file(struct fsck *c, const char *path, const char *name)
 		    cairn_oid_fmt(hex, &id));
 }
 
+/*
+ * Walk the refs directory open at dfd (closed here), whose entries are
+ * named rel<entry>.  No depth limit: every name ref set accepts is seen,
+ * and a directory that cannot be read is a finding, never skipped.
+ */
 static void
-check_refs_dir(struct fsck *c, const char *dir, const char *rel, int depth)
+check_refs_dir(struct fsck *c, int dfd, const char *rel)
 {
 	struct dirent *de;
 	struct stat st;
-	char path[4096], name[4096];
 	size_t len;
+	char *name;
 	DIR *d;
+	int sub;
 
-	if (depth > 64 || (d = opendir(dir)) == NULL)
+	if ((d = fdopendir(dfd)) == NULL) {
+		find(c, 1, 0, "ref", *rel ? rel : "refs/", "cannot read the "
+		    "directory: %s", strerror(errno));
+		close(dfd);
 		return;
-	while ((de = readdir(d)) != NULL) {
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		snprintf(name, sizeof(name), "%s%s", rel, de->d_name);
 		len = strlen(de->d_name);
-		if (lstat(path, &st) != 0)
-			continue;
-		if (len > 5 && strcmp(de->d_name + len - 5, ".lock") == 0) {
-			if (S_ISREG(st.st_mode) && lock_is_stale(path))
+		if ((name = malloc(strlen(rel) + len + 2)) == NULL)
+			continue;	/* out of memory: the finding is lost */
+		sprintf(name, "%s%s", rel, de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) != 0)
+			find(c, 1, 0, "ref", name, "cannot stat: %s",
+			    strerror(errno));
+		else if (len > 5 && strcmp(de->d_name + len - 5, ".lock") == 0) {
+			if (S_ISREG(st.st_mode) &&
+			    lock_is_stale(dirfd(d), de->d_name))
 				find(c, 0, 1, "lock", name, "stale lock (its "
 				    "holder is gone)");
 		} else if (S_ISDIR(st.st_mode)) {
-			snprintf(name, sizeof(name), "%s%s/", rel, de->d_name);
-			check_refs_dir(c, path, name, depth + 1);
+			strcat(name, "/");
+			sub = openat(dirfd(d), de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub == -1)
+				find(c, 1, 0, "ref", name, "cannot read the "
+				    "directory: %s", open_why(errno));
+			else
+				check_refs_dir(c, sub, name);
 		} else if (S_ISLNK(st.st_mode))
 			find(c, 1, 0, "ref", name, "is a symlink");
 		else if (S_ISREG(st.st_mode))
-			check_ref_file(c, path, name);
+			check_ref_file(c, dirfd(d), de->d_name, name);
 		else
 			find(c, 1, 0, "ref", name, "is not a regular file");
+		free(name);
 	}
+	if (errno != 0)
+		find(c, 1, 0, "ref", *rel ? rel : "refs/", "cannot read the "
+		    "directory: %s", strerror(errno));
 	closedir(d);
 }
 
@@ -850,31 +1213,149 @@ named_by_manifest(struct fsck *c, const char *name)
 }
 
 /*
+ * Reading a record from a file with bounded memory, whatever its size:
+ * the stored bytes go through a 64 KiB buffer, to the CRC and (unless
+ * crc_only) the inflater and hasher.  *intact is the verdict; an error
+ * means the check could not be made (I/O, memory), never "damaged".
+ */
+#define CHUNK ((size_t)1 << 16)
+
+struct rec_reader {
+	struct fsck *c;
+	int fd;
+	const char *name;
+	uint64_t size;			/* of the file */
+	unsigned char buf[CHUNK];
+};
+
+static const struct cairn_error *
+stream_verify(struct rec_reader *r, uint64_t off, const struct cairn_rec *rec,
+    int crc_only, int *intact)
+{
+	const struct cairn_error *err = NULL, *bad = NULL;
+	struct cairn_hasher h = { 0 };
+	struct cairn_inflater inf = { 0 };
+	struct cairn_oid got;
+	uint64_t at = off + CAIRN_REC_HDR_SIZE, left = rec->stored;
+	uint32_t crc = 0;
+	size_t n;
+	int hashing = !crc_only;
+
+	*intact = 0;
+	if (rec->stored > r->size || at > r->size - rec->stored)
+		return NULL;	/* runs past the end */
+	if (hashing && (bad = cairn_rec_sizes_plausible(rec)) != NULL)
+		return NULL;
+	if (hashing && (err = cairn_hasher_init_object(&h, r->c->algo,
+	    rec->type, rec->size)) != NULL)
+		return err;
+	if (hashing && (rec->flags & CAIRN_REC_DEFLATED) &&
+	    (err = cairn_inflater_init(&inf, rec->size)) != NULL)
+		goto done;
+	while (left > 0 && err == NULL && bad == NULL) {
+		n = left < CHUNK ? (size_t)left : CHUNK;
+		if ((err = cairn_file_pread(r->c->vfs, r->fd, r->buf, n, at,
+		    r->name)) != NULL)
+			break;
+		crc = cairn_crc32(crc, r->buf, n);
+		if (hashing && (rec->flags & CAIRN_REC_DEFLATED))
+			bad = cairn_inflater_feed(&inf, r->buf, n, hash_sink, &h);
+		else if (hashing)
+			err = cairn_hasher_update(&h, r->buf, n);
+		at += n;
+		left -= n;
+	}
+	if (err == NULL && bad == NULL && hashing &&
+	    (rec->flags & CAIRN_REC_DEFLATED))
+		bad = cairn_inflater_finish(&inf);
+	if (err == NULL && bad != NULL && bad->code != CAIRN_ERR_CORRUPT)
+		err = bad;	/* out of memory: no verdict */
+	if (err == NULL && bad == NULL && crc == rec->crc) {
+		*intact = 1;
+		if (hashing && ((err = cairn_hasher_final(&got, &h)) != NULL ||
+		    !cairn_oid_eq(&got, &rec->id)))
+			*intact = 0;
+	}
+done:
+	cairn_hasher_release(&h);
+	cairn_inflater_release(&inf);
+	return err;
+}
+
+/*
+ * The next record header at or after *off that decodes (a resync after
+ * damage); 0 at the end of the file.
+ */
+static int
+next_header(struct rec_reader *r, uint64_t *off, struct cairn_rec *rec,
+    int resync)
+{
+	unsigned char hdr[CAIRN_REC_HDR_SIZE];
+	uint64_t at = *off, i;
+	size_t n;
+
+	while (at + CAIRN_REC_HDR_SIZE <= r->size) {
+		if (cairn_file_pread(r->c->vfs, r->fd, hdr, sizeof(hdr), at,
+		    r->name) != NULL)
+			return 0;
+		if (cairn_rec_decode(rec, hdr, r->c->idlen) == NULL) {
+			*off = at;
+			return 1;
+		}
+		if (!resync)
+			return 0;
+		/* Look for the next magic in a chunk. */
+		n = r->size - at - 1 < CHUNK ? (size_t)(r->size - at - 1) : CHUNK;
+		if (n < 4 || cairn_file_pread(r->c->vfs, r->fd, r->buf, n,
+		    at + 1, r->name) != NULL)
+			return 0;
+		for (i = 0; i + 4 <= n; i++)
+			if (memcmp(r->buf + i, "CRec", 4) == 0)
+				break;
+		at += 1 + (i + 4 <= n ? i : n - 3);
+	}
+	return 0;
+}
+
+/*
  * Intact objects in a data file or WAL no manifest names that the
- * repository does not have: such a file is not garbage.
+ * repository does not have: such a file is not garbage.  Read a record
+ * at a time: a stray file can be as large as the data file.
  */
 static uint64_t
-stray_objects(struct fsck *c, const char *path)
+stray_objects(struct fsck *c, const char *name)
 {
-	struct cairn_buf b = { 0 };
+	struct rec_reader *r;
 	struct cairn_rec rec;
+	struct stat st;
+	const char *why;
 	uint64_t off = CAIRN_FILEHDR_SIZE, lacking = 0;
+	int intact;
 
-	if (cairn_file_slurp(c->vfs, path, (size_t)1 << 36, &b) != NULL) {
-		cairn_buf_release(&b);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return 1;
+	r->c = c;
+	r->name = name;
+	if ((r->fd = open_file(c, name, O_RDONLY, &st, &why)) == -1) {
+		free(r);
 		return 1;
 	}
-	while (off + CAIRN_REC_HDR_SIZE <= b.len &&
-	    cairn_rec_decode(&rec, b.data + off, c->idlen) == NULL &&
-	    cairn_rec_span(&rec) <= b.len - off) {
+	r->size = (uint64_t)st.st_size;
+	while (next_header(r, &off, &rec, 0)) {
 		if (rec.kind == CAIRN_REC_OBJECT &&
-		    cairn_crc32(0, b.data + off + CAIRN_REC_HDR_SIZE,
-		    (size_t)rec.stored) == rec.crc &&
-		    cairn_memtable_get(&c->objs, rec.id.hash) == NULL)
-			lacking++;
+		    cairn_memtable_get(&c->objs, rec.id.hash) == NULL) {
+			if (stream_verify(r, off, &rec, 1, &intact) != NULL) {
+				lacking++;	/* cannot tell: keep the file */
+				break;
+			}
+			lacking += intact;
+		}
+		if (cairn_rec_span(&rec) > r->size - off)
+			break;
 		off += cairn_rec_span(&rec);
 	}
-	cairn_buf_release(&b);
+	c->vfs->close(c->vfs, r->fd);
+	free(r);
 	return lacking;
 }
 
@@ -888,7 +1369,7 @@ file_number(const char *name)
 }
 
 static void
-check_stray(struct fsck *c, const char *name, const char *path)
+check_stray(struct fsck *c, const char *name)
 {
 	uint64_t lacking = 0;
 	const char *cur = strstr(name, ".data") ? c->man.data : c->man.wal;
@@ -905,7 +1386,7 @@ check_stray(struct fsck *c, const char *name, const char *path)
 		return;
 	}
 	if (strncmp(name, "objects.", 8) == 0)
-		lacking = stray_objects(c, path);
+		lacking = stray_objects(c, name);
 	if (lacking == 0)
 		find(c, 0, 1, "stray", name, "not named by the manifest");
 	else
@@ -920,38 +1401,94 @@ check_strays(struct fsck *c, const char *sub, const char *kind)
 {
 	struct dirent *de;
 	struct stat st;
-	char dir[4096], path[8192], name[4096];
+	char name[4096];
 	time_t now = time(NULL);
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "%s%s%s", c->root, *sub ? "/" : "", sub);
-	if ((d = opendir(dir)) == NULL)
-		return;
+	if ((d = open_dir(c, sub)) == NULL)
+		return;	/* check_layout says why */
 	while ((de = readdir(d)) != NULL) {
 		snprintf(name, sizeof(name), "%s%s%s", sub, *sub ? "/" : "",
 		    de->d_name);
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (de->d_name[0] == '.' || lstat(path, &st) != 0 ||
-		    !S_ISREG(st.st_mode) || (now - st.st_mtime < STRAY_AGE &&
-		    !(c->flags & CAIRN_FSCK_REPAIR)))
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		if (strcmp(kind, "tmp") == 0)
+		/* A link or FIFO in tmp/ is garbage too: removed, not followed. */
+		if (strcmp(kind, "tmp") == 0 && !S_ISDIR(st.st_mode) &&
+		    (now - st.st_mtime >= STRAY_AGE ||
+		    (c->flags & (CAIRN_FSCK_REPAIR | CAIRN_FSCK_SALVAGE))))
 			find(c, 0, 1, "tmp", name, "leftover temporary file");
-		else if (c->have_man && !named_by_manifest(c, name) &&
+		if (!S_ISREG(st.st_mode) || (now - st.st_mtime < STRAY_AGE &&
+		    !(c->flags & (CAIRN_FSCK_REPAIR | CAIRN_FSCK_SALVAGE))))
+			continue;
+		if (strcmp(kind, "tmp") != 0 && c->have_man &&
+		    !named_by_manifest(c, name) &&
 		    (strncmp(de->d_name, "objects.", 8) == 0 ||
 		    strcmp(sub, "index") == 0))
-			check_stray(c, name, path);
+			check_stray(c, name);
 	}
 	closedir(d);
+}
+
+/*
+ * The directories and lock files every command needs.  Missing, or a
+ * link or other kind of file in their place, is an error a repair fixes:
+ * it removes the link (never what it names) or moves the wrong file into
+ * the quarantine, and makes the directory or file anew.
+ */
+static void
+check_layout(struct fsck *c)
+{
+	static const struct {
+		const char *name;
+		int dir;
+	} parts[] = {
+		{ "tmp", 1 }, { "refs", 1 }, { "index", 1 }, { "lock", 0 },
+		{ "gc.lock", 0 },
+	};
+	struct stat st;
+	size_t i;
+	enum fix fix;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		fix = parts[i].dir ? FIX_DIR : FIX_FILE;
+		if (c->rootfd == -1)
+			return;
+		if (fstatat(c->rootfd, parts[i].name, &st,
+		    AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno == ENOENT)
+				find_fix(c, fix, "layout", parts[i].name,
+				    "missing");
+			else
+				find(c, 1, 0, "layout", parts[i].name,
+				    "cannot stat: %s", strerror(errno));
+		} else if (S_ISLNK(st.st_mode))
+			find_fix(c, fix, "layout", parts[i].name,
+			    "is a symbolic link");
+		else if (parts[i].dir && !S_ISDIR(st.st_mode))
+			find_fix(c, fix, "layout", parts[i].name,
+			    "is not a directory");
+		else if (!parts[i].dir && !S_ISREG(st.st_mode))
+			find_fix(c, fix, "layout", parts[i].name,
+			    "is not a regular file");
+	}
 }
 
 static void
 check_files(struct fsck *c)
 {
-	char path[4096];
+	DIR *d;
+	int fd;
 
-	path_of(c, path, sizeof(path), "refs");
-	check_refs_dir(c, path, "", 0);
+	check_layout(c);
+	if ((d = open_dir(c, "refs")) != NULL) {
+		fd = dup(dirfd(d));
+		closedir(d);
+		if (fd != -1)
+			check_refs_dir(c, fd, "");
+	} else if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
+		find(c, 1, 0, "ref", "refs/", "cannot read the directory: %s",
+		    strerror(errno));
 	check_strays(c, "tmp", "tmp");
 	check_strays(c, "", "stray");
 	check_strays(c, "index", "stray");
@@ -963,12 +1500,16 @@ static void
 release(struct fsck *c)
 {
 	if (c->data != NULL)
-		munmap((void *)c->data, c->data_len);
+		c->vfs->munmap(c->vfs, (void *)c->data, c->data_len);
 	c->data = NULL;
 	cairn_buf_release(&c->wal);
 	cairn_memtable_release(&c->objs);
 	cairn_memtable_release(&c->indexed);
-	cairn_buf_release(&c->findings);
+	findings_release(&c->findings);
+	cairn_memtable_release(&c->named);
+	if (c->rootfd != -1)
+		close(c->rootfd);
+	c->rootfd = -1;
 	cairn_repo_close(c->alternate);
 	c->alternate = NULL;
 }
@@ -978,6 +1519,7 @@ run_pass(struct fsck *c)
 {
 	const struct cairn_error *err;
 
+	c->rootfd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if ((err = check_config(c)) != NULL)
 		return err;
 	if (c->algo == 0) {
@@ -988,6 +1530,7 @@ run_pass(struct fsck *c)
 	c->idlen = cairn_hash_len(c->algo);
 	cairn_memtable_init(&c->objs, c->idlen);
 	cairn_memtable_init(&c->indexed, c->idlen);
+	cairn_memtable_init(&c->named, c->idlen);
 	check_manifest(c);
 	check_data(c);
 	check_wal(c);
@@ -1008,28 +1551,40 @@ pass_init(struct fsck *c, const char *root, unsigned flags,
 	c->vfs = cairn_vfs_from_env();
 	c->flags = flags;
 	c->res = res;
+	c->rootfd = -1;
 	c->lock_timeout_ms = 5000;	/* core.lockTimeout's default */
 }
 
 /* Repairs, under the writer lock. */
 
+/* Take the lock file name ("lock" or "gc.lock") exclusively. */
 static const struct cairn_error *
-writer_lock(struct fsck *c, int *fd)
+take_lock(struct fsck *c, const char *name, int *fd)
 {
 	char path[4096];
+	struct stat st;
 	long long waited = 0;
+	int e;
 
-	path_of(c, path, sizeof(path), "lock");
-	if ((*fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	path_of(c, path, sizeof(path), name);
+	*fd = c->vfs->open(c->vfs, path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0);
+	if (*fd == -1)
 		return cairn_error_sys(errno, "open '%s'", path);
-	while (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK || waited >= c->lock_timeout_ms) {
-			close(*fd);
-			return errno != EWOULDBLOCK ?
-			    cairn_error_sys(errno, "lock '%s'", path) :
+	if (c->vfs->fstat(c->vfs, *fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		c->vfs->close(c->vfs, *fd);
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' is not a "
+		    "regular file", path);
+	}
+	while (c->vfs->flock(c->vfs, *fd, LOCK_EX | LOCK_NB) != 0) {
+		if ((e = errno) != EWOULDBLOCK || waited >= c->lock_timeout_ms) {
+			c->vfs->close(c->vfs, *fd);
+			return e != EWOULDBLOCK ?
+			    cairn_error_sys(e, "lock '%s'", path) :
 			    cairn_error_new(CAIRN_ERR_LOCKED, "repository is "
-			    "locked by another writer (waited %lld ms)",
-			    c->lock_timeout_ms);
+			    "locked by another %s (waited %lld ms)",
+			    strcmp(name, "lock") == 0 ? "writer" :
+			    "ref update or gc", c->lock_timeout_ms);
 		}
 		usleep(10000);
 		waited += 10;
@@ -1037,22 +1592,186 @@ writer_lock(struct fsck *c, int *fd)
 	return NULL;
 }
 
-/* Remove a file; one already gone is fine. */
 static const struct cairn_error *
-unlink_path(struct fsck *c, const char *path)
+writer_lock(struct fsck *c, int *fd)
 {
-	if (c->vfs->unlink(c->vfs, path) != 0 && errno != ENOENT)
-		return cairn_error_sys(errno, "remove '%s'", path);
-	return NULL;
+	return take_lock(c, "lock", fd);
 }
 
 static const struct cairn_error *
 unlink_in(struct fsck *c, const char *name)
 {
-	char path[4096];
+	return remove_rel(c, name);
+}
 
-	path_of(c, path, sizeof(path), name);
-	return unlink_path(c, path);
+/*
+ * The quarantine: <repo>/quarantine/<n>/, n the first number unused,
+ * made when first needed.  What a repair or salvage will not trust but
+ * must not delete (it may hold the only copy of a record) is moved there
+ * under its own name (relative path kept).
+ */
+struct quarantine {
+	int fd;			/* quarantine/<n>, or -1 */
+	char name[64];		/* "quarantine/<n>" */
+};
+
+static const struct cairn_error *
+quarantine_open(struct fsck *c, struct quarantine *q)
+{
+	unsigned long n;
+	int top, e;
+
+	if (q->fd != -1)
+		return NULL;
+	if (mkdirat(c->rootfd, "quarantine", CAIRN_DIR_MODE) != 0 &&
+	    errno != EEXIST)
+		return cairn_error_sys(errno, "create '%s/quarantine'", c->root);
+	top = openat(c->rootfd, "quarantine", O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (top == -1)
+		return cairn_error_sys(errno, "open '%s/quarantine'", c->root);
+	for (n = 1; n < 1000000; n++) {
+		snprintf(q->name, sizeof(q->name), "%lu", n);
+		if (mkdirat(top, q->name, CAIRN_DIR_MODE) == 0)
+			break;
+		if (errno != EEXIST) {
+			e = errno;
+			close(top);
+			return cairn_error_sys(e, "create a directory in "
+			    "'%s/quarantine'", c->root);
+		}
+	}
+	q->fd = openat(top, q->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	e = errno;
+	(void)fsync(top);
+	close(top);
+	snprintf(q->name, sizeof(q->name), "quarantine/%lu", n);
+	if (q->fd == -1)
+		return cairn_error_sys(e, "open '%s/%s'", c->root, q->name);
+	return NULL;
+}
+
+/* Move rel (the entry itself, whatever it is) into the quarantine. */
+static const struct cairn_error *
+quarantine_move(struct fsck *c, struct quarantine *q, const char *rel)
+{
+	const struct cairn_error *err;
+	char part[4096];
+	const char *base, *p, *slash;
+	int from, to, next, e = 0;
+
+	if ((err = quarantine_open(c, q)) != NULL)
+		return err;
+	if ((from = open_parent(c, rel, &base)) == -1)
+		return errno == ENOENT ? NULL :
+		    cairn_error_sys(errno, "move '%s'", rel);
+	/* The same directories inside the quarantine. */
+	to = fcntl(q->fd, F_DUPFD_CLOEXEC, 0);
+	for (p = rel; to != -1 && (slash = strchr(p, '/')) != NULL &&
+	    (size_t)(slash - p) < sizeof(part); p = slash + 1) {
+		memcpy(part, p, (size_t)(slash - p));
+		part[slash - p] = '\0';
+		(void)mkdirat(to, part, CAIRN_DIR_MODE);
+		next = openat(to, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		close(to);
+		to = next;
+	}
+	if (to == -1 || renameat(from, base, to, base) != 0)
+		e = errno;
+	if (e == 0 && (fsync(to) != 0 || fsync(from) != 0))
+		e = errno;
+	close(from);
+	if (to != -1)
+		close(to);
+	if (e == ENOENT)
+		return NULL;
+	return e ? cairn_error_sys(e, "move '%s' to '%s'", rel, q->name) :
+	    NULL;
+}
+
+/*
+ * Make a missing directory or lock file anew; a link in its place is
+ * removed (the link, never what it names), anything else moved into the
+ * quarantine first.
+ */
+static const struct cairn_error *
+fix_layout(struct fsck *c, const struct finding *f, struct quarantine *q)
+{
+	const struct cairn_error *err = NULL;
+	char path[4096];
+	struct stat st;
+	int fd;
+
+	if (fstatat(c->rootfd, f->subject, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (f->fix == FIX_DIR ? S_ISDIR(st.st_mode) :
+		    S_ISREG(st.st_mode))
+			return NULL;	/* fixed since */
+		if (S_ISLNK(st.st_mode) || (!S_ISREG(st.st_mode) &&
+		    !S_ISDIR(st.st_mode))) {
+			if (unlinkat(c->rootfd, f->subject, 0) != 0 &&
+			    errno != ENOENT)
+				return cairn_error_sys(errno, "remove '%s/%s'",
+				    c->root, f->subject);
+		} else if ((err = quarantine_move(c, q, f->subject)) != NULL)
+			return err;
+	}
+	path_of(c, path, sizeof(path), f->subject);
+	if (f->fix == FIX_DIR) {
+		if (c->vfs->mkdir(c->vfs, path, CAIRN_DIR_MODE) != 0 &&
+		    errno != EEXIST)
+			return cairn_error_sys(errno, "create '%s'", path);
+	} else {
+		fd = c->vfs->open(c->vfs, path, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, CAIRN_LOCK_MODE);
+		if (fd == -1 && errno != EEXIST)
+			return cairn_error_sys(errno, "create '%s'", path);
+		if (fd != -1 && (err = cairn_file_sync(c->vfs, fd, 0,
+		    path)) != NULL) {
+			c->vfs->close(c->vfs, fd);
+			return err;
+		}
+		if (fd != -1 && (err = cairn_file_close(c->vfs, fd,
+		    path)) != NULL)
+			return err;
+	}
+	return cairn_file_sync_dir(c->vfs, c->root);
+}
+
+static const struct cairn_error *
+fix_layouts(struct fsck *c, const struct finding *f, size_t n,
+    struct quarantine *q)
+{
+	const struct cairn_error *err = NULL, *e;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((f[i].fix == FIX_DIR || f[i].fix == FIX_FILE) &&
+		    (e = fix_layout(c, &f[i], q)) != NULL && err == NULL)
+			err = e;
+	return err;
+}
+
+/* A data file header written anew (it holds only magic and format). */
+static const struct cairn_error *
+fix_data_header(struct fsck *c)
+{
+	const struct cairn_error *err;
+	unsigned char hdr[CAIRN_FILEHDR_SIZE];
+	struct stat st;
+	const char *why;
+	int fd;
+
+	if ((fd = open_file(c, c->man.data, O_RDWR, &st, &why)) == -1)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' %s",
+		    c->man.data, why);
+	cairn_filehdr_encode(hdr, DATA_MAGIC, c->algo);
+	err = cairn_file_pwrite(c->vfs, fd, hdr, sizeof(hdr), 0, c->man.data);
+	if (err == NULL)
+		err = cairn_file_sync(c->vfs, fd, 0, c->man.data);
+	c->vfs->close(c->vfs, fd);
+	return err;
 }
 
 /*
@@ -1063,9 +1782,10 @@ static const struct cairn_error *
 remove_garbage(struct fsck *c, const struct finding *f, size_t n)
 {
 	const struct cairn_error *err = NULL, *e;
-	char path[4096];
+	struct cairn_buf rel = { 0 };
+	const char *base;
 	size_t i;
-	int fd;
+	int fd, dfd;
 
 	for (i = 0; i < n; i++) {
 		e = NULL;
@@ -1073,18 +1793,24 @@ remove_garbage(struct fsck *c, const struct finding *f, size_t n)
 		    (strcmp(f[i].kind, "stray") == 0 && f[i].f.repairable))
 			e = unlink_in(c, f[i].subject);
 		else if (strcmp(f[i].kind, "lock") == 0) {
-			snprintf(path, sizeof(path), "%s/refs/%s", c->root,
-			    f[i].subject);
-			/* Unlink only while holding it: a new holder may have come. */
-			if ((fd = open(path, O_RDWR | O_NOFOLLOW)) == -1)
+			cairn_buf_reset(&rel);
+			if (cairn_buf_printf(&rel, "refs/%s", f[i].subject) ||
+			    (dfd = open_parent(c, (char *)rel.data,
+			    &base)) == -1)
 				continue;
-			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-				e = unlink_path(c, path);
-			close(fd);
+			/* Unlink only while holding it: a new holder may have come. */
+			fd = openat(dfd, base, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+			    O_CLOEXEC);
+			if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+				e = remove_rel(c, (char *)rel.data);
+			if (fd != -1)
+				close(fd);
+			close(dfd);
 		}
 		if (err == NULL)
 			err = e;
 	}
+	cairn_buf_release(&rel);
 	return err;
 }
 
@@ -1131,20 +1857,22 @@ data_entries(struct fsck *c, uint64_t limit, struct entries *out)
 	return NULL;
 }
 
-/* The next unused file number, from every numbered file present. */
+/*
+ * The next unused file number, from every numbered file present (and the
+ * manifest's "next" if with_manifest).
+ */
 static uint64_t
-next_number(struct fsck *c)
+next_number(struct fsck *c, int with_manifest)
 {
 	struct dirent *de;
-	unsigned long long n, best = c->have_man ? c->man.next : 0;
-	char dir[4096];
-	const char *subs[2] = { "", "/index" };
+	unsigned long long n, best = with_manifest && c->have_man ?
+	    c->man.next : 0;
+	const char *subs[2] = { "", "index" };
 	DIR *d;
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		snprintf(dir, sizeof(dir), "%s%s", c->root, subs[i]);
-		if ((d = opendir(dir)) == NULL)
+		if ((d = open_dir(c, subs[i])) == NULL)
 			continue;
 		while ((de = readdir(d)) != NULL)
 			if ((sscanf(de->d_name, "objects.%llu.", &n) == 1 ||
@@ -1170,7 +1898,8 @@ redo_wal(struct fsck *c)
 		return NULL;
 	good = wal_walk(c, &bad);
 	path_of(c, path, sizeof(path), c->man.data);
-	if ((fd = c->vfs->open(c->vfs, path, O_RDWR | O_NOFOLLOW, 0)) == -1)
+	if ((fd = c->vfs->open(c->vfs, path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0)) == -1)
 		return cairn_error_sys(errno, "open '%s'", path);
 	for (off = CAIRN_FILEHDR_SIZE; off < good && err == NULL;
 	    off += (size_t)cairn_rec_span(&rec)) {
@@ -1191,11 +1920,9 @@ static void
 old_segments(struct fsck *c, char (*gone)[64], size_t *ngone)
 {
 	struct dirent *de;
-	char dir[4096];
 	DIR *d;
 
-	path_of(c, dir, sizeof(dir), "index");
-	if ((d = opendir(dir)) == NULL)
+	if ((d = open_dir(c, "index")) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL && *ngone < CAIRN_MANIFEST_MAX_SEGMENTS)
 		if (strlen(de->d_name) < 50 && strstr(de->d_name, ".idx"))
@@ -1207,10 +1934,13 @@ old_segments(struct fsck *c, char (*gone)[64], size_t *ngone)
  * Rebuild the index (one segment of every intact object below the
  * watermark) and publish it.  Without a usable manifest, first redo the
  * WAL into the data file and start a fresh WAL; the watermark becomes the
- * end of the last intact record.
+ * end of the last intact record.  The old WAL is moved into the
+ * quarantine if it was damaged (records past the damage may be intact and
+ * held nowhere else), removed otherwise.
  */
 static const struct cairn_error *
-rebuild(struct fsck *old, struct cairn_fsck_result *res)
+rebuild(struct fsck *old, struct cairn_fsck_result *res, int keep_wal,
+    struct quarantine *q)
 {
 	const struct cairn_error *err;
 	struct fsck c;
@@ -1218,6 +1948,7 @@ rebuild(struct fsck *old, struct cairn_fsck_result *res)
 	struct entries ent;
 	struct cairn_buf text = { 0 };
 	char path[4096], tmpdir[4096], gone[2 * CAIRN_MANIFEST_MAX_SEGMENTS + 2][64];
+	char oldwal[64] = "";
 	unsigned char hdr[CAIRN_FILEHDR_SIZE];
 	size_t ngone = 0, i;
 	int fresh_wal = !old->have_man;
@@ -1230,7 +1961,7 @@ rebuild(struct fsck *old, struct cairn_fsck_result *res)
 	m = c.man;
 	if (fresh_wal)
 		m.watermark = c.data_end;
-	m.next = next_number(&c);
+	m.next = next_number(&c, 1);
 	for (i = 0; i < m.nseg; i++)
 		memcpy(gone[ngone++], m.seg[i], 64);
 	if (fresh_wal)
@@ -1246,8 +1977,7 @@ rebuild(struct fsck *old, struct cairn_fsck_result *res)
 	    entries_next, &ent);
 	free(ent.e);
 	if (err == NULL && fresh_wal) {
-		if (m.wal[0] != '\0')
-			memcpy(gone[ngone++], m.wal, 64);
+		memcpy(oldwal, m.wal, 64);
 		snprintf(m.wal, 64, "objects.%llu.wal",
 		    (unsigned long long)m.next++);
 		cairn_filehdr_encode(hdr, WAL_MAGIC, c.algo);
@@ -1262,6 +1992,9 @@ rebuild(struct fsck *old, struct cairn_fsck_result *res)
 		    text.len);
 	for (i = 0; err == NULL && i < ngone; i++)
 		err = unlink_in(&c, gone[i]);
+	if (err == NULL && oldwal[0] != '\0')
+		err = keep_wal ? quarantine_move(&c, q, oldwal) :
+		    unlink_in(&c, oldwal);
 done:
 	cairn_buf_release(&text);
 	release(&c);
@@ -1313,30 +2046,37 @@ repair(struct fsck *c, const struct finding *f, size_t n,
     struct cairn_fsck_result *scratch)
 {
 	const struct cairn_error *err = NULL;
+	struct quarantine q = { -1, "" };
 	struct finding *g;
 	struct fsck now;
-	size_t m;
+	size_t m, i;
 	int fd;
 
 	/* Nothing is written to a repository another user owns. */
 	if ((err = cairn_file_check_owner(c->root)) != NULL)
 		return err;
+	/* The lock itself may be what is missing. */
+	if ((err = fix_layouts(c, f, n, &q)) != NULL)
+		goto done;
 	if (c->have_man && !wal_broken(f, n) &&
 	    (has_kind(f, n, "wal") || has_kind(f, n, "data")))
 		recover(c->root);
 	if ((err = writer_lock(c, &fd)) != NULL)
-		return err;
+		goto done;
 	pass_init(&now, c->root, c->flags, scratch);
 	if ((err = run_pass(&now)) == NULL) {
 		g = (struct finding *)now.findings.data;
 		m = now.findings.len / sizeof(*g);
 		err = remove_garbage(&now, g, m);
+		for (i = 0; err == NULL && i < m; i++)
+			if (g[i].fix == FIX_DATA_HEADER)
+				err = fix_data_header(&now);
 		if (wal_broken(g, m))
 			now.have_man = 0;	/* rebuild with a fresh WAL */
 		if (err == NULL && (has_kind(g, m, "index") ||
 		    has_kind(g, m, "bloom") || has_kind(g, m, "manifest") ||
 		    wal_broken(g, m)))
-			err = rebuild(&now, scratch);
+			err = rebuild(&now, scratch, wal_broken(g, m), &q);
 		else
 			m = 0;	/* nothing rebuilt: nothing new to clean */
 		release(&now);
@@ -1356,7 +2096,479 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 		}
 	} else
 		release(&now);
-	close(fd);
+	c->vfs->close(c->vfs, fd);
+done:
+	if (q.fd != -1)
+		close(q.fd);
+	return err;
+}
+
+/*
+ * Salvage: a new generation made of every intact record found anywhere
+ * (the data file, the WAL, data files and WALs no manifest names, e.g.
+ * left by an interrupted gc), published like gc's (new data file, index
+ * segment and WAL, fsync, manifest rename); only then are the old files
+ * moved into the quarantine, never deleted.  A record is intact when its
+ * header decodes, its stored bytes match their CRC and its content hashes
+ * to its id.  Ids that some record or index entry named but no intact
+ * record holds are reported lost, and so are refs whose target is lost
+ * (moved into the quarantine, so that gc can run again).
+ */
+#define SALVAGE_MAX_SOURCES 64
+
+struct salvage_src {
+	char name[64];
+	int fd;
+	uint64_t size;
+};
+
+struct salvage_rec {
+	uint32_t src;
+	uint64_t off;
+};
+
+struct salvage {
+	struct fsck *c;			/* the check made under the locks */
+	struct fsck *sink;		/* gets the findings of what was lost */
+	struct quarantine *q;
+	struct rec_reader *r;
+	struct salvage_src src[SALVAGE_MAX_SOURCES];
+	size_t nsrc;
+	struct cairn_memtable found;	/* where = source + 1, loc = offset */
+	struct cairn_buf order;		/* struct salvage_rec, in copy order */
+	uint64_t lost_refs;
+};
+
+static void
+salvage_add_source(struct salvage *s, const char *name)
+{
+	struct stat st;
+	const char *why;
+	size_t i;
+	int fd;
+
+	if (name[0] == '\0' || s->nsrc == SALVAGE_MAX_SOURCES)
+		return;
+	for (i = 0; i < s->nsrc; i++)
+		if (strcmp(s->src[i].name, name) == 0)
+			return;
+	if ((fd = open_file(s->c, name, O_RDONLY, &st, &why)) == -1)
+		return;
+	snprintf(s->src[s->nsrc].name, sizeof(s->src[0].name), "%s", name);
+	s->src[s->nsrc].fd = fd;
+	s->src[s->nsrc++].size = (uint64_t)st.st_size;
+}
+
+/* The files to read: the manifest's, then every other numbered one. */
+static void
+salvage_sources(struct salvage *s)
+{
+	struct dirent *de;
+	unsigned long long n;
+	char ext[8];
+	int used;
+	DIR *d;
+
+	salvage_add_source(s, s->c->man.data);
+	salvage_add_source(s, s->c->man.wal);
+	if ((d = open_dir(s->c, "")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strlen(de->d_name) < 60 && sscanf(de->d_name,
+		    "objects.%llu.%7[a-z]%n", &n, ext, &used) == 2 &&
+		    de->d_name[used] == '\0' && (strcmp(ext, "data") == 0 ||
+		    strcmp(ext, "wal") == 0))
+			salvage_add_source(s, de->d_name);
+	closedir(d);
+}
+
+/* Every intact object record of source i not found before. */
+static const struct cairn_error *
+salvage_scan(struct salvage *s, uint32_t i)
+{
+	const struct cairn_error *err;
+	struct cairn_mem_ent e;
+	struct salvage_rec sr;
+	struct cairn_rec rec;
+	uint64_t off = CAIRN_FILEHDR_SIZE, span;
+	int intact;
+
+	s->r->fd = s->src[i].fd;
+	s->r->size = s->src[i].size;
+	s->r->name = s->src[i].name;
+	while (next_header(s->r, &off, &rec, 1)) {
+		span = cairn_rec_span(&rec);
+		if (rec.kind == CAIRN_REC_COMMIT) {
+			off += span;
+			continue;
+		}
+		note_named(s->c, rec.id.hash);
+		intact = 0;
+		if (rec.kind == CAIRN_REC_OBJECT &&
+		    cairn_memtable_get(&s->found, rec.id.hash) == NULL &&
+		    (err = stream_verify(s->r, off, &rec, 0, &intact)) != NULL)
+			return err;
+		if (intact) {
+			memset(&e, 0, sizeof(e));
+			memcpy(e.id, rec.id.hash, s->c->idlen);
+			e.where = (unsigned char)(i + 1);
+			e.type = (unsigned char)rec.type;
+			e.size = rec.size;
+			e.loc = off;
+			sr.src = i;
+			sr.off = off;
+			if ((err = cairn_memtable_put(&s->found, &e)) != NULL ||
+			    (err = cairn_buf_append(&s->order, &sr,
+			    sizeof(sr))) != NULL)
+				return err;
+		}
+		/* A header whose CRC holds has its true span. */
+		off += span <= s->r->size - off ? span : 1;
+	}
+	return NULL;
+}
+
+/* Copy one intact record to w, re-checking its CRC on the way. */
+static const struct cairn_error *
+salvage_copy(struct salvage *s, const struct salvage_rec *sr,
+    struct cairn_wbuf *w, struct cairn_seg_entry *ent)
+{
+	const struct cairn_error *err;
+	struct salvage_src *src = &s->src[sr->src];
+	unsigned char hdr[CAIRN_REC_HDR_SIZE];
+	struct cairn_rec rec;
+	uint64_t at, left;
+	uint32_t crc = 0;
+	size_t n;
+
+	if ((err = cairn_file_pread(s->c->vfs, src->fd, hdr, sizeof(hdr),
+	    sr->off, src->name)) != NULL ||
+	    (err = cairn_rec_decode(&rec, hdr, s->c->idlen)) != NULL)
+		return err;
+	rec.data_off = w->off + w->len;
+	memcpy(ent->id, rec.id.hash, CAIRN_OID_MAX);
+	ent->off = rec.data_off;
+	cairn_rec_encode(hdr, &rec);
+	if ((err = cairn_wbuf_put(w, hdr, sizeof(hdr))) != NULL)
+		return err;
+	at = sr->off + CAIRN_REC_HDR_SIZE;
+	for (left = rec.stored; left > 0; left -= n, at += n) {
+		n = left < CHUNK ? (size_t)left : CHUNK;
+		if ((err = cairn_file_pread(s->c->vfs, src->fd, s->r->buf, n,
+		    at, src->name)) != NULL ||
+		    (err = cairn_wbuf_put(w, s->r->buf, n)) != NULL)
+			return err;
+		crc = cairn_crc32(crc, s->r->buf, n);
+	}
+	if (crc != rec.crc)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' changed at "
+		    "offset %llu while it was salvaged", src->name,
+		    (unsigned long long)sr->off);
+	return NULL;
+}
+
+/* The new data file at name: every intact record; entries sorted. */
+static const struct cairn_error *
+salvage_write_data(struct salvage *s, const char *name, struct entries *ent,
+    uint64_t *end)
+{
+	const struct cairn_error *err;
+	const struct salvage_rec *sr = (const struct salvage_rec *)s->order.data;
+	struct cairn_buf tmp = { 0 };
+	struct cairn_wbuf *w;
+	char tmpdir[4096], path[4096];
+	unsigned char hdr[CAIRN_FILEHDR_SIZE];
+	size_t i, n = s->order.len / sizeof(*sr);
+	int fd = -1;
+
+	memset(ent, 0, sizeof(*ent));
+	if ((w = malloc(sizeof(*w))) == NULL ||
+	    (ent->e = calloc(n + 1, sizeof(*ent->e))) == NULL) {
+		free(w);
+		return cairn_error_nomem();
+	}
+	path_of(s->c, tmpdir, sizeof(tmpdir), "tmp");
+	path_of(s->c, path, sizeof(path), name);
+	if ((err = cairn_file_tmp(s->c->vfs, tmpdir, &tmp, &fd)) != NULL)
+		goto done;
+	cairn_wbuf_init(w, s->c->vfs, fd, (char *)tmp.data, 0);
+	cairn_filehdr_encode(hdr, DATA_MAGIC, s->c->algo);
+	err = cairn_wbuf_put(w, hdr, sizeof(hdr));
+	for (i = 0; err == NULL && i < n; i++)
+		err = salvage_copy(s, &sr[i], w, &ent->e[ent->n++]);
+	*end = w->off + w->len;
+	if (err == NULL)
+		err = cairn_wbuf_flush(w);
+	if (err == NULL) {
+		err = cairn_file_commit_tmp(s->c->vfs, fd, (char *)tmp.data,
+		    path);
+		fd = -1;
+	}
+	qsort(ent->e, (size_t)ent->n, sizeof(*ent->e), entry_cmp);
+done:
+	if (fd != -1) {
+		s->c->vfs->close(s->c->vfs, fd);
+		s->c->vfs->unlink(s->c->vfs, (char *)tmp.data);
+	}
+	cairn_buf_release(&tmp);
+	free(w);
+	return err;
+}
+
+/*
+ * Publish the new generation: data file, segment, empty WAL, then the
+ * manifest (the commit point).  The old manifest is kept in the
+ * quarantine by a hard link made first.
+ */
+static const struct cairn_error *
+salvage_publish(struct salvage *s, struct cairn_manifest *m)
+{
+	const struct cairn_error *err;
+	struct cairn_buf text = { 0 };
+	struct entries ent;
+	char tmpdir[4096], path[4096];
+	unsigned char hdr[CAIRN_FILEHDR_SIZE];
+	uint64_t base = next_number(s->c, 1), end = 0;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->data, sizeof(m->data), "objects.%llu.data",
+	    (unsigned long long)base);
+	snprintf(m->wal, sizeof(m->wal), "objects.%llu.wal",
+	    (unsigned long long)base + 1);
+	snprintf(m->seg[0], sizeof(m->seg[0]), "index/%llu.idx",
+	    (unsigned long long)base + 2);
+	m->next = base + 3;
+	if ((err = salvage_write_data(s, m->data, &ent, &end)) != NULL)
+		goto done;
+	m->watermark = end;
+	m->nseg = 1;
+	m->seg_count[0] = ent.n;
+	path_of(s->c, tmpdir, sizeof(tmpdir), "tmp");
+	path_of(s->c, path, sizeof(path), m->seg[0]);
+	err = cairn_segment_write(s->c->vfs, tmpdir, path, s->c->idlen, ent.n,
+	    entries_next, &ent);
+	if (err == NULL) {
+		cairn_filehdr_encode(hdr, WAL_MAGIC, s->c->algo);
+		path_of(s->c, path, sizeof(path), m->wal);
+		err = cairn_file_replace(s->c->vfs, tmpdir, path, hdr,
+		    sizeof(hdr));
+	}
+	if (err == NULL)
+		err = quarantine_open(s->c, s->q);
+	if (err == NULL && linkat(s->c->rootfd, "manifest", s->q->fd,
+	    "manifest", 0) != 0 && errno != ENOENT)
+		err = cairn_error_sys(errno, "keep the old manifest in '%s'",
+		    s->q->name);
+	if (err == NULL)
+		err = cairn_manifest_format(&text, m);
+	path_of(s->c, path, sizeof(path), "manifest");
+	if (err == NULL)
+		err = cairn_file_replace(s->c->vfs, tmpdir, path, text.data,
+		    text.len);
+done:
+	free(ent.e);
+	cairn_buf_release(&text);
+	return err;
+}
+
+/* Move every old generation file (all but m's) into the quarantine. */
+static const struct cairn_error *
+salvage_retire(struct salvage *s, const struct cairn_manifest *m)
+{
+	const struct cairn_error *err = NULL, *e;
+	char name[4096];
+	struct dirent *de;
+	const char *subs[2] = { "", "index" };
+	DIR *d;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if ((d = open_dir(s->c, subs[i])) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			snprintf(name, sizeof(name), "%s%s%s", subs[i],
+			    *subs[i] ? "/" : "", de->d_name);
+			if (de->d_name[0] == '.' || (!*subs[i] &&
+			    strncmp(de->d_name, "objects.", 8) != 0))
+				continue;
+			if (strcmp(name, m->data) == 0 ||
+			    strcmp(name, m->wal) == 0 ||
+			    strcmp(name, m->seg[0]) == 0)
+				continue;
+			if ((e = quarantine_move(s->c, s->q, name)) != NULL &&
+			    err == NULL)
+				err = e;
+		}
+		closedir(d);
+	}
+	return err;
+}
+
+/* A ref whose target is lost (or unreadable) goes to the quarantine. */
+static void
+salvage_ref(struct salvage *s, int dfd, const char *base, const char *name)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_oid id;
+	struct stat st;
+	char buf[CAIRN_OID_HEXMAX + 8], hex[CAIRN_OID_HEXMAX + 1], why[256];
+	struct cairn_buf rel = { 0 };
+	ssize_t n = -1;
+	int fd;
+
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd != -1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		n = read(fd, buf, sizeof(buf));
+	if (fd != -1)
+		close(fd);
+	if (n < 0)
+		snprintf(why, sizeof(why), "is not a readable regular file");
+	else if ((err = cairn_refs_parse(&id, s->c->algo, buf, (size_t)n,
+	    name)) != NULL)
+		snprintf(why, sizeof(why), "is malformed");
+	else if (cairn_memtable_get(&s->found, id.hash) == NULL &&
+	    (s->c->alternate == NULL ||
+	    cairn_exists(s->c->alternate, &id) != NULL))
+		snprintf(why, sizeof(why), "points to %s, which no intact "
+		    "record holds", cairn_oid_fmt(hex, &id));
+	else
+		return;
+	if (cairn_buf_printf(&rel, "refs/%s", name) == NULL &&
+	    (err = quarantine_move(s->c, s->q, (char *)rel.data)) == NULL) {
+		s->lost_refs++;
+		vfind_lost(s->sink, "ref", name, "lost: %s (moved to %s/%s)",
+		    why, s->q->name, (char *)rel.data);
+	} else
+		vfind_lost(s->sink, "ref", name, "lost: %s; cannot move it: "
+		    "%s", why, err ? err->msg : "out of memory");
+	cairn_buf_release(&rel);
+}
+
+static void
+salvage_refs_dir(struct salvage *s, int dfd, const char *rel)
+{
+	struct dirent *de;
+	struct stat st;
+	size_t len;
+	char *name;
+	DIR *d;
+	int sub;
+
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 || (len > 5 &&
+		    strcmp(de->d_name + len - 5, ".lock") == 0) ||
+		    (name = malloc(strlen(rel) + len + 2)) == NULL)
+			continue;
+		sprintf(name, "%s%s", rel, de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
+			strcat(name, "/");
+			sub = openat(dirfd(d), de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub != -1)
+				salvage_refs_dir(s, sub, name);
+		} else
+			salvage_ref(s, dirfd(d), de->d_name, name);
+		free(name);
+	}
+	closedir(d);
+}
+
+/* Report every named id that no intact record holds. */
+static void
+salvage_lost_objects(struct salvage *s)
+{
+	const struct cairn_mem_ent *e;
+	struct cairn_oid id;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	size_t i;
+
+	for (i = 0; i < s->c->named.cap; i++) {
+		e = &s->c->named.tab[i];
+		if (!e->used || cairn_memtable_get(&s->found, e->id) != NULL)
+			continue;
+		cairn_oid_set(&id, e->id, s->c->idlen);
+		if (s->c->alternate != NULL &&
+		    cairn_exists(s->c->alternate, &id) == NULL)
+			continue;
+		vfind_lost(s->sink, "object", cairn_oid_fmt(hex, &id), "lost: "
+		    "no intact record of it was found");
+	}
+}
+
+/*
+ * Salvage under the writer lock and the gc lock.  c is the first check;
+ * the findings of what was lost are added to it.
+ */
+static const struct cairn_error *
+salvage(struct fsck *c, const struct finding *f, size_t n,
+    struct cairn_fsck_result *scratch)
+{
+	const struct cairn_error *err;
+	struct quarantine q = { -1, "" };
+	struct cairn_manifest m;
+	struct salvage s;
+	struct fsck now;
+	size_t i;
+	DIR *d;
+	int fd = -1, gfd = -1, rfd;
+
+	memset(&s, 0, sizeof(s));
+	pass_init(&now, c->root, c->flags | CAIRN_FSCK_QUICK, scratch);
+	if ((err = cairn_file_check_owner(c->root)) != NULL ||
+	    (err = fix_layouts(c, f, n, &q)) != NULL ||
+	    (err = writer_lock(c, &fd)) != NULL ||
+	    (err = take_lock(c, "gc.lock", &gfd)) != NULL ||
+	    (err = run_pass(&now)) != NULL)
+		goto done;
+	if (now.algo == 0) {
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "cannot salvage: the "
+		    "config does not say the object format");
+		goto done;
+	}
+	s.c = &now;
+	s.sink = c;
+	s.q = &q;
+	cairn_memtable_init(&s.found, now.idlen);
+	if ((s.r = calloc(1, sizeof(*s.r))) == NULL) {
+		err = cairn_error_nomem();
+		goto done;
+	}
+	s.r->c = &now;
+	salvage_sources(&s);
+	for (i = 0; err == NULL && i < s.nsrc; i++)
+		err = salvage_scan(&s, (uint32_t)i);
+	if (err == NULL)
+		err = salvage_publish(&s, &m);
+	if (err == NULL)
+		err = salvage_retire(&s, &m);
+	if (err == NULL && (d = open_dir(&now, "refs")) != NULL) {
+		rfd = dup(dirfd(d));
+		closedir(d);
+		if (rfd != -1)
+			salvage_refs_dir(&s, rfd, "");
+	}
+	if (err == NULL)
+		salvage_lost_objects(&s);
+done:
+	for (i = 0; i < s.nsrc; i++)
+		now.vfs->close(now.vfs, s.src[i].fd);
+	free(s.r);
+	cairn_memtable_release(&s.found);
+	cairn_buf_release(&s.order);
+	release(&now);
+	if (gfd != -1)
+		c->vfs->close(c->vfs, gfd);
+	if (fd != -1)
+		c->vfs->close(c->vfs, fd);
+	if (q.fd != -1)
+		close(q.fd);
 	return err;
 }
 
@@ -1381,7 +2593,7 @@ report_all(struct finding *f, size_t n, const struct finding *left,
 		f[i].f.kind = f[i].kind;
 		f[i].f.subject = f[i].subject;
 		f[i].f.message = f[i].message;
-		if (repairing) {
+		if (repairing && f[i].fix != FIX_LOST) {
 			f[i].f.repaired = 1;
 			for (j = 0; j < nleft; j++)
 				if (same_finding(&f[i], &left[j]))
@@ -1420,13 +2632,20 @@ cairn_fsck(const char *path, unsigned flags,
 	}
 	f = (struct finding *)c.findings.data;
 	n = c.findings.len / sizeof(*f);
-	if (!(flags & CAIRN_FSCK_REPAIR) || n == 0) {
+	if (!(flags & (CAIRN_FSCK_REPAIR | CAIRN_FSCK_SALVAGE)) || n == 0) {
 		report_all(f, n, NULL, 0, 0, res, report, arg);
 		release(&c);
 		return NULL;
 	}
 	memset(&scratch, 0, sizeof(scratch));
-	err = repair(&c, f, n, &scratch);
+	if (flags & CAIRN_FSCK_SALVAGE) {
+		err = salvage(&c, f, n, &scratch);
+		/* salvage added findings: the buffer may have moved */
+		f = (struct finding *)c.findings.data;
+		n = c.findings.len / sizeof(*f);
+	}
+	if (err == NULL)
+		err = repair(&c, f, n, &scratch);
 	pass_init(&after, path, flags, &scratch);
 	if (err == NULL)
 		err = run_pass(&after);

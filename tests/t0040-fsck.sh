@@ -142,6 +142,36 @@ all_readable () {
 json_lines () {
 	python3 - "$1" <<\EOF
 import json, sys
+
+# The man page's quoting of a finding line: C escapes, \ooo for other
+# control bytes and bytes that are not UTF-8; a name in double quotes when
+# it is empty or holds any of these, a space, a colon, '"' or '\\'.
+ESC = {7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r",
+       34: '"', 92: "\\"}
+def escape(s):
+    out, b, i = [], s.encode("utf-8", "surrogateescape"), 0
+    while i < len(b):
+        c = b[i]
+        if c in ESC:
+            out.append("\\" + ESC[c]); i += 1; continue
+        if c < 0x20 or c == 0x7f:
+            out.append("\\%03o" % c); i += 1; continue
+        for n in (1, 2, 3, 4):
+            try:
+                ch = b[i:i + n].decode("utf-8")
+                break
+            except UnicodeDecodeError:
+                ch = None
+        if ch is None or c >= 0x80 and len(ch) != 1:
+            out.append("\\%03o" % c); i += 1; continue
+        out.append(ch); i += len(ch.encode())
+    return "".join(out)
+def name(s):
+    e = escape(s)
+    if s == "" or e != s or " " in s or ":" in s:
+        return '"' + e + '"'
+    return s
+
 text = open(sys.argv[1]).read()
 if text.count("\n") != 1 or not text.endswith("\n"):
     sys.exit("fsck --json: not one line")
@@ -162,8 +192,8 @@ for f in d["findings"]:
     if f["repaired"] and not f["repairable"]:
         sys.exit("fsck --json: repaired but not repairable: %r" % f)
     counts["repaired" if f["repaired"] else f["severity"]] += 1
-    print("%s %s %s: %s%s" % (f["severity"], f["kind"], f["subject"],
-          f["message"], " (repaired)" if f["repaired"] else ""))
+    print("%s %s %s: %s%s" % (f["severity"], f["kind"], name(f["subject"]),
+          escape(f["message"]), " (repaired)" if f["repaired"] else ""))
 for key, name in (("errors", "error"), ("warnings", "warning"),
                   ("repaired", "repaired")):
     if d[key] != counts[name]:
@@ -327,7 +357,7 @@ test_expect_success PYTHON,TOUCHD 'fsck --json says what the plain output says' 
 	json_lines json >from-json &&
 	test_cmp plain from-json &&
 	test_line_count = 3 plain &&
-	grep -F "warning tmp tmp/$ODD: " plain &&
+	grep -F "warning tmp \"tmp/odd \\\"quoted\\\" \\\\ back\\ttab\": " plain &&
 	json_value json errors >n &&
 	echo 1 >expect &&
 	test_cmp expect n &&
