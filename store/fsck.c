@@ -2025,6 +2025,28 @@ has_kind(const struct finding *f, size_t n, const char *kind)
 	return 0;
 }
 
+/*
+ * Is there a torn WAL tail or damage past the watermark, which a writer's
+ * open recovers, and no damage that open would stumble on (a data file
+ * that is no regular file, damage below the watermark)?
+ */
+static int
+recoverable(const struct finding *f, size_t n)
+{
+	size_t i;
+	int torn = 0;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(f[i].kind, "data") != 0 &&
+		    strcmp(f[i].kind, "wal") != 0)
+			continue;
+		if (!f[i].f.repairable || f[i].fix != FIX_NONE)
+			return 0;
+		torn = 1;
+	}
+	return torn;
+}
+
 /* Is any finding of kind not repairable by a writer's recovery? */
 static int
 wal_broken(const struct finding *f, size_t n)
@@ -2058,8 +2080,7 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 	/* The lock itself may be what is missing. */
 	if ((err = fix_layouts(c, f, n, &q)) != NULL)
 		goto done;
-	if (c->have_man && !wal_broken(f, n) &&
-	    (has_kind(f, n, "wal") || has_kind(f, n, "data")))
+	if (c->have_man && !wal_broken(f, n) && recoverable(f, n))
 		recover(c->root);
 	if ((err = writer_lock(c, &fd)) != NULL)
 		goto done;

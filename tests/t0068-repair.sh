@@ -414,4 +414,30 @@ test_expect_success PYTHON 'names of every byte value: quoted lines and --json g
 	cairn fsck --repair >/dev/null
 '
 
+test_expect_success FIFO 'a FIFO in place of the data file: fsck, --repair and --salvage never block' '
+	some_objects &&
+	data=$(data_of) &&
+	mv ".cairn/$data" saved.data &&
+	mkfifo ".cairn/$data" &&
+	test_must_fail --status=1 test_timeout 10 cairn fsck >out &&
+	grep "^error data $data: cannot read: is not a regular file" out &&
+	test_must_fail --status=1 test_timeout 10 cairn fsck --repair >out &&
+	test_must_fail --status=1 test_timeout 10 cairn fsck --salvage >out &&
+	test -p ".cairn/quarantine/1/$data" &&
+	sed -n "1,3p" ids >lost &&
+	test_timeout 10 cairn fsck &&
+	all_read
+'
+
+test_expect_success 'a ref deeper than 64 directories is checked' '
+	some_objects &&
+	deep=$(test_seq 1 70 | sed "s/.*/d/" | tr "\n" / | sed "s,/\$,,") &&
+	mkdir -p ".cairn/refs/$deep" &&
+	missing=$(echo never stored | cairn put -n --stdin) &&
+	echo "$missing" >".cairn/refs/$deep/x" &&
+	test_must_fail --status=1 cairn fsck >out &&
+	grep -Fx "error ref $deep/x: points to missing object $missing" out &&
+	rm -r .cairn/refs/d
+'
+
 test_done
