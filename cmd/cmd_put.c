@@ -14,22 +14,30 @@
 #include "cmd.h"
 
 const char cmd_put_usage[] =
-    "cairn put [-t <type>] [-n] [--] <file>...\n"
-    "       cairn put [-t <type>] [-n] --stdin\n"
-    "       cairn put [-t <type>] [-n] [-z] --stdin-paths\n"
-    "       cairn put [-n] [--stats] --batch\n"
-    "       cairn put [-n] -r <dir>";
+    "cairn put [-t <type>] [-n] [--literally] [--] <file>...\n"
+    "       cairn put [-t <type>] [-n] [--literally] --stdin\n"
+    "       cairn put [-t <type>] [-n] [--literally] [-z] --stdin-paths\n"
+    "       cairn put [-n] [--literally] [--stats] --batch\n"
+    "       cairn put [-n] [--literally] -r <dir>";
 
-/* Commit a batch once it holds this much, or when input pauses. */
+/*
+ * Commit a batch once it holds this much (or when input pauses): the
+ * small objects of an open batch wait in memory until its commit.
+ */
 #define BATCH_OBJECTS 10000
-#define BATCH_BYTES ((uint64_t)64 << 20)
+#define BATCH_BYTES ((uint64_t)8 << 20)
 /* --batch records up to this size are checked before they are stored. */
 #define RECORD_IN_MEMORY ((uint64_t)64 << 20)
+/* Input of unknown length is kept in memory up to this, then spooled. */
+#define SPOOL_MEMORY ((size_t)1 << 20)
+/* The library's limit on a tree, commit or tag (read whole to check it). */
+#define NONBLOB_MAX ((size_t)256 << 20)
 
 struct putter {
 	struct cairn_repo *repo;	/* NULL with -n outside a repository */
 	int algo;
 	int dry;			/* -n */
+	unsigned check_flags;		/* CAIRN_CHECK_LITERALLY or 0 */
 	int open;			/* a batch is open */
 	struct cairn_oid *ids;		/* ids of the open batch */
 	size_t nids, cap;
@@ -81,21 +89,105 @@ put_note(struct putter *p, const struct cairn_oid *id, uint64_t size)
 	return NULL;
 }
 
-/* Hash a stream without storing it (-n). */
+/*
+ * Input of unknown length, read whole before anything is stored so that
+ * no lock is held while it arrives: in memory up to SPOOL_MEMORY, beyond
+ * that in an unlinked temporary file (tmpfile(3), in /tmp).
+ */
+struct spool {
+	unsigned char *mem;
+	size_t len, pos;	/* in mem */
+	FILE *file;		/* NULL while it fits in mem */
+	uint64_t size;
+};
+
 static const struct cairn_error *
-dry_hash(struct putter *p, struct cairn_oid *out, int type, cairn_read_fn read,
+spool_write(struct spool *s, const void *data, size_t len)
+{
+	if (len > 0 && fwrite(data, 1, len, s->file) != len)
+		return cairn_error_sys(errno, "write a temporary file");
+	s->size += len;
+	return NULL;
+}
+
+/* Read everything from read into *s, then rewind it for spool_read. */
+static const struct cairn_error *
+spool_fill(struct spool *s, cairn_read_fn read, void *arg)
+{
+	const struct cairn_error *err = NULL;
+	ssize_t n = 0;
+
+	memset(s, 0, sizeof(*s));
+	if ((s->mem = malloc(SPOOL_MEMORY)) == NULL)
+		return cairn_error_nomem();
+	while (s->len < SPOOL_MEMORY && (n = read(arg, s->mem + s->len,
+	    SPOOL_MEMORY - s->len)) > 0)
+		s->len += (size_t)n;
+	if (s->len < SPOOL_MEMORY) {
+		s->size = s->len;
+		return n < 0 ? cairn_error_sys(errno, "read object content") :
+		    NULL;
+	}
+	if ((s->file = tmpfile()) == NULL)
+		return cairn_error_sys(errno, "create a temporary file");
+	err = spool_write(s, s->mem, s->len);
+	while (err == NULL && (n = read(arg, s->mem, SPOOL_MEMORY)) != 0)
+		err = n < 0 ? cairn_error_sys(errno, "read object content") :
+		    spool_write(s, s->mem, (size_t)n);
+	if (err == NULL && (fflush(s->file) != 0 || fseeko(s->file, 0,
+	    SEEK_SET) != 0))
+		err = cairn_error_sys(errno, "write a temporary file");
+	return err;
+}
+
+static ssize_t
+spool_read(void *arg, void *buf, size_t len)
+{
+	struct spool *s = arg;
+	size_t n;
+
+	if (s->file != NULL) {
+		n = fread(buf, 1, len, s->file);
+		if (n == 0 && ferror(s->file)) {
+			errno = EIO;
+			return -1;
+		}
+		return (ssize_t)n;
+	}
+	n = len < s->len - s->pos ? len : s->len - s->pos;
+	memcpy(buf, s->mem + s->pos, n);
+	s->pos += n;
+	return (ssize_t)n;
+}
+
+static void
+spool_release(struct spool *s)
+{
+	free(s->mem);
+	if (s->file != NULL)
+		fclose(s->file);
+	memset(s, 0, sizeof(*s));
+}
+
+/* -n of a tree, commit or tag: read it whole (bounded) and check it. */
+static const struct cairn_error *
+dry_check(struct putter *p, struct cairn_oid *out, int type, cairn_read_fn read,
     void *arg, int64_t size)
 {
 	const struct cairn_error *err = NULL;
-	struct cairn_hasher h = { 0 };
-	unsigned char *buf = NULL;
+	unsigned char *buf = NULL, *nb;
 	size_t len = 0, cap = 0;
 	ssize_t n;
 
 	for (;;) {
+		if (len > NONBLOB_MAX) {
+			err = cairn_error_new(CAIRN_ERR_INVALID, "%s object "
+			    "larger than %zu MiB", cairn_otype_name(type),
+			    NONBLOB_MAX >> 20);
+			goto done;
+		}
 		if (cap - len < 65536) {
-			unsigned char *nb = realloc(buf, cap * 2 + 65536);
-			if (nb == NULL) {
+			if ((nb = realloc(buf, cap * 2 + 65536)) == NULL) {
 				err = cairn_error_nomem();
 				goto done;
 			}
@@ -113,11 +205,57 @@ dry_hash(struct putter *p, struct cairn_oid *out, int type, cairn_read_fn read,
 	if (size >= 0 && (uint64_t)size != len)
 		err = cairn_error_new(CAIRN_ERR_INVALID, "content is %zu bytes, "
 		    "expected %lld", len, (long long)size);
-	else if ((err = cairn_object_check(type, buf, len, p->algo)) == NULL)
+	else if ((err = cairn_object_check_flags(type, buf, len, p->algo,
+	    p->check_flags)) == NULL)
 		err = cairn_hash_object(out, p->algo, type, buf, len);
 done:
-	cairn_hasher_release(&h);
 	free(buf);
+	return err;
+}
+
+/*
+ * Hash a stream without storing it (-n).  A blob is hashed as it is read;
+ * its header needs the size, so content of unknown length is spooled
+ * first (see struct spool).
+ */
+static const struct cairn_error *
+dry_hash(struct putter *p, struct cairn_oid *out, int type, cairn_read_fn read,
+    void *arg, int64_t size)
+{
+	const struct cairn_error *err;
+	struct cairn_hasher h = { 0 };
+	struct spool sp = { 0 };
+	unsigned char buf[65536];
+	uint64_t got = 0;
+	ssize_t n;
+
+	if (type != CAIRN_OBJ_BLOB)
+		return dry_check(p, out, type, read, arg, size);
+	if (size < 0) {
+		if ((err = spool_fill(&sp, read, arg)) != NULL)
+			goto done;
+		read = spool_read;
+		arg = &sp;
+		size = (int64_t)sp.size;
+	}
+	if ((err = cairn_hasher_init_object(&h, p->algo, type,
+	    (uint64_t)size)) != NULL)
+		goto done;
+	while (err == NULL && (n = read(arg, buf, sizeof(buf))) != 0) {
+		if (n < 0)
+			err = cairn_error_sys(errno, "read object content");
+		else if ((got += (uint64_t)n) <= (uint64_t)size)
+			err = cairn_hasher_update(&h, buf, (size_t)n);
+	}
+	if (err == NULL && got != (uint64_t)size)
+		err = cairn_error_new(CAIRN_ERR_INVALID, "content is %llu "
+		    "bytes, expected %lld", (unsigned long long)got,
+		    (long long)size);
+	if (err == NULL)
+		err = cairn_hasher_final(out, &h);
+done:
+	cairn_hasher_release(&h);
+	spool_release(&sp);
 	return err;
 }
 
@@ -127,15 +265,32 @@ put_stream(struct putter *p, struct cairn_oid *out, int type,
     cairn_read_fn read, void *arg, int64_t size)
 {
 	const struct cairn_error *err;
+	struct spool sp = { 0 };
 
 	if (p->dry)
 		return dry_hash(p, out, type, read, arg, size);
+	if (size < 0) {
+		/*
+		 * Input that may keep us waiting (a pipe, a terminal) is read
+		 * before the writer lock is taken, which other writers wait
+		 * for; what is open is committed first.
+		 */
+		if ((err = put_commit(p)) != NULL ||
+		    (err = spool_fill(&sp, read, arg)) != NULL)
+			goto done;
+		read = spool_read;
+		arg = &sp;
+		size = (int64_t)sp.size;
+	}
 	if (!p->open) {
 		if ((err = cairn_batch_begin(p->repo)) != NULL)
-			return err;
+			goto done;
 		p->open = 1;
 	}
-	return cairn_batch_add_stream(p->repo, out, type, read, arg, size);
+	err = cairn_batch_add_stream(p->repo, out, type, read, arg, size);
+done:
+	spool_release(&sp);
+	return err;
 }
 
 static ssize_t
@@ -426,9 +581,26 @@ put_batch(struct putter *p)
 /* Options and the command. */
 
 struct put_opts {
-	int type, dry, stdin_, paths, batch, nul, stats;
+	int type, dry, stdin_, paths, batch, nul, stats, literally;
 	const char *dir;
 };
+
+/*
+ * An option getopt refused: name it as given.  For an unknown letter in a
+ * cluster ("-leading") optind still points at the cluster, so the letter
+ * comes from optopt; an unknown long option is argv[optind - 1].
+ */
+static int
+bad_option(int c, char **argv)
+{
+	if (c == ':')
+		return cmd_usage(cmd_put_usage, "option '-%c' needs a value",
+		    optopt);
+	if (optopt != 0)
+		return cmd_usage(cmd_put_usage, "unknown option '-%c'", optopt);
+	return cmd_usage(cmd_put_usage, "unknown option '%s'",
+	    argv[optind - 1]);
+}
 
 static int
 parse_opts(int argc, char **argv, struct put_opts *o)
@@ -438,6 +610,7 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 		{ "stdin-paths", no_argument, NULL, 'p' },
 		{ "batch", no_argument, NULL, 'b' },
 		{ "stats", no_argument, NULL, 'S' },
+		{ "literally", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -445,7 +618,7 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->type = CAIRN_OBJ_BLOB;
-	while ((c = getopt_long(argc, argv, "t:nzr:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:nzr:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': o->dir = optarg; break;
 		case 't':
@@ -459,12 +632,12 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 		case 'p': o->paths = 1; break;
 		case 'b': o->batch = 1; break;
 		case 'S': o->stats = 1; break;
+		case 'L': o->literally = 1; break;
 		case 'h':
 			printf("usage: %s\n", cmd_put_usage);
 			return -1;
 		default:
-			return cmd_usage(cmd_put_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return bad_option(c, argv);
 		}
 	}
 	if (o->stdin_ + o->paths + o->batch + (o->dir != NULL) > 1)
@@ -485,15 +658,36 @@ parse_opts(int argc, char **argv, struct put_opts *o)
 	return 0;
 }
 
+/*
+ * cmd_open with CAIRN_OPEN_LITERALLY when asked.
+ * XXX cmd_open has no flags argument; this repeats it with one.
+ */
 static const struct cairn_error *
-put_open(struct putter *p, int dry)
+open_repo(struct cairn_repo **out, int write, unsigned flags)
+{
+	const struct cairn_error *err;
+	char *path;
+
+	if (!flags)
+		return cmd_open(out, write);
+	if ((err = cmd_repo_path(&path)) != NULL)
+		return err;
+	err = cairn_repo_open(out, path, flags |
+	    (write && !cmd_global.read_only ? 0 : CAIRN_OPEN_READ_ONLY));
+	free(path);
+	return err;
+}
+
+static const struct cairn_error *
+put_open(struct putter *p, int dry, int literally)
 {
 	const struct cairn_error *err;
 
 	memset(p, 0, sizeof(*p));
 	p->dry = dry;
 	p->algo = CAIRN_HASH_SHA256;
-	err = cmd_open(&p->repo, !dry);
+	p->check_flags = literally ? CAIRN_CHECK_LITERALLY : 0;
+	err = open_repo(&p->repo, !dry, literally ? CAIRN_OPEN_LITERALLY : 0);
 	if (err != NULL && dry && err->code == CAIRN_ERR_NOT_REPO)
 		return NULL;
 	if (err == NULL)
@@ -511,6 +705,7 @@ put_dir(struct putter *p, const char *dir, struct cairn_oid *id)
 	if (!p->dry)
 		return cairn_put_dir(p->repo, id, dir);
 	if ((err = cairn_repo_open(&scratch, NULL, CAIRN_OPEN_MEMORY |
+	    (p->check_flags ? CAIRN_OPEN_LITERALLY : 0) |
 	    (p->algo == CAIRN_HASH_SHA1 ? CAIRN_OPEN_SHA1 : 0))) != NULL)
 		return err;
 	err = cairn_put_dir(scratch, id, dir);
@@ -541,13 +736,18 @@ put_run(struct putter *p, const struct put_opts *o, int argc, char **argv)
 		err = put_stream(p, &id, o->type, fd_read, &fd, -1);
 		return err ? err : put_note(p, &id, 0);
 	}
-	for (i = 0; i < argc && err == NULL; i++)
+	for (i = 0; i < argc && err == NULL; i++) {
 		if (strcmp(argv[i], "-") == 0) {
 			err = put_stream(p, &id, o->type, fd_read, &fd, -1);
 			if (err == NULL)
 				err = put_note(p, &id, 0);
 		} else
 			err = put_file(p, o->type, argv[i]);
+		/* Bounded batches: memory does not grow with the list. */
+		if (err == NULL && (p->nids >= BATCH_OBJECTS ||
+		    p->bytes >= BATCH_BYTES))
+			err = put_commit(p);
+	}
 	return err;
 }
 
@@ -561,7 +761,7 @@ cmd_put(int argc, char **argv)
 
 	if ((r = parse_opts(argc, argv, &o)) != 0)
 		return r < 0 ? cmd_finish_output(0) : r;
-	if ((err = put_open(&p, o.dry)) != NULL)
+	if ((err = put_open(&p, o.dry, o.literally)) != NULL)
 		return cmd_fail(err);
 	err = put_run(&p, &o, argc - optind, argv + optind);
 	/* What was complete before an error is still stored and printed. */

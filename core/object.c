@@ -66,17 +66,214 @@ bad(const char *kind, const char *what)
 	return cairn_error_new(CAIRN_ERR_INVALID, "invalid %s: %s", kind, what);
 }
 
-static const struct cairn_error *
-check_name(const struct cairn_tree_entry *e)
+/*
+ * Names a file system may take for ".git" or ".cairn" (git's fsck rules,
+ * utf8.c is_hfs_dotgit and path.c is_ntfs_dotgit):
+ *
+ * - HFS+ ignores some Unicode code points in names and folds case: the
+ *   name, its UTF-8 decoded with those code points dropped, is '.' and
+ *   then the word in any ASCII case, and nothing more;
+ * - NTFS drops trailing spaces and periods, takes "name:stream" (as in
+ *   ".git::$INDEX_ALLOCATION") for name, folds case, and has 8.3 short
+ *   names: ".git" is "git~1" (git makes .git first, so never ~2), ".cairn"
+ *   "cairn~1" to "cairn~4" (Windows' hashed fall-back names cannot be
+ *   predicted here);
+ * - a backslash is a separator on Windows, so every part after one is
+ *   checked with the NTFS rules too.
+ */
+struct reserved {
+	const char *word;	/* without the leading '.' */
+	const char *short_;	/* the 8.3 short name's stem before '~' */
+	char max_tilde;		/* highest digit after '~' */
+};
+
+static const struct reserved reserved[] = {
+	{ "git", "git", '1' },
+	{ "cairn", "cairn", '4' },
+};
+
+static int
+lower(int c)
 {
-	if (e->name_len == 0)
-		return bad("tree", "empty entry name");
-	if (memchr(e->name, '/', e->name_len) != NULL)
-		return bad("tree", "entry name contains '/'");
-	if ((e->name_len == 1 && e->name[0] == '.') ||
-	    (e->name_len == 2 && memcmp(e->name, "..", 2) == 0))
-		return bad("tree", "entry name is '.' or '..'");
+	return c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c;
+}
+
+/*
+ * The next code point of [*p, end) that HFS+ does not ignore: 0 at the
+ * end, -1 for bytes that are not UTF-8 (which cannot spell ".git").
+ */
+static long
+hfs_next(const unsigned char **p, const unsigned char *end)
+{
+	const unsigned char *s;
+	long c;
+	size_t n, i;
+
+	for (;;) {
+		if ((s = *p) >= end)
+			return 0;
+		if (s[0] < 0x80) {
+			*p = s + 1;
+			return s[0];
+		}
+		if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
+			n = 2, c = s[0] & 0x1f;
+		else if ((s[0] & 0xf0) == 0xe0)
+			n = 3, c = s[0] & 0x0f;
+		else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
+			n = 4, c = s[0] & 0x07;
+		else
+			return -1;
+		if ((size_t)(end - s) < n)
+			return -1;
+		for (i = 1; i < n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return -1;
+			c = c << 6 | (s[i] & 0x3f);
+		}
+		if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+			return -1;	/* overlong, surrogate, out of range */
+		*p = s + n;
+		/* Zero-width and directional marks, and the BOM. */
+		if ((c >= 0x200c && c <= 0x200f) ||
+		    (c >= 0x202a && c <= 0x202e) ||
+		    (c >= 0x206a && c <= 0x206f) || c == 0xfeff)
+			continue;
+		return c;
+	}
+}
+
+static int
+is_hfs_dot(const char *name, size_t len, const char *word)
+{
+	const unsigned char *p = (const unsigned char *)name, *end = p + len;
+	long c;
+
+	if (hfs_next(&p, end) != '.')
+		return 0;
+	for (; *word != '\0'; word++)
+		if ((c = hfs_next(&p, end)) <= 0 || c > 127 ||
+		    lower((int)c) != *word)
+			return 0;
+	return hfs_next(&p, end) == 0;
+}
+
+/* Only spaces and periods from i to the end, a ':' or a backslash. */
+static int
+ntfs_tail(const char *name, size_t len, size_t i)
+{
+	for (; i < len && name[i] != ':' && name[i] != '\\'; i++)
+		if (name[i] != ' ' && name[i] != '.')
+			return 0;
+	return 1;
+}
+
+static int
+has_word(const char *name, size_t len, size_t at, const char *word)
+{
+	size_t i, n = strlen(word);
+
+	if (len - at < n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (lower((unsigned char)name[at + i]) != word[i])
+			return 0;
+	return 1;
+}
+
+static int
+is_ntfs_dot(const char *name, size_t len, const struct reserved *r)
+{
+	size_t n = strlen(r->short_);
+
+	if (len > 0 && name[0] == '.' && has_word(name, len, 1, r->word))
+		return ntfs_tail(name, len, 1 + strlen(r->word));
+	if (has_word(name, len, 0, r->short_) && len >= n + 2 &&
+	    name[n] == '~' && name[n + 1] >= '1' && name[n + 1] <= r->max_tilde)
+		return ntfs_tail(name, len, n + 2);
+	return 0;
+}
+
+/* The reserved word name stands for on some file system, or NULL. */
+static const char *
+reserved_word(const char *name, size_t len)
+{
+	const char *part, *bs;
+	size_t i, plen;
+
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		if (is_hfs_dot(name, len, reserved[i].word))
+			return reserved[i].word;
+		for (part = name, plen = len;;) {
+			if (is_ntfs_dot(part, plen, &reserved[i]))
+				return reserved[i].word;
+			if ((bs = memchr(part, '\\', plen)) == NULL)
+				break;
+			plen -= (size_t)(bs + 1 - part);
+			part = bs + 1;
+		}
+	}
 	return NULL;
+}
+
+/* name as git quotes a path: in double quotes, C escapes; long ones cut. */
+static const char *
+quote(char *out, size_t size, const char *name, size_t len)
+{
+	static const char hex[] = "01234567";
+	size_t o = 0, i;
+	unsigned char c;
+
+	out[o++] = '"';
+	for (i = 0; i < len && o + 8 < size; i++) {
+		c = (unsigned char)name[i];
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f)
+			out[o++] = (char)c;
+		else {
+			out[o++] = '\\';
+			out[o++] = hex[c >> 6];
+			out[o++] = hex[(c >> 3) & 7];
+			out[o++] = hex[c & 7];
+		}
+	}
+	if (i < len) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return out;
+}
+
+const struct cairn_error *
+cairn_tree_name_check(const char *name, size_t len, unsigned flags)
+{
+	char q[160];
+	const char *what = NULL, *word;
+
+	if (len == 0)
+		return bad("tree", "contains empty pathname");
+	if (memchr(name, '/', len) != NULL)
+		what = "contains full pathnames";
+	else if (memchr(name, '\0', len) != NULL)
+		what = "contains a NUL in a name";
+	else if (len == 1 && name[0] == '.')
+		what = "contains '.'";
+	else if (len == 2 && memcmp(name, "..", 2) == 0)
+		what = "contains '..'";
+	else if (!(flags & CAIRN_CHECK_LITERALLY) &&
+	    (word = reserved_word(name, len)) != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "invalid tree: contains '.%s' (entry %s)", word,
+		    quote(q, sizeof(q), name, len));
+	if (what == NULL)
+		return NULL;
+	return cairn_error_new(CAIRN_ERR_INVALID, "invalid tree: %s (entry %s)",
+	    what, quote(q, sizeof(q), name, len));
 }
 
 /*
@@ -104,7 +301,7 @@ dup_before(const struct cairn_tree_entry *seen, size_t n,
 }
 
 static const struct cairn_error *
-check_tree(const unsigned char *data, size_t len, int algo)
+check_tree(const unsigned char *data, size_t len, int algo, unsigned flags)
 {
 	const struct cairn_error *err = NULL;
 	struct cairn_buf seen = { 0 };
@@ -114,7 +311,8 @@ check_tree(const unsigned char *data, size_t len, int algo)
 
 	while (err == NULL &&
 	    (r = cairn_tree_next(&e, data, len, &pos, algo)) == 1) {
-		if ((err = check_name(&e)) != NULL)
+		if ((err = cairn_tree_name_check(e.name, e.name_len,
+		    flags)) != NULL)
 			break;
 		prev = n > 0 ? (struct cairn_tree_entry *)seen.data + n - 1 :
 		    NULL;
@@ -279,11 +477,18 @@ check_tag(const char *data, size_t len, int algo)
 const struct cairn_error *
 cairn_object_check(int type, const unsigned char *data, size_t len, int algo)
 {
+	return cairn_object_check_flags(type, data, len, algo, 0);
+}
+
+const struct cairn_error *
+cairn_object_check_flags(int type, const unsigned char *data, size_t len,
+    int algo, unsigned flags)
+{
 	switch (type) {
 	case CAIRN_OBJ_BLOB:
 		return NULL;
 	case CAIRN_OBJ_TREE:
-		return check_tree(data, len, algo);
+		return check_tree(data, len, algo, flags);
 	case CAIRN_OBJ_COMMIT:
 		return check_commit((const char *)data, len, algo);
 	case CAIRN_OBJ_TAG:
@@ -292,14 +497,6 @@ cairn_object_check(int type, const unsigned char *data, size_t len, int algo)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "unknown object type %d", type);
 	}
-}
-
-const struct cairn_error *
-cairn_object_check_flags(int type, const unsigned char *data, size_t len,
-    int algo, unsigned flags)
-{
-	(void)flags;
-	return cairn_object_check(type, data, len, algo);
 }
 
 int

@@ -5,9 +5,10 @@
  * Tree: a sequence of entries "<mode> SP <name> NUL <raw id>", where mode
  * is one of 100644 (file), 100755 (executable), 120000 (symlink), 40000
  * (tree) and 160000 (gitlink), in octal ASCII without leading zeros; name
- * is non-empty, has no '/' and is not "." or ".."; entries are sorted by
- * name, a tree's name comparing as if it ended in '/', with no duplicate
- * names.
+ * is non-empty, has no '/' and is not "." or ".." (nor, unless checked
+ * literally, ".git" or ".cairn" as some file system reads them); entries
+ * are sorted by name, a tree's name comparing as if it ended in '/', with
+ * no duplicate names.
  *
  * Commit: "tree <hex>\n", any number of "parent <hex>\n", "author
  * <ident>\n", "committer <ident>\n", then any other headers (kept
@@ -60,13 +61,31 @@ const struct cairn_error *cairn_object_check(int type,
 
 /*
  * cairn_object_check_flags(type, data, len, algo, flags):
- * cairn_object_check with flags.  CAIRN_CHECK_LITERALLY accepts tree
- * entry names that git's fsck accepts but cairn refuses for safety
- * (".git", ".cairn" and their lookalikes); syntax is still checked.
+ * cairn_object_check with flags.  Without CAIRN_CHECK_LITERALLY, tree
+ * entry names that some file system takes for ".git" or ".cairn" are
+ * refused as git fsck refuses them (see cairn_tree_name_check); with it
+ * they are accepted, and everything else is still checked.
  */
 #define CAIRN_CHECK_LITERALLY	0x1
 const struct cairn_error *cairn_object_check_flags(int type,
     const unsigned char *data, size_t len, int algo, unsigned flags);
+
+/*
+ * cairn_tree_name_check(name, len, flags):
+ * NULL if the len bytes at name are safe as a tree entry name, that is as
+ * one path component on every file system: not empty, no '/' or NUL, not
+ * "." or "..", and (unless flags has CAIRN_CHECK_LITERALLY) not ".git" or
+ * ".cairn" in any case nor a name HFS+ or NTFS takes for one of them:
+ * with ignored Unicode code points (U+200C-U+200F, U+202A-U+202E,
+ * U+206A-U+206F, U+FEFF) inserted, with trailing spaces or periods, with
+ * an NTFS stream suffix (".git::$INDEX_ALLOCATION"), as the 8.3 short
+ * name "git~1" or "cairn~1" to "cairn~4", or after a backslash.
+ * CAIRN_ERR_INVALID otherwise, "invalid tree: contains '.git' (entry
+ * "<name>")" and the like in git fsck's words, the name quoted as git
+ * quotes paths.
+ */
+const struct cairn_error *cairn_tree_name_check(const char *name,
+    size_t len, unsigned flags);
 
 /* Git's order of two tree entry names (trees compare with a trailing '/'). */
 int cairn_tree_name_cmp(const char *a, size_t alen, int a_tree,

@@ -19,8 +19,52 @@
 #include "memtable.h"
 
 #define TREE_DEPTH_MAX 512
+/*
+ * cairn_put_dir commits its batch whenever it holds this much, so memory
+ * does not grow with the directory: a batch's small objects wait in
+ * memory until their commit.  An interrupted put leaves only objects no
+ * ref reaches, which gc removes after the grace period.
+ */
+#define PUTDIR_BATCH_BYTES ((uint64_t)8 << 20)
+#define PUTDIR_BATCH_OBJECTS 1024
 
 /* Storing a directory. */
+
+struct putdir {
+	struct cairn_repo *repo;
+	int open;		/* a batch is open */
+	uint64_t bytes;		/* content added to the open batch */
+	size_t objects;
+};
+
+/* Open a batch if none is. */
+static const struct cairn_error *
+putdir_begin(struct putdir *pd)
+{
+	const struct cairn_error *err;
+
+	if (pd->open)
+		return NULL;
+	if ((err = cairn_batch_begin(pd->repo)) != NULL)
+		return err;
+	pd->open = 1;
+	pd->bytes = 0;
+	pd->objects = 0;
+	return NULL;
+}
+
+/* Count an object added; commit the batch once it reaches the bounds. */
+static const struct cairn_error *
+putdir_added(struct putdir *pd, uint64_t size)
+{
+	pd->bytes += size;
+	pd->objects++;
+	if (pd->bytes < PUTDIR_BATCH_BYTES &&
+	    pd->objects < PUTDIR_BATCH_OBJECTS)
+		return NULL;
+	pd->open = 0;
+	return cairn_batch_commit(pd->repo);
+}
 
 struct dent {
 	char *name;
@@ -51,11 +95,11 @@ fd_read(void *arg, void *buf, size_t len)
 
 static const struct cairn_error *expect_type(struct cairn_repo *repo,
     const struct cairn_oid *id, int want);
-static const struct cairn_error *put_tree(struct cairn_repo *repo,
+static const struct cairn_error *put_tree(struct putdir *pd,
     const char *path, struct cairn_oid *out, int *empty, int depth);
 
 static const struct cairn_error *
-put_file(struct cairn_repo *repo, const char *path, const struct stat *st,
+put_file(struct putdir *pd, const char *path, const struct stat *st,
     struct cairn_oid *out)
 {
 	const struct cairn_error *err;
@@ -63,26 +107,32 @@ put_file(struct cairn_repo *repo, const char *path, const struct stat *st,
 
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return cairn_error_sys(errno, "open '%s'", path);
-	err = cairn_batch_add_stream(repo, out, CAIRN_OBJ_BLOB, fd_read, &fd,
-	    (int64_t)st->st_size);
+	if ((err = putdir_begin(pd)) == NULL)
+		err = cairn_batch_add_stream(pd->repo, out, CAIRN_OBJ_BLOB,
+		    fd_read, &fd, (int64_t)st->st_size);
 	close(fd);
-	return err;
+	return err ? err : putdir_added(pd, (uint64_t)st->st_size);
 }
 
 static const struct cairn_error *
-put_link(struct cairn_repo *repo, const char *path, struct cairn_oid *out)
+put_link(struct putdir *pd, const char *path, struct cairn_oid *out)
 {
+	const struct cairn_error *err;
 	char target[PATH_MAX + 1];
 	ssize_t n;
 
 	if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
 		return cairn_error_sys(errno, "read link '%s'", path);
-	return cairn_batch_add(repo, out, CAIRN_OBJ_BLOB, target, (size_t)n);
+	if ((err = putdir_begin(pd)) != NULL ||
+	    (err = cairn_batch_add(pd->repo, out, CAIRN_OBJ_BLOB, target,
+	    (size_t)n)) != NULL)
+		return err;
+	return putdir_added(pd, (uint64_t)n);
 }
 
 /* One directory entry: store it; *skip when it contributes nothing. */
 static const struct cairn_error *
-put_entry(struct cairn_repo *repo, const char *path, struct dent *e,
+put_entry(struct putdir *pd, const char *path, struct dent *e,
     int *skip, int depth)
 {
 	struct stat st;
@@ -93,15 +143,15 @@ put_entry(struct cairn_repo *repo, const char *path, struct dent *e,
 	if (S_ISREG(st.st_mode)) {
 		e->mode = st.st_mode & S_IXUSR ? CAIRN_MODE_EXEC :
 		    CAIRN_MODE_FILE;
-		return put_file(repo, path, &st, &e->id);
+		return put_file(pd, path, &st, &e->id);
 	}
 	if (S_ISLNK(st.st_mode)) {
 		e->mode = CAIRN_MODE_LINK;
-		return put_link(repo, path, &e->id);
+		return put_link(pd, path, &e->id);
 	}
 	if (S_ISDIR(st.st_mode)) {
 		e->mode = CAIRN_MODE_TREE;
-		return put_tree(repo, path, &e->id, skip, depth + 1);
+		return put_tree(pd, path, &e->id, skip, depth + 1);
 	}
 	return cairn_error_new(CAIRN_ERR_INVALID,
 	    "'%s' is a special file (only files, symlinks and directories "
@@ -144,8 +194,7 @@ list_dir(const char *path, struct dent **out, size_t *n)
 
 /* Serialise sorted entries as a tree object and add it. */
 static const struct cairn_error *
-add_tree(struct cairn_repo *repo, struct dent *e, size_t n,
-    struct cairn_oid *out)
+add_tree(struct putdir *pd, struct dent *e, size_t n, struct cairn_oid *out)
 {
 	const struct cairn_error *err = NULL;
 	struct cairn_buf t = { 0 };
@@ -157,14 +206,16 @@ add_tree(struct cairn_repo *repo, struct dent *e, size_t n,
 		    e[i].name)) == NULL &&
 		    (err = cairn_buf_append(&t, "", 1)) == NULL)
 			err = cairn_buf_append(&t, e[i].id.hash, e[i].id.len);
-	if (err == NULL)
-		err = cairn_batch_add(repo, out, CAIRN_OBJ_TREE, t.data, t.len);
+	if (err == NULL && (err = putdir_begin(pd)) == NULL &&
+	    (err = cairn_batch_add(pd->repo, out, CAIRN_OBJ_TREE, t.data,
+	    t.len)) == NULL)
+		err = putdir_added(pd, t.len);
 	cairn_buf_release(&t);
 	return err;
 }
 
 static const struct cairn_error *
-put_tree(struct cairn_repo *repo, const char *path, struct cairn_oid *out,
+put_tree(struct putdir *pd, const char *path, struct cairn_oid *out,
     int *empty, int depth)
 {
 	const struct cairn_error *err;
@@ -182,7 +233,7 @@ put_tree(struct cairn_repo *repo, const char *path, struct cairn_oid *out,
 		cairn_buf_reset(&sub);
 		if ((err = cairn_buf_printf(&sub, "%s/%s", path, e[i].name)))
 			break;
-		err = put_entry(repo, (char *)sub.data, &e[i], &skip, depth);
+		err = put_entry(pd, (char *)sub.data, &e[i], &skip, depth);
 		if (err == NULL && skip) {
 			free(e[i].name);
 			e[i].name = NULL;
@@ -194,8 +245,11 @@ put_tree(struct cairn_repo *repo, const char *path, struct cairn_oid *out,
 		}
 	}
 	*empty = kept == 0;
-	if (err == NULL && kept > 0)
-		err = add_tree(repo, e, kept, out);
+	if (err == NULL && kept > 0 &&
+	    (err = add_tree(pd, e, kept, out)) != NULL &&
+	    err->code == CAIRN_ERR_INVALID)
+		err = cairn_error_new(CAIRN_ERR_INVALID, "'%s': %s", path,
+		    err->msg);
 done:
 	for (i = 0; i < n; i++)
 		free(e[i].name);
@@ -208,6 +262,7 @@ const struct cairn_error *
 cairn_put_dir(struct cairn_repo *repo, struct cairn_oid *out, const char *path)
 {
 	const struct cairn_error *err;
+	struct putdir pd = { repo, 0, 0, 0 };
 	struct stat st;
 	int empty;
 
@@ -217,17 +272,16 @@ cairn_put_dir(struct cairn_repo *repo, struct cairn_oid *out, const char *path)
 	if (!S_ISDIR(st.st_mode))
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "'%s' is not a directory", path);
-	if ((err = cairn_batch_begin(repo)) != NULL)
-		return err;
-	err = put_tree(repo, path, out, &empty, 0);
+	err = put_tree(&pd, path, out, &empty, 0);
 	/* Nothing to track: the empty tree, as git write-tree gives. */
-	if (err == NULL && empty)
+	if (err == NULL && empty && (err = putdir_begin(&pd)) == NULL)
 		err = cairn_batch_add(repo, out, CAIRN_OBJ_TREE, "", 0);
 	if (err != NULL) {
-		cairn_batch_abort(repo);
+		if (pd.open)
+			cairn_batch_abort(repo);
 		return err;
 	}
-	return cairn_batch_commit(repo);
+	return pd.open ? cairn_batch_commit(repo) : NULL;
 }
 
 /* Reading trees. */
@@ -311,18 +365,69 @@ cairn_tree_walk(struct cairn_repo *repo, const struct cairn_oid *tree,
 
 /* Checkout. */
 
-/* A name that is safe as one path component. */
+/*
+ * A name that is safe as one path component here and on the file systems
+ * git guards against (cairn_tree_name_check).  A name that no put accepts
+ * ('/', ".", "..", empty) is damage; a ".git" or ".cairn" lookalike,
+ * which a put with CAIRN_OPEN_LITERALLY may have stored, is refused.
+ */
 static const struct cairn_error *
-check_entry_name(const struct cairn_tree_entry *e)
+check_entry_name(const struct cairn_oid *tree, const struct cairn_tree_entry *e)
 {
-	if (e->name_len == 0 || memchr(e->name, '/', e->name_len) != NULL ||
-	    memchr(e->name, '\0', e->name_len) != NULL ||
-	    (e->name_len == 1 && e->name[0] == '.') ||
-	    (e->name_len == 2 && memcmp(e->name, "..", 2) == 0))
+	const struct cairn_error *err;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	int code = CAIRN_ERR_CORRUPT;
+
+	if ((err = cairn_tree_name_check(e->name, e->name_len,
+	    CAIRN_CHECK_LITERALLY)) == NULL) {
+		if ((err = cairn_tree_name_check(e->name, e->name_len, 0)) ==
+		    NULL)
+			return NULL;
+		code = CAIRN_ERR_INVALID;
+	}
+	return cairn_error_new(code, "refusing to check out tree %s: %s",
+	    cairn_oid_fmt(hex, tree), err->msg);
+}
+
+/*
+ * Check every entry name of every tree under tree before anything is
+ * written, so that a refused name leaves the directory as it was.  Trees
+ * already checked are remembered in seen (a tree may be shared).
+ */
+static const struct cairn_error *
+checkout_check(struct cairn_repo *repo, const struct cairn_oid *tree,
+    struct cairn_memtable *seen, int depth)
+{
+	const struct cairn_error *err;
+	struct cairn_tree_entry e;
+	struct cairn_mem_ent m;
+	unsigned char *data;
+	size_t len, pos = 0;
+	int r = 0;
+
+	if (depth > TREE_DEPTH_MAX)
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
-		    "tree entry name '%.*s' is not a safe file name",
-		    (int)e->name_len, e->name);
-	return NULL;
+		    "trees nested too deep");
+	if (cairn_memtable_get(seen, tree->hash) != NULL)
+		return NULL;
+	if ((err = get_typed(repo, tree, CAIRN_OBJ_TREE, &data, &len)))
+		return err;
+	while (err == NULL && (r = cairn_tree_next(&e, data, len, &pos,
+	    cairn_repo_hash_algo(repo))) == 1)
+		err = check_entry_name(tree, &e);
+	for (pos = 0; err == NULL && r == 0 && cairn_tree_next(&e, data, len,
+	    &pos, cairn_repo_hash_algo(repo)) == 1;)
+		if (e.mode == CAIRN_MODE_TREE)
+			err = checkout_check(repo, &e.id, seen, depth + 1);
+	if (err == NULL && r < 0)
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "malformed tree");
+	free(data);
+	if (err == NULL) {
+		memset(&m, 0, sizeof(m));
+		memcpy(m.id, tree->hash, tree->len);
+		err = cairn_memtable_put(seen, &m);
+	}
+	return err;
 }
 
 struct fd_sink {
@@ -451,7 +556,7 @@ checkout_tree(struct cairn_repo *repo, const struct cairn_oid *tree, int dirfd,
 	while (err == NULL && (r = cairn_tree_next(&e, data, len, &pos,
 	    cairn_repo_hash_algo(repo))) == 1) {
 		free(name);
-		if ((err = check_entry_name(&e)) != NULL)
+		if ((err = check_entry_name(tree, &e)) != NULL)
 			break;
 		if ((name = strndup(e.name, e.name_len)) == NULL) {
 			err = cairn_error_nomem();
@@ -494,14 +599,15 @@ cairn_checkout(struct cairn_repo *repo, const struct cairn_oid *tree,
     const char *dir, unsigned flags)
 {
 	const struct cairn_error *err;
-	unsigned char *data;
-	size_t len;
+	struct cairn_memtable seen;
 	int fd;
 
-	/* Check the tree first, so a bad name creates no directory. */
-	if ((err = get_typed(repo, tree, CAIRN_OBJ_TREE, &data, &len)))
+	/* Check every tree first, so a bad name creates nothing at all. */
+	cairn_memtable_init(&seen, cairn_hash_len(cairn_repo_hash_algo(repo)));
+	err = checkout_check(repo, tree, &seen, 0);
+	cairn_memtable_release(&seen);
+	if (err != NULL)
 		return err;
-	free(data);
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return cairn_error_sys(errno, "create directory '%s'", dir);
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)

@@ -449,6 +449,92 @@ test_check_tree(void)
 	is_error(check_str(7, "", SHA1), CAIRN_ERR_INVALID, "type 7");
 }
 
+/* ---- tree entry names a file system takes for .git or .cairn ---- */
+
+static const struct cairn_error *
+check_one(const char *mode, const char *name, unsigned flags)
+{
+	static struct bytes b;
+
+	b.len = 0;
+	entry(&b, mode, name, SHA1, strcmp(mode, "40000") == 0 ? EMPTY1 :
+	    BLOB1);
+	return cairn_object_check_flags(CAIRN_OBJ_TREE, b.d, b.len, SHA1,
+	    flags);
+}
+
+static void
+test_reserved_names(void)
+{
+	/* Refused by default, accepted with CAIRN_CHECK_LITERALLY. */
+	static const char *const reserved[] = {
+		".git", ".GIT", ".Git", ".gIT", ".git.", ".git..", ".git ",
+		".git . .", "git~1", "GIT~1", "Git~1. ", ".git::$INDEX_ALLOCATION",
+		".git:stream", ".g\342\200\214it", "\357\273\277.git",
+		".git\342\200\215", ".gi\342\200\256t", ".\342\201\257Git",
+		"a\\.git", "a\\b\\GIT~1", ".git\\x", "x\\.git.\\y",
+		".cairn", ".CAIRN", ".Cairn", ".cairn.", ".cairn  ", "cairn~1",
+		"CAIRN~4", "Cairn~2.", ".cairn::$DATA", ".c\342\200\214airn",
+		"\357\273\277.CAIRN", "x\\.cairn",
+	};
+	/* Accepted either way. */
+	static const char *const fine[] = {
+		".gitx", ".gitignore", ".git~1", "git~2", "git~10", "git~1x",
+		"git", "gitx", ".gi", "x.git", ".git x", ".g\303\257t",
+		".git\342\200\213", ".g\377it", "\342\200\214git", ".cairnx",
+		"cairn", "cairn~5", "cairn~0", "cairn~", ".cairn_", "a\\b",
+		".\\", "...",
+	};
+	/* Refused either way. */
+	static const char *const never[] = { ".", "..", "", "a/b", ".git/x" };
+	const struct cairn_error *err;
+	size_t i;
+
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		is_error(check_one("40000", reserved[i], 0), CAIRN_ERR_INVALID,
+		    "a tree named '%s' is refused", reserved[i]);
+		is_error(check_one("100644", reserved[i], 0),
+		    CAIRN_ERR_INVALID, "a file named '%s' is refused",
+		    reserved[i]);
+		no_error(check_one("40000", reserved[i],
+		    CAIRN_CHECK_LITERALLY), "literally: a tree named '%s'",
+		    reserved[i]);
+	}
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		no_error(check_one("40000", fine[i], 0),
+		    "a tree named '%s' is fine", fine[i]);
+		no_error(check_one("100644", fine[i], CAIRN_CHECK_LITERALLY),
+		    "literally: a file named '%s' is fine", fine[i]);
+	}
+	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		is_error(check_one("100644", never[i], CAIRN_CHECK_LITERALLY),
+		    CAIRN_ERR_INVALID, "literally: '%s' is still refused",
+		    never[i]);
+
+	/* git fsck's words, and the name quoted on one line. */
+	err = check_one("40000", ".GIT", 0);
+	ok(err != NULL && strstr(err->msg, "contains '.git'") != NULL &&
+	    strstr(err->msg, "\".GIT\"") != NULL, "message: %s",
+	    err ? err->msg : "none");
+	err = check_one("100644", "Cairn~1", 0);
+	ok(err != NULL && strstr(err->msg, "contains '.cairn'") != NULL &&
+	    strstr(err->msg, "\"Cairn~1\"") != NULL, "message: %s",
+	    err ? err->msg : "none");
+	err = check_one("100644", "..", CAIRN_CHECK_LITERALLY);
+	ok(err != NULL && strstr(err->msg, "contains '..'") != NULL,
+	    "message: %s", err ? err->msg : "none");
+	err = check_one("100644", "a\n\"b\\/", 0);
+	ok(err != NULL && strchr(err->msg, '\n') == NULL &&
+	    strstr(err->msg, "\"a\\012\\\"b\\\\/\"") != NULL,
+	    "a name with a newline, quote and backslash is quoted: %s",
+	    err ? err->msg : "none");
+
+	/* The same rules with and without flags for everything else. */
+	is_error(cairn_object_check_flags(CAIRN_OBJ_COMMIT,
+	    (const unsigned char *)"x", 1, SHA1, CAIRN_CHECK_LITERALLY),
+	    CAIRN_ERR_INVALID, "literally: a bad commit is still refused");
+}
+
 /* ---- cairn_object_check: commits and tags ---- */
 
 static void
@@ -889,6 +975,7 @@ main(void)
 	test_tree_next_malformed();
 	test_name_cmp();
 	test_check_tree();
+	test_reserved_names();
 	test_check_commit();
 	test_check_tag();
 	test_links();
