@@ -695,6 +695,22 @@ put_open(struct putter *p, int dry, int literally)
 	return err;
 }
 
+/*
+ * The bytes left on standard input if it is a regular file (which never
+ * keeps a reader waiting), else -1: the length is not known in advance.
+ */
+static int64_t
+stdin_size(void)
+{
+	struct stat st;
+	off_t at;
+
+	if (fstat(0, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (at = lseek(0, 0, SEEK_CUR)) < 0 || at > st.st_size)
+		return -1;
+	return (int64_t)(st.st_size - at);
+}
+
 /* -r; with -n into a scratch memory repository of the same hash. */
 static const struct cairn_error *
 put_dir(struct putter *p, const char *dir, struct cairn_oid *id)
@@ -733,12 +749,13 @@ put_run(struct putter *p, const struct put_opts *o, int argc, char **argv)
 	if (o->paths)
 		return put_paths(p, o->type, o->nul ? '\0' : '\n');
 	if (o->stdin_) {
-		err = put_stream(p, &id, o->type, fd_read, &fd, -1);
+		err = put_stream(p, &id, o->type, fd_read, &fd, stdin_size());
 		return err ? err : put_note(p, &id, 0);
 	}
 	for (i = 0; i < argc && err == NULL; i++) {
 		if (strcmp(argv[i], "-") == 0) {
-			err = put_stream(p, &id, o->type, fd_read, &fd, -1);
+			err = put_stream(p, &id, o->type, fd_read, &fd,
+			    stdin_size());
 			if (err == NULL)
 				err = put_note(p, &id, 0);
 		} else

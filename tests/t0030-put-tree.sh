@@ -523,4 +523,117 @@ test_expect_success 'ls and cat -p refuse what is not a tree; ls takes a commit'
 	test_cmp expect actual
 '
 
+# Memory: RSS is measured with GNU time, not under the sanitizers (whose
+# allocator keeps freed memory).
+if /usr/bin/time -f %M true >/dev/null 2>&1 &&
+	! nm "$CAIRN_BUILD/cairn" 2>/dev/null | grep -q '__[a-z]*san_'
+then
+	test_set_prereq RSS
+fi
+
+# rss_kb <file> <command>...: run the command with its output in <file>;
+# print its peak RSS in KiB.
+rss_kb () {
+	rss_out_=$1
+	shift
+	/usr/bin/time -o "$rss_out_.rss" -f %M "$@" >"$rss_out_.out" 2>"$rss_out_.err" ||
+		{ cat "$rss_out_.err" >&9; return 1; }
+	tail -n 1 "$rss_out_.rss"
+}
+
+# make_files <dir> <count>: <count> files of 16 KiB of random bytes.
+make_files () {
+	mkdir -p "$1" &&
+	head -c $(($2 * 16384)) /dev/urandom >"$1.all" &&
+	(cd "$1" && split -b 16384 -a 4 - f <"../$(basename "$1").all") &&
+	rm "$1.all"
+}
+
+# no_growth <small KiB> <big KiB>: the big run grew by less than 12 MiB
+# while its input grew by 29 MiB.
+no_growth () {
+	echo "peak RSS: $1 KiB small, $2 KiB big" >&9
+	test $(($2 - $1)) -lt 12288
+}
+
+test_expect_success RSS 'put -r and put <files> commit bounded batches: RSS does not grow with the tree' '
+	make_files small 200
+	make_files big 2000
+	for r in a b c d
+	do
+		cairn init $r >/dev/null
+		cairn -r $r config core.walLimit 1048576
+		test_fsck_repo $r
+	done
+	s=$(rss_kb s cairn -r a put -r small)
+	b=$(rss_kb b cairn -r b put -r big)
+	no_growth "$s" "$b"
+	cairn put -n -r big >expect
+	test_cmp expect b.out
+	cairn -r b cat -t "$(cat b.out)" >type
+	echo tree >want
+	test_cmp want type
+	s=$(cd small && rss_kb ../s cairn -r ../c put -- *)
+	b=$(cd big && rss_kb ../b cairn -r ../d put -- *)
+	no_growth "$s" "$b"
+	test_line_count -eq 2000 b.out
+	(cd big && cairn put -n -- *) >expect
+	test_cmp expect b.out
+	cairn -r d cat --batch-check <b.out >check
+	test_line_count -eq 2000 check
+	! grep missing check
+'
+
+test_expect_success RSS 'put -n hashes by streaming, from a file, a pipe or standard input' '
+	head -c 1048576 /dev/urandom >small
+	head -c 33554432 /dev/urandom >big
+	cairn put big >expect
+	s=$(rss_kb s cairn put -n small)
+	b=$(rss_kb b cairn put -n big)
+	no_growth "$s" "$b"
+	test_cmp expect b.out
+	s=$(rss_kb s cairn put -n --stdin <small)
+	b=$(rss_kb b cairn put -n --stdin <big)
+	no_growth "$s" "$b"
+	test_cmp expect b.out
+	s=$(rss_kb s sh -c "cat small | cairn put -n --stdin")
+	b=$(rss_kb b sh -c "cat big | cairn put -n -")
+	no_growth "$s" "$b"
+	test_cmp expect b.out
+'
+
+test_expect_success 'put --stdin reads its input before it takes the lock' '
+	cairn config core.lockTimeout 200
+	printf "other\n" >other
+	printf "x\n" >x
+	cairn put -n x >expect
+	(sleep 3; printf "x\n") | cairn put --stdin >slow.out 2>slow.err &
+	slow=$!
+	sleep 1
+	test_timeout 2 cairn put other >fast.out
+	test_line_count -eq 1 fast.out
+	wait $slow
+	test_cmp expect slow.out
+'
+
+test_expect_success 'input of more than 1 MiB on a pipe is spooled, and stored whole' '
+	head -c 3000000 /dev/urandom >big
+	cairn put -n big >expect
+	cat big | cairn put --stdin >actual
+	test_cmp expect actual
+	cairn cat "$(cat actual)" >back
+	test_cmp_bin big back
+	printf "tree 1\nx\n" >bad
+	cat bad | test_must_fail --status=2 cairn put -t tree --stdin
+'
+
+test_expect_success 'an unknown option is named as given' '
+	test_must_fail --status=2 cairn put -leading 2>err
+	grep -F "unknown option '"'"'-l'"'"'" err
+	test_must_fail --status=2 cairn put --no-such-option x 2>err
+	grep -F "unknown option '"'"'--no-such-option'"'"'" err
+	test_must_fail --status=2 cairn put -t 2>err
+	grep -F "'"'"'-t'"'"' needs a value" err
+'
+
 test_done
