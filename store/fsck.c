@@ -211,6 +211,11 @@ open_why(int e)
 		return "is a symbolic link";
 	if (e == ENOTDIR)
 		return "a directory above it is not a directory";
+	/* What the I/O layer's open says of a FIFO, socket or device. */
+	if (e == ENXIO)
+		return "is not a regular file";
+	if (e == EISDIR)
+		return "is a directory";
 	return strerror(e);
 }
 
@@ -2620,6 +2625,9 @@ report_all(struct finding *f, size_t n, const struct finding *left,
 				if (same_finding(&f[i], &left[j]))
 					f[i].f.repaired = 0;
 		}
+		/* What --salvage fixed, it could repair, whatever --repair can. */
+		if (f[i].f.repaired)
+			f[i].f.repairable = 1;
 		if (f[i].f.repaired)
 			res->repaired++;
 		else if (f[i].f.error)
