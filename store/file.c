@@ -56,6 +56,23 @@ cairn_file_pread(struct cairn_vfs *vfs, int fd, void *buf, size_t len,
 }
 
 const struct cairn_error *
+cairn_file_open_error(int e, const char *path)
+{
+	switch (e) {
+	case ELOOP:
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' is a symbolic link", path);
+	case EISDIR:
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' is a directory", path);
+	case ENXIO:
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s' is not a regular file", path);
+	}
+	return cairn_error_sys(e, "open '%s'", path);
+}
+
+const struct cairn_error *
 cairn_file_sync(struct cairn_vfs *vfs, int fd, int data_only, const char *path)
 {
 	int r = data_only ? vfs->fdatasync(vfs, fd) : vfs->fsync(vfs, fd);
@@ -113,7 +130,7 @@ cairn_file_slurp(struct cairn_vfs *vfs, const char *path, size_t max,
 		if (errno == ENOENT)
 			return cairn_error_new(CAIRN_ERR_NOT_FOUND,
 			    "'%s' does not exist", path);
-		return cairn_error_sys(errno, "open '%s'", path);
+		return cairn_file_open_error(errno, path);
 	}
 	err = cairn_file_size(vfs, fd, path, &size);
 	if (err == NULL && size > max)

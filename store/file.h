@@ -40,6 +40,17 @@
  */
 const struct cairn_error *cairn_file_check_owner(const char *dir);
 
+/*
+ * cairn_file_open_error(e, path):
+ * The error for an open of path through the I/O layer that failed with
+ * errno e.  What the posix layer refuses because path is not a regular
+ * file is CAIRN_ERR_CORRUPT: "'<path>' is a symbolic link" (ELOOP),
+ * "'<path>' is a directory" (EISDIR), "'<path>' is not a regular file"
+ * (ENXIO: a FIFO, socket or device); anything else is CAIRN_ERR_IO
+ * "open '<path>': <strerror(e)>" with sys_errno e.
+ */
+const struct cairn_error *cairn_file_open_error(int e, const char *path);
+
 /* Write all len bytes at off, retrying short writes. */
 const struct cairn_error *cairn_file_pwrite(struct cairn_vfs *vfs, int fd,
     const void *buf, size_t len, uint64_t off, const char *path);

@@ -12,15 +12,44 @@
 
 #include "vfs.h"
 
+/*
+ * Open path; nothing blocks and nothing is followed.  A file (no
+ * O_DIRECTORY) is opened with O_NOFOLLOW (a symbolic link fails with
+ * ELOOP) and O_NONBLOCK (a FIFO opens at once instead of waiting for a
+ * writer), then must be a regular file: a directory fails with EISDIR,
+ * any other type (FIFO, socket, device) with ENXIO; O_NONBLOCK is then
+ * cleared.  A directory (O_DIRECTORY) may be reached through a link (the
+ * repository's own path may hold one) and must be a directory.  Every
+ * descriptor is close-on-exec.
+ */
 static int
 px_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
 {
-	int fd;
+	struct stat st;
+	int fd, fl, e = 0, want_dir = (flags & O_DIRECTORY) != 0;
 
 	(void)v;
+	if (!want_dir)
+		flags |= O_NOFOLLOW | O_NONBLOCK;
 	do
 		fd = open(path, flags | O_CLOEXEC, mode);
 	while (fd == -1 && errno == EINTR);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		e = errno;
+	else if (want_dir)
+		e = S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	else if (!S_ISREG(st.st_mode))
+		e = S_ISDIR(st.st_mode) ? EISDIR : ENXIO;
+	else if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		e = errno;
+	if (e != 0) {
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	return fd;
 }
 

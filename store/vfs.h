@@ -37,7 +37,17 @@ struct cairn_vfs {
 	int (*rmdir)(struct cairn_vfs *, const char *path);
 };
 
-/* The real layer: plain POSIX calls. */
+/*
+ * The real layer: plain POSIX calls, except that open never follows a
+ * link and never blocks.  Without O_DIRECTORY it adds O_NOFOLLOW and
+ * opens only a regular file: a symbolic link fails with ELOOP, a
+ * directory with EISDIR, anything else (FIFO, socket, device) with ENXIO
+ * (a FIFO is opened O_NONBLOCK for the check, so that open returns at
+ * once).  With O_DIRECTORY the path must be a directory (it may be
+ * reached through a link: the repository's own path may hold one).
+ * Every descriptor is close-on-exec.  cairn_file_open_error (file.h)
+ * names these failures.
+ */
 struct cairn_vfs *cairn_vfs_posix(void);
 
 /*
