@@ -107,9 +107,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 8)
 		argv[argc++] = "--no-verify";
 	argv[argc] = NULL;
-	out = fuzz_run_cli(argc, argv, data + 1, size - 1, &status);
+	/* The output is bytes (a tree's content holds NULs): len, not strlen. */
+	out = fuzz_run_cli(argc, argv, data + 1, size - 1, &status, &len);
 	FUZZ_CHECK(status == 0, "cat --batch exits %d", status);
-	len = strlen(out);
 	/*
 	 * Only newline-separated names can be told from answers (with -z a
 	 * name may hold newlines; with -Z answers end in NUL).

@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cairn_repo *r;
 	struct cairn_oid id;
 	unsigned char *content;
-	size_t len;
+	size_t len, outlen;
 	int argc = 0, status, type, dry;
 
 	if (size < 1)
@@ -56,8 +56,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = "-n";
 	argv[argc++] = "--batch";
 	argv[argc] = NULL;
-	out = fuzz_run_cli(argc, argv, data + 1, size - 1, &status);
+	out = fuzz_run_cli(argc, argv, data + 1, size - 1, &status,
+	    &outlen);
 	FUZZ_CHECK(status >= 0 && status <= 4, "exit status %d", status);
+	/* Ids and newlines only: a NUL would hide what follows from strtok. */
+	FUZZ_CHECK(memchr(out, '\0', outlen) == NULL, "put printed a NUL byte");
 	if (!dry) {
 		fuzz_ok(cairn_repo_open(&r, repo, CAIRN_OPEN_READ_ONLY),
 		    "open after put");

@@ -11,6 +11,14 @@
 # <build dir>/crashes/<name>-crash-*, the log as <build dir>/logs/<name>.log.
 # One line per target: executions, exec/s, coverage (edges), features,
 # corpus size and crashes.  Exit status 1 if any target crashed.
+#
+# With FUZZ_RUNS=<n> set, <seconds> is ignored and a target runs <n>
+# inputs in all (-runs=<n>), its corpus first, then mutations from a fixed
+# seed (-seed=1), whatever the machine's speed.  FUZZ_RUNS=0 runs each input
+# of the corpus once and nothing else: deterministic, what `make check`
+# (t0070) does.  With n > 0 the mutated inputs still vary from run to run
+# (libFuzzer follows coverage feedback, which varies here).  `make fuzz`
+# explores with a time limit and a random seed.
 
 set -u
 if test $# -lt 4
@@ -46,11 +54,17 @@ run_one () {
 		cp "$src/corpus/$name"/* "$out/corpus/$name"/ 2>/dev/null
 	fi
 	rm -f "$out/crashes/$name"-*
+	if test -n "${FUZZ_RUNS-}"
+	then
+		set -- -seed=1 -runs="$FUZZ_RUNS"
+	else
+		set -- -max_total_time="$secs"
+	fi
 	# Sanitizer reports abort (a crash for libFuzzer); a run is one input
 	# at most 25 s.  stdout of the target (none expected) goes to the log.
 	ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
-	"$out/tests/fuzz/$name-fuzzer" -max_total_time="$secs" \
+	"$out/tests/fuzz/$name-fuzzer" "$@" \
 		-timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$out/crashes/$name-" \
 		"$out/corpus/$name" >"$out/logs/$name.log" 2>&1

@@ -482,7 +482,7 @@ static FILE *devnull;
  */
 char *
 fuzz_run_cli(int argc, char **argv, const uint8_t *data, size_t size,
-    int *status)
+    int *status, size_t *outlen)
 {
 	FILE *out, *saved_out = stdout, *saved_err = stderr;
 	char *buf = NULL;
@@ -503,7 +503,9 @@ fuzz_run_cli(int argc, char **argv, const uint8_t *data, size_t size,
 	*status = cairn_cli_main(argc, argv);
 	stdout = saved_out;
 	stderr = saved_err;
-	fclose(out);
+	if (fclose(out) != 0 || buf == NULL)
+		fuzz_fail(__FILE__, __LINE__, "cannot collect stdout");
+	*outlen = len;
 	if (dup2(saved_in, 0) == -1)
 		abort();
 	close(saved_in);

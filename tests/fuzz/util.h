@@ -126,10 +126,13 @@ size_t fuzz_fix_records(unsigned char *buf, size_t len, size_t idlen,
 
 /*
  * Run the CLI (cmd/main.c, its main renamed) in-process with data on
- * standard input; return its standard output (malloc'd, NUL-terminated)
- * and set *status to its exit status.  Its standard error is discarded.
+ * standard input; return its standard output (malloc'd, with a NUL after
+ * it), set *outlen to its length in bytes and *status to its exit status.
+ * The output is bytes: it may hold NULs (a tree's content, -z answers),
+ * so measure it with *outlen, never strlen.  Its standard error is
+ * discarded.
  */
 char *fuzz_run_cli(int argc, char **argv, const uint8_t *data, size_t size,
-    int *status);
+    int *status, size_t *outlen);
 
 #endif
