@@ -16,6 +16,10 @@
 #	ROOT (running as root), NOREPOABOVE (no .cairn directory above the
 #	trash directory); others
 #	are set with test_set_prereq.  A missing prerequisite gives a skip.
+#   test_nobody_check			sets the prerequisite NOBODY when
+#	we are root and a process running as the user nobody (as_nobody
+#	<command>...) can run this build's cairn and enter the trash
+#	directory; otherwise test_nobody_why says why not (for a skip).
 #   test_skip <description> <reason>	prints `ok N - <description> # skip <reason>`
 #   test_done				prints the plan; exit 1 if any test failed
 #
@@ -461,6 +465,40 @@ test_path_is_missing () {
 # test_seq <first> <last>: the integers from <first> to <last>, one a line.
 test_seq () {
 	awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i <= b; i++) print i }'
+}
+
+# as_nobody <command> [<arg>...]: run as the unprivileged user nobody
+# (needs root and setpriv; see test_nobody_check).
+as_nobody () {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+}
+
+# test_nobody_check: whether a test can run this build as nobody in its
+# scratch directories (which makes the trash directory a+x).  Asked of a
+# shell already running as nobody: setpriv may exec its own command
+# before its file access is nobody's (it runs a binary under a mode 700
+# /root that nobody cannot reach, while an env or sh started as nobody
+# cannot), and the cairn found must be this build's, not another one
+# further along PATH.
+test_nobody_check () {
+	test_nobody_why=
+	if test "$(id -u)" != 0
+	then
+		test_nobody_why="not running as root"
+	elif ! command -v setpriv >/dev/null 2>&1
+	then
+		test_nobody_why="no setpriv"
+	elif ! chmod a+x "$TRASH_DIRECTORY" ||
+		! as_nobody sh -c 'test "$(command -v cairn)" = "$CAIRN_BUILD/cairn" &&
+			cairn --version' >/dev/null 2>&1
+	then
+		test_nobody_why="nobody cannot run $CAIRN_BUILD/cairn (is a directory above it closed to other users?)"
+	elif ! as_nobody sh -c 'cd "$1"' sh "$TRASH_DIRECTORY" >/dev/null 2>&1
+	then
+		test_nobody_why="nobody cannot enter the trash directory $TRASH_DIRECTORY (set TMPDIR elsewhere)"
+	else
+		test_set_prereq NOBODY
+	fi
 }
 
 # test_timeout <seconds> <command> [<arg>...]: run with a time limit where
