@@ -437,15 +437,26 @@ parse_header(struct putter *p, char *line, int *type, uint64_t *size,
 	return NULL;
 }
 
-/* Read a record's content into memory as it arrives (never its claim). */
+/*
+ * Read a record's content into memory as it arrives (never its claim).
+ * Before a read that would wait, the open batch is committed, so the
+ * writer lock is not held while the other side is slow.
+ */
 static const struct cairn_error *
-read_content(struct cmd_input *in, uint64_t size, unsigned char **out)
+read_content(struct putter *p, struct cmd_input *in, uint64_t size,
+    unsigned char **out)
 {
+	const struct cairn_error *err;
 	unsigned char *buf = NULL, *nb;
 	size_t have = 0, cap = 0;
 	long n;
 
 	while (have < size) {
+		if (p->open && !cmd_input_pending(in) &&
+		    (err = put_commit(p)) != NULL) {
+			free(buf);
+			return err;
+		}
 		if (have == cap) {
 			cap = cap ? 2 * cap : 65536;
 			if (cap > size)
@@ -506,7 +517,7 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 	unsigned char *buf = NULL;
 
 	if (size <= RECORD_IN_MEMORY) {
-		if ((err = read_content(in, size, &buf)) != NULL)
+		if ((err = read_content(p, in, size, &buf)) != NULL)
 			return err;
 		if ((err = record_end(in, nrec)) != NULL ||
 		    (claim != NULL && ((err = cairn_hash_object(&id, p->algo,

@@ -616,6 +616,22 @@ test_expect_success 'put --stdin reads its input before it takes the lock' '
 	test_cmp expect slow.out
 '
 
+test_expect_success 'put --batch does not hold the lock while a record is late' '
+	cairn config core.lockTimeout 200
+	printf "ab" >ab
+	printf "other\n" >other
+	cairn put -n ab >expect
+	{ printf "blob 2\nab\nblob 2\na"; sleep 3; printf "b\n"; } |
+		cairn put --batch >slow.out 2>slow.err &
+	slow=$!
+	sleep 1
+	test_timeout 2 cairn put other >fast.out
+	test_line_count -eq 1 fast.out
+	wait $slow
+	cat expect expect >expect2
+	test_cmp expect2 slow.out
+'
+
 test_expect_success 'input of more than 1 MiB on a pipe is spooled, and stored whole' '
 	head -c 3000000 /dev/urandom >big
 	cairn put -n big >expect
