@@ -480,6 +480,7 @@ as_nobody () {
 # /root that nobody cannot reach, while an env or sh started as nobody
 # cannot), and the cairn found must be this build's, not another one
 # further along PATH.
+# shellcheck disable=SC2016,SC2034 # sh -c scripts; callers read the reason
 test_nobody_check () {
 	test_nobody_why=
 	if test "$(id -u)" != 0
