@@ -21,7 +21,10 @@
 #    copies a link points at, files named like ours);
 #  - crashes: an exit status other than 0 to 4.
 # Every broken rule is reported on its own diagnostic line ("# FAIL
-# <kind> <file>: ..."), with one summary line:
+# <kind> <file>: ..."; objects by number: 1-4 the blobs a, b, c and big
+# (streamed), 5 the tree, 6 the commit, 7 and 8 the blobs only the WAL
+# names (8 streamed), 9 the one put on the damaged copy), with one
+# summary line:
 #   # structural: N cases, lost=X wrong=Y hangs=Z outside=W crashes=C
 
 # Test bodies are single-quoted on purpose: lib.sh evaluates them, and
@@ -209,11 +212,30 @@ read_object () {
 		n_lost=$((n_lost + 1))
 		if test -n "$ro_missing_"
 		then
-			fail "$3: object $1 is lost (cat --batch: missing)"
+			ro_why_="cat --batch: missing"
 		else
-			fail "$3: object $1 is lost (cat --batch, status $st_: $(head -c 160 "$T/err"))"
+			ro_why_="cat --batch, status $st_: $(head -c 160 "$T/err")"
+		fi
+		# One line for the objects lost the same way (lost_flush).
+		if test "$3: $ro_why_" = "$lost_how_"
+		then
+			lost_list_="$lost_list_ $1"
+		else
+			lost_flush
+			lost_how_="$3: $ro_why_"
+			lost_list_=$1
 		fi
 	fi
+}
+
+# lost_flush: report the objects read_object found lost, if any.
+lost_flush () {
+	if test -n "$lost_list_"
+	then
+		fail "${lost_how_%%: *}: lost object(s) $lost_list_ (${lost_how_#*: })"
+	fi
+	lost_list_=
+	lost_how_=
 }
 
 # ref_intact <name> <id>: the ref file is still in the repository, a
@@ -285,6 +307,8 @@ set_mode () {
 one_case () {
 	case_="$1 $2"
 	hung_=
+	lost_list_=
+	lost_how_=
 	n_cases=$((n_cases + 1))
 	rm -rf "$A" "$T" &&
 	mkdir -p "$A/s/sub" "$T" &&
@@ -389,6 +413,7 @@ one_case () {
 		read_object 9 "$NEW" "after gc (the put object)" ""
 	fi
 
+	lost_flush
 	sum_outside >"$T/sum.after" || return 1
 	if ! cmp -s "$T/sum.before" "$T/sum.after"
 	then
