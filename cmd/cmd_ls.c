@@ -41,7 +41,11 @@ cmd_ls(int argc, char **argv)
 		else if (c == 'h') {
 			printf("usage: %s\n", cmd_ls_usage);
 			return cmd_finish_output(0);
-		} else
+		} else if (optopt != 0)
+			/* A letter, maybe inside a cluster ("-fx"). */
+			return cmd_usage(cmd_ls_usage, "unknown option '-%c'",
+			    optopt);
+		else
 			return cmd_usage(cmd_ls_usage, "unknown option '%s'",
 			    argv[optind - 1]);
 	}

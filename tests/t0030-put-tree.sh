@@ -643,13 +643,18 @@ test_expect_success 'input of more than 1 MiB on a pipe is spooled, and stored w
 	cat bad | test_must_fail --status=2 cairn put -t tree --stdin
 '
 
-test_expect_success 'an unknown option is named as given' '
+test_expect_success 'put, ls and get name an unknown option as given' '
 	test_must_fail --status=2 cairn put -leading 2>err
 	grep -F "unknown option '"'"'-l'"'"'" err
 	test_must_fail --status=2 cairn put --no-such-option x 2>err
 	grep -F "unknown option '"'"'--no-such-option'"'"'" err
 	test_must_fail --status=2 cairn put -t 2>err
 	grep -F "'"'"'-t'"'"' needs a value" err
+	test_must_fail --status=2 cairn ls -rq x 2>err
+	grep -F "unknown option '"'"'-q'"'"'" err
+	test_must_fail --status=2 cairn get -fx x y 2>err
+	grep -F "unknown option '"'"'-x'"'"'" err
+	test_path_is_missing y
 '
 
 test_done
