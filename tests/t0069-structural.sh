@@ -6,7 +6,8 @@
 # the segment, index/, tmp/, refs/, refs/tags/, a ref file, lock and
 # gc.lock) is in turn missing, a symbolic link to a copy outside the
 # repository, a FIFO, a directory (a regular file for a directory) and
-# unreadable (mode 000, run as nobody: root reads anything).  Each damaged
+# unreadable (mode 000; run as nobody when we are root, who reads
+# anything).  Each damaged
 # copy then gets `fsck`, `fsck --repair`, `fsck --salvage`, `cat --batch`
 # of every object, a `put`, a `ref set` and a `gc --prune=now`, each under
 # `timeout 10`.  Counted over every case, and all must be zero:
@@ -57,7 +58,16 @@ if command -v timeout >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1
 then
 	test_set_prereq TIMEOUT
 fi
-test_nobody_check
+# Who runs the unreadable cases: we, or nobody if we are root.
+umask 022
+UNREADABLE_AS=
+UNREADABLE_WHY=
+if test "$(id -u)" = 0
+then
+	test_nobody_check
+	UNREADABLE_AS="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	UNREADABLE_WHY=$test_nobody_why
+fi
 
 # setup_pristine: $P/repo; $P/names ("<n> <id>" for the 8 objects: the
 # blobs a, b, c, big, the tree, the commit, then m1 and m2, only in the
@@ -318,7 +328,7 @@ one_case () {
 	echo precious >"$A/s/sub/keep" &&
 	echo precious >"$A/objects.99.data" &&
 	echo precious >"$A/tmp-1234" || return 1
-	if test "$1" = unreadable
+	if test "$1" = unreadable && test -n "$AS"
 	then
 		chown -R nobody "$W" "$T" || return 1
 	fi
@@ -462,18 +472,16 @@ fi
 
 for kind in $KINDS
 do
-	if test "$kind" = unreadable && test -n "$test_nobody_why"
+	if test "$kind" = unreadable && test -n "$UNREADABLE_WHY"
 	then
 		test_skip "every file and directory $kind, then fsck, repairs, read, write, gc" \
-			"$test_nobody_why"
+			"$UNREADABLE_WHY"
 		continue
 	fi
 	prereq=TIMEOUT
-	test "$kind" != unreadable || prereq=TIMEOUT,NOBODY
 	test_expect_success "$prereq" "every file and directory $kind, then fsck, repairs, read, write, gc" '
 		AS=
-		test "'"$kind"'" != unreadable ||
-			AS="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+		test "'"$kind"'" != unreadable || AS=$UNREADABLE_AS
 		n_cases=0 n_lost=0 n_wrong=0 n_hangs=0 n_outside=0 n_crashes=0
 		for target in $TARGETS
 		do
