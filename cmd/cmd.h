@@ -5,6 +5,7 @@
 #ifndef CAIRN_CMD_H
 #define CAIRN_CMD_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #include "cairn.h"
@@ -45,6 +46,40 @@ extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_ref_usage[], cmd_ls_usage[], cmd_get_usage[], cmd_commit_usage[],
     cmd_log_usage[], cmd_fsck_usage[], cmd_gc_usage[];
 
+/*
+ * Options.  cmd_getopt reads the options of argv[1..argc) with getopt_long's
+ * tables and GNU's conventions: short options cluster ("-zZ") and take
+ * their value attached or as the next argument ("-n5", "-n 5"); long ones
+ * as "--name=value" or "--name value", abbreviated while unambiguous;
+ * options may follow operands; "--" ends the options; "-" is an operand.
+ * Unlike getopt it reports a bad option itself, as one usage error (see
+ * cmd_usage) that names the option as the user wrote it: "unknown option
+ * '-l'", "option '--old' requires a value", "option '--json' takes no
+ * value", and then returns CMD_OPT_ERROR: the caller exits 2.  Otherwise
+ * it returns the option's letter or its longopts val, with its value in
+ * g->arg (NULL if it takes none), and -1 when the options end: the
+ * operands, in their order, are then argv[g->ind..argc).
+ */
+struct cmd_getopt {
+	int ind;		/* after -1: the first operand */
+	const char *arg;	/* the value of the option just returned */
+	/* Private. */
+	int in_order;		/* stop at the first operand */
+	int next;		/* the argument being read */
+	int done;
+	const char *cluster;	/* the rest of a cluster of short options */
+};
+
+#define CMD_OPT_ERROR (-2)
+
+/* in_order: the options end at the first operand (as getopt's "+"). */
+void cmd_getopt_init(struct cmd_getopt *g, int in_order);
+int cmd_getopt(struct cmd_getopt *g, int argc, char **argv,
+    const char *shortopts, const struct option *longopts, const char *usage);
+
+/* Print "usage: <usage>" on stdout (--help); returns the exit status. */
+int cmd_help(const char *usage);
+
 /* Print "cairn: <msg>" on stderr; return the exit status for err. */
 int cmd_fail(const struct cairn_error *err);
 
@@ -62,7 +97,12 @@ const struct cairn_error *cmd_repo_path(char **out);
 const struct cairn_error *cmd_open(struct cairn_repo **out, int write);
 void cmd_close(struct cairn_repo *repo);
 
-/* Finish stdout: flush it and turn a write error into exit status 3. */
+/*
+ * Finish stdout: flush it and turn a write error into exit status 3 with
+ * a message (status if it already is an error).  A closed pipe does not
+ * get here: SIGPIPE keeps its default action, as in git, and ends the
+ * process (status 141 in a shell); main says why.
+ */
 int cmd_finish_output(int status);
 
 /*
@@ -77,7 +117,16 @@ struct cmd_input {
 	size_t cap, pos, len;
 	int eof;
 	int err;		/* errno of a failed read */
+	int too_long;		/* a line was longer than CMD_LINE_MAX */
+	unsigned long long lineno;	/* lines read so far */
 };
+
+/*
+ * The longest line cmd_input_line accepts, without its delimiter: far more
+ * than any object name, ref name (4096), path (PATH_MAX) or command needs,
+ * and small enough that input in lines is read in bounded memory.
+ */
+#define CMD_LINE_MAX 65536
 
 void cmd_input_init(struct cmd_input *in, int fd);
 void cmd_input_release(struct cmd_input *in);
@@ -85,11 +134,27 @@ void cmd_input_release(struct cmd_input *in);
 /*
  * Read up to and excluding delim.  Returns 1 with *line (NUL-terminated,
  * valid until the next call) and *len, 0 at the end of input, -1 on a
- * read error.  A last line without delim counts as a line; *complete
- * tells whether delim was seen.
+ * read error or on a line longer than CMD_LINE_MAX (in->too_long; the
+ * reader then stops there, having buffered at most CMD_LINE_MAX bytes
+ * and one read more).  A last line without delim counts as a line;
+ * *complete tells whether delim was seen.
  */
 int cmd_input_line(struct cmd_input *in, int delim, char **line, size_t *len,
     int *complete);
+
+/*
+ * After cmd_input_line failed on a line that is too long: pass that whole
+ * line to fn piece by piece (in bounded memory), consume it and its
+ * delim, and read on.  Returns 0, or -1 on a read error (in->err).
+ */
+int cmd_input_drain_line(struct cmd_input *in, int delim,
+    void (*fn)(void *arg, const void *p, size_t n), void *arg);
+
+/*
+ * The error for cmd_input_line's -1: CAIRN_ERR_INVALID (exit 2) for a line
+ * that is too long, naming its number, else the read error (exit 3).
+ */
+const struct cairn_error *cmd_input_error(const struct cmd_input *in);
 
 /* Read up to len bytes into buf; returns the count (0 at the end), -1 on error. */
 long cmd_input_read(struct cmd_input *in, void *buf, size_t len);
@@ -111,7 +176,17 @@ const struct cairn_error *cmd_peel_tree(struct cairn_repo *repo,
 /* The handle's counters on one stderr line (--stats). */
 void cmd_print_counters(struct cairn_repo *repo);
 
-/* A JSON string literal of s on stdout (valid UTF-8 whatever s holds). */
+/*
+ * A JSON string literal on stdout that gives back the exact bytes, and
+ * is valid UTF-8 whatever they hold: valid UTF-8 is written as it is,
+ * except '"' and the backslash (escaped with a backslash) and the control
+ * characters U+0000 to U+001F and U+007F (as \u00XX); each byte that is
+ * not part of a valid UTF-8 sequence (always 0x80 to 0xFF) as the lone
+ * surrogate \udc80 to \udcff, which no valid UTF-8 decodes to (PEP 383's
+ * "surrogateescape": in Python, os.fsencode(json.loads(t)) or
+ * json.loads(t).encode("utf-8", "surrogateescape") is the bytes).
+ */
+void cmd_json_bytes(const void *p, size_t n);
 void cmd_json_string(const char *s);
 
 /* The object type named by s, or 0. */

@@ -3,7 +3,6 @@
  * stream of names in git cat-file's --batch formats.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@ struct cat_opts {
 	int no_verify;
 	int stats;
 	int nul_in, nul_out;
+	int ind;		/* the first operand */
 };
 
 static const struct cairn_error *
@@ -149,6 +149,28 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 	return err;
 }
 
+static void
+echo_name(void *arg, const void *p, size_t n)
+{
+	(void)arg;
+	fwrite(p, 1, n, stdout);
+}
+
+/*
+ * A name longer than a line may be (CMD_LINE_MAX) names no object: as
+ * git does for any name it cannot find, it is echoed back, "<name>
+ * missing", here streamed from the input.
+ */
+static const struct cairn_error *
+cat_batch_long(struct cmd_input *in, const struct cat_opts *o)
+{
+	if (cmd_input_drain_line(in, o->nul_in ? '\0' : '\n', echo_name,
+	    NULL) < 0)
+		return cmd_input_error(in);
+	printf(" missing%c", o->nul_out ? '\0' : '\n');
+	return NULL;
+}
+
 static const struct cairn_error *
 cat_batch(struct cairn_repo *repo, const struct cat_opts *o)
 {
@@ -159,15 +181,25 @@ cat_batch(struct cairn_repo *repo, const struct cat_opts *o)
 	int r, complete;
 
 	cmd_input_init(&in, 0);
-	while (err == NULL && (r = cmd_input_line(&in, o->nul_in ? '\0' : '\n',
-	    &line, &len, &complete)) > 0)
-		err = cat_batch_one(repo, o, line, o->nul_out ? '\0' : '\n');
+	while (err == NULL && ((r = cmd_input_line(&in, o->nul_in ? '\0' :
+	    '\n', &line, &len, &complete)) > 0 || (r < 0 && in.too_long))) {
+		if (r < 0)
+			err = cat_batch_long(&in, o);
+		else
+			err = cat_batch_one(repo, o, line, o->nul_out ? '\0' :
+			    '\n');
+		/* No more work once output cannot be written. */
+		if (err == NULL && ferror(stdout))
+			err = cairn_error_new(CAIRN_ERR_IO,
+			    "write to standard output failed");
+	}
 	if (err == NULL && r < 0)
-		err = cairn_error_sys(in.err, "read standard input");
+		err = cmd_input_error(&in);
 	cmd_input_release(&in);
 	return err;
 }
 
+/* Returns 0 to go on (the operands from o->ind), else the exit status. */
 static int
 parse_opts(int argc, char **argv, struct cat_opts *o)
 {
@@ -179,10 +211,13 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_getopt g;
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "tsepzZh", opts, NULL)) != -1) {
+	cmd_getopt_init(&g, 0);
+	while ((c = cmd_getopt(&g, argc, argv, "tsepzZh", opts,
+	    cmd_cat_usage)) != -1) {
 		switch (c) {
 		case 't': case 's': case 'e': case 'p': case 'b': case 'c':
 			if (o->mode != 0 && o->mode != c)
@@ -196,23 +231,22 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 		case 'z': o->nul_in = 1; break;
 		case 'Z': o->nul_in = o->nul_out = 1; break;
 		case 'h':
-			printf("usage: %s\n", cmd_cat_usage);
-			return -1;
+			return cmd_help(cmd_cat_usage);
 		default:
-			return cmd_usage(cmd_cat_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return 2;
 		}
 	}
+	o->ind = g.ind;
 	if (o->mode == 'b' || o->mode == 'c') {
-		if (optind < argc)
+		if (g.ind < argc)
 			return cmd_usage(cmd_cat_usage,
-			    "unexpected argument '%s'", argv[optind]);
+			    "unexpected argument '%s'", argv[g.ind]);
 		return 0;
 	}
 	if (o->nul_in || o->stats)
 		return cmd_usage(cmd_cat_usage, "-z, -Z and --stats need "
 		    "--batch or --batch-check");
-	if (argc - optind != 1)
+	if (argc - g.ind != 1)
 		return cmd_usage(cmd_cat_usage, "expected one object name");
 	return 0;
 }
@@ -226,13 +260,13 @@ cmd_cat(int argc, char **argv)
 	int r, status = 0;
 
 	if ((r = parse_opts(argc, argv, &o)) != 0)
-		return r < 0 ? cmd_finish_output(0) : r;
+		return r;
 	if ((err = cmd_open(&repo, 0)) != NULL)
 		return cmd_fail(err);
 	if (o.mode == 'b' || o.mode == 'c')
 		err = cat_batch(repo, &o);
 	else
-		err = cat_one(repo, &o, argv[optind], &status);
+		err = cat_one(repo, &o, argv[o.ind], &status);
 	if (o.stats)
 		cmd_print_counters(repo);
 	cmd_close(repo);

@@ -2,7 +2,6 @@
  * cmd_commit.c: cairn commit, create a commit of a tree.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +119,7 @@ cmd_commit(int argc, char **argv)
 	struct cairn_ident author, committer;
 	char hex[CAIRN_OID_HEXMAX + 1], *msg = NULL;
 	const char *pnames[MAX_PARENTS];
+	struct cmd_getopt g;
 	int c, np = 0, i, status;
 
 	static const struct option opts[] = {
@@ -127,37 +127,37 @@ cmd_commit(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((c = getopt_long(argc, argv, "p:m:h", opts, NULL)) != -1) {
+	cmd_getopt_init(&g, 0);
+	while (err == NULL && (c = cmd_getopt(&g, argc, argv, "p:m:h", opts,
+	    cmd_commit_usage)) != -1) {
 		if (c == 'p' && np < MAX_PARENTS)
-			pnames[np++] = optarg;
+			pnames[np++] = g.arg;
 		else if (c == 'p') {
-			free(msg);
-			return cmd_usage(cmd_commit_usage, "too many parents");
-		}
-		else if (c == 'm' && !add_message(&msg, optarg))
-			err = cairn_error_nomem();
-		else if (c == 'h') {
-			printf("usage: %s\n", cmd_commit_usage);
-			free(msg);
-			return cmd_finish_output(0);
-		} else if (c != 'm') {
-			free(msg);
-			return cmd_usage(cmd_commit_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			status = cmd_usage(cmd_commit_usage, "too many parents");
+			goto done;
+		} else if (c == 'm') {
+			if (!add_message(&msg, g.arg))
+				err = cairn_error_nomem();
+		} else if (c == 'h') {
+			status = cmd_help(cmd_commit_usage);
+			goto done;
+		} else {
+			status = 2;
+			goto done;
 		}
 	}
 	if (err == NULL && msg == NULL) {
 		status = cmd_usage(cmd_commit_usage, "a message (-m) is required");
 		goto done;
 	}
-	if (err == NULL && argc - optind != 1) {
+	if (err == NULL && argc - g.ind != 1) {
 		status = cmd_usage(cmd_commit_usage, "expected one tree");
 		goto done;
 	}
 	if (err == NULL)
 		err = cmd_open(&repo, 1);
 	if (err == NULL)
-		err = cairn_resolve(repo, &tree, argv[optind]);
+		err = cairn_resolve(repo, &tree, argv[g.ind]);
 	for (i = 0; err == NULL && i < np; i++)
 		err = cairn_resolve(repo, &parents[i], pnames[i]);
 	if (err == NULL && (err = identity(repo, "AUTHOR", &author)) == NULL &&

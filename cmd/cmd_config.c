@@ -20,29 +20,39 @@ print_item(void *arg, const char *key, const char *value)
 int
 cmd_config(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "list", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const struct cairn_error *err = NULL;
 	struct cairn_repo *repo;
+	struct cmd_getopt g;
 	const char *v;
-	int status = 0;
+	int c, list = 0, n, status = 0;
 
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		printf("usage: %s\n", cmd_config_usage);
-		return cmd_finish_output(0);
+	/* Options end at the key: a value may start with '-'. */
+	cmd_getopt_init(&g, 1);
+	while ((c = cmd_getopt(&g, argc, argv, "h", opts,
+	    cmd_config_usage)) != -1) {
+		if (c == 'l')
+			list = 1;
+		else if (c == 'h')
+			return cmd_help(cmd_config_usage);
+		else
+			return 2;
 	}
-	if (argc < 2 || argc > 3)
+	n = argc - g.ind;
+	if (list ? n != 0 : n < 1 || n > 2)
 		return cmd_usage(cmd_config_usage, "expected a key, a key and "
 		    "a value, or --list");
-	if (argv[1][0] == '-' && !(argc == 2 && strcmp(argv[1], "--list") == 0))
-		return cmd_usage(cmd_config_usage, "unknown option '%s'",
-		    argv[1]);
-	if ((err = cmd_open(&repo, argc == 3)) != NULL)
+	if ((err = cmd_open(&repo, n == 2)) != NULL)
 		return cmd_fail(err);
-	if (argc == 3)
-		err = cairn_config_update(repo, argv[1], argv[2]);
-	else if (strcmp(argv[1], "--list") == 0)
+	if (n == 2)
+		err = cairn_config_update(repo, argv[g.ind], argv[g.ind + 1]);
+	else if (list)
 		cairn_config_each(repo, print_item, NULL);
-	else if ((v = cairn_config_value(repo, argv[1])) != NULL)
+	else if ((v = cairn_config_value(repo, argv[g.ind])) != NULL)
 		printf("%s\n", v);
 	else
 		status = 1;

@@ -11,17 +11,21 @@ const char cmd_flush_usage[] = "cairn flush";
 int
 cmd_flush(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const struct cairn_error *err;
 	struct cairn_repo *repo;
+	struct cmd_getopt g;
+	int c;
 
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0)) {
-		printf("usage: %s\n", cmd_flush_usage);
-		return cmd_finish_output(0);
-	}
-	if (argc > 1)
+	cmd_getopt_init(&g, 0);
+	if ((c = cmd_getopt(&g, argc, argv, "h", opts, cmd_flush_usage)) != -1)
+		return c == 'h' ? cmd_help(cmd_flush_usage) : 2;
+	if (g.ind < argc)
 		return cmd_usage(cmd_flush_usage, "unexpected argument '%s'",
-		    argv[1]);
+		    argv[g.ind]);
 	if ((err = cmd_open(&repo, 1)) != NULL)
 		return cmd_fail(err);
 	err = cairn_flush(repo);

@@ -1,7 +1,6 @@
 /*
  * cmd_gc.c: cairn gc, remove what no ref reaches and compact.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,27 +36,32 @@ cmd_gc(int argc, char **argv)
 	struct cairn_repo *repo;
 	struct cairn_gc_opts o;
 	struct cairn_gc_result res;
+	struct cmd_getopt g;
 	const char *prune = NULL;
 	int c, json = 0;
 
 	memset(&o, 0, sizeof(o));
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cmd_getopt_init(&g, 0);
+	while ((c = cmd_getopt(&g, argc, argv, "h", opts,
+	    cmd_gc_usage)) != -1) {
 		if (c == 'p')
-			prune = optarg;
+			prune = g.arg;
 		else if (c == 'n')
 			o.dry_run = 1;
 		else if (c == 'j')
 			json = 1;
-		else if (c == 'h') {
-			printf("usage: %s\n", cmd_gc_usage);
-			return cmd_finish_output(0);
-		} else
-			return cmd_usage(cmd_gc_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+		else if (c == 'h')
+			return cmd_help(cmd_gc_usage);
+		else
+			return 2;
 	}
-	if (optind < argc)
+	if (g.ind < argc)
 		return cmd_usage(cmd_gc_usage, "unexpected argument '%s'",
-		    argv[optind]);
+		    argv[g.ind]);
+	/* A bad --prune is a usage error, found before the repository. */
+	if (prune != NULL && (err = cairn_gc_expiry(&o.keep_since, prune,
+	    (int64_t)time(NULL))) != NULL)
+		return cmd_fail(err);
 	/* A dry run also takes the locks, to count a stable state. */
 	if ((err = cmd_open(&repo, 1)) != NULL)
 		return cmd_fail(err);

@@ -1,7 +1,6 @@
 /*
  * cmd_init.c: cairn init, create an empty repository.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,39 +26,39 @@ cmd_init(int argc, char **argv)
 	const struct cairn_error *err;
 	const char *path;
 	char abs[PATH_MAX], *end;
+	struct cmd_getopt g;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cmd_getopt_init(&g, 0);
+	while ((c = cmd_getopt(&g, argc, argv, "h", opts,
+	    cmd_init_usage)) != -1) {
 		switch (c) {
 		case 'f':
-			if ((io.hash_algo = cairn_hash_parse(optarg)) == 0)
+			if ((io.hash_algo = cairn_hash_parse(g.arg)) == 0)
 				return cmd_usage(cmd_init_usage,
-				    "unknown object format '%s'", optarg);
+				    "unknown object format '%s'", g.arg);
 			break;
 		case 'c':
-			io.compression = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' ||
+			io.compression = (int)strtol(g.arg, &end, 10);
+			if (*g.arg == '\0' || *end != '\0' ||
 			    io.compression < 0 || io.compression > 9)
 				return cmd_usage(cmd_init_usage,
 				    "compression must be 0 to 9, not '%s'",
-				    optarg);
+				    g.arg);
 			break;
 		case 'a':
-			io.alternate = optarg;
+			io.alternate = g.arg;
 			break;
 		case 'h':
-			printf("usage: %s\n", cmd_init_usage);
-			return cmd_finish_output(0);
+			return cmd_help(cmd_init_usage);
 		default:
-			return cmd_usage(cmd_init_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return 2;
 		}
 	}
-	if (argc - optind > 1)
+	if (argc - g.ind > 1)
 		return cmd_usage(cmd_init_usage, "too many arguments");
-	path = argc > optind ? argv[optind] : cmd_global.repo;
-	if (path == NULL && (path = getenv("CAIRN_DIR")) != NULL && !*path)
-		path = NULL;
+	/* The argument, else -r, else ./.cairn: never $CAIRN_DIR (cairn(1)). */
+	path = argc > g.ind ? argv[g.ind] : cmd_global.repo;
 	if (path == NULL)
 		path = ".cairn";
 	if (cmd_global.read_only)

@@ -2,7 +2,7 @@
  * cmd_log.c: cairn log, the commits reachable from an object, newest
  * first, in git log's default or --oneline format.
  */
-#include <getopt.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,33 +211,36 @@ cmd_log(int argc, char **argv)
 	const struct cairn_error *err;
 	struct log_opts o = { NULL, 0, 0 };
 	struct cairn_oid id;
+	struct cmd_getopt g;
 	uint64_t max = 0;
 	char *end;
-	int c;
+	int c, none = 0;
 
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+	cmd_getopt_init(&g, 0);
+	while ((c = cmd_getopt(&g, argc, argv, "n:h", opts,
+	    cmd_log_usage)) != -1) {
 		if (c == 'n') {
-			max = strtoull(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0')
+			errno = 0;
+			max = strtoull(g.arg, &end, 10);
+			if (*g.arg < '0' || *g.arg > '9' || *end != '\0' ||
+			    errno == ERANGE)
 				return cmd_usage(cmd_log_usage,
-				    "bad count '%s'", optarg);
-			if (max == 0)
-				return 0;
+				    "bad count '%s'", g.arg);
+			none = max == 0;
 		} else if (c == 'o')
 			o.oneline = 1;
-		else if (c == 'h') {
-			printf("usage: %s\n", cmd_log_usage);
-			return cmd_finish_output(0);
-		} else
-			return cmd_usage(cmd_log_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+		else if (c == 'h')
+			return cmd_help(cmd_log_usage);
+		else
+			return 2;
 	}
-	if (argc - optind != 1)
+	if (argc - g.ind != 1)
 		return cmd_usage(cmd_log_usage, "expected one object");
 	if ((err = cmd_open(&o.repo, 0)) != NULL)
 		return cmd_fail(err);
-	err = cairn_resolve(o.repo, &id, argv[optind]);
-	if (err == NULL)
+	err = cairn_resolve(o.repo, &id, argv[g.ind]);
+	/* -n 0 shows nothing (max 0 would be no limit), as git log. */
+	if (err == NULL && !none)
 		err = cairn_log_walk(o.repo, &id, max, show, &o);
 	cmd_close(o.repo);
 	return err ? cmd_fail(err) : cmd_finish_output(0);

@@ -2,26 +2,44 @@
  * cmd_ref.c: cairn ref, list, read and update refs, with compare-and-swap
  * and transactions.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 
+#define LIST_USAGE "cairn ref list [-z] [--json] [<prefix>]"
+#define GET_USAGE "cairn ref get <name>"
+#define SET_USAGE "cairn ref set <name> <object> [--old <id> | --create]"
+#define DELETE_USAGE "cairn ref delete <name> [--old <id>]"
+#define UPDATE_USAGE "cairn ref update [-z]"
+
 const char cmd_ref_usage[] =
-    "cairn ref list [-z] [--json] [<prefix>]\n"
-    "       cairn ref get <name>\n"
-    "       cairn ref set <name> <object> [--old <id> | --create]\n"
-    "       cairn ref delete <name> [--old <id>]\n"
-    "       cairn ref update [-z]";
+    LIST_USAGE "\n"
+    "       " GET_USAGE "\n"
+    "       " SET_USAGE "\n"
+    "       " DELETE_USAGE "\n"
+    "       " UPDATE_USAGE;
+
+/*
+ * Each subcommand parses and checks its arguments before it opens the
+ * repository, so that a usage error is one (exit 2) wherever it is run.
+ */
+static int
+open_repo(struct cairn_repo **repo, int write)
+{
+	const struct cairn_error *err;
+
+	if ((err = cmd_open(repo, write)) != NULL)
+		return cmd_fail(err);
+	return 0;
+}
 
 /* list */
 
 struct list_out {
 	int nul, json, n;
 };
-
 
 static int
 list_one(void *arg, const char *name, const struct cairn_oid *id)
@@ -36,124 +54,192 @@ list_one(void *arg, const char *name, const struct cairn_oid *id)
 		printf(", \"id\": \"%s\"}", hex);
 	} else
 		printf("%s %s%c", hex, name, o->nul ? '\0' : '\n');
-	return 0;
+	/* Stop listing once output cannot be written. */
+	return ferror(stdout) ? 1 : 0;
 }
 
 static int
-ref_list(struct cairn_repo *repo, int argc, char **argv)
+ref_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cairn_error *err;
+	struct cairn_repo *repo;
 	struct list_out o = { 0, 0, 0 };
-	int c;
+	struct cmd_getopt g;
+	int c, status;
 
-	while ((c = getopt_long(argc, argv, "z", opts, NULL)) != -1) {
+	cmd_getopt_init(&g, 0);
+	while ((c = cmd_getopt(&g, argc, argv, "zh", opts, LIST_USAGE)) != -1) {
 		if (c == 'z')
 			o.nul = 1;
 		else if (c == 'j')
 			o.json = 1;
+		else if (c == 'h')
+			return cmd_help(LIST_USAGE);
 		else
-			return cmd_usage(cmd_ref_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return 2;
 	}
-	if (argc - optind > 1)
-		return cmd_usage(cmd_ref_usage, "too many arguments");
+	if (argc - g.ind > 1)
+		return cmd_usage(LIST_USAGE, "too many arguments");
+	if ((status = open_repo(&repo, 0)) != 0)
+		return status;
 	if (o.json)
 		printf("{\"refs\": [");
-	err = cairn_ref_list(repo, optind < argc ? argv[optind] : NULL,
+	err = cairn_ref_list(repo, g.ind < argc ? argv[g.ind] : NULL,
 	    list_one, &o);
 	if (o.json)
 		printf("]}\n");
-	return err ? cmd_fail(err) : 0;
+	cmd_close(repo);
+	return err ? cmd_fail(err) : cmd_finish_output(0);
 }
 
 /* get, set, delete */
 
+/* Options of a subcommand that takes only --help. */
 static int
-ref_get(struct cairn_repo *repo, int argc, char **argv)
+no_options(int argc, char **argv, const char *usage, int *ind)
 {
-	const struct cairn_error *err;
-	struct cairn_oid id;
-	char hex[CAIRN_OID_HEXMAX + 1];
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd_getopt g;
+	int c;
 
-	if (argc != 2)
-		return cmd_usage(cmd_ref_usage, "ref get takes one name");
-	if ((err = cairn_ref_get(repo, argv[1], &id)) != NULL)
-		return cmd_fail(err);
-	printf("%s\n", cairn_oid_fmt(hex, &id));
-	return 0;
+	cmd_getopt_init(&g, 0);
+	if ((c = cmd_getopt(&g, argc, argv, "h", opts, usage)) != -1)
+		return c == 'h' ? cmd_help(usage) : 2;
+	*ind = g.ind;
+	return -1;
 }
 
-/* Parse --old and --create; fills *old when given. */
 static int
-precondition(int argc, char **argv, int allow_create, struct cairn_repo *repo,
-    struct cairn_oid *old, int *has_old, int *create)
+ref_get(int argc, char **argv)
+{
+	const struct cairn_error *err;
+	struct cairn_repo *repo;
+	struct cairn_oid id;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	int ind = 0, status;
+
+	if ((status = no_options(argc, argv, GET_USAGE, &ind)) >= 0)
+		return status;
+	if (argc - ind != 1)
+		return cmd_usage(GET_USAGE, "ref get takes one name");
+	if ((err = cairn_refname_valid(argv[ind])) != NULL)
+		return cmd_fail(err);
+	if ((status = open_repo(&repo, 0)) != 0)
+		return status;
+	if ((err = cairn_ref_get(repo, argv[ind], &id)) == NULL)
+		printf("%s\n", cairn_oid_fmt(hex, &id));
+	cmd_close(repo);
+	return err ? cmd_fail(err) : cmd_finish_output(0);
+}
+
+struct precondition {
+	const char *old;	/* --old, or NULL */
+	int create;		/* --create */
+	int ind;		/* the first operand */
+};
+
+/* Parse --old and --create; returns -1 to go on, else the exit status. */
+static int
+precondition(int argc, char **argv, int allow_create, const char *usage,
+    struct precondition *pc)
 {
 	static const struct option opts[] = {
 		{ "old", required_argument, NULL, 'o' },
 		{ "create", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct cairn_error *err;
+	static const struct option delete_opts[] = {
+		{ "old", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd_getopt g;
 	int c;
 
-	*has_old = *create = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'o') {
-			if ((err = cairn_resolve(repo, old, optarg)) != NULL)
-				return cmd_fail(err);
-			*has_old = 1;
-		} else if (c == 'c' && allow_create)
-			*create = 1;
+	memset(pc, 0, sizeof(*pc));
+	cmd_getopt_init(&g, 0);
+	while ((c = cmd_getopt(&g, argc, argv, "h", allow_create ? opts :
+	    delete_opts, usage)) != -1) {
+		if (c == 'o')
+			pc->old = g.arg;
+		else if (c == 'c')
+			pc->create = 1;
+		else if (c == 'h')
+			return cmd_help(usage);
 		else
-			return cmd_usage(cmd_ref_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return 2;
 	}
-	if (*has_old && *create)
-		return cmd_usage(cmd_ref_usage,
-		    "--old and --create exclude each other");
-	return 0;
+	if (pc->old != NULL && pc->create)
+		return cmd_usage(usage, "--old and --create exclude each other");
+	pc->ind = g.ind;
+	return -1;
 }
 
 static int
-ref_set(struct cairn_repo *repo, int argc, char **argv)
+ref_set(int argc, char **argv)
 {
 	const struct cairn_error *err;
+	struct cairn_repo *repo;
 	struct cairn_oid id, old;
-	int r, has_old, create;
+	struct precondition pc;
+	const char *name;
+	int status;
 
-	if ((r = precondition(argc, argv, 1, repo, &old, &has_old, &create)))
-		return r;
-	if (argc - optind != 2)
-		return cmd_usage(cmd_ref_usage,
+	if ((status = precondition(argc, argv, 1, SET_USAGE, &pc)) >= 0)
+		return status;
+	if (argc - pc.ind != 2)
+		return cmd_usage(SET_USAGE,
 		    "ref set takes a name and an object");
-	if ((err = cairn_refname_valid(argv[optind])) != NULL ||
-	    (err = cairn_resolve(repo, &id, argv[optind + 1])) != NULL)
+	name = argv[pc.ind];
+	if ((err = cairn_refname_valid(name)) != NULL)
 		return cmd_fail(err);
-	if (create)
-		err = cairn_ref_create(repo, argv[optind], &id);
-	else
-		err = cairn_ref_set(repo, argv[optind], &id,
-		    has_old ? &old : NULL);
-	return err ? cmd_fail(err) : 0;
+	if ((status = open_repo(&repo, 1)) != 0)
+		return status;
+	if ((pc.old == NULL ||
+	    (err = cairn_resolve(repo, &old, pc.old)) == NULL) &&
+	    (err = cairn_resolve(repo, &id, argv[pc.ind + 1])) == NULL) {
+		if (pc.create)
+			err = cairn_ref_create(repo, name, &id);
+		else
+			err = cairn_ref_set(repo, name, &id,
+			    pc.old ? &old : NULL);
+	}
+	cmd_close(repo);
+	return err ? cmd_fail(err) : cmd_finish_output(0);
 }
 
 static int
-ref_delete(struct cairn_repo *repo, int argc, char **argv)
+ref_delete(int argc, char **argv)
 {
 	const struct cairn_error *err;
+	struct cairn_repo *repo;
 	struct cairn_oid old;
-	int r, has_old, create;
+	struct precondition pc;
+	const char *name;
+	int status;
 
-	if ((r = precondition(argc, argv, 0, repo, &old, &has_old, &create)))
-		return r;
-	if (argc - optind != 1)
-		return cmd_usage(cmd_ref_usage, "ref delete takes one name");
-	err = cairn_ref_delete(repo, argv[optind], has_old ? &old : NULL);
-	return err ? cmd_fail(err) : 0;
+	if ((status = precondition(argc, argv, 0, DELETE_USAGE, &pc)) >= 0)
+		return status;
+	if (argc - pc.ind != 1)
+		return cmd_usage(DELETE_USAGE, "ref delete takes one name");
+	name = argv[pc.ind];
+	if ((err = cairn_refname_valid(name)) != NULL)
+		return cmd_fail(err);
+	if ((status = open_repo(&repo, 1)) != 0)
+		return status;
+	if (pc.old == NULL || (err = cairn_resolve(repo, &old, pc.old)) == NULL)
+		err = cairn_ref_delete(repo, name, pc.old ? &old : NULL);
+	cmd_close(repo);
+	return err ? cmd_fail(err) : cmd_finish_output(0);
 }
 
 /* update: a transaction from stdin */
@@ -260,7 +346,7 @@ tx_nul(struct tx *tx, struct cairn_repo *repo, struct cmd_input *in,
 {
 	char *sp = strchr(first, ' '), *line, *fields[2] = { NULL, NULL };
 	size_t len;
-	int op, nfields, i, complete;
+	int op, nfields, i, r, complete;
 	const struct cairn_error *err;
 	char *name;
 
@@ -274,10 +360,18 @@ tx_nul(struct tx *tx, struct cairn_repo *repo, struct cmd_input *in,
 	if ((name = strdup(sp + 1)) == NULL)
 		return cairn_error_nomem();
 	for (i = 0; i < nfields; i++) {
-		if (cmd_input_line(in, '\0', &line, &len, &complete) != 1 ||
-		    !complete || (fields[i] = strdup(line)) == NULL) {
+		r = cmd_input_line(in, '\0', &line, &len, &complete);
+		if (r < 0) {
+			err = cmd_input_error(in);
+			goto done;
+		}
+		if (r == 0 || !complete) {
 			err = cairn_error_new(CAIRN_ERR_INVALID,
 			    "ref update of '%s': missing field", name);
+			goto done;
+		}
+		if ((fields[i] = strdup(line)) == NULL) {
+			err = cairn_error_nomem();
 			goto done;
 		}
 	}
@@ -290,19 +384,35 @@ done:
 }
 
 static int
-ref_update(struct cairn_repo *repo, int argc, char **argv)
+ref_update(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const struct cairn_error *err = NULL;
+	struct cairn_repo *repo;
 	struct tx tx = { NULL, 0, 0 };
 	struct cmd_input in;
+	struct cmd_getopt g;
 	char *line;
 	size_t len, i;
-	int nul = 0, r, complete;
+	int nul = 0, r, c, complete, status;
 
-	if (argc == 2 && strcmp(argv[1], "-z") == 0)
-		nul = 1;
-	else if (argc != 1)
-		return cmd_usage(cmd_ref_usage, "ref update takes only -z");
+	cmd_getopt_init(&g, 0);
+	while ((c = cmd_getopt(&g, argc, argv, "zh", opts, UPDATE_USAGE)) != -1) {
+		if (c == 'z')
+			nul = 1;
+		else if (c == 'h')
+			return cmd_help(UPDATE_USAGE);
+		else
+			return 2;
+	}
+	if (g.ind < argc)
+		return cmd_usage(UPDATE_USAGE, "unexpected argument '%s'",
+		    argv[g.ind]);
+	if ((status = open_repo(&repo, 1)) != 0)
+		return status;
 	cmd_input_init(&in, 0);
 	while (err == NULL && (r = cmd_input_line(&in, nul ? '\0' : '\n',
 	    &line, &len, &complete)) > 0) {
@@ -314,14 +424,15 @@ ref_update(struct cairn_repo *repo, int argc, char **argv)
 			    tx_line(&tx, repo, line);
 	}
 	if (err == NULL && r < 0)
-		err = cairn_error_new(CAIRN_ERR_IO, "read standard input");
+		err = cmd_input_error(&in);
 	if (err == NULL && tx.n > 0)
 		err = cairn_ref_transaction(repo, tx.u, tx.n);
 	cmd_input_release(&in);
 	for (i = 0; i < tx.n; i++)
 		free((char *)tx.u[i].name);
 	free(tx.u);
-	return err ? cmd_fail(err) : 0;
+	cmd_close(repo);
+	return err ? cmd_fail(err) : cmd_finish_output(0);
 }
 
 int
@@ -329,36 +440,22 @@ cmd_ref(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
-		int (*run)(struct cairn_repo *, int, char **);
-		int writes;
+		int (*run)(int, char **);
 	} subs[] = {
-		{ "list", ref_list, 0 },
-		{ "get", ref_get, 0 },
-		{ "set", ref_set, 1 },
-		{ "delete", ref_delete, 1 },
-		{ "update", ref_update, 1 },
+		{ "list", ref_list },
+		{ "get", ref_get },
+		{ "set", ref_set },
+		{ "delete", ref_delete },
+		{ "update", ref_update },
 	};
-	const struct cairn_error *err;
-	struct cairn_repo *repo;
 	size_t i;
-	int status;
 
 	if (argc < 2)
 		return cmd_usage(cmd_ref_usage, "no ref command given");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		printf("usage: %s\n", cmd_ref_usage);
-		return cmd_finish_output(0);
-	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		return cmd_help(cmd_ref_usage);
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
-			break;
-	if (i == sizeof(subs) / sizeof(subs[0]))
-		return cmd_usage(cmd_ref_usage, "unknown ref command '%s'",
-		    argv[1]);
-	if ((err = cmd_open(&repo, subs[i].writes)) != NULL)
-		return cmd_fail(err);
-	optind = 0;
-	status = subs[i].run(repo, argc - 1, argv + 1);
-	cmd_close(repo);
-	return cmd_finish_output(status);
+			return subs[i].run(argc - 1, argv + 1);
+	return cmd_usage(cmd_ref_usage, "unknown ref command '%s'", argv[1]);
 }

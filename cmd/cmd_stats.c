@@ -2,7 +2,6 @@
  * cmd_stats.c: cairn stats, repository statistics as key: value lines or
  * one JSON object with the same keys.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -53,21 +52,22 @@ cmd_stats(int argc, char **argv)
 	const struct cairn_error *err;
 	struct cairn_repo *repo;
 	struct cairn_stats st;
+	struct cmd_getopt g;
 	int c, json = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cmd_getopt_init(&g, 0);
+	while ((c = cmd_getopt(&g, argc, argv, "h", opts,
+	    cmd_stats_usage)) != -1) {
 		if (c == 'j')
 			json = 1;
-		else if (c == 'h') {
-			printf("usage: %s\n", cmd_stats_usage);
-			return cmd_finish_output(0);
-		} else
-			return cmd_usage(cmd_stats_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+		else if (c == 'h')
+			return cmd_help(cmd_stats_usage);
+		else
+			return 2;
 	}
-	if (optind < argc)
+	if (g.ind < argc)
 		return cmd_usage(cmd_stats_usage, "unexpected argument '%s'",
-		    argv[optind]);
+		    argv[g.ind]);
 	if ((err = cmd_open(&repo, 0)) != NULL)
 		return cmd_fail(err);
 	err = cairn_stats(repo, &st);

@@ -81,19 +81,22 @@ global_options(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmd_getopt g;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:C:r:h", opts, NULL)) != -1) {
+	cmd_getopt_init(&g, 1);
+	while ((c = cmd_getopt(&g, argc, argv, "C:r:h", opts,
+	    global_usage)) != -1) {
 		switch (c) {
 		case 'C':
-			if (chdir(optarg) != 0) {
+			if (chdir(g.arg) != 0) {
 				fprintf(stderr, "cairn: cannot change to "
-				    "'%s': %s\n", optarg, strerror(errno));
+				    "'%s': %s\n", g.arg, strerror(errno));
 				return -3;
 			}
 			break;
 		case 'r':
-			cmd_global.repo = optarg;
+			cmd_global.repo = g.arg;
 			break;
 		case 'R':
 			cmd_global.read_only = 1;
@@ -106,15 +109,11 @@ global_options(int argc, char **argv)
 			return -(cmd_finish_output(0) + 100);
 		case 'h':
 			return -(help(1, argv) + 100);
-		case ':':
-			return -cmd_usage(global_usage, "option '%s' needs a "
-			    "value", argv[optind - 1]);
 		default:
-			return -cmd_usage(global_usage, "unknown option '%s'",
-			    argv[optind - 1]);
+			return -2;
 		}
 	}
-	return optind;
+	return g.ind;
 }
 
 int
@@ -124,7 +123,16 @@ main(int argc, char **argv)
 	const struct cmd *c;
 	int first;
 
-	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A closed pipe ends the command quietly, killed by SIGPIPE (status
+	 * 141 in a shell), as git is: `cairn cat <big> | head` then reports
+	 * no error, and `set -o pipefail` sees what git gives.  git restores
+	 * the default action even when its parent ignored the signal, and so
+	 * does cairn.  Dying there is safe: output goes out only after what
+	 * it reports is durable, and a killed process leaves the repository
+	 * as a crash does, which every reader and writer recovers from.
+	 */
+	signal(SIGPIPE, SIG_DFL);
 	/*
 	 * An error line goes out in one write, so that the lines of
 	 * processes sharing stderr do not interleave; the progress meters
@@ -134,7 +142,7 @@ main(int argc, char **argv)
 		setvbuf(stderr, NULL, _IOLBF, 0);
 		stderr_set = 1;
 	}
-	opterr = 0;
+	opterr = 0;	/* the commands that use getopt report errors */
 	first = global_options(argc, argv);
 	if (first <= -100)
 		return -first - 100;
@@ -149,6 +157,6 @@ main(int argc, char **argv)
 	if ((c = find_command(argv[0])) == NULL)
 		return cmd_usage(global_usage, "'%s' is not a cairn command",
 		    argv[0]);
-	optind = 0;	/* reset getopt for the command's own options */
+	optind = 0;	/* a fresh getopt for commands that still use it */
 	return c->run(argc, argv);
 }

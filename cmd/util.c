@@ -63,6 +63,150 @@ cmd_usage(const char *usage, const char *fmt, ...)
 	return 2;
 }
 
+int
+cmd_help(const char *usage)
+{
+	printf("usage: %s\n", usage);
+	return cmd_finish_output(0);
+}
+
+/* Options (see cmd.h). */
+
+void
+cmd_getopt_init(struct cmd_getopt *g, int in_order)
+{
+	memset(g, 0, sizeof(*g));
+	g->ind = g->next = 1;
+	g->in_order = in_order;
+}
+
+/*
+ * The option argv[g->next] and its value (span 1 or 2 arguments) move
+ * before the operands skipped so far, argv[g->ind..g->next), so that
+ * operands end up after all options, in their order.
+ */
+static void
+take(struct cmd_getopt *g, char **argv, int span)
+{
+	char *save[2];
+	int i;
+
+	for (i = 0; i < span; i++)
+		save[i] = argv[g->next + i];
+	memmove(argv + g->ind + span, argv + g->ind,
+	    (size_t)(g->next - g->ind) * sizeof(*argv));
+	for (i = 0; i < span; i++)
+		argv[g->ind + i] = save[i];
+	g->ind += span;
+	g->next += span;
+}
+
+static int
+long_option(struct cmd_getopt *g, int argc, char **argv,
+    const struct option *lo, const char *usage)
+{
+	const char *a = argv[g->next] + 2, *eq = strchr(a, '=');
+	const struct option *hit = NULL;
+	size_t n = eq ? (size_t)(eq - a) : strlen(a);
+	int i, nhits = 0, span = 1;
+
+	for (i = 0; lo != NULL && lo[i].name != NULL; i++) {
+		if (strncmp(lo[i].name, a, n) != 0)
+			continue;
+		hit = &lo[i];
+		if (lo[i].name[n] == '\0') {
+			nhits = 1;
+			break;
+		}
+		nhits++;
+	}
+	if (nhits != 1) {
+		cmd_usage(usage, "%s option '--%.*s'", nhits ? "ambiguous" :
+		    "unknown", (int)n, a);
+		return CMD_OPT_ERROR;
+	}
+	g->arg = eq ? eq + 1 : NULL;
+	if (hit->has_arg == no_argument && eq != NULL) {
+		cmd_usage(usage, "option '--%s' takes no value", hit->name);
+		return CMD_OPT_ERROR;
+	}
+	if (hit->has_arg == required_argument && eq == NULL) {
+		if (g->next + 1 >= argc) {
+			cmd_usage(usage, "option '--%s' requires a value",
+			    hit->name);
+			return CMD_OPT_ERROR;
+		}
+		g->arg = argv[g->next + 1];
+		span = 2;
+	}
+	take(g, argv, span);
+	return hit->val;
+}
+
+static int
+short_option(struct cmd_getopt *g, int argc, char **argv,
+    const char *shortopts, const char *usage)
+{
+	int c = (unsigned char)*g->cluster++, span = 1;
+	const char *spec = c != ':' ? strchr(shortopts, c) : NULL;
+
+	g->arg = NULL;
+	if (spec == NULL) {
+		if (c < 0x80)
+			cmd_usage(usage, "unknown option '-%c'", c);
+		else
+			cmd_usage(usage, "unknown option '%s'", argv[g->next]);
+		return CMD_OPT_ERROR;
+	}
+	if (spec[1] == ':') {
+		if (*g->cluster != '\0')
+			g->arg = g->cluster;
+		else if (g->next + 1 < argc) {
+			g->arg = argv[g->next + 1];
+			span = 2;
+		} else {
+			cmd_usage(usage, "option '-%c' requires a value", c);
+			return CMD_OPT_ERROR;
+		}
+		g->cluster = "";
+	}
+	if (*g->cluster == '\0') {
+		g->cluster = NULL;
+		take(g, argv, span);
+	}
+	return c;
+}
+
+int
+cmd_getopt(struct cmd_getopt *g, int argc, char **argv,
+    const char *shortopts, const struct option *longopts, const char *usage)
+{
+	const char *a;
+
+	if (g->cluster != NULL)
+		return short_option(g, argc, argv, shortopts, usage);
+	while (!g->done && g->next < argc) {
+		a = argv[g->next];
+		if (a[0] != '-' || a[1] == '\0') {
+			if (g->in_order)
+				break;
+			g->next++;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			take(g, argv, 1);
+			break;
+		}
+		if (a[1] == '-')
+			return long_option(g, argc, argv, longopts, usage);
+		g->cluster = a + 1;
+		return short_option(g, argc, argv, shortopts, usage);
+	}
+	g->done = 1;
+	g->arg = NULL;
+	return -1;
+}
+
 const struct cairn_error *
 cmd_repo_path(char **out)
 {
@@ -104,14 +248,21 @@ cmd_close(struct cairn_repo *repo)
 int
 cmd_finish_output(int status)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (errno == EPIPE)
-			return status;
+	int flushed;
+
+	errno = 0;
+	flushed = fflush(stdout) == 0;
+	if (flushed && !ferror(stdout))
+		return status;
+	/* Only a program that ignores SIGPIPE (running main) sees EPIPE. */
+	if (!flushed && errno == EPIPE)
+		return status;
+	if (!flushed && errno != 0)
 		fprintf(stderr, "cairn: write to standard output: %s\n",
 		    strerror(errno));
-		return status ? status : 3;
-	}
-	return status;
+	else
+		fprintf(stderr, "cairn: write to standard output failed\n");
+	return status ? status : 3;
 }
 
 int
@@ -185,12 +336,17 @@ cmd_input_line(struct cmd_input *in, int delim, char **line, size_t *len,
 	size_t scanned = 0;
 	int r;
 
+	if (in->too_long)
+		return -1;
 	for (;;) {
 		p = in->len > in->pos + scanned ? memchr(in->buf + in->pos +
 		    scanned, delim, in->len - in->pos - scanned) : NULL;
 		if (p != NULL)
 			break;
 		scanned = in->len - in->pos;
+		/* Stop before buffering more of a line that is too long. */
+		if (scanned > CMD_LINE_MAX)
+			break;
 		if ((r = fill(in)) < 0)
 			return -1;
 		if (r == 0) {
@@ -200,12 +356,57 @@ cmd_input_line(struct cmd_input *in, int delim, char **line, size_t *len,
 			break;
 		}
 	}
+	if ((p != NULL ? (size_t)(p - (in->buf + in->pos)) : scanned) >
+	    CMD_LINE_MAX) {
+		in->too_long = 1;
+		in->err = EMSGSIZE;	/* for callers that only know in->err */
+		in->lineno++;
+		return -1;
+	}
+	in->lineno++;
 	*complete = p < in->buf + in->len;
 	*line = (char *)in->buf + in->pos;
 	*len = (size_t)(p - (in->buf + in->pos));
 	*p = '\0';
 	in->pos += *len + (*complete ? 1 : 0);
 	return 1;
+}
+
+int
+cmd_input_drain_line(struct cmd_input *in, int delim,
+    void (*fn)(void *arg, const void *p, size_t n), void *arg)
+{
+	unsigned char *p;
+	size_t n;
+	int r;
+
+	in->too_long = 0;
+	in->err = 0;
+	for (;;) {
+		n = in->len - in->pos;
+		p = n > 0 ? memchr(in->buf + in->pos, delim, n) : NULL;
+		if (p != NULL)
+			n = (size_t)(p - (in->buf + in->pos));
+		if (n > 0)
+			fn(arg, in->buf + in->pos, n);
+		in->pos += n;
+		if (p != NULL) {
+			in->pos++;
+			return 0;
+		}
+		if ((r = fill(in)) <= 0)
+			return r;
+	}
+}
+
+const struct cairn_error *
+cmd_input_error(const struct cmd_input *in)
+{
+	if (in->too_long)
+		return cairn_error_new(CAIRN_ERR_INVALID, "line %llu of "
+		    "standard input is longer than %d bytes", in->lineno,
+		    CMD_LINE_MAX);
+	return cairn_error_sys(in->err, "read standard input");
 }
 
 long
@@ -362,52 +563,72 @@ cmd_print_counters(struct cairn_repo *repo)
 	    (unsigned long long)st.bloom_false_positives);
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+/*
+ * Length of the valid UTF-8 sequence at p (at most n bytes), or 0: the
+ * shortest form of a code point up to U+10FFFF that is not a surrogate
+ * (RFC 3629), so that what is written as is decodes as itself.
+ */
 static size_t
 utf8_len(const unsigned char *p, size_t n)
 {
+	unsigned char lo = 0x80, hi = 0xbf;
 	size_t len, i;
 
 	if (p[0] < 0x80)
 		return 1;
-	len = p[0] >= 0xf0 && p[0] < 0xf5 ? 4 : p[0] >= 0xe0 ? 3 :
-	    p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
-	if (len == 0 || len > n)
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
 		return 0;
-	for (i = 1; i < len; i++)
+	if (len > n)
+		return 0;
+	/* The second byte's range excludes overlong forms, surrogates and
+	 * code points past U+10FFFF. */
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
 	return len;
 }
 
-/*
- * A JSON string.  Output stays valid UTF-8: a byte that is not part of a
- * UTF-8 sequence (names are bytes) is written as the code point of the
- * same value, \u00XX.
- */
+/* See cmd.h for the encoding. */
 void
-cmd_json_string(const char *s)
+cmd_json_bytes(const void *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), len;
+	const unsigned char *p = s;
+	size_t len;
 
 	putchar('"');
-	while (n > 0) {
+	for (; n > 0; p += len, n -= len) {
+		len = 1;
 		if (*p == '"' || *p == '\\')
 			printf("\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			printf("\\u%04x", *p);
-		else if ((len = utf8_len(p, n)) > 1) {
+		else if ((len = utf8_len(p, n)) == 0) {
+			printf("\\udc%02x", *p);
+			len = 1;
+		} else
 			fwrite(p, 1, len, stdout);
-			p += len;
-			n -= len;
-			continue;
-		} else if (len == 0)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-		p++;
-		n--;
 	}
 	putchar('"');
+}
+
+void
+cmd_json_string(const char *s)
+{
+	cmd_json_bytes(s, strlen(s));
 }

@@ -141,7 +141,9 @@ test_expect_success 'list: bad arguments exit 2' '
 
 # json_refs <file>: parse `ref list --json` output strictly (UTF-8, one
 # object with key "refs", a list of objects with string "name" and "id")
-# and print it as `<id> <name>` lines.
+# and print it as `<id> <name>` lines, each name decoded as cairn(1) says:
+# a lone surrogate U+DC80..U+DCFF stands for the byte 0x80..0xFF
+# (Python's surrogateescape, as os.fsencode does it).
 json_refs () {
 	python3 -c '
 import json, sys
@@ -152,7 +154,8 @@ out = sys.stdout.buffer
 for r in doc["refs"]:
     assert isinstance(r, dict) and sorted(r) == ["id", "name"], r
     assert isinstance(r["name"], str) and isinstance(r["id"], str), r
-    out.write(r["id"].encode() + b" " + r["name"].encode("utf-8") + b"\n")
+    name = r["name"].encode("utf-8", "surrogateescape")
+    out.write(r["id"].encode() + b" " + name + b"\n")
 ' <"$1"
 }
 
@@ -186,6 +189,51 @@ test_expect_success PYTHON 'list --json stays valid UTF-8 JSON for a name that i
 	cairn ref list --json >json
 	json_refs json >got
 	test_line_count = 2 got
+'
+
+# every_name_byte: `create <name> <id>` lines (id $A) for names holding
+# every byte a ref name can hold (0x21..0xff but for 0x7f and
+# ~^:?*[\), alone and around valid and invalid UTF-8 sequences.
+every_name_byte () {
+	python3 -c '
+import sys
+out = sys.stdout.buffer
+bad = set(b"~^:?*[\\\x7f")
+names = [b"b%02x-" % c + bytes([c]) + b"-" for c in range(0x21, 0x100)
+         if c not in bad]
+names += [b"seq-" + s for s in (
+    b"\xc3\xbf", b"\xc3", b"\xff", b"\xc3\xbf\xff",   # U+00FF vs the byte 0xFF
+    b"\xe2\x82\xac", b"\xe2\x82", b"\xf0\x9d\x84\x9e", b"\xf0\x9d\x84",
+    b"\xc0\x80", b"\xc1\xbf", b"\xe0\x80\xaf", b"\xe0\x9f\xbf",  # overlong
+    b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xed\x9f\xbf",        # surrogates, U+D7FF
+    b"\xef\xbf\xbf", b"\xf4\x8f\xbf\xbf", b"\xf4\x90\x80\x80",  # U+FFFF, U+10FFFF, past
+    b"\xf5\x80\x80\x80", b"\xf8\x88\x80\x80\x80", b"\x80\x80",
+    b"\xed\xb3\xbf")]                                 # UTF-8 of U+DCFF itself
+for n in names:
+    out.write(b"create " + n + b" " + sys.argv[1].encode() + b"\n")
+' "$A"
+}
+
+test_expect_success PYTHON 'list --json: every byte a name can hold comes back exactly' '
+	A=$(obj one)
+	every_name_byte >tx
+	cairn ref update <tx
+	cut -d " " -f 2 <tx | LC_ALL=C sort >names
+	test_line_count = 237 names
+	cairn ref list --json >json
+	json_refs json >got
+	sed "s/^[^ ]* //" got >got.names
+	test_cmp_bin names got.names
+	cairn ref list >plain
+	test_cmp_bin plain got
+	# The byte 0xFF and the character U+00FF (ÿ) stay apart.
+	grep -F "\"seq-\\udcff\"" json
+	grep -F "\"seq-$(printf "\303\277")\"" json
+	# Each name read back from JSON names its ref.
+	while IFS= read -r name
+	do
+		test "$(cairn ref get "$name")" = "$A" || return 1
+	done <got.names
 '
 
 # --- get ---
