@@ -197,7 +197,8 @@ show(void *arg, const struct cairn_oid *id, const unsigned char *data,
 		print_oneline(o, id, &ci);
 	else
 		print_medium(o, id, &ci, data, len);
-	return 0;
+	/* Stop walking once output cannot be written (cmd_finish_output). */
+	return ferror(stdout) ? 1 : 0;
 }
 
 int
