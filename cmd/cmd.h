@@ -87,6 +87,13 @@ int cmd_fail(const struct cairn_error *err);
 int cmd_usage(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Check that name is well formed as an object name (CAIRN_ERR_INVALID,
+ * exit 2, otherwise), before any repository is opened: usage errors are
+ * the same inside and outside a repository.
+ */
+const struct cairn_error *cmd_check_name(const char *name);
+
 /* The repository path: -r, $CAIRN_DIR, or the nearest .cairn upwards. */
 const struct cairn_error *cmd_repo_path(char **out);
 

@@ -211,6 +211,7 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cairn_error *err;
 	struct cmd_getopt g;
 	int c;
 
@@ -248,6 +249,9 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 		    "--batch or --batch-check");
 	if (argc - g.ind != 1)
 		return cmd_usage(cmd_cat_usage, "expected one object name");
+	/* -e answers 1 for a missing object, but 2 for a malformed name. */
+	if ((err = cmd_check_name(argv[g.ind])) != NULL)
+		return cmd_fail(err);
 	return 0;
 }
 

@@ -155,6 +155,10 @@ cmd_commit(int argc, char **argv)
 		goto done;
 	}
 	if (err == NULL)
+		err = cmd_check_name(argv[g.ind]);
+	for (i = 0; err == NULL && i < np; i++)
+		err = cmd_check_name(pnames[i]);
+	if (err == NULL)
 		err = cmd_open(&repo, 1);
 	if (err == NULL)
 		err = cairn_resolve(repo, &tree, argv[g.ind]);

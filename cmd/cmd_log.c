@@ -237,6 +237,8 @@ cmd_log(int argc, char **argv)
 	}
 	if (argc - g.ind != 1)
 		return cmd_usage(cmd_log_usage, "expected one object");
+	if ((err = cmd_check_name(argv[g.ind])) != NULL)
+		return cmd_fail(err);
 	if ((err = cmd_open(&o.repo, 0)) != NULL)
 		return cmd_fail(err);
 	err = cairn_resolve(o.repo, &id, argv[g.ind]);

@@ -162,6 +162,7 @@ precondition(int argc, char **argv, int allow_create, const char *usage,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cairn_error *err;
 	struct cmd_getopt g;
 	int c;
 
@@ -180,6 +181,8 @@ precondition(int argc, char **argv, int allow_create, const char *usage,
 	}
 	if (pc->old != NULL && pc->create)
 		return cmd_usage(usage, "--old and --create exclude each other");
+	if (pc->old != NULL && (err = cmd_check_name(pc->old)) != NULL)
+		return cmd_fail(err);
 	pc->ind = g.ind;
 	return -1;
 }
@@ -200,7 +203,8 @@ ref_set(int argc, char **argv)
 		return cmd_usage(SET_USAGE,
 		    "ref set takes a name and an object");
 	name = argv[pc.ind];
-	if ((err = cairn_refname_valid(name)) != NULL)
+	if ((err = cairn_refname_valid(name)) != NULL ||
+	    (err = cmd_check_name(argv[pc.ind + 1])) != NULL)
 		return cmd_fail(err);
 	if ((status = open_repo(&repo, 1)) != 0)
 		return status;

@@ -279,7 +279,10 @@ test_expect_success NOREPOABOVE 'usage errors outside a repository exit 2' '
 		"ref list a b" "ref list --bogus" "ref update x" "ref update -q" \
 		"ref frobnicate" "gc --prune=bogus" "gc extra" "log" "log -n" \
 		"log -n x y" "commit" "commit -m x" "cat" "cat -leading" \
-		"stats extra" "flush extra" "config" "config --bogus"
+		"stats extra" "flush extra" "config" "config --bogus" \
+		"cat a..b" "cat -e a..b" "log a..b" "ref set x a..b" \
+		"ref set x y --old a..b" "ref delete x --old a..b" \
+		"commit -m m a..b" "commit -m m -p a..b t"
 	do
 		# shellcheck disable=SC2086
 		fails_with 2 cairn $cmd || return 1
