@@ -411,7 +411,7 @@ load_wal(struct disk *d)
 	 * may be a batch being written right now), unless a whole batch
 	 * follows the damage: then synced data is damaged.
 	 */
-	if (err == NULL && good < d->wal.len && later_batch(d, good + 1))
+	if (err == NULL && good < d->wal.len && later_batch(d, good))
 		err = cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "'%s' is corrupt at offset %zu", (char *)path.data, bad);
 	d->wal.len = good;
@@ -623,7 +623,7 @@ settle_tail(struct disk *d, size_t good, size_t bad, uint64_t size)
 		return NULL;
 	if ((err = disk_path(d, &path, d->man.wal)) != NULL)
 		return err;
-	if (later_batch(d, good + 1)) {
+	if (later_batch(d, good)) {
 		err = cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "'%s' is corrupt at offset %zu",
 		    (char *)path.data, bad);
@@ -677,70 +677,94 @@ redo_record(struct disk *d, const struct cairn_rec *rec, size_t off,
 }
 
 /*
- * The intact record at off past the WAL's end, into rec and buf (header
- * and stored bytes); 0 if there is none.  Intact means framed at its own
- * offset, CRCs matching, content hashing to its id.
+ * intact_at(d, off, size, rec, ok):
+ * Whether the record at data offset off, past the WAL's end, is intact:
+ * framed at its own offset, inside the file (of size bytes), CRC
+ * matching, content hashing to its id.  The stored bytes are read in
+ * chunks, never whole, so a record of any size can be checked.  *ok is
+ * the verdict; an error (out of memory, I/O) is a check that could not be
+ * made, never a verdict, and stops recovery.
  */
-static int
+static const struct cairn_error *
 intact_at(struct disk *d, uint64_t off, uint64_t size, struct cairn_rec *rec,
-    struct cairn_buf *buf)
+    int *ok)
 {
+	const struct cairn_error *err;
+	unsigned char hdr[CAIRN_REC_HDR_SIZE];
 	struct cairn_oid got;
-	size_t span;
 
-	cairn_buf_reset(buf);
-	if (size - off < CAIRN_REC_HDR_SIZE ||
-	    cairn_buf_grow(buf, CAIRN_REC_HDR_SIZE) != NULL ||
-	    cairn_file_pread(d->vfs, d->data_fd, buf->data, CAIRN_REC_HDR_SIZE,
-	    off, d->man.data) != NULL ||
-	    cairn_rec_decode(rec, buf->data, d->idlen) != NULL ||
+	*ok = 0;
+	if (size - off < CAIRN_REC_HDR_SIZE)
+		return NULL;
+	err = cairn_file_pread(d->vfs, d->data_fd, hdr, sizeof(hdr), off,
+	    d->man.data);
+	if (err != NULL)
+		return err->code == CAIRN_ERR_CORRUPT ? NULL : err;
+	if (cairn_rec_decode(rec, hdr, d->idlen) != NULL ||
 	    rec->data_off != off || cairn_rec_span(rec) > size - off ||
-	    (rec->kind != CAIRN_REC_OBJECT && rec->kind != CAIRN_REC_TOUCH))
-		return 0;
-	span = (size_t)cairn_rec_span(rec);
-	if (cairn_buf_grow(buf, span) != NULL ||
-	    cairn_file_pread(d->vfs, d->data_fd, buf->data, span, off,
-	    d->man.data) != NULL)
-		return 0;
-	buf->len = span;
-	if (rec->kind == CAIRN_REC_TOUCH)
-		return 1;
-	return cairn_crc32(0, buf->data + CAIRN_REC_HDR_SIZE,
-	    (size_t)rec->stored) == rec->crc &&
-	    disk_hash_record(d, off, rec, &got) == NULL &&
-	    cairn_oid_eq(&got, &rec->id);
+	    (rec->kind != CAIRN_REC_OBJECT && rec->kind != CAIRN_REC_TOUCH) ||
+	    cairn_rec_sizes_plausible(rec) != NULL)
+		return NULL;
+	if (rec->kind == CAIRN_REC_TOUCH) {
+		*ok = 1;
+		return NULL;
+	}
+	/* CRC first, then the content's hash, chunk by chunk. */
+	err = disk_hash_record(d, off, rec, &got);
+	if (err != NULL)
+		return err->code == CAIRN_ERR_CORRUPT ? NULL : err;
+	*ok = cairn_oid_eq(&got, &rec->id);
+	return NULL;
 }
 
 /*
  * Records past the WAL's end are normally a crashed writer's unfinished
  * work, and are cut off.  But a record that is intact there is a real
- * object (its batch may have been synced and then damaged in the WAL):
- * never throw such a record away.  They are logged again, as a batch of
- * their own, and *end moves past them.
+ * object (a big object's record is synced before its batch is logged;
+ * a batch may have been synced and then damaged in the WAL): never throw
+ * such a record away.  They are logged again, as a batch of their own:
+ * POINTER records for objects (header only, so memory does not grow with
+ * their size), TOUCH records as they are, after the data file is synced
+ * (a POINTER's record must be durable before it is logged); *end moves
+ * past them.  A record that cannot be checked stops recovery with the
+ * error; nothing is truncated then.
  */
 static const struct cairn_error *
-salvage(struct disk *d, uint64_t *end, uint64_t size, struct cairn_buf *buf)
+salvage(struct disk *d, uint64_t *end, uint64_t size)
 {
-	const struct cairn_error *err;
+	const struct cairn_error *err = NULL;
 	struct cairn_rec rec;
 	size_t start = d->wal.len, good, bad, len;
 	uint64_t off = *end, n = 0;
+	int ok;
 
-	while (intact_at(d, off, size, &rec, buf)) {
-		if ((err = cairn_buf_append(&d->wal, buf->data, buf->len)))
-			return err;
-		off += buf->len;
+	for (;;) {
+		if ((err = intact_at(d, off, size, &rec, &ok)) != NULL || !ok)
+			break;
+		off += cairn_rec_span(&rec);
+		if (rec.kind == CAIRN_REC_OBJECT)
+			rec.kind = CAIRN_REC_POINTER;
+		if ((err = cairn_buf_grow(&d->wal, CAIRN_REC_HDR_SIZE)) != NULL)
+			break;
+		cairn_rec_encode(d->wal.data + d->wal.len, &rec);
+		d->wal.len += CAIRN_REC_HDR_SIZE;
 		n++;
 	}
-	if (n == 0)
-		return NULL;
+	if (err == NULL && n > 0)
+		err = cairn_file_sync(d->vfs, d->data_fd, 1, d->man.data);
+	if (err != NULL || n == 0) {
+		d->wal.len = start;
+		return err;
+	}
 	memset(&rec, 0, sizeof(rec));
 	rec.kind = CAIRN_REC_COMMIT;
 	rec.size = n;
 	rec.data_off = start;
 	rec.crc = cairn_crc32(0, d->wal.data + start, d->wal.len - start);
-	if ((err = cairn_buf_grow(&d->wal, CAIRN_REC_HDR_SIZE)) != NULL)
+	if ((err = cairn_buf_grow(&d->wal, CAIRN_REC_HDR_SIZE)) != NULL) {
+		d->wal.len = start;
 		return err;
+	}
 	cairn_rec_encode(d->wal.data + d->wal.len, &rec);
 	d->wal.len += CAIRN_REC_HDR_SIZE;
 	if ((err = cairn_file_pwrite(d->vfs, d->wal_fd, d->wal.data + start,
@@ -751,6 +775,13 @@ salvage(struct disk *d, uint64_t *end, uint64_t size, struct cairn_buf *buf)
 	}
 	if ((err = disk_scan_wal(d, start, &good, &bad)) != NULL)
 		return err;
+	if (good != d->wal.len) {
+		d->broken = 1;
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': the batch of "
+		    "records kept past the end of the WAL does not verify",
+		    d->man.wal);
+	}
+	d->wal_seen = d->wal.len;
 	len = strlen(d->notice);
 	snprintf(d->notice + len, sizeof(d->notice) - len, "%skept %llu intact "
 	    "records found past the end of the WAL", len ? "; " : "",
@@ -790,7 +821,7 @@ redo(struct disk *d)
 		err = cairn_file_size(d->vfs, d->data_fd, (char *)path.data,
 		    &size);
 	if (err == NULL && size > end)
-		err = salvage(d, &end, size, &scratch);
+		err = salvage(d, &end, size);
 	if (err == NULL && size > end &&
 	    d->vfs->ftruncate(d->vfs, d->data_fd, (off_t)end) != 0)
 		err = cairn_error_sys(errno, "truncate '%s'", (char *)path.data);
@@ -818,6 +849,45 @@ manifest_same(const struct cairn_manifest *a, const struct cairn_manifest *b)
 	return 1;
 }
 
+/*
+ * Read the whole WAL file again and scan it from its start: the view of a
+ * handle that holds the writer lock, built from the file alone.
+ */
+static const struct cairn_error *
+rescan_wal(struct disk *d, size_t *good, size_t *bad, uint64_t *size)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 };
+
+	cairn_buf_reset(&d->wal);
+	cairn_memtable_clear(&d->mem);
+	d->mem_objects = 0;
+	d->wal_verified = 0;
+	d->wal_seen = 0;
+	d->gen = atomic_fetch_add(&generations, 1) + 1;
+	if ((err = disk_path(d, &path, d->man.wal)) != NULL)
+		return err;
+	err = read_wal_tail(d, (char *)path.data, size);
+	if (err == NULL && (d->wal.len < CAIRN_FILEHDR_SIZE ||
+	    cairn_filehdr_check(d->wal.data, DISK_WAL_MAGIC, d->be.algo)))
+		err = cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "'%s': bad file header", (char *)path.data);
+	if (err == NULL)
+		err = disk_scan_wal(d, CAIRN_FILEHDR_SIZE, good, bad);
+	cairn_buf_release(&path);
+	return err;
+}
+
+/*
+ * disk_refresh(d): under the writer lock, catch up with what other
+ * processes committed since this handle last looked (a flush or gc that
+ * replaced the manifest: reload; batches appended to the WAL: scan them),
+ * then settle the WAL's tail and redo the data file.  The tail past the
+ * last whole batch is cut off only when it is a crashed writer's torn
+ * write: nobody else can be writing it (we hold the lock), no whole
+ * batch lies in it, and the view it was judged from is the file's own,
+ * read again from its start, never this handle's incremental one.
+ */
 const struct cairn_error *
 disk_refresh(struct disk *d)
 {
@@ -838,9 +908,13 @@ disk_refresh(struct disk *d)
 	cairn_buf_release(&path);
 	if (err == NULL)
 		err = disk_scan_wal(d, good, &good, &bad);
+	if (err == NULL && (size != d->wal.len || good != d->wal.len))
+		err = rescan_wal(d, &good, &bad, &size);
 	if (err == NULL)
 		err = settle_tail(d, good, bad, size);
 	d->wal.len = good;
+	if (err == NULL)
+		d->wal_seen = size > good ? good : size;
 	if (err == NULL)
 		err = redo(d);
 	return err;
@@ -849,11 +923,45 @@ disk_refresh(struct disk *d)
 /* Refs. */
 
 /*
- * A ref may point only at an object that is durably stored.  One found in
- * a segment is; one in the WAL is once the WAL is synced (a reader can see
- * a batch whose writer is still in its fdatasync), so sync it here too.
- * An object put by another process after this handle loaded its state is
- * found by reloading.
+ * Catch up with the repository's current state without the writer lock:
+ * reload if the manifest changed (a flush or gc replaced files), else
+ * read the whole batches appended to the WAL since we last looked (a
+ * tail that is not a whole batch yet is left for later).
+ */
+static const struct cairn_error *
+catch_up(struct disk *d)
+{
+	const struct cairn_error *err;
+	struct cairn_manifest m;
+	struct cairn_buf path = { 0 };
+	size_t good, bad, have = d->wal.len;
+	uint64_t size = 0;
+
+	if ((err = read_manifest(d, &m)) != NULL)
+		return err;
+	if (!manifest_same(&m, &d->man))
+		return disk_reload(d);
+	if ((err = disk_path(d, &path, d->man.wal)) != NULL)
+		return err;
+	err = read_wal_tail(d, (char *)path.data, &size);
+	cairn_buf_release(&path);
+	if (err == NULL)
+		err = disk_scan_wal(d, have, &good, &bad);
+	d->wal.len = err == NULL ? good : have;
+	if (err == NULL && good == size)
+		d->wal_seen = size;
+	return err;
+}
+
+/*
+ * A ref may point only at an object that is durably stored, now: refs.c
+ * asks under the ref locks and the shared gc lock, so the answer holds
+ * until the ref is written.  The handle's view may be stale (a gc in
+ * another process may have removed the object since), so it catches up
+ * with the manifest and the WAL first.  One found in a segment is
+ * durable; one in the WAL is once the WAL is synced (a reader can see a
+ * batch whose writer is still in its fdatasync), so sync it here too.
+ * A handle whose write failed answers nothing.
  */
 static const struct cairn_error *
 disk_durable(void *arg, const struct cairn_oid *id)
@@ -863,10 +971,15 @@ disk_durable(void *arg, const struct cairn_oid *id)
 	int type;
 	uint64_t size;
 
+	if (d->broken)
+		return cairn_error_new(CAIRN_ERR_IO,
+		    "an earlier write failed; reopen the repository");
+	if (d->in_batch)
+		return cairn_error_new(CAIRN_ERR_USAGE,
+		    "refs cannot be updated inside a batch");
+	if ((err = catch_up(d)) != NULL)
+		return err;
 	err = disk_stat(&d->be, id, &type, &size);
-	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND && !d->in_batch &&
-	    (err = disk_reload(d)) == NULL)
-		err = disk_stat(&d->be, id, &type, &size);
 	/* An alternate's objects are durable there. */
 	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND && d->lower)
 		return d->lower->ops->stat(d->lower, id, &type, &size);

@@ -94,6 +94,14 @@ const struct cairn_error *disk_hash_record(struct disk *d, uint64_t off,
 int disk_locate(struct disk *d, const unsigned char *id, int *where,
     uint64_t *loc);
 
+/*
+ * Whether a stored copy of id can be trusted (*ok): its record holds id
+ * and its stored bytes pass their CRC.  Errors only when the check could
+ * not be made.
+ */
+const struct cairn_error *disk_intact(struct disk *d,
+    const struct cairn_oid *id, int *ok);
+
 /* Backend operations defined in disk_read.c and disk_write.c. */
 const struct cairn_error *disk_read(struct cairn_backend *,
     const struct cairn_oid *, unsigned, int *, struct cairn_buf *);

@@ -39,15 +39,16 @@ disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
 	int neg;
 	size_t i;
 
+	/* The memtable first: it holds the newest copy of an id. */
+	if ((e = cairn_memtable_get(&d->mem, id)) != NULL) {
+		*where = e->where;
+		*loc = e->loc;
+		return 1;
+	}
 	if (last.d == d && last.gen == d->gen &&
 	    memcmp(last.id, id, d->idlen) == 0) {
 		*where = CAIRN_MEM_DATA;
 		*loc = last.loc;
-		return 1;
-	}
-	if ((e = cairn_memtable_get(&d->mem, id)) != NULL) {
-		*where = e->where;
-		*loc = e->loc;
 		return 1;
 	}
 	for (i = d->nseg; i-- > 0;) {
@@ -520,5 +521,36 @@ disk_stats(struct cairn_backend *be, struct cairn_stats *st)
 	for (i = 0; i < d->mem.cap; i++)
 		if (d->mem.tab[i].used)
 			st->content_bytes += d->mem.tab[i].size;
+	return NULL;
+}
+
+/*
+ * disk_intact(d, id, ok):
+ * *ok = 1 if a copy of id is stored whose record can be trusted: the
+ * record at the location the lookup finds holds id, its sizes are
+ * plausible, and its stored bytes pass their CRC (read chunk by chunk;
+ * the content is not hashed).  A missing or damaged copy gives *ok = 0.
+ * An error is a check that could not be made (memory, I/O).
+ */
+const struct cairn_error *
+disk_intact(struct disk *d, const struct cairn_oid *id, int *ok)
+{
+	const struct cairn_error *err;
+	struct cairn_rec rec;
+	uint64_t loc;
+	uint32_t crc = 0;
+	int where;
+
+	*ok = 0;
+	/* A miss (the common case) makes no error object: none is wanted. */
+	if (id->len != d->idlen || !disk_locate(d, id->hash, &where, &loc))
+		return NULL;
+	err = find(d, id, &where, &loc, &rec);
+	if (err == NULL)
+		err = disk_stored(d, where, loc, &rec, crc_chunk, &crc);
+	if (err != NULL)
+		return err->code == CAIRN_ERR_NOT_FOUND ||
+		    err->code == CAIRN_ERR_CORRUPT ? NULL : err;
+	*ok = crc == rec.crc;
 	return NULL;
 }

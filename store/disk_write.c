@@ -107,13 +107,16 @@ touch(struct disk *d, const struct cairn_oid *id, int type)
 	return log_record(d, &rec, NULL);
 }
 
-static int
-exists(struct disk *d, const struct cairn_oid *id)
+/*
+ * Deduplication trusts a stored copy only if it is intact (its CRC,
+ * checked cheaply): a damaged copy is not an object, and the new copy is
+ * written; it supersedes the damaged one, as lookups, flush and segment
+ * merges keep the newest copy of an id.
+ */
+static const struct cairn_error *
+exists(struct disk *d, const struct cairn_oid *id, int *found)
 {
-	uint64_t loc;
-	int where;
-
-	return disk_locate(d, id->hash, &where, &loc);
+	return disk_intact(d, id, found);
 }
 
 static const struct cairn_error *
@@ -136,12 +139,15 @@ disk_write(struct cairn_backend *be, struct cairn_oid *out, int type,
 	struct cairn_buf z = { 0 };
 	struct cairn_rec rec;
 	const void *stored = data;
+	int found;
 
 	if ((err = check_batch(d, type)) != NULL)
 		return err;
 	if ((err = cairn_hash_object(out, be->algo, type, data, len)) != NULL)
 		return err;
-	if (exists(d, out))
+	if ((err = exists(d, out, &found)) != NULL)
+		return err;
+	if (found)
 		return touch(d, out, type);
 	memset(&rec, 0, sizeof(rec));
 	rec.kind = CAIRN_REC_OBJECT;
@@ -274,8 +280,11 @@ big_commit(struct disk *d, struct cairn_rec *rec)
 {
 	const struct cairn_error *err;
 	unsigned char hdr[CAIRN_REC_HDR_SIZE];
+	int found;
 
-	if (exists(d, &rec->id)) {
+	if ((err = exists(d, &rec->id, &found)) != NULL)
+		return err;
+	if (found) {
 		if (d->vfs->ftruncate(d->vfs, d->data_fd, (off_t)d->data_end))
 			return cairn_error_sys(errno, "truncate '%s'",
 			    d->man.data);
@@ -408,6 +417,28 @@ end_batch(struct disk *d)
 	disk_unlock(d);
 }
 
+/*
+ * Forget the open batch: the WAL buffer and the memtable go back to what
+ * was committed before it (a rescan of the buffer), the data file to its
+ * end then (streamed objects of the batch lie past it).  Nothing of the
+ * batch stays visible.
+ */
+static void
+forget_batch(struct disk *d)
+{
+	size_t good, bad;
+
+	d->wal.len = d->batch_start;
+	cairn_memtable_clear(&d->mem);
+	d->mem_objects = 0;
+	if (disk_scan_wal(d, CAIRN_FILEHDR_SIZE, &good, &bad) != NULL ||
+	    good != d->batch_start)
+		d->broken = 1;
+	d->data_end = d->batch_data_start;
+	if (d->vfs->ftruncate(d->vfs, d->data_fd, (off_t)d->data_end) != 0)
+		d->broken = 1;
+}
+
 const struct cairn_error *
 disk_commit(struct cairn_backend *be)
 {
@@ -438,9 +469,13 @@ disk_commit(struct cairn_backend *be)
 	if (err != NULL)
 		goto fail;
 	/*
-	 * Durable from here.  A failure to copy to the data file loses
-	 * nothing: the next writer redoes it from the WAL.
+	 * Durable from here.  The next batch, ours or another process's,
+	 * starts where this one ends, in the WAL and in the data file.  A
+	 * failure to copy to the data file loses nothing: the next writer
+	 * redoes it from the WAL.
 	 */
+	d->scan_next = d->data_end;
+	d->wal_seen = d->wal.len;
 	end = d->wal.len - CAIRN_REC_HDR_SIZE;
 	if (append_data(d, d->batch_start, end) == NULL)
 		d->wal_verified = d->wal.len;
@@ -451,7 +486,15 @@ disk_commit(struct cairn_backend *be)
 		    "automatic flush failed: %s", err->msg);
 	return NULL;
 fail:
-	/* The WAL may hold part of the batch: nothing can be trusted now. */
+	/*
+	 * Nothing of the batch was acknowledged, so nothing of it may be
+	 * served: forget it, and cut what reached the WAL file back off
+	 * (other processes must not find it either).  The handle cannot
+	 * tell what the disk holds now: it writes no more.
+	 */
+	forget_batch(d);
+	if (d->vfs->ftruncate(d->vfs, d->wal_fd, (off_t)d->batch_start) == 0)
+		(void)cairn_file_sync(d->vfs, d->wal_fd, 1, d->man.wal);
 	d->broken = 1;
 	end_batch(d);
 	return err;
@@ -461,18 +504,10 @@ void
 disk_abort(struct cairn_backend *be)
 {
 	struct disk *d = (struct disk *)be;
-	size_t good, bad;
 
 	if (!d->in_batch)
 		return;
-	d->wal.len = d->batch_start;
-	cairn_memtable_clear(&d->mem);
-	d->mem_objects = 0;
-	if (disk_scan_wal(d, CAIRN_FILEHDR_SIZE, &good, &bad) != NULL)
-		d->broken = 1;
-	/* Streamed objects of the batch lie past data_end: drop them. */
-	d->data_end = d->batch_data_start;
-	d->vfs->ftruncate(d->vfs, d->data_fd, (off_t)d->data_end);
+	forget_batch(d);
 	end_batch(d);
 }
 
