@@ -194,10 +194,9 @@ disk_lock(struct disk *d)
 		if ((err = disk_path(d, &path, "lock")) != NULL)
 			return err;
 		d->lock_fd = d->vfs->open(d->vfs, (char *)path.data,
-		    O_RDWR | O_NOFOLLOW, 0);
+		    O_RDWR | O_NOFOLLOW | O_NONBLOCK, 0);
 		if (d->lock_fd == -1)
-			err = cairn_error_sys(errno, "open '%s'",
-			    (char *)path.data);
+			err = cairn_file_open_error(errno, (char *)path.data);
 		cairn_buf_release(&path);
 		if (err != NULL)
 			return err;
@@ -286,17 +285,28 @@ static const struct cairn_error *
 open_named(struct disk *d, const char *name, int *fd, struct cairn_buf *path)
 {
 	const struct cairn_error *err;
+	struct stat st;
 
 	if ((err = disk_path(d, path, name)) != NULL)
 		return err;
+	/* Never follow a link, never wait on a FIFO: a regular file only. */
 	*fd = d->vfs->open(d->vfs, (char *)path->data,
-	    (d->p.read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW, 0);
-	if (*fd != -1)
-		return NULL;
-	if (errno == ENOENT)
+	    (d->p.read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NONBLOCK, 0);
+	if (*fd == -1 && errno == ENOENT)
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
 		    "'%s' does not exist", (char *)path->data);
-	return cairn_error_sys(errno, "open '%s'", (char *)path->data);
+	if (*fd == -1)
+		return cairn_file_open_error(errno, (char *)path->data);
+	if (d->vfs->fstat(d->vfs, *fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		err = S_ISREG(st.st_mode) ?
+		    cairn_error_sys(errno, "stat '%s'", (char *)path->data) :
+		    cairn_file_open_error(S_ISDIR(st.st_mode) ? EISDIR : ENXIO,
+		    (char *)path->data);
+		d->vfs->close(d->vfs, *fd);
+		*fd = -1;
+		return err;
+	}
+	return NULL;
 }
 
 static const struct cairn_error *

@@ -245,6 +245,18 @@ find(struct disk *d, const struct cairn_oid *id, int *where, uint64_t *loc,
 	if (id->len != d->idlen || !disk_locate(d, id->hash, where, loc))
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
 		    "object %s not found", cairn_oid_fmt(hex, id));
+	/*
+	 * An index segment covers the data file below the watermark only:
+	 * an entry pointing elsewhere is a damaged index, not an absence.
+	 */
+	if (*where == CAIRN_MEM_DATA &&
+	    *loc + CAIRN_REC_HDR_SIZE > d->man.watermark &&
+	    cairn_memtable_get(&d->mem, id->hash) == NULL)
+		return cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "index entry of object %s points at offset %llu, past the "
+		    "watermark %llu of '%s' (run cairn fsck --repair)",
+		    cairn_oid_fmt(hex, id), (unsigned long long)*loc,
+		    (unsigned long long)d->man.watermark, d->man.data);
 	if ((err = object_header(d, *where, *loc, id, rec)) != NULL)
 		return err;
 	return plausible(d, *where, *loc, rec);

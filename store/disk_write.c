@@ -17,6 +17,7 @@
  * all of it.  The manifest rename is the commit point; old files are
  * deleted after it.
  */
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -600,13 +601,70 @@ wal_entries(struct disk *d, struct cairn_seg_entry **out, uint64_t *n)
 	return NULL;
 }
 
-/* A new file name "<prefix><next><suffix>" for the manifest m. */
-static void
-new_name(struct cairn_manifest *m, char *out, const char *prefix,
-    const char *suffix)
+/* The number in a file name of the manifest ("objects.7.wal": 7), or 0. */
+static uint64_t
+name_number(const char *name)
 {
-	snprintf(out, 64, "%s%llu%s", prefix, (unsigned long long)m->next++,
-	    suffix);
+	uint64_t n = 0;
+
+	while (*name != '\0' && (*name < '0' || *name > '9'))
+		name++;
+	while (*name >= '0' && *name <= '9' && n < UINT64_MAX / 10)
+		n = n * 10 + (uint64_t)(*name++ - '0');
+	return n;
+}
+
+/* Nonzero if a file m names carries the number n. */
+static int
+number_in(const struct cairn_manifest *m, uint64_t n)
+{
+	size_t i;
+
+	if (name_number(m->data) == n || name_number(m->wal) == n)
+		return 1;
+	for (i = 0; i < m->nseg; i++)
+		if (name_number(m->seg[i]) == n)
+			return 1;
+	return 0;
+}
+
+/*
+ * reserve_name(d, m, out, prefix, suffix, path):
+ * A new file "<prefix><n><suffix>" for the manifest m, with n from
+ * m->next on.  A number that a file of the published manifest or of m
+ * carries is skipped, and so is one whose file exists (a manifest whose
+ * counter fell behind, a stray of a failed flush): no live file is ever
+ * overwritten.  The name is taken by creating an empty file with O_EXCL,
+ * which the caller then replaces (rename) with the real one, or unlinks;
+ * its path is left in path.
+ */
+static const struct cairn_error *
+reserve_name(struct disk *d, struct cairn_manifest *m, char *out,
+    const char *prefix, const char *suffix, struct cairn_buf *path)
+{
+	const struct cairn_error *err;
+	uint64_t n;
+	int fd, tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		n = m->next++;
+		if (number_in(&d->man, n) || number_in(m, n))
+			continue;
+		snprintf(out, 64, "%s%llu%s", prefix, (unsigned long long)n,
+		    suffix);
+		if ((err = disk_path(d, path, out)) != NULL)
+			return err;
+		fd = d->vfs->open(d->vfs, (char *)path->data,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, CAIRN_FILE_MODE);
+		if (fd != -1)
+			return cairn_file_close(d->vfs, fd, (char *)path->data);
+		if (errno != EEXIST)
+			return cairn_error_sys(errno, "create '%s'",
+			    (char *)path->data);
+	}
+	return cairn_error_new(CAIRN_ERR_CORRUPT, "no free file number "
+	    "after %llu in '%s' (run cairn fsck)",
+	    (unsigned long long)m->next, d->root);
 }
 
 static const struct cairn_error *
@@ -616,10 +674,14 @@ write_segment(struct disk *d, struct cairn_manifest *m, uint64_t count,
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 };
 
-	new_name(m, m->seg[m->nseg], "index/", ".idx");
-	if ((err = disk_path(d, &path, m->seg[m->nseg])) == NULL)
+	err = reserve_name(d, m, m->seg[m->nseg], "index/", ".idx", &path);
+	if (err == NULL) {
 		err = cairn_segment_write(d->vfs, d->tmpdir, (char *)path.data,
 		    d->idlen, count, next, arg);
+		/* No manifest names it yet: ours to remove. */
+		if (err != NULL)
+			d->vfs->unlink(d->vfs, (char *)path.data);
+	}
 	if (err == NULL)
 		m->seg_count[m->nseg++] = count;
 	cairn_buf_release(&path);
@@ -679,9 +741,8 @@ write_merged(struct disk *d, struct cairn_manifest *m, struct array_src *arr,
 }
 
 /*
- * The fresh WAL goes through a temporary file too: a flush that failed
- * after creating it left a stray file of the same name (the manifest's
- * counter did not move), which this replaces.
+ * The fresh WAL: a new number (reserve_name), then a temporary file
+ * renamed over the reservation, so it appears whole.
  */
 static const struct cairn_error *
 new_wal(struct disk *d, struct cairn_manifest *m)
@@ -690,12 +751,14 @@ new_wal(struct disk *d, struct cairn_manifest *m)
 	struct cairn_buf path = { 0 };
 	unsigned char hdr[CAIRN_FILEHDR_SIZE];
 
-	new_name(m, m->wal, "objects.", ".wal");
-	if ((err = disk_path(d, &path, m->wal)) != NULL)
-		return err;
+	if ((err = reserve_name(d, m, m->wal, "objects.", ".wal", &path)))
+		goto done;
 	cairn_filehdr_encode(hdr, DISK_WAL_MAGIC, d->be.algo);
 	err = cairn_file_replace(d->vfs, d->tmpdir, (char *)path.data, hdr,
 	    sizeof(hdr));
+	if (err != NULL)
+		d->vfs->unlink(d->vfs, (char *)path.data);
+done:
 	cairn_buf_release(&path);
 	return err;
 }
@@ -728,6 +791,37 @@ remove_old(struct disk *d, char (*gone)[64], size_t ngone)
 	cairn_buf_release(&path);
 }
 
+/*
+ * The directory root/name that a flush writes in: recreated (through the
+ * I/O layer, CAIRN_DIR_MODE, the root synced) when it is missing, so a
+ * lost tmp/ or index/ does not make every flush fail while the WAL
+ * grows.  Anything else there (a symbolic link, a file) is left alone
+ * and is an error for fsck --repair.
+ */
+static const struct cairn_error *
+ensure_dir(struct disk *d, const char *name)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 };
+	struct stat st;
+
+	if ((err = disk_path(d, &path, name)) != NULL)
+		return err;
+	if (d->vfs->lstat(d->vfs, (char *)path.data, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			err = cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "'%s' is not a directory (run cairn fsck --repair)",
+			    (char *)path.data);
+	} else if (errno != ENOENT)
+		err = cairn_error_sys(errno, "stat '%s'", (char *)path.data);
+	else if (d->vfs->mkdir(d->vfs, (char *)path.data, CAIRN_DIR_MODE))
+		err = cairn_error_sys(errno, "create '%s'", (char *)path.data);
+	else
+		err = cairn_file_sync_dir(d->vfs, d->root);
+	cairn_buf_release(&path);
+	return err;
+}
+
 static const struct cairn_error *
 flush_locked(struct disk *d)
 {
@@ -739,6 +833,9 @@ flush_locked(struct disk *d)
 
 	if (d->wal.len <= CAIRN_FILEHDR_SIZE)
 		return NULL;
+	if ((err = ensure_dir(d, "tmp")) != NULL ||
+	    (err = ensure_dir(d, "index")) != NULL)
+		return err;
 	if ((err = cairn_file_sync(d->vfs, d->data_fd, 1, d->man.data)))
 		return err;
 	if ((err = wal_entries(d, (struct cairn_seg_entry **)&src.e,

@@ -66,7 +66,8 @@ cairn_segment_open(struct cairn_segment *seg, struct cairn_vfs *vfs,
     const char *path, size_t idlen)
 {
 	const struct cairn_error *err;
-	uint64_t size;
+	struct stat st;
+	uint64_t size = 0;
 	int fd;
 
 	memset(seg, 0, sizeof(*seg));
@@ -74,15 +75,22 @@ cairn_segment_open(struct cairn_segment *seg, struct cairn_vfs *vfs,
 	seg->idlen = idlen;
 	if ((seg->path = strdup(path)) == NULL)
 		return cairn_error_nomem();
-	fd = vfs->open(vfs, path, O_RDONLY, 0);
+	/* Never follow a link, never wait on a FIFO: a regular file only. */
+	fd = vfs->open(vfs, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
 	if (fd == -1) {
 		err = errno == ENOENT ?
 		    cairn_error_new(CAIRN_ERR_NOT_FOUND,
 			"index segment '%s' does not exist", path) :
-		    cairn_error_sys(errno, "open '%s'", path);
+		    cairn_file_open_error(errno, path);
 		goto done;
 	}
-	err = cairn_file_size(vfs, fd, path, &size);
+	if (vfs->fstat(vfs, fd, &st) != 0)
+		err = cairn_error_sys(errno, "stat '%s'", path);
+	else if (!S_ISREG(st.st_mode))
+		err = cairn_file_open_error(S_ISDIR(st.st_mode) ? EISDIR :
+		    ENXIO, path);
+	else
+		err = cairn_file_size(vfs, fd, path, &size);
 	if (err == NULL && size < CAIRN_SEG_HDR_SIZE)
 		err = seg_corrupt(seg, "truncated");
 	if (err == NULL) {

@@ -9,8 +9,10 @@
  * not a stale one; a damaged stored copy does not stop a new one.
  */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "manifest.h"
 #include "repo_int.h"
 #include "vfs.h"
 
@@ -576,6 +579,206 @@ test_dedup_damaged(void)
 	free(big);
 }
 
+
+/* ---- file numbers, file types, directories ---- */
+
+/* Rewrite the manifest with its next counter set to next. */
+static void
+set_next(const char *repo, uint64_t next)
+{
+	char path[2048];
+	struct cairn_buf text = { 0 };
+	struct cairn_manifest m;
+	char raw[8192];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/manifest", repo);
+	if ((f = fopen(path, "r")) == NULL)
+		bail_out("open %s", path);
+	n = fread(raw, 1, sizeof(raw), f);
+	fclose(f);
+	if (cairn_manifest_parse(&m, raw, n, path) != NULL)
+		bail_out("parse %s", path);
+	m.next = next;
+	if (cairn_manifest_format(&text, &m) != NULL ||
+	    (f = fopen(path, "w")) == NULL ||
+	    fwrite(text.data, 1, text.len, f) != text.len || fclose(f) != 0)
+		bail_out("write %s", path);
+	cairn_buf_release(&text);
+}
+
+static void
+test_next_behind(void)
+{
+	char path[1100];
+	struct cairn_repo *r;
+	struct cairn_oid x, y, z;
+	const struct cairn_error *err;
+	int good;
+
+	new_repo(path, sizeof(path));
+	if (cairn_repo_open(&r, path, 0) != NULL ||
+	    cairn_put(r, &x, CAIRN_OBJ_BLOB, "x in the WAL", 12) != NULL)
+		bail_out("put x");
+	cairn_repo_close(r);
+	/* The live files are objects.1.data and objects.2.wal. */
+	set_next(path, 1);
+	if (cairn_repo_open(&r, path, 0) != NULL)
+		bail_out("open");
+	err = cairn_put(r, &y, CAIRN_OBJ_BLOB, "y", 1);
+	if (err == NULL)
+		err = cairn_flush(r);
+	no_error(err, "a put and a flush with the manifest's counter behind "
+	    "the numbers in use");
+	cairn_repo_close(r);
+	err = cairn_repo_open(&r, path, 0);
+	good = err == NULL && reads(r, &x, "x in the WAL", 12) &&
+	    reads(r, &y, "y", 1) &&
+	    cairn_put(r, &z, CAIRN_OBJ_BLOB, "z", 1) == NULL &&
+	    cairn_flush(r) == NULL && reads(r, &x, "x in the WAL", 12) &&
+	    reads(r, &z, "z", 1);
+	ok(good, "the repository opens afterwards and holds every object "
+	    "(%s)", err ? err->msg : "opened");
+	if (err == NULL)
+		cairn_repo_close(r);
+}
+
+/*
+ * Open path (a child process with a 10 s alarm: a hang is a failure) and
+ * read id; the exit status is the error code (0: read), 99 on a hang.
+ */
+static int
+open_and_read(const char *path, const struct cairn_oid *id)
+{
+	const struct cairn_error *err;
+	struct cairn_repo *r;
+	unsigned char *got;
+	size_t glen;
+	pid_t pid;
+	int type, st;
+
+	if ((pid = fork()) == -1)
+		bail_out("fork");
+	if (pid == 0) {
+		alarm(10);
+		if ((err = cairn_repo_open(&r, path, 0)) == NULL) {
+			err = cairn_get(r, id, 0, &type, &got, &glen);
+			if (err == NULL)
+				err = cairn_put(r, &(struct cairn_oid){ 0 },
+				    CAIRN_OBJ_BLOB, "w", 1);
+		}
+		_exit(err == NULL ? 0 : err->code);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		bail_out("waitpid");
+	if (WIFSIGNALED(st))
+		return WTERMSIG(st) == SIGALRM ? 99 : 100 + WTERMSIG(st);
+	return WEXITSTATUS(st);
+}
+
+static void
+test_not_regular(void)
+{
+	static const char *const kinds[] = { "FIFO", "symlink", "directory" };
+	static const char *const files[] = { "wal", "data", "segment" };
+	char path[1100], file[2200], saved[2300], outside[2300];
+	struct cairn_repo *r;
+	struct cairn_oid x;
+	int f, k, rc, fd;
+
+	new_repo(path, sizeof(path));
+	if (cairn_repo_open(&r, path, 0) != NULL ||
+	    cairn_put(r, &x, CAIRN_OBJ_BLOB, "indexed", 7) != NULL ||
+	    cairn_flush(r) != NULL)
+		bail_out("put");
+	cairn_repo_close(r);
+	snprintf(outside, sizeof(outside), "%s/outside-%d", base_dir,
+	    repo_seq);
+	for (f = 0; f < 3; f++)
+		for (k = 0; k < 3; k++) {
+			manifest_file(path, files[f], file, sizeof(file));
+			snprintf(saved, sizeof(saved), "%s.saved", file);
+			if (rename(file, saved) != 0)
+				bail_out("rename %s", file);
+			if ((fd = open(outside, O_WRONLY | O_CREAT | O_TRUNC,
+			    0644)) == -1 || write(fd, "keep", 4) != 4)
+				bail_out("create %s", outside);
+			close(fd);
+			if ((k == 0 && mkfifo(file, 0644) != 0) ||
+			    (k == 1 && symlink(outside, file) != 0) ||
+			    (k == 2 && mkdir(file, 0755) != 0))
+				bail_out("make %s", file);
+			rc = open_and_read(path, &x);
+			is_int(rc, CAIRN_ERR_CORRUPT, "the %s replaced by a %s: "
+			    "an error that names it, no hang", files[f],
+			    kinds[k]);
+			ok(size_of(outside) == 4, "nothing written through it");
+			if (k == 2)
+				rmdir(file);
+			else
+				unlink(file);
+			if (rename(saved, file) != 0)
+				bail_out("restore %s", file);
+		}
+	unlink(outside);
+	ok(open_and_read(path, &x) == 0, "the restored repository works");
+}
+
+static void
+test_missing_dirs(void)
+{
+	char path[1100], dir[2200], outside[2300];
+	struct cairn_repo *r;
+	struct cairn_oid x;
+	const struct cairn_error *err;
+	struct stat st;
+	DIR *dp;
+	int n = 0;
+
+	new_repo(path, sizeof(path));
+	snprintf(dir, sizeof(dir), "%s/tmp", path);
+	rmdir(dir);
+	snprintf(dir, sizeof(dir), "%s/index", path);
+	rmdir(dir);
+	if (cairn_repo_open(&r, path, 0) != NULL ||
+	    cairn_put(r, &x, CAIRN_OBJ_BLOB, "x", 1) != NULL)
+		bail_out("put");
+	no_error(cairn_flush(r), "a flush with tmp/ and index/ missing");
+	snprintf(dir, sizeof(dir), "%s/tmp", path);
+	ok(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode), "it made tmp/");
+	snprintf(dir, sizeof(dir), "%s/index", path);
+	ok(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode), "and index/");
+	cairn_repo_close(r);
+
+	/* A symbolic link there is never followed nor replaced. */
+	snprintf(outside, sizeof(outside), "%s/outside-dir-%d", base_dir,
+	    repo_seq);
+	if (mkdir(outside, 0755) != 0)
+		bail_out("mkdir %s", outside);
+	snprintf(dir, sizeof(dir), "%s/tmp", path);
+	if (rmdir(dir) != 0 || symlink(outside, dir) != 0)
+		bail_out("symlink %s", dir);
+	if (cairn_repo_open(&r, path, 0) != NULL ||
+	    cairn_put(r, &x, CAIRN_OBJ_BLOB, "y", 1) != NULL)
+		bail_out("put");
+	err = cairn_flush(r);
+	is_error(err, CAIRN_ERR_CORRUPT, "a flush with tmp/ a symbolic link "
+	    "fails");
+	cairn_repo_close(r);
+	if ((dp = opendir(outside)) == NULL)
+		bail_out("opendir %s", outside);
+	while (readdir(dp) != NULL)
+		n++;
+	closedir(dp);
+	is_int(n, 2, "and writes nothing where it points");
+	ok(lstat(dir, &st) == 0 && S_ISLNK(st.st_mode), "the link is left "
+	    "for fsck --repair");
+	unlink(dir);
+	mkdir(dir, 0755);
+	rmdir(outside);
+}
+
 int
 main(void)
 {
@@ -584,6 +787,9 @@ main(void)
 	test_failed_commit();
 	test_stale_durable();
 	test_dedup_damaged();
+	test_next_behind();
+	test_not_regular();
+	test_missing_dirs();
 	test_salvage_eio();
 	test_salvage_memory();
 	if (tap_state()->failed == 0)
