@@ -196,7 +196,8 @@ disk_lock(struct disk *d)
 		d->lock_fd = d->vfs->open(d->vfs, (char *)path.data,
 		    O_RDWR | O_NOFOLLOW | O_NONBLOCK, 0);
 		if (d->lock_fd == -1)
-			err = cairn_file_open_error(errno, (char *)path.data);
+			err = cairn_file_open_error(errno,
+			    (char *)path.data);
 		cairn_buf_release(&path);
 		if (err != NULL)
 			return err;
@@ -286,27 +287,27 @@ open_named(struct disk *d, const char *name, int *fd, struct cairn_buf *path)
 {
 	const struct cairn_error *err;
 	struct stat st;
+	const char *p;
+	int flags;
 
 	if ((err = disk_path(d, path, name)) != NULL)
 		return err;
 	/* Never follow a link, never wait on a FIFO: a regular file only. */
-	*fd = d->vfs->open(d->vfs, (char *)path->data,
-	    (d->p.read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NONBLOCK, 0);
-	if (*fd == -1 && errno == ENOENT)
-		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
-		    "'%s' does not exist", (char *)path->data);
-	if (*fd == -1)
-		return cairn_file_open_error(errno, (char *)path->data);
-	if (d->vfs->fstat(d->vfs, *fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		err = S_ISREG(st.st_mode) ?
-		    cairn_error_sys(errno, "stat '%s'", (char *)path->data) :
-		    cairn_file_open_error(S_ISDIR(st.st_mode) ? EISDIR : ENXIO,
-		    (char *)path->data);
+	flags = (d->p.read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_NONBLOCK;
+	p = (char *)path->data;
+	if ((*fd = d->vfs->open(d->vfs, p, flags, 0)) == -1)
+		return errno == ENOENT ? cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "'%s' does not exist", p) : cairn_file_open_error(errno, p);
+	if (d->vfs->fstat(d->vfs, *fd, &st) != 0)
+		err = cairn_error_sys(errno, "stat '%s'", p);
+	else if (!S_ISREG(st.st_mode))
+		err = cairn_file_open_error(S_ISDIR(st.st_mode) ? EISDIR :
+		    ENXIO, p);
+	if (err != NULL) {
 		d->vfs->close(d->vfs, *fd);
 		*fd = -1;
-		return err;
 	}
-	return NULL;
+	return err;
 }
 
 static const struct cairn_error *
@@ -712,7 +713,8 @@ intact_at(struct disk *d, uint64_t off, uint64_t size, struct cairn_rec *rec,
 		return err->code == CAIRN_ERR_CORRUPT ? NULL : err;
 	if (cairn_rec_decode(rec, hdr, d->idlen) != NULL ||
 	    rec->data_off != off || cairn_rec_span(rec) > size - off ||
-	    (rec->kind != CAIRN_REC_OBJECT && rec->kind != CAIRN_REC_TOUCH) ||
+	    (rec->kind != CAIRN_REC_OBJECT &&
+	    rec->kind != CAIRN_REC_TOUCH) ||
 	    cairn_rec_sizes_plausible(rec) != NULL)
 		return NULL;
 	if (rec->kind == CAIRN_REC_TOUCH) {
@@ -749,12 +751,14 @@ salvage(struct disk *d, uint64_t *end, uint64_t size)
 	int ok;
 
 	for (;;) {
-		if ((err = intact_at(d, off, size, &rec, &ok)) != NULL || !ok)
+		err = intact_at(d, off, size, &rec, &ok);
+		if (err != NULL || !ok)
 			break;
 		off += cairn_rec_span(&rec);
 		if (rec.kind == CAIRN_REC_OBJECT)
 			rec.kind = CAIRN_REC_POINTER;
-		if ((err = cairn_buf_grow(&d->wal, CAIRN_REC_HDR_SIZE)) != NULL)
+		err = cairn_buf_grow(&d->wal, CAIRN_REC_HDR_SIZE);
+		if (err != NULL)
 			break;
 		cairn_rec_encode(d->wal.data + d->wal.len, &rec);
 		d->wal.len += CAIRN_REC_HDR_SIZE;

@@ -102,6 +102,17 @@ int disk_locate(struct disk *d, const unsigned char *id, int *where,
 const struct cairn_error *disk_intact(struct disk *d,
     const struct cairn_oid *id, int *ok);
 
+/*
+ * A new file name "<prefix><n><suffix>" (64 bytes into out) for the
+ * manifest m being built, from m->next on, skipping every number a file
+ * of d->man or m carries and every name that exists; the name is taken
+ * by creating an empty file with O_EXCL (path gets its path), which the
+ * caller replaces by rename or unlinks.  Never overwrites a live file.
+ */
+const struct cairn_error *disk_reserve_name(struct disk *d,
+    struct cairn_manifest *m, char *out, const char *prefix,
+    const char *suffix, struct cairn_buf *path);
+
 /* Backend operations defined in disk_read.c and disk_write.c. */
 const struct cairn_error *disk_read(struct cairn_backend *,
     const struct cairn_oid *, unsigned, int *, struct cairn_buf *);

@@ -629,7 +629,7 @@ number_in(const struct cairn_manifest *m, uint64_t n)
 }
 
 /*
- * reserve_name(d, m, out, prefix, suffix, path):
+ * disk_reserve_name(d, m, out, prefix, suffix, path):
  * A new file "<prefix><n><suffix>" for the manifest m, with n from
  * m->next on.  A number that a file of the published manifest or of m
  * carries is skipped, and so is one whose file exists (a manifest whose
@@ -638,8 +638,8 @@ number_in(const struct cairn_manifest *m, uint64_t n)
  * which the caller then replaces (rename) with the real one, or unlinks;
  * its path is left in path.
  */
-static const struct cairn_error *
-reserve_name(struct disk *d, struct cairn_manifest *m, char *out,
+const struct cairn_error *
+disk_reserve_name(struct disk *d, struct cairn_manifest *m, char *out,
     const char *prefix, const char *suffix, struct cairn_buf *path)
 {
 	const struct cairn_error *err;
@@ -674,7 +674,8 @@ write_segment(struct disk *d, struct cairn_manifest *m, uint64_t count,
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 };
 
-	err = reserve_name(d, m, m->seg[m->nseg], "index/", ".idx", &path);
+	err = disk_reserve_name(d, m, m->seg[m->nseg], "index/", ".idx",
+	    &path);
 	if (err == NULL) {
 		err = cairn_segment_write(d->vfs, d->tmpdir, (char *)path.data,
 		    d->idlen, count, next, arg);
@@ -741,7 +742,7 @@ write_merged(struct disk *d, struct cairn_manifest *m, struct array_src *arr,
 }
 
 /*
- * The fresh WAL: a new number (reserve_name), then a temporary file
+ * The fresh WAL: a new number (disk_reserve_name), then a temporary file
  * renamed over the reservation, so it appears whole.
  */
 static const struct cairn_error *
@@ -751,7 +752,8 @@ new_wal(struct disk *d, struct cairn_manifest *m)
 	struct cairn_buf path = { 0 };
 	unsigned char hdr[CAIRN_FILEHDR_SIZE];
 
-	if ((err = reserve_name(d, m, m->wal, "objects.", ".wal", &path)))
+	err = disk_reserve_name(d, m, m->wal, "objects.", ".wal", &path);
+	if (err != NULL)
 		goto done;
 	cairn_filehdr_encode(hdr, DISK_WAL_MAGIC, d->be.algo);
 	err = cairn_file_replace(d->vfs, d->tmpdir, (char *)path.data, hdr,
