@@ -21,11 +21,17 @@
  * truncates such a tail away and says so.  If, however, a complete,
  * verified batch follows the damage, the damage hit a batch that had been
  * synced: that is corruption, and open refuses with the file and offset
- * (fsck's job).  The writer then makes the data file match the WAL: every
- * OBJECT or TOUCH record of the WAL is compared with the bytes at its data
- * offset and rewritten if they differ; a POINTER record's data must verify
- * (it was synced before being logged); anything past the last record is
- * truncated.
+ * (fsck's job).  The tail is judged from the whole WAL read again from
+ * its start, never from a handle's incremental view, so a batch another
+ * process committed is never taken for a torn tail.  The writer then
+ * makes the data file match the WAL: every OBJECT or TOUCH record of the
+ * WAL is compared with the bytes at its data offset and rewritten if they
+ * differ; a POINTER record's data must verify (it was synced before being
+ * logged).  Intact records past the last one (checked chunk by chunk:
+ * CRC, then the content's hash) are kept and logged again as POINTER
+ * records after the data file is synced; a record that cannot be checked
+ * (out of memory, I/O error) stops recovery, never counts as damaged.
+ * Anything else past the last record is truncated.
  */
 #include <errno.h>
 #include <fcntl.h>

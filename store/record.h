@@ -36,6 +36,8 @@
  *   POINTER  WAL only: an object too large to log twice, whose OBJECT
  *            record was written and synced at the data offset before this
  *            record was logged.  Sizes, id and CRC repeat that record's.
+ *            Recovery also logs intact records it finds past the WAL's
+ *            end this way, of any size, after syncing the data file.
  *   TOUCH    an existing object was put again: gc's grace period counts
  *            from this time.  No stored bytes.  Data offset as for OBJECT.
  *   COMMIT   WAL only: ends a batch (one group commit).  The data offset
