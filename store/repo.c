@@ -674,8 +674,11 @@ cairn_batch_add(struct cairn_repo *r, struct cairn_oid *out, int type,
     const void *data, size_t len)
 {
 	const struct cairn_error *err;
+	unsigned check;
 
-	if ((err = cairn_object_check(type, data, len, r->be->algo)) != NULL)
+	check = (r->flags & CAIRN_OPEN_LITERALLY) ? CAIRN_CHECK_LITERALLY : 0;
+	if ((err = cairn_object_check_flags(type, data, len, r->be->algo,
+	    check)) != NULL)
 		return err;
 	return r->be->ops->write(r->be, out, type, data, len);
 }
