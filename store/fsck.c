@@ -916,9 +916,14 @@ check_wal(struct fsck *c)
 	 * file and starts a fresh WAL; what only the damaged part held is
 	 * lost, and what it links to is then reported missing.
 	 */
-	if (wal_batch_after(c, good + 1))
-		find(c, 1, 1, "wal", subject, "corrupt record with whole "
-		    "batches after it");
+	/*
+	 * A whole batch starting where the walk stopped counts: its commit
+	 * record vouches for the bytes the walk refused, so they were
+	 * synced and damaged later (recovery refuses such a WAL too).
+	 */
+	if (wal_batch_after(c, good))
+		find(c, 1, 1, "wal", subject, "corrupt record in or before "
+		    "a whole batch");
 	else
 		find(c, 0, 1, "wal", subject, "torn tail of %zu bytes (a crash "
 		    "artefact: never acknowledged)", c->wal.len - good);
