@@ -143,6 +143,9 @@ read_ref(struct cairn_refs *refs, const char *path, const char *name,
 			    "ref '%s' is a symlink", name);
 		if (errno == EISDIR)
 			return NULL;
+		if (errno == ENXIO)	/* the I/O layer's word for a FIFO */
+			return cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "ref '%s' is not a regular file", name);
 		return cairn_error_sys(errno, "open '%s'", path);
 	}
 	if (refs->vfs->fstat(refs->vfs, fd, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -628,61 +631,141 @@ done:
 
 /* Listing. */
 
-struct ref_name_list {
+/*
+ * The names under refs/, and the first problem found on the way that
+ * concerns the listing's prefix (its name has the prefix, or is a
+ * directory above it).
+ */
+struct ref_walk {
 	char **names;
 	size_t n, cap;
+	const char *prefix;
+	int pcode;			/* the first problem, or 0 */
+	char pmsg[512];
 };
 
+static int
+concerns(const struct ref_walk *w, const char *name)
+{
+	size_t a = strlen(name), b = strlen(w->prefix);
+
+	return strncmp(name, w->prefix, a < b ? a : b) == 0;
+}
+
+/* Keep a copy of err: errors live in a ring that later ones reuse. */
+static void
+problem(struct ref_walk *w, const char *name, const struct cairn_error *err)
+{
+	if (w->pcode == 0 && concerns(w, name)) {
+		w->pcode = err->code;
+		snprintf(w->pmsg, sizeof(w->pmsg), "%s", err->msg);
+	}
+}
+
 static const struct cairn_error *
-collect(struct ref_name_list *l, const char *dir, const char *rel, int depth)
+add_name(struct ref_walk *w, const char *name)
+{
+	if (w->n == w->cap) {
+		char **nn = realloc(w->names, (w->cap * 2 + 16) *
+		    sizeof(*nn));
+
+		if (nn == NULL)
+			return cairn_error_nomem();
+		w->names = nn;
+		w->cap = w->cap * 2 + 16;
+	}
+	if ((w->names[w->n] = strdup(name)) == NULL)
+		return cairn_error_nomem();
+	w->n++;
+	return NULL;
+}
+
+/*
+ * Walk the directory dfd (refs/<name>, name empty or ending in '/'),
+ * which it closes, depth-first through directory descriptors opened with
+ * O_NOFOLLOW relative to the one above: nothing outside refs/ is read
+ * and no depth is too deep (only the descriptor limit, which is a
+ * problem like any other).  Regular files with a valid ref name are
+ * collected; a "<ref>.lock" is skipped; anything else (a link, a FIFO, a
+ * directory that cannot be read, a name no ref may have) is a problem.
+ * The error returned is one that stops the walk (out of memory).
+ */
+static const struct cairn_error *
+walk(struct ref_walk *w, int dfd, struct cairn_buf *name)
 {
 	const struct cairn_error *err = NULL;
 	struct dirent *de;
 	struct stat st;
-	struct cairn_buf path = { 0 }, name = { 0 };
+	size_t len, at = name->len;
 	DIR *d;
-	size_t len;
+	int sub;
 
-	if (depth > 64 || (d = opendir(dir)) == NULL)
+	if ((d = fdopendir(dfd)) == NULL) {
+		problem(w, (char *)name->data, cairn_error_sys(errno,
+		    "cannot read refs/%s", (char *)name->data));
+		close(dfd);
 		return NULL;
-	while (err == NULL && (de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || (len >= 5 &&
-		    strcmp(de->d_name + len - 5, ".lock") == 0))
-			continue;
-		cairn_buf_reset(&path);
-		cairn_buf_reset(&name);
-		if ((err = cairn_buf_printf(&path, "%s/%s", dir, de->d_name)) ||
-		    (err = cairn_buf_printf(&name, "%s%s", rel, de->d_name)))
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				problem(w, (char *)name->data, cairn_error_sys(
+				    errno, "cannot read refs/%s",
+				    (char *)name->data));
 			break;
-		if (lstat((char *)path.data, &st) != 0)
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		name->len = at;
+		if ((err = cairn_buf_printf(name, "%s", de->d_name)) != NULL)
+			break;
+		len = strlen(de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno != ENOENT)	/* else removed meanwhile */
+				problem(w, (char *)name->data, cairn_error_sys(
+				    errno, "cannot read refs/%s",
+				    (char *)name->data));
+			continue;
+		}
 		if (S_ISDIR(st.st_mode)) {
-			if ((err = cairn_buf_printf(&name, "/")) == NULL)
-				err = collect(l, (char *)path.data,
-				    (char *)name.data, depth + 1);
-			continue;
-		}
-		if (!S_ISREG(st.st_mode))
-			continue;
-		if (l->n == l->cap) {
-			char **nn = realloc(l->names, (l->cap * 2 + 16) *
-			    sizeof(*nn));
-			if (nn == NULL) {
-				err = cairn_error_nomem();
-				break;
+			sub = openat(dirfd(d), de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub == -1) {
+				if (errno != ENOENT)
+					problem(w, (char *)name->data,
+					    cairn_error_sys(errno, "cannot read "
+					    "refs/%s", (char *)name->data));
+				continue;
 			}
-			l->names = nn;
-			l->cap = l->cap * 2 + 16;
+			if ((err = cairn_buf_printf(name, "/")) != NULL ||
+			    (err = walk(w, sub, name)) != NULL)
+				break;
+			continue;
 		}
-		if ((l->names[l->n] = strdup((char *)name.data)) == NULL)
-			err = cairn_error_nomem();
-		else
-			l->n++;
+		if (S_ISREG(st.st_mode) && len >= 5 &&
+		    strcmp(de->d_name + len - 5, ".lock") == 0)
+			continue;
+		if (S_ISLNK(st.st_mode))
+			problem(w, (char *)name->data, cairn_error_new(
+			    CAIRN_ERR_CORRUPT, "refs/%s is a symbolic link",
+			    (char *)name->data));
+		else if (!S_ISREG(st.st_mode))
+			problem(w, (char *)name->data, cairn_error_new(
+			    CAIRN_ERR_CORRUPT, "refs/%s is not a regular file",
+			    (char *)name->data));
+		else if (cairn_refname_check((char *)name->data,
+		    name->len) != NULL)
+			problem(w, (char *)name->data, cairn_error_new(
+			    CAIRN_ERR_CORRUPT, "refs/%s is not a valid ref "
+			    "name", (char *)name->data));
+		else if ((err = add_name(w, (char *)name->data)) != NULL)
+			break;
 	}
 	closedir(d);
-	cairn_buf_release(&path);
-	cairn_buf_release(&name);
+	name->len = at;
+	if (name->data != NULL)
+		name->data[at] = '\0';
 	return err;
 }
 
@@ -692,36 +775,58 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * Every ref is listed that can be, then the first problem is returned:
+ * a caller that must see every root (gc) stops on it, one that lists
+ * for a person has listed what is good.
+ */
 const struct cairn_error *
 cairn_refs_list(struct cairn_refs *refs, const char *prefix,
     int (*fn)(void *arg, const char *name, const struct cairn_oid *id),
     void *arg)
 {
 	const struct cairn_error *err;
-	struct ref_name_list l = { NULL, 0, 0 };
-	struct cairn_buf dir = { 0 };
+	struct ref_walk w;
+	struct cairn_buf dir = { 0 }, name = { 0 };
 	struct cairn_oid id;
 	size_t i, plen = prefix ? strlen(prefix) : 0;
+	int dfd;
 
-	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL)
-		err = collect(&l, (char *)dir.data, "", 0);
-	if (err == NULL && l.n > 0)
-		qsort(l.names, l.n, sizeof(*l.names), cmp_str);
-	for (i = 0; i < l.n && err == NULL; i++) {
-		if (strncmp(l.names[i], prefix ? prefix : "", plen) != 0 ||
-		    cairn_refname_check(l.names[i], strlen(l.names[i])))
+	memset(&w, 0, sizeof(w));
+	w.prefix = prefix ? prefix : "";
+	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL &&
+	    (err = cairn_buf_printf(&name, "%s", "")) == NULL) {
+		dfd = open((char *)dir.data, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (dfd == -1)
+			problem(&w, "", cairn_error_sys(errno, "cannot read "
+			    "'%s'", (char *)dir.data));
+		else
+			err = walk(&w, dfd, &name);
+	}
+	if (err == NULL && w.n > 0)
+		qsort(w.names, w.n, sizeof(*w.names), cmp_str);
+	for (i = 0; i < w.n && err == NULL; i++) {
+		if (strncmp(w.names[i], w.prefix, plen) != 0)
 			continue;
-		err = cairn_refs_get(refs, l.names[i], &id);
-		if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND) {
-			err = NULL;	/* deleted meanwhile */
+		err = cairn_refs_get(refs, w.names[i], &id);
+		if (err != NULL) {
+			if (err->code != CAIRN_ERR_NOT_FOUND)	/* else deleted */
+				problem(&w, w.names[i], err);
+			err = NULL;
 			continue;
 		}
-		if (err == NULL && fn(arg, l.names[i], &id) != 0)
+		if (fn(arg, w.names[i], &id) != 0) {
+			w.pcode = 0;	/* the caller has seen enough */
 			break;
+		}
 	}
-	for (i = 0; i < l.n; i++)
-		free(l.names[i]);
-	free(l.names);
+	for (i = 0; i < w.n; i++)
+		free(w.names[i]);
+	free(w.names);
 	cairn_buf_release(&dir);
+	cairn_buf_release(&name);
+	if (err == NULL && w.pcode != 0)
+		err = cairn_error_new(w.pcode, "%s", w.pmsg);
 	return err;
 }
