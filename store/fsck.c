@@ -49,6 +49,8 @@ enum fix {
 	FIX_FILE,		/* subject: an empty lock file to (re)create */
 	FIX_DATA_HEADER,	/* rewrite the data file's 16-byte header */
 	FIX_LOST,		/* salvage: lost for good, never "repaired" */
+	FIX_CONFIG,		/* write a config anew (object.format known) */
+	FIX_QUARANTINE,		/* subject: a directory where a file belongs */
 };
 
 struct finding {
@@ -250,10 +252,19 @@ open_file(struct fsck *c, const char *rel, int flags, struct stat *st,
 		*why = errno == ENOENT ? "does not exist" : open_why(errno);
 		return -1;
 	}
-	if (c->vfs->fstat(c->vfs, fd, st) != 0 || !S_ISREG(st->st_mode)) {
-		*why = S_ISDIR(st->st_mode) ? "is a directory" :
-		    "is not a regular file";
+	if (c->vfs->fstat(c->vfs, fd, st) != 0) {
+		e = errno;
+		*why = strerror(e);
 		c->vfs->close(c->vfs, fd);
+		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		/* errno as open(2) would say it of a directory or FIFO */
+		e = S_ISDIR(st->st_mode) ? EISDIR : ENXIO;
+		*why = open_why(e);
+		c->vfs->close(c->vfs, fd);
+		errno = e;
 		return -1;
 	}
 	return fd;
@@ -422,6 +433,65 @@ check_config_values(struct fsck *c, const struct cairn_config *cfg)
 			find(c, 1, 0, "config", "config", "%s", err->msg);
 }
 
+static int highest(struct fsck *c, const char *ext, char *out, size_t len);
+
+/*
+ * The hash algorithm the header of the newest data file (or else WAL)
+ * names, or 0: what a config written anew must say.
+ */
+static int
+algo_from_files(struct fsck *c)
+{
+	static const char *const ext[2] = { "data", "wal" };
+	unsigned char hdr[CAIRN_FILEHDR_SIZE];
+	char name[64];
+	struct stat st;
+	const char *why;
+	int i, fd, algo;
+
+	for (i = 0; i < 2; i++) {
+		if (!highest(c, ext[i], name, sizeof(name)) ||
+		    (fd = open_file(c, name, O_RDONLY, &st, &why)) == -1)
+			continue;
+		algo = 0;
+		if (cairn_file_pread(c->vfs, fd, hdr, sizeof(hdr), 0,
+		    name) == NULL && cairn_filehdr_check(hdr, i == 0 ?
+		    DATA_MAGIC : WAL_MAGIC, (int)cairn_get_be32(hdr + 12)) ==
+		    NULL && cairn_hash_name((int)cairn_get_be32(hdr + 12)))
+			algo = (int)cairn_get_be32(hdr + 12);
+		c->vfs->close(c->vfs, fd);
+		if (algo != 0)
+			return algo;
+	}
+	return 0;
+}
+
+/*
+ * A config that is missing, a link or no regular file, in a repository
+ * whose files name their object format, is written anew by --repair (the
+ * old entry kept in the quarantine, a link removed): the settings it held
+ * are gone, but every object stays readable.  One that cannot be read
+ * (permissions) or does not parse is left to its owner.
+ */
+static void
+config_unusable(struct fsck *c, const char *why)
+{
+	struct stat st;
+
+	if (fstatat(c->rootfd, "config", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode)) {
+		find(c, 1, 0, "config", "config", "%s", why);
+		return;
+	}
+	if ((c->algo = algo_from_files(c)) == 0) {
+		find(c, 1, 0, "config", "config", "%s", why);
+		return;
+	}
+	find_fix(c, FIX_CONFIG, "config", "config", "%s; --repair writes a new "
+	    "one (object.format = %s, other settings their defaults)", why,
+	    cairn_hash_name(c->algo));
+}
+
 static const struct cairn_error *
 check_config(struct fsck *c)
 {
@@ -441,7 +511,7 @@ check_config(struct fsck *c)
 		if (c->vfs->lstat(c->vfs, path, &st) != 0)
 			return cairn_error_new(CAIRN_ERR_NOT_REPO,
 			    "not a cairn repository: '%s'", c->root);
-		find(c, 1, 0, "config", "config", "%s", err->msg);
+		config_unusable(c, err->msg);
 		return NULL;
 	}
 	/* The parser reads text up to a NUL: what follows would be lost. */
@@ -541,6 +611,7 @@ check_manifest(struct fsck *c)
 	struct cairn_buf text = { 0 };
 	const struct cairn_error *err;
 	char path[4096];
+	struct stat st;
 
 	path_of(c, path, sizeof(path), "manifest");
 	err = slurp(c, "manifest", 1 << 20, &text);
@@ -553,7 +624,12 @@ check_manifest(struct fsck *c)
 		check_next(c);
 		return;
 	}
-	find(c, 1, 1, "manifest", "manifest", "%s", err->msg);
+	if (fstatat(c->rootfd, "manifest", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode))	/* no rename replaces it */
+		find_fix(c, FIX_QUARANTINE, "manifest", "manifest", "%s",
+		    err->msg);
+	else
+		find(c, 1, 1, "manifest", "manifest", "%s", err->msg);
 	/* Go on with what the directory holds. */
 	memset(&c->man, 0, sizeof(c->man));
 	highest(c, "data", c->man.data, sizeof(c->man.data));
@@ -1749,6 +1825,65 @@ fix_layout(struct fsck *c, const struct finding *f, struct quarantine *q)
 	return cairn_file_sync_dir(c->vfs, c->root);
 }
 
+/* Move what stands where a file belongs (a directory) into the quarantine. */
+static const struct cairn_error *
+fix_quarantine(struct fsck *c, const struct finding *f, struct quarantine *q)
+{
+	struct stat st;
+
+	if (fstatat(c->rootfd, f->subject, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    S_ISREG(st.st_mode))
+		return NULL;	/* fixed since */
+	return quarantine_move(c, q, f->subject);
+}
+
+/*
+ * Write the config anew, under the writer lock, as init writes it: what
+ * stood there (a link is removed, anything else kept in the quarantine)
+ * is gone first.  The object format is the one the files name.
+ */
+static const struct cairn_error *
+fix_config(struct fsck *c, struct quarantine *q)
+{
+	const struct cairn_error *err;
+	struct cairn_buf text = { 0 };
+	char path[4096], tmpdir[4096];
+	struct stat st;
+	int fd;
+
+	if ((err = writer_lock(c, &fd)) != NULL)
+		return err;
+	if (fstatat(c->rootfd, "config", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISREG(st.st_mode))
+			goto done;	/* fixed since */
+		if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
+			if (unlinkat(c->rootfd, "config", 0) != 0 &&
+			    errno != ENOENT)
+				err = cairn_error_sys(errno, "remove '%s/config'",
+				    c->root);
+		} else
+			err = quarantine_move(c, q, "config");
+	}
+	if (err == NULL)
+		err = cairn_buf_printf(&text, "# cairn repository configuration"
+		    "\n# written anew by fsck --repair: the old one was "
+		    "unusable\ncore.formatVersion = 1\nobject.format = %s\n"
+		    "core.compression = 1\n", cairn_hash_name(c->algo));
+	path_of(c, path, sizeof(path), "config");
+	path_of(c, tmpdir, sizeof(tmpdir), "tmp");
+	if (err == NULL)
+		err = cairn_file_replace(c->vfs, tmpdir, path, text.data,
+		    text.len);
+	cairn_buf_release(&text);
+done:
+	c->vfs->close(c->vfs, fd);
+	return err;
+}
+
+/*
+ * The layout first (the lock file and tmp/ may be what is missing), then
+ * what needs the lock: the config.
+ */
 static const struct cairn_error *
 fix_layouts(struct fsck *c, const struct finding *f, size_t n,
     struct quarantine *q)
@@ -1760,6 +1895,13 @@ fix_layouts(struct fsck *c, const struct finding *f, size_t n,
 		if ((f[i].fix == FIX_DIR || f[i].fix == FIX_FILE) &&
 		    (e = fix_layout(c, &f[i], q)) != NULL && err == NULL)
 			err = e;
+	for (i = 0; i < n; i++)
+		if (f[i].fix == FIX_QUARANTINE &&
+		    (e = fix_quarantine(c, &f[i], q)) != NULL && err == NULL)
+			err = e;
+	for (i = 0; err == NULL && i < n; i++)
+		if (f[i].fix == FIX_CONFIG)
+			err = fix_config(c, q);
 	return err;
 }
 
@@ -2170,47 +2312,62 @@ struct salvage {
 	uint64_t lost_refs;
 };
 
-static void
+static const struct cairn_error *
 salvage_add_source(struct salvage *s, const char *name)
 {
 	struct stat st;
 	const char *why;
 	size_t i;
-	int fd;
+	int fd, e;
 
 	if (name[0] == '\0' || s->nsrc == SALVAGE_MAX_SOURCES)
-		return;
+		return NULL;
 	for (i = 0; i < s->nsrc; i++)
 		if (strcmp(s->src[i].name, name) == 0)
-			return;
-	if ((fd = open_file(s->c, name, O_RDONLY, &st, &why)) == -1)
-		return;
+			return NULL;
+	if ((fd = open_file(s->c, name, O_RDONLY, &st, &why)) == -1) {
+		/*
+		 * A link, FIFO or directory holds nothing of ours; a file
+		 * we may not read may hold the only copy of everything.
+		 */
+		e = errno;
+		if (e != ENOENT && e != ELOOP && e != EMLINK && e != ENXIO &&
+		    e != EISDIR && e != ENOTDIR)
+			return cairn_error_sys(e, "cannot salvage: '%s/%s' "
+			    "cannot be read", s->c->root, name);
+		return NULL;
+	}
 	snprintf(s->src[s->nsrc].name, sizeof(s->src[0].name), "%s", name);
 	s->src[s->nsrc].fd = fd;
 	s->src[s->nsrc++].size = (uint64_t)st.st_size;
+	return NULL;
 }
 
 /* The files to read: the manifest's, then every other numbered one. */
-static void
+static const struct cairn_error *
 salvage_sources(struct salvage *s)
 {
+	const struct cairn_error *err;
 	struct dirent *de;
 	unsigned long long n;
 	char ext[8];
 	int used;
 	DIR *d;
 
-	salvage_add_source(s, s->c->man.data);
-	salvage_add_source(s, s->c->man.wal);
+	if ((err = salvage_add_source(s, s->c->man.data)) != NULL ||
+	    (err = salvage_add_source(s, s->c->man.wal)) != NULL)
+		return err;
 	if ((d = open_dir(s->c, "")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL)
+		return cairn_error_sys(errno, "cannot salvage: read '%s'",
+		    s->c->root);
+	while (err == NULL && (de = readdir(d)) != NULL)
 		if (strlen(de->d_name) < 60 && sscanf(de->d_name,
 		    "objects.%llu.%7[a-z]%n", &n, ext, &used) == 2 &&
 		    de->d_name[used] == '\0' && (strcmp(ext, "data") == 0 ||
 		    strcmp(ext, "wal") == 0))
-			salvage_add_source(s, de->d_name);
+			err = salvage_add_source(s, de->d_name);
 	closedir(d);
+	return err;
 }
 
 /* Every intact object record of source i not found before. */
@@ -2572,7 +2729,7 @@ salvage(struct fsck *c, const struct finding *f, size_t n,
 		goto done;
 	}
 	s.r->c = &now;
-	salvage_sources(&s);
+	err = salvage_sources(&s);
 	for (i = 0; err == NULL && i < s.nsrc; i++)
 		err = salvage_scan(&s, (uint32_t)i);
 	if (err == NULL)

@@ -445,4 +445,48 @@ test_expect_success 'a ref deeper than 64 directories is checked' '
 	rm -r .cairn/refs/d
 '
 
+# A config that is missing, a link, a FIFO or a directory is written anew
+# by --repair with the object format the files name (sha1 here, not the
+# default), other settings their defaults; a directory is kept in the
+# quarantine, a link is removed and never what it names.  One that cannot
+# be parsed is left to its owner.
+for how in missing link fifo directory
+do
+	test_expect_success "a config that is $how: --repair writes it anew" "
+		rm -rf .cairn &&
+		cairn init --object-format=sha1 >/dev/null &&
+		some_objects &&
+		mkdir outside &&
+		cp .cairn/config outside/config &&
+		cp .cairn/config config.orig &&
+		case $how in
+		missing) rm .cairn/config ;;
+		link) rm .cairn/config && ln -s \"\$PWD/outside/config\" .cairn/config ;;
+		fifo) rm .cairn/config && mkfifo .cairn/config ;;
+		directory) rm .cairn/config && mkdir .cairn/config && echo x >.cairn/config/x ;;
+		esac &&
+		test_must_fail --status=1 test_timeout 10 cairn fsck >out &&
+		grep '^error config config: .*--repair writes a new one (object.format = sha1' out &&
+		test_timeout 10 cairn fsck --repair >out &&
+		grep '^error config config: .*(repaired)\$' out &&
+		test -f .cairn/config && ! test -L .cairn/config &&
+		grep -x 'object.format = sha1' .cairn/config &&
+		test_cmp config.orig outside/config &&
+		if test $how = directory
+		then
+			test -f .cairn/quarantine/1/config/x
+		fi &&
+		works
+	"
+done
+
+test_expect_success 'a config that does not parse is not replaced' '
+	some_objects &&
+	echo "this is not a setting" >.cairn/config &&
+	test_must_fail --status=1 cairn fsck >out &&
+	test_must_fail cairn fsck --repair >out &&
+	test "$(cat .cairn/config)" = "this is not a setting" &&
+	test_no_fsck
+'
+
 test_done
