@@ -102,7 +102,21 @@ tick(struct gc *g, const char *phase)
 		g->o->progress(g->o->arg, phase, g->done);
 }
 
-/* Index every record of the data file: position, type, latest time. */
+/* Do the stored bytes of the record at off match their CRC? */
+static int
+stored_intact(struct gc *g, uint64_t off)
+{
+	struct cairn_rec rec;
+
+	return cairn_rec_decode(&rec, g->map + off, g->d->idlen) == NULL &&
+	    cairn_crc32(0, g->map + off + CAIRN_REC_HDR_SIZE,
+	    (size_t)rec.stored) == rec.crc;
+}
+
+/*
+ * Index every record of the data file: position, type, latest time.
+ * (scan has checked that each record's span lies inside the file.)
+ */
 static const struct cairn_error *
 scan(struct gc *g)
 {
@@ -125,6 +139,11 @@ scan(struct gc *g)
 		if (have != NULL) {
 			if (rec.time > have->data_off)
 				have->data_off = rec.time;
+			/* Of two copies, keep one that is intact. */
+			if (rec.kind == CAIRN_REC_OBJECT &&
+			    !stored_intact(g, have->loc) &&
+			    stored_intact(g, off))
+				have->loc = off;
 		} else if (rec.kind == CAIRN_REC_OBJECT) {
 			memset(&e, 0, sizeof(e));
 			memcpy(e.id, rec.id.hash, rec.id.len);
@@ -157,44 +176,113 @@ push_link(void *arg, const struct cairn_oid *id, int type)
 
 /*
  * An object only the alternate has is never removed (it is not ours), but
- * what it links to may be ours: follow it there, once.
+ * what it links to may be ours: follow it there, once.  One neither here
+ * nor there is missing: with strict set (a ref reaches it) that stops gc.
  */
 static const struct cairn_error *
-follow_lower(struct gc *g, const struct cairn_oid *id)
+follow_lower(struct gc *g, const struct cairn_oid *id, int strict)
 {
 	struct cairn_backend *lower = g->d->lower;
 	const struct cairn_error *err;
 	struct cairn_mem_ent e;
 	struct cairn_buf b = { 0 };
+	char hex[CAIRN_OID_HEXMAX + 1];
 	uint64_t size;
 	int type;
 
-	if (lower == NULL || cairn_memtable_get(&g->lower_seen, id->hash))
+	if (cairn_memtable_get(&g->lower_seen, id->hash))
 		return NULL;
 	memset(&e, 0, sizeof(e));
 	memcpy(e.id, id->hash, id->len);
 	if ((err = cairn_memtable_put(&g->lower_seen, &e)) != NULL)
 		return err;
-	if (lower->ops->stat(lower, id, &type, &size) != NULL ||
-	    type == CAIRN_OBJ_BLOB)
-		return NULL;
-	if ((err = lower->ops->read(lower, id, 0, &type, &b)) == NULL &&
+	err = lower == NULL ? cairn_error_new(CAIRN_ERR_NOT_FOUND, "missing") :
+	    lower->ops->stat(lower, id, &type, &size);
+	if (err == NULL && type != CAIRN_OBJ_BLOB &&
+	    (err = lower->ops->read(lower, id, 0, &type, &b)) == NULL &&
 	    cairn_object_links(type, b.data, b.len, g->d->be.algo, push_link,
 	    g) != 0)
 		err = cairn_error_nomem();
 	cairn_buf_release(&b);
-	return err;
+	if (err == NULL || (!strict && err->code != CAIRN_ERR_NOMEM))
+		return NULL;
+	cairn_oid_fmt(hex, id);
+	if (err->code == CAIRN_ERR_NOT_FOUND)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "object %s, which a "
+		    "ref reaches, is missing%s (run cairn fsck; nothing was "
+		    "removed)", hex, lower != NULL ? " here and in the "
+		    "alternate" : "");
+	return err->code == CAIRN_ERR_NOMEM ? err : cairn_error_new(err->code,
+	    "object %s, which a ref reaches: %s (nothing was removed)", hex,
+	    err->msg);
 }
 
-/* Mark what the stack holds and everything it reaches. */
+/*
+ * The content of the marked record e, whole and checked: its stored
+ * bytes match their CRC and, but for a blob (whose links are none), its
+ * content hashes to its id.  *content (malloc'd) is NULL for a blob.
+ */
 static const struct cairn_error *
-mark(struct gc *g)
+read_marked(struct gc *g, const struct cairn_mem_ent *e,
+    unsigned char **content, size_t *len)
+{
+	const struct cairn_error *err;
+	struct cairn_rec rec;
+	struct cairn_oid got;
+	const unsigned char *stored;
+
+	*content = NULL;
+	if ((err = cairn_rec_decode(&rec, g->map + e->loc,
+	    g->d->idlen)) != NULL ||
+	    (err = cairn_rec_sizes_plausible(&rec)) != NULL)
+		goto bad;
+	stored = g->map + e->loc + CAIRN_REC_HDR_SIZE;
+	if (cairn_crc32(0, stored, (size_t)rec.stored) != rec.crc) {
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "stored bytes do "
+		    "not match their CRC");
+		goto bad;
+	}
+	if (e->type == CAIRN_OBJ_BLOB)
+		return NULL;
+	if ((*content = malloc((size_t)rec.size + 1)) == NULL)
+		return cairn_error_nomem();
+	if (rec.flags & CAIRN_REC_DEFLATED)
+		err = cairn_zip_inflate(*content, (size_t)rec.size, stored,
+		    (size_t)rec.stored);
+	else
+		memcpy(*content, stored, (size_t)rec.size);
+	if (err == NULL)
+		err = cairn_hash_object(&got, g->d->be.algo, rec.type,
+		    *content, (size_t)rec.size);
+	if (err == NULL && !cairn_oid_eq(&got, &rec.id))
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "content does not "
+		    "hash to its id");
+	if (err == NULL) {
+		*len = (size_t)rec.size;
+		return NULL;
+	}
+	free(*content);
+	*content = NULL;
+bad:
+	return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' offset %llu: %s "
+	    "(run cairn fsck; nothing was removed)", g->d->man.data,
+	    (unsigned long long)e->loc, err->msg);
+}
+
+/*
+ * Mark what the stack holds and everything it reaches.  With strict set
+ * (what the refs reach), an object that is neither here nor in the
+ * alternate, or that cannot be read intact, stops gc: sweeping on an
+ * incomplete view would remove what the missing part links to.
+ */
+static const struct cairn_error *
+mark(struct gc *g, int strict)
 {
 	const struct cairn_error *err;
 	struct cairn_mem_ent *e;
 	struct cairn_oid id;
-	struct cairn_rec rec;
 	unsigned char *content;
+	size_t len = 0;
 
 	while (g->stack.len > 0) {
 		g->stack.len -= sizeof(id);
@@ -202,8 +290,7 @@ mark(struct gc *g)
 		e = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
 		    id.hash);
 		if (e == NULL) {
-			/* In the alternate, or dangling (fsck's business). */
-			if ((err = follow_lower(g, &id)) != NULL)
+			if ((err = follow_lower(g, &id, strict)) != NULL)
 				return err;
 			continue;
 		}
@@ -211,28 +298,19 @@ mark(struct gc *g)
 			continue;
 		e->where = GC_MARKED;
 		tick(g, "mark");
-		if (e->type == CAIRN_OBJ_BLOB)
+		if ((err = read_marked(g, e, &content, &len)) != NULL) {
+			if (strict)
+				return err;
+			continue;	/* no ref reaches it: kept, not followed */
+		}
+		if (content == NULL)
 			continue;
-		if ((err = cairn_rec_decode(&rec, g->map + e->loc,
-		    g->d->idlen)) != NULL ||
-		    (err = cairn_rec_sizes_plausible(&rec)) != NULL)
-			return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' offset "
-			    "%llu: %s", g->d->man.data,
-			    (unsigned long long)e->loc, err->msg);
-		if ((content = malloc((size_t)rec.size + 1)) == NULL)
+		if (cairn_object_links(e->type, content, len, g->d->be.algo,
+		    push_link, g) != 0) {
+			free(content);
 			return cairn_error_nomem();
-		err = rec.flags & CAIRN_REC_DEFLATED ?
-		    cairn_zip_inflate(content, (size_t)rec.size, g->map +
-		    e->loc + CAIRN_REC_HDR_SIZE, (size_t)rec.stored) : NULL;
-		if (err == NULL && !(rec.flags & CAIRN_REC_DEFLATED))
-			memcpy(content, g->map + e->loc + CAIRN_REC_HDR_SIZE,
-			    (size_t)rec.size);
-		if (err == NULL && cairn_object_links(rec.type, content,
-		    (size_t)rec.size, g->d->be.algo, push_link, g) != 0)
-			err = cairn_error_nomem();
+		}
 		free(content);
-		if (err != NULL)
-			return err;
 	}
 	return NULL;
 }
@@ -252,7 +330,8 @@ mark_roots(struct gc *g, int64_t keep_since)
 	struct cairn_oid id;
 	size_t i;
 
-	if ((err = cairn_refs_list(&g->d->refs, NULL, push_ref, g)) != NULL)
+	if ((err = cairn_refs_list(&g->d->refs, NULL, push_ref, g)) != NULL ||
+	    (err = mark(g, 1)) != NULL)
 		return err;
 	for (i = 0; i < g->objs.cap; i++)
 		if (g->objs.tab[i].used && keep_since != INT64_MAX &&
@@ -262,7 +341,7 @@ mark_roots(struct gc *g, int64_t keep_since)
 			if ((err = push(g, &id)) != NULL)
 				return err;
 		}
-	return mark(g);
+	return mark(g, 0);
 }
 
 static void
