@@ -447,7 +447,20 @@ lock_one(struct cairn_refs *refs, struct held *h, long long *budget)
 	h->lock = (char *)cairn_buf_detach(&b, NULL);
 	if ((err = take_lock(refs, h, budget)) != NULL)
 		return err;
-	return read_ref(refs, h->path, h->u->name, &h->exists, &h->cur);
+	err = read_ref(refs, h->path, h->u->name, &h->exists, &h->cur);
+	/*
+	 * A damaged ref (malformed, a link, a FIFO) is replaced or removed
+	 * by an update that does not ask what it holds; one that does ask
+	 * (--old, create, verify) cannot be answered.
+	 */
+	if (err != NULL && err->code == CAIRN_ERR_CORRUPT &&
+	    !h->u->has_old && (h->u->op == CAIRN_REF_SET ||
+	    h->u->op == CAIRN_REF_DELETE)) {
+		h->exists = 1;
+		memset(&h->cur, 0, sizeof(h->cur));
+		return NULL;
+	}
+	return err;
 }
 
 /* The precondition of one update, against the value read under its lock. */

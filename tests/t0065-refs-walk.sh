@@ -154,4 +154,26 @@ test_expect_success 'a ref listing with a prefix is not failed by problems elsew
 	rm .cairn/refs/broken
 '
 
+test_expect_success FIFO 'a malformed, empty or FIFO ref is set or deleted anew; with --old it is refused' '
+	setup_two &&
+	echo garbage >.cairn/refs/m &&
+	: >.cairn/refs/e &&
+	mkfifo .cairn/refs/f &&
+	for r in m e f
+	do
+		test_must_fail --status=3 test_timeout 10 \
+			cairn ref set "$r" "$A" --old "$B" 2>err &&
+		test_stderr_one_line err || return 1
+	done &&
+	test "$(cat .cairn/refs/m)" = garbage &&
+	test -p .cairn/refs/f &&
+	test_timeout 10 cairn ref set m "$A" &&
+	test "$(cairn ref get m)" = "$A" &&
+	test_timeout 10 cairn ref delete e &&
+	test_timeout 10 cairn ref delete f &&
+	! test -e .cairn/refs/e && ! test -e .cairn/refs/f &&
+	cairn ref list >list &&
+	test_line_count -eq 2 list
+'
+
 test_done
