@@ -438,6 +438,10 @@ mem_ref_update(struct cairn_backend *be, const struct cairn_ref_update *u,
 	if (m->read_only)
 		return cairn_error_new(CAIRN_ERR_READ_ONLY,
 		    "repository is open read-only");
+	/* As on disk: a ref must not name what an abort may take back. */
+	if (m->in_batch)
+		return cairn_error_new(CAIRN_ERR_USAGE,
+		    "refs cannot be updated inside a batch");
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < i; j++) {
 			if (strcmp(u[i].name, u[j].name) == 0)

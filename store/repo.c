@@ -34,8 +34,12 @@
 
 /*
  * Threads: reads take lock shared, everything that writes takes it
- * exclusively (a batch from begin to commit or abort).  A thread that
- * holds it exclusively may read without taking it again.
+ * exclusively (a batch from begin to commit or abort).  The handle
+ * records which thread holds it exclusively (owner, the address of that
+ * thread's `me`) and how often (depth): that thread reads and calls in
+ * again without taking it twice, a call refused inside its batch gives
+ * back only what it took, and batches open on several handles in one
+ * thread each keep their own lock.
  */
 struct cairn_repo {
 	struct cairn_backend *be;
@@ -45,42 +49,54 @@ struct cairn_repo {
 	struct cairn_vfs *vfs;
 	unsigned flags;
 	pthread_rwlock_t lock;
-	int in_batch;
+	const void *owner;		/* atomic: &me of the writing thread */
+	unsigned depth;			/* the owner's holds */
 	uint64_t refreshed;		/* CLOCK_MONOTONIC ns of the last look */
 };
 
 #define REFRESH_NS 2000000u
 
-static _Thread_local const struct cairn_repo *writing;
+static _Thread_local char me;
+
+/* Does this thread hold r exclusively?  (Only it can make this true.) */
+static int
+mine(const struct cairn_repo *r)
+{
+	return __atomic_load_n(&r->owner, __ATOMIC_RELAXED) == (const void *)&me;
+}
 
 static void
 rd_lock(struct cairn_repo *r)
 {
-	if (writing != r)
+	if (!mine(r))
 		pthread_rwlock_rdlock(&r->lock);
 }
 
 static void
 rd_unlock(struct cairn_repo *r)
 {
-	if (writing != r)
+	if (!mine(r))
 		pthread_rwlock_unlock(&r->lock);
 }
 
 static void
 wr_lock(struct cairn_repo *r)
 {
-	if (writing != r) {
+	if (!mine(r)) {
 		pthread_rwlock_wrlock(&r->lock);
-		writing = r;
+		__atomic_store_n(&r->owner, (const void *)&me,
+		    __ATOMIC_RELAXED);
 	}
+	r->depth++;
 }
 
 static void
 wr_unlock(struct cairn_repo *r)
 {
-	if (writing == r) {
-		writing = NULL;
+	if (!mine(r) || r->depth == 0)
+		return;
+	if (--r->depth == 0) {
+		__atomic_store_n(&r->owner, NULL, __ATOMIC_RELAXED);
 		pthread_rwlock_unlock(&r->lock);
 	}
 }
@@ -604,8 +620,8 @@ cairn_repo_close(struct cairn_repo *r)
 		r->be->ops->close(r->be);
 	else if (r->base != NULL)
 		r->base->ops->close(r->base);
-	if (writing == r)
-		writing = NULL;
+	while (mine(r) && r->depth > 0)	/* closed inside a batch */
+		wr_unlock(r);
 	pthread_rwlock_destroy(&r->lock);
 	cairn_config_release(&r->cfg);
 	free(r->path);
@@ -635,7 +651,7 @@ caught_up(struct cairn_repo *r, const struct cairn_error *err)
 	uint64_t now, last;
 	int changed = 0;
 
-	if (err == NULL || err->code != CAIRN_ERR_NOT_FOUND || writing == r ||
+	if (err == NULL || err->code != CAIRN_ERR_NOT_FOUND || mine(r) ||
 	    r->be->ops->refresh == NULL)
 		return 0;
 	/*
@@ -658,6 +674,17 @@ caught_up(struct cairn_repo *r, const struct cairn_error *err)
 
 /* Objects. */
 
+/* A batch call from a thread that has no batch open on the handle. */
+static const struct cairn_error *
+no_batch(const struct cairn_repo *r)
+{
+	if (r->flags & CAIRN_OPEN_READ_ONLY)
+		return cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	return cairn_error_new(CAIRN_ERR_USAGE, "no batch is open on this "
+	    "handle in this thread");
+}
+
 const struct cairn_error *
 cairn_batch_begin(struct cairn_repo *r)
 {
@@ -676,6 +703,8 @@ cairn_batch_add(struct cairn_repo *r, struct cairn_oid *out, int type,
 	const struct cairn_error *err;
 	unsigned check;
 
+	if (!mine(r))
+		return no_batch(r);
 	check = (r->flags & CAIRN_OPEN_LITERALLY) ? CAIRN_CHECK_LITERALLY : 0;
 	if ((err = cairn_object_check_flags(type, data, len, r->be->algo,
 	    check)) != NULL)
@@ -724,6 +753,8 @@ const struct cairn_error *
 cairn_batch_add_stream(struct cairn_repo *r, struct cairn_oid *out, int type,
     cairn_read_fn read, void *arg, int64_t size)
 {
+	if (!mine(r))
+		return no_batch(r);
 	if (type != CAIRN_OBJ_BLOB)
 		return add_checked_stream(r, out, type, read, arg, size);
 	return r->be->ops->write_stream(r->be, out, type, read, arg, size);
@@ -732,8 +763,11 @@ cairn_batch_add_stream(struct cairn_repo *r, struct cairn_oid *out, int type,
 const struct cairn_error *
 cairn_batch_commit(struct cairn_repo *r)
 {
-	const struct cairn_error *err = r->be->ops->commit(r->be);
+	const struct cairn_error *err;
 
+	if (!mine(r))
+		return no_batch(r);
+	err = r->be->ops->commit(r->be);
 	wr_unlock(r);
 	return err;
 }
@@ -741,6 +775,8 @@ cairn_batch_commit(struct cairn_repo *r)
 void
 cairn_batch_abort(struct cairn_repo *r)
 {
+	if (!mine(r))
+		return;
 	r->be->ops->abort(r->be);
 	wr_unlock(r);
 }

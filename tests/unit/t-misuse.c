@@ -1,0 +1,301 @@
+/*
+ * t-misuse.c: the library under plausible misuse, on disk and in memory.
+ *
+ *  - A call refused inside an open batch (a second begin, flush, gc, a
+ *    ref update) gives back nothing it did not take: the batch goes on
+ *    and still excludes other threads until it is committed.
+ *  - Batches open on two handles at once in one thread (copying between
+ *    repositories) are legal: each reads its own objects, each commit
+ *    releases its own handle, and other threads then get both.
+ *  - Batch calls from a thread that has no batch open on the handle are
+ *    refused (CAIRN_ERR_USAGE), never run on another thread's batch.
+ *  - A handle closed inside its batch releases the writer lock.
+ *
+ * A thread that must not get a handle is given 300 ms to show it does
+ * not; one that must get it is waited for up to 20 s.  Neither bound
+ * decides a correct run: the first only gives a wrong one the chance to
+ * show itself, and the second is never reached unless a lock is lost.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cairn.h"
+#include "tap.h"
+#include "scratch.h"
+
+struct probe {
+	struct cairn_repo *r;
+	int write;			/* begin and commit a batch, else read */
+	const struct cairn_error *err;
+	int done;			/* atomic */
+};
+
+static void *
+probe_run(void *arg)
+{
+	struct probe *p = arg;
+	struct cairn_stats st;
+	struct cairn_oid id;
+
+	if (p->write) {
+		p->err = cairn_batch_begin(p->r);
+		if (p->err == NULL && (p->err = cairn_batch_add(p->r, &id,
+		    CAIRN_OBJ_BLOB, "probe", 5)) == NULL)
+			p->err = cairn_batch_commit(p->r);
+	} else
+		p->err = cairn_stats(p->r, &st);
+	__atomic_store_n(&p->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int finished_within(struct probe *p, long ms);
+
+/* Join the probe's thread, or stop here if it is stuck on a lock. */
+static void
+join(pthread_t t, struct probe *p)
+{
+	if (!finished_within(p, 20000))
+		bail_out("a thread is stuck on a handle's lock");
+	pthread_join(t, NULL);
+}
+
+/* Wait up to ms for the probe; 1 if it finished. */
+static int
+finished_within(struct probe *p, long ms)
+{
+	long waited;
+
+	for (waited = 0; waited < ms; waited += 10) {
+		if (__atomic_load_n(&p->done, __ATOMIC_SEQ_CST))
+			return 1;
+		sleep_ms(10);
+	}
+	return __atomic_load_n(&p->done, __ATOMIC_SEQ_CST);
+}
+
+static void
+start(pthread_t *t, struct probe *p, struct cairn_repo *r, int write)
+{
+	memset(p, 0, sizeof(*p));
+	p->r = r;
+	p->write = write;
+	if (pthread_create(t, NULL, probe_run, p) != 0)
+		bail_out("pthread_create failed");
+}
+
+static struct cairn_repo *
+open_kind(const char *dir, const char *name, int memory)
+{
+	struct cairn_repo *r;
+	char path[4400];
+	const struct cairn_error *err;
+
+	if (memory) {
+		if ((err = cairn_repo_open(&r, NULL, CAIRN_OPEN_MEMORY)) != NULL)
+			bail_out("open memory: %s", err->msg);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((err = cairn_repo_init(path, NULL)) != NULL ||
+	    (err = cairn_repo_open(&r, path, 0)) != NULL)
+		bail_out("init %s: %s", path, err->msg);
+	return r;
+}
+
+static void
+refused_inside_a_batch(const char *dir, int memory)
+{
+	const char *kind = memory ? "memory" : "disk";
+	struct cairn_repo *r = open_kind(dir, "refused", memory);
+	struct cairn_gc_opts go;
+	struct cairn_gc_result gr;
+	struct cairn_oid id, id2;
+	struct probe p;
+	pthread_t t;
+	unsigned char *data;
+	size_t len;
+	int type;
+
+	no_error(cairn_batch_begin(r), "%s: begin", kind);
+	no_error(cairn_batch_add(r, &id, CAIRN_OBJ_BLOB, "first", 5),
+	    "%s: add", kind);
+	is_error(cairn_batch_begin(r), CAIRN_ERR_USAGE,
+	    "%s: a second begin is refused", kind);
+	ok(cairn_flush(r) != NULL || memory, "%s: flush is refused", kind);
+	memset(&go, 0, sizeof(go));
+	go.keep_since = INT64_MIN;
+	ok(cairn_gc(r, &go, &gr) != NULL, "%s: gc is refused", kind);
+	ok(cairn_ref_set(r, "main", &id, NULL) != NULL,
+	    "%s: a ref update is refused", kind);
+	/* The batch still holds the handle: another thread waits. */
+	start(&t, &p, r, 0);
+	ok(!finished_within(&p, 300),
+	    "%s: a reader waits for the batch after the refused calls", kind);
+	no_error(cairn_batch_add(r, &id2, CAIRN_OBJ_BLOB, "second", 6),
+	    "%s: the batch goes on", kind);
+	no_error(cairn_batch_commit(r), "%s: commit", kind);
+	ok(finished_within(&p, 20000), "%s: the reader gets the handle after "
+	    "the commit", kind);
+	join(t, &p);
+	no_error(p.err, "%s: the reader's call", kind);
+	if (no_error(cairn_get(r, &id2, 0, &type, &data, &len),
+	    "%s: the object added after the refused calls", kind))
+		free(data);
+	is_error(cairn_batch_commit(r), CAIRN_ERR_USAGE,
+	    "%s: a second commit is refused", kind);
+	start(&t, &p, r, 1);
+	ok(finished_within(&p, 20000), "%s: the lock was released once and "
+	    "only once: another thread's batch", kind);
+	join(t, &p);
+	no_error(p.err, "%s: another thread's batch", kind);
+	cairn_repo_close(r);
+}
+
+static void
+two_handles_one_thread(const char *dir, int memory)
+{
+	const char *kind = memory ? "memory" : "disk";
+	struct cairn_repo *a = open_kind(dir, "a", memory);
+	struct cairn_repo *b = open_kind(dir, "b", memory);
+	struct cairn_oid ia, ib;
+	struct probe pa, pb;
+	pthread_t ta, tb;
+	unsigned char *data;
+	size_t len;
+	int type;
+
+	no_error(cairn_batch_begin(a), "%s: begin on a", kind);
+	no_error(cairn_batch_begin(b), "%s: begin on b while a's is open",
+	    kind);
+	no_error(cairn_batch_add(a, &ia, CAIRN_OBJ_BLOB, "in a", 4),
+	    "%s: add to a", kind);
+	no_error(cairn_batch_add(b, &ib, CAIRN_OBJ_BLOB, "in b", 4),
+	    "%s: add to b", kind);
+	/* Reading a while b's batch is the later one must not deadlock. */
+	if (no_error(cairn_get(a, &ia, 0, &type, &data, &len),
+	    "%s: read a inside both batches", kind))
+		free(data);
+	no_error(cairn_batch_commit(a), "%s: commit a", kind);
+	if (no_error(cairn_get(b, &ib, 0, &type, &data, &len),
+	    "%s: read b inside its batch", kind))
+		free(data);
+	no_error(cairn_batch_commit(b), "%s: commit b", kind);
+	start(&ta, &pa, a, 1);
+	start(&tb, &pb, b, 1);
+	ok(finished_within(&pa, 20000), "%s: a is free after both commits",
+	    kind);
+	ok(finished_within(&pb, 20000), "%s: b is free after both commits",
+	    kind);
+	join(ta, &pa);
+	join(tb, &pb);
+	no_error(pa.err, "%s: a batch on a from another thread", kind);
+	no_error(pb.err, "%s: a batch on b from another thread", kind);
+	cairn_repo_close(a);
+	cairn_repo_close(b);
+}
+
+struct foreign {
+	struct cairn_repo *r;
+	const struct cairn_error *add, *commit;
+	int code_add, code_commit;
+};
+
+static void *
+foreign_run(void *arg)
+{
+	struct foreign *f = arg;
+	struct cairn_oid id;
+
+	f->add = cairn_batch_add(f->r, &id, CAIRN_OBJ_BLOB, "stray", 5);
+	f->code_add = f->add ? f->add->code : 0;
+	f->commit = cairn_batch_commit(f->r);
+	f->code_commit = f->commit ? f->commit->code : 0;
+	cairn_batch_abort(f->r);	/* no batch here: does nothing */
+	return NULL;
+}
+
+static void
+other_threads_batch(const char *dir, int memory)
+{
+	const char *kind = memory ? "memory" : "disk";
+	struct cairn_repo *r = open_kind(dir, "foreign", memory);
+	struct foreign f;
+	struct cairn_oid id;
+	struct cairn_stats st;
+	pthread_t t;
+
+	no_error(cairn_batch_begin(r), "%s: begin", kind);
+	no_error(cairn_batch_add(r, &id, CAIRN_OBJ_BLOB, "mine", 4),
+	    "%s: add", kind);
+	memset(&f, 0, sizeof(f));
+	f.r = r;
+	if (pthread_create(&t, NULL, foreign_run, &f) != 0)
+		bail_out("pthread_create failed");
+	pthread_join(t, NULL);
+	is_int(f.code_add, CAIRN_ERR_USAGE,
+	    "%s: an add from a thread without the batch is refused", kind);
+	is_int(f.code_commit, CAIRN_ERR_USAGE,
+	    "%s: a commit from a thread without the batch is refused", kind);
+	no_error(cairn_batch_commit(r), "%s: the owner's commit", kind);
+	if (no_error(cairn_stats(r, &st), "%s: stats", kind))
+		is_uint(st.objects, 1, "%s: only the owner's object is stored",
+		    kind);
+	cairn_repo_close(r);
+}
+
+static void
+closed_inside_a_batch(const char *dir)
+{
+	struct cairn_repo *r = open_kind(dir, "closed", 0), *again;
+	char path[4200];
+	struct cairn_oid id;
+
+	snprintf(path, sizeof(path), "%s/closed", dir);
+	no_error(cairn_batch_begin(r), "disk: begin, then close");
+	no_error(cairn_batch_add(r, &id, CAIRN_OBJ_BLOB, "dropped", 7),
+	    "disk: add before the close");
+	cairn_repo_close(r);
+	if (no_error(cairn_repo_open(&again, path, 0), "disk: reopen")) {
+		no_error(cairn_put(again, &id, CAIRN_OBJ_BLOB, "kept", 4),
+		    "disk: a new handle writes: the writer lock was released");
+		cairn_repo_close(again);
+	}
+}
+
+int
+main(void)
+{
+	char dir[4096];
+	int memory;
+
+	scratch_base(dir, sizeof(dir), "misuse", 0);
+	for (memory = 0; memory <= 1; memory++) {
+		char sub[4200];
+
+		snprintf(sub, sizeof(sub), "%s/%d", dir, memory);
+		if (mkdir(sub, 0700) != 0)
+			bail_out("mkdir %s: %s", sub, strerror(errno));
+		refused_inside_a_batch(sub, memory);
+		two_handles_one_thread(sub, memory);
+		other_threads_batch(sub, memory);
+	}
+	closed_inside_a_batch(dir);
+	rm_rf(dir);
+	return done_testing();
+}
