@@ -84,6 +84,9 @@ struct fsck {
 	int rootfd;			/* the repository directory, or -1 */
 	struct cairn_memtable named;	/* ids some record or entry names */
 	long long lock_timeout_ms;	/* core.lockTimeout, for --repair */
+	/* The data file or WAL, if it exists but may not be read. */
+	char unreadable[64];
+	int unreadable_errno;
 };
 
 /* Nonzero if the object is in the repository or its alternate. */
@@ -280,11 +283,15 @@ slurp(struct fsck *c, const char *rel, size_t max, struct cairn_buf *out)
 	const struct cairn_error *err;
 	struct stat st;
 	const char *why;
-	int fd;
+	int fd, e;
 
-	if ((fd = open_file(c, rel, O_RDONLY, &st, &why)) == -1)
-		return cairn_error_new(errno == ENOENT ? CAIRN_ERR_NOT_FOUND :
+	if ((fd = open_file(c, rel, O_RDONLY, &st, &why)) == -1) {
+		e = errno;	/* the caller may ask why */
+		err = cairn_error_new(e == ENOENT ? CAIRN_ERR_NOT_FOUND :
 		    CAIRN_ERR_CORRUPT, "'%s' %s", rel, why);
+		errno = e;
+		return err;
+	}
 	err = (uint64_t)st.st_size > max ? cairn_error_new(CAIRN_ERR_CORRUPT,
 	    "'%s' is too large (%llu bytes)", rel,
 	    (unsigned long long)st.st_size) : NULL;
@@ -810,6 +817,24 @@ scan_data_record(struct fsck *c, uint64_t *off)
 		c->progress(c->arg, c->res->records, c->res->bytes);
 }
 
+/*
+ * A file that exists as it should but may not be read (permissions, an
+ * I/O error) is not damaged: it may hold the only copy of everything,
+ * and no repair may act on a view without it.  Note it; 1 if it is one.
+ */
+static int
+held_back(struct fsck *c, const char *name, int e)
+{
+	if (e == ENOENT || e == ELOOP || e == EMLINK || e == ENXIO ||
+	    e == EISDIR || e == ENOTDIR)
+		return 0;
+	if (c->unreadable_errno == 0) {
+		snprintf(c->unreadable, sizeof(c->unreadable), "%s", name);
+		c->unreadable_errno = e;
+	}
+	return 1;
+}
+
 static void
 check_data(struct fsck *c)
 {
@@ -823,9 +848,13 @@ check_data(struct fsck *c)
 		return;
 	}
 	if ((fd = open_file(c, c->man.data, O_RDONLY, &st, &why)) == -1) {
-		find(c, 1, 0, "data", c->man.data, "cannot read: %s (cairn "
-		    "fsck --salvage rebuilds from the intact records left)",
-		    why);
+		if (held_back(c, c->man.data, errno))
+			find(c, 1, 0, "data", c->man.data, "cannot read: %s "
+			    "(nothing is repaired until it can be)", why);
+		else
+			find(c, 1, 0, "data", c->man.data, "cannot read: %s "
+			    "(cairn fsck --salvage rebuilds from the intact "
+			    "records left)", why);
 		return;
 	}
 	c->data_len = (size_t)st.st_size;
@@ -966,6 +995,47 @@ wal_batch_after(struct fsck *c, size_t from)
 	return 0;
 }
 
+/*
+ * Is every object of the whole batches found at or after from intact in
+ * the data file (noted by check_data)?  Then dropping those batches, as
+ * --repair does when it starts a fresh WAL, hides nothing acknowledged.
+ */
+static int
+wal_after_covered(struct fsck *c, size_t from)
+{
+	const struct cairn_mem_ent *e;
+	struct cairn_rec rec, r;
+	const unsigned char *hit;
+	size_t off, at;
+
+	for (off = from; off + CAIRN_REC_HDR_SIZE <= c->wal.len; off++) {
+		hit = memchr(c->wal.data + off, 'C', c->wal.len - off);
+		if (hit == NULL)
+			break;
+		off = (size_t)(hit - c->wal.data);
+		if (off + CAIRN_REC_HDR_SIZE > c->wal.len ||
+		    cairn_rec_decode(&rec, hit, c->idlen) != NULL ||
+		    rec.kind != CAIRN_REC_COMMIT || rec.data_off < from ||
+		    rec.data_off > off || cairn_crc32(0, c->wal.data +
+		    rec.data_off, off - rec.data_off) != rec.crc)
+			continue;
+		for (at = (size_t)rec.data_off; at < off;
+		    at += (size_t)cairn_rec_span(&r)) {
+			if (off - at < CAIRN_REC_HDR_SIZE ||
+			    cairn_rec_decode(&r, c->wal.data + at,
+			    c->idlen) != NULL || cairn_rec_span(&r) > off - at)
+				return 0;
+			if (r.kind != CAIRN_REC_OBJECT &&
+			    r.kind != CAIRN_REC_POINTER)
+				continue;
+			e = cairn_memtable_get(&c->objs, r.id.hash);
+			if (e == NULL || e->where != CAIRN_MEM_DATA)
+				return 0;
+		}
+	}
+	return 1;
+}
+
 static void
 check_wal(struct fsck *c)
 {
@@ -976,10 +1046,27 @@ check_wal(struct fsck *c)
 	if (c->man.wal[0] == '\0')
 		return;
 	err = slurp(c, c->man.wal, (size_t)1 << 34, &c->wal);
+	if (err != NULL && err->code != CAIRN_ERR_NOT_FOUND &&
+	    held_back(c, c->man.wal, err->sys_errno ? err->sys_errno :
+	    errno)) {
+		find(c, 1, 0, "wal", c->man.wal, "%s (nothing is repaired "
+		    "until it can be read)", err->msg);
+		cairn_buf_reset(&c->wal);
+		return;
+	}
 	if (err != NULL || c->wal.len < CAIRN_FILEHDR_SIZE ||
 	    cairn_filehdr_check(c->wal.data, WAL_MAGIC, c->algo) != NULL) {
-		find(c, 1, 1, "wal", c->man.wal, "%s",
-		    err ? err->msg : "bad file header");
+		/*
+		 * Whole batches past a bad header may hold acknowledged
+		 * records the data file lacks: then only --salvage keeps
+		 * them.
+		 */
+		if (err == NULL && !wal_after_covered(c, 0))
+			find(c, 1, 0, "wal", c->man.wal, "bad file header "
+			    "before whole batches (fsck --salvage keeps them)");
+		else
+			find(c, 1, 1, "wal", c->man.wal, "%s",
+			    err ? err->msg : "bad file header");
 		cairn_buf_reset(&c->wal);
 		return;
 	}
@@ -988,16 +1075,18 @@ check_wal(struct fsck *c)
 		return;
 	snprintf(subject, sizeof(subject), "%s@%zu", c->man.wal, bad);
 	/*
-	 * Repairable: the repair redoes the whole batches, indexes the data
-	 * file and starts a fresh WAL; what only the damaged part held is
-	 * lost, and what it links to is then reported missing.
-	 */
-	/*
 	 * A whole batch starting where the walk stopped counts: its commit
 	 * record vouches for the bytes the walk refused, so they were
-	 * synced and damaged later (recovery refuses such a WAL too).
+	 * synced and damaged later (recovery refuses such a WAL too).  If
+	 * the batches after the damage hold records the data file lacks,
+	 * --repair (which redoes only the batches before it, then starts a
+	 * fresh WAL) leaves this to --salvage, which keeps every intact
+	 * batch.
 	 */
-	if (wal_batch_after(c, good))
+	if (wal_batch_after(c, good) && !wal_after_covered(c, good))
+		find(c, 1, 0, "wal", subject, "corrupt record in or before "
+		    "a whole batch (fsck --salvage keeps every intact batch)");
+	else if (wal_batch_after(c, good))
 		find(c, 1, 1, "wal", subject, "corrupt record in or before "
 		    "a whole batch");
 	else
@@ -2199,14 +2288,19 @@ recoverable(const struct finding *f, size_t n)
 	return torn;
 }
 
-/* Is any finding of kind not repairable by a writer's recovery? */
+/*
+ * Is the WAL broken in a way --repair fixes (by redoing the batches
+ * before the damage and starting a fresh WAL), which a writer's recovery
+ * does not?  (Damage with whole batches after it is --salvage's.)
+ */
 static int
 wal_broken(const struct finding *f, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(f[i].kind, "wal") == 0 && f[i].f.error)
+		if (strcmp(f[i].kind, "wal") == 0 && f[i].f.error &&
+		    f[i].f.repairable)
 			return 1;
 	return 0;
 }
@@ -2237,7 +2331,10 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 	if ((err = writer_lock(c, &fd)) != NULL)
 		goto done;
 	pass_init(&now, c->root, c->flags, scratch);
-	if ((err = run_pass(&now)) == NULL) {
+	if ((err = run_pass(&now)) == NULL && now.unreadable_errno != 0)
+		err = cairn_error_sys(now.unreadable_errno, "cannot repair: "
+		    "'%s/%s' cannot be read", now.root, now.unreadable);
+	if (err == NULL) {
 		g = (struct finding *)now.findings.data;
 		m = now.findings.len / sizeof(*g);
 		err = remove_garbage(&now, g, m);

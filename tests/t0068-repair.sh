@@ -336,6 +336,26 @@ test_expect_success 'a WAL damaged before whole batches: --salvage keeps every i
 	works
 '
 
+# Objects 4-6 are only in the WAL's batches once the data file is cut at
+# its watermark; the first of them is damaged.
+test_expect_success 'a WAL damaged before whole batches the data file lacks: --repair leaves it to --salvage' '
+	some_objects &&
+	wal=$(sed -n "s/^wal //p" .cairn/manifest) &&
+	data=$(data_of) &&
+	wm=$(sed -n "s/^data [^ ]* \([0-9]*\)\$/\1/p" .cairn/manifest) &&
+	truncate -s "$wm" ".cairn/$data" &&
+	flip ".cairn/$wal" $((16 + 85)) &&
+	cp ".cairn/$wal" wal.before &&
+	test_must_fail --status=1 cairn fsck --repair >out &&
+	grep "^error wal $wal@16: .*fsck --salvage keeps every intact batch)\$" out &&
+	test_cmp_bin wal.before ".cairn/$wal" &&
+	test_must_fail --status=1 cairn fsck --salvage >out &&
+	grep -Fx "error object $(sed -n 4p ids): lost: no intact record of it was found" out &&
+	sed -n 4p ids >lost &&
+	test "$(grep -c "lost:" out)" = 1 &&
+	works
+'
+
 test_expect_success 'a damaged data file header: --salvage also ends in a working repository' '
 	some_objects &&
 	data=$(data_of) &&
