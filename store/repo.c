@@ -247,9 +247,12 @@ check_chain(const char *path, const char *self)
 		if (strcmp(cur, me) == 0)
 			return cairn_error_new(CAIRN_ERR_INVALID, "alternate "
 			    "'%s' leads back to this repository", path);
-		if (depth >= ALTERNATE_DEPTH)
+		/* cur is the depth-th alternate below the new link. */
+		if (depth > ALTERNATE_DEPTH)
 			return cairn_error_new(CAIRN_ERR_INVALID, "alternate "
-			    "'%s' ends a chain too long", path);
+			    "'%s' ends a chain too long (at most %d "
+			    "alternates below a repository)", path,
+			    ALTERNATE_DEPTH);
 		snprintf(cfgpath, sizeof(cfgpath), "%s/config", cur);
 		cairn_buf_reset(&text);
 		if (cairn_file_slurp(cairn_vfs_posix(), cfgpath, 1 << 20,

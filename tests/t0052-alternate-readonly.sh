@@ -88,4 +88,21 @@ test_expect_success NOTROOT 'a repository the user cannot write is readable' '
 	test_cmp file got2
 '
 
+test_expect_success 'a chain of exactly 8 alternates below a repository works; a 9th is refused' '
+	blob=$(echo "at the bottom" | cairn init r0 >/dev/null && echo "at the bottom" | cairn -r r0 put --stdin) &&
+	for i in 1 2 3 4 5 6 7 8
+	do
+		cairn init --alternate="$PWD/r$((i - 1))" "r$i" >/dev/null || return 1
+	done &&
+	test "$(cairn -r r8 cat "$blob")" = "at the bottom" &&
+	test_must_fail --status=2 cairn init --alternate="$PWD/r8" r9 2>err &&
+	test_stderr_one_line err &&
+	grep -q "chain too long (at most 8 alternates" err &&
+	! test -e r9 &&
+	cairn init r9 >/dev/null &&
+	test_must_fail --status=2 cairn -r r9 config core.alternate "$PWD/r8" 2>err &&
+	test_stderr_one_line err &&
+	cairn -r r9 config core.alternate "$PWD/r7"
+'
+
 test_done
