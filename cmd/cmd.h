@@ -196,6 +196,13 @@ void cmd_print_counters(struct cairn_repo *repo);
 void cmd_json_bytes(const void *p, size_t n);
 void cmd_json_string(const char *s);
 
+/*
+ * The length of the valid UTF-8 sequence at p (at most n bytes), or 0:
+ * the shortest form of a code point up to U+10FFFF that is not a
+ * surrogate (RFC 3629), the rule JSON decoders apply.
+ */
+size_t cmd_utf8_len(const unsigned char *p, size_t n);
+
 /* The object type named by s, or 0. */
 int cmd_parse_type(const char *s);
 

@@ -22,43 +22,6 @@ struct fsck_out {
 };
 
 /*
- * Length of the valid UTF-8 sequence at p (at most n bytes), or 0: the
- * strict rule (no overlong forms, no surrogates, nothing past U+10FFFF),
- * the one JSON decoders apply.
- */
-static size_t
-utf8_valid(const unsigned char *p, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (len > n || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-/*
  * Does a name need quoting in a finding line?  When it is empty or holds
  * a control character, a space, a colon, a double quote, a backslash or
  * bytes that are not UTF-8: then the line could not be split, or would
@@ -74,7 +37,7 @@ name_needs_quotes(const char *s)
 		return 1;
 	for (; n > 0; p += len, n -= len) {
 		if (*p < 0x20 || *p == 0x7f || *p == ' ' || *p == ':' ||
-		    *p == '"' || *p == '\\' || (len = utf8_valid(p, n)) == 0)
+		    *p == '"' || *p == '\\' || (len = cmd_utf8_len(p, n)) == 0)
 			return 1;
 	}
 	return 0;
@@ -98,7 +61,7 @@ put_escaped(const char *s)
 		if (*p != '\0' && (e = strchr(from, *p)) != NULL)
 			printf("\\%c", to[e - from]);
 		else if (*p < 0x20 || *p == 0x7f ||
-		    (len = utf8_valid(p, n)) == 0) {
+		    (len = cmd_utf8_len(p, n)) == 0) {
 			printf("\\%03o", *p);
 			len = 1;
 		} else
@@ -115,35 +78,6 @@ put_name(const char *s)
 	}
 	putchar('"');
 	put_escaped(s);
-	putchar('"');
-}
-
-/*
- * A JSON string that gives back the exact bytes of s: valid UTF-8 as it
- * is (", \ and control characters escaped), and each byte of a sequence
- * that is not UTF-8, 0x80 to 0xff, as the lone surrogate \udc80 to
- * \udcff (PEP 383's "surrogateescape": in Python,
- * json.loads(t).encode("utf-8", "surrogateescape") is the name's bytes).
- */
-static void
-put_json_bytes(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), len;
-
-	putchar('"');
-	for (; n > 0; p += len, n -= len) {
-		len = 1;
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else if ((len = utf8_valid(p, n)) == 0) {
-			printf("\\udc%02x", *p);
-			len = 1;
-		} else
-			fwrite(p, 1, len, stdout);
-	}
 	putchar('"');
 }
 
@@ -170,11 +104,11 @@ report(void *arg, const struct cairn_finding *f)
 	}
 	printf("%s{\"severity\": \"%s\", \"kind\": ", o->n++ ? ", " : "",
 	    f->error ? "error" : "warning");
-	put_json_bytes(f->kind);
+	cmd_json_string(f->kind);
 	printf(", \"subject\": ");
-	put_json_bytes(f->subject);
+	cmd_json_string(f->subject);
 	printf(", \"message\": ");
-	put_json_bytes(f->message);
+	cmd_json_string(f->message);
 	printf(", \"repairable\": %s, \"repaired\": %s}",
 	    f->repairable ? "true" : "false", f->repaired ? "true" : "false");
 }

@@ -578,13 +578,9 @@ cmd_print_counters(struct cairn_repo *repo)
 	    (unsigned long long)st.bloom_false_positives);
 }
 
-/*
- * Length of the valid UTF-8 sequence at p (at most n bytes), or 0: the
- * shortest form of a code point up to U+10FFFF that is not a surrogate
- * (RFC 3629), so that what is written as is decodes as itself.
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
+/* See cmd.h. */
+size_t
+cmd_utf8_len(const unsigned char *p, size_t n)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t len, i;
@@ -633,7 +629,7 @@ cmd_json_bytes(const void *s, size_t n)
 			printf("\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			printf("\\u%04x", *p);
-		else if ((len = utf8_len(p, n)) == 0) {
+		else if ((len = cmd_utf8_len(p, n)) == 0) {
 			printf("\\udc%02x", *p);
 			len = 1;
 		} else
