@@ -85,7 +85,14 @@ const struct cairn_error *cairn_repo_open_opts(struct cairn_repo **out,
  * Threads: one handle may be used from several threads at once.  Reads
  * run in parallel; writes (a batch, from begin to commit or abort; ref
  * updates, flush, gc) are serialised, and a thread in a batch may read
- * through the same handle.  The configuration calls are not
+ * through the same handle.  A batch belongs to the thread that began it:
+ * cairn_batch_add, _add_stream and _commit from another thread are
+ * CAIRN_ERR_USAGE (and _abort does nothing there).  One thread may have
+ * batches open on several handles at once (copying between repositories,
+ * say); each commit or abort ends its own.  A call refused inside a
+ * batch (a second begin, flush, gc, a ref update: CAIRN_ERR_USAGE)
+ * leaves the batch open and the handle held.  Closing a handle inside
+ * its batch aborts the batch.  The configuration calls are not
  * thread-safe: use them before sharing a handle.
  */
 
@@ -130,9 +137,13 @@ const struct cairn_error *cairn_put(struct cairn_repo *repo,
  * Batches: cairn_batch_begin takes the writer lock; objects added are
  * readable through this handle at once but durable, and visible to other
  * processes, only after cairn_batch_commit returns NULL, which does one
- * group commit (one fdatasync) and releases the lock.  cairn_batch_abort
- * drops what was added since begin and releases the lock.  Objects that
- * already exist are not stored again (but count as touched for gc).
+ * group commit (one fdatasync) and releases the lock.  A commit that
+ * fails ends the batch too, and leaves nothing of it visible: its objects
+ * are not read back through the handle and no ref may be set to them.
+ * cairn_batch_abort drops what was added since begin and releases the
+ * lock.  Objects that already exist intact are not stored again (but
+ * count as touched for gc); one whose stored copy is damaged is stored
+ * anew.
  */
 const struct cairn_error *cairn_batch_begin(struct cairn_repo *repo);
 const struct cairn_error *cairn_batch_add(struct cairn_repo *repo,
@@ -376,7 +387,14 @@ const struct cairn_error *cairn_ref_delete(struct cairn_repo *repo,
 /*
  * cairn_ref_list(repo, prefix, fn, arg):
  * Call fn for every ref whose name starts with prefix (NULL or "" for
- * all), in byte order of names.  A nonzero return of fn stops the walk.
+ * all), in byte order of names.  A nonzero return of fn stops the walk
+ * (and the call returns NULL).  refs/ is walked to any depth, never
+ * through a symbolic link.  What is there but is no ref (a link, a FIFO,
+ * an invalid name, a malformed or unreadable ref file, a directory that
+ * cannot be read; "<ref>.lock" files aside) is not passed to fn: after
+ * every good ref, the first such problem whose name could start with
+ * prefix is returned (CAIRN_ERR_CORRUPT, or CAIRN_ERR_IO), so that a
+ * caller that needs every root, as gc does, stops.
  */
 const struct cairn_error *cairn_ref_list(struct cairn_repo *repo,
     const char *prefix,
@@ -467,7 +485,12 @@ const struct cairn_error *cairn_gc_expiry(int64_t *out, const char *spec,
  * the marked records raw (no recompression) to a new data file, index
  * it, and publish a manifest naming the new generation; then delete the
  * old files.  A crash at any point leaves the old generation or the new
- * one.  Readers that hold old files keep reading them.  Disk
+ * one.  Readers that hold old files keep reading them.  Nothing is
+ * removed unless every ref and every object a ref reaches was read whole
+ * and intact: a problem under refs/ (see cairn_ref_list), a reachable
+ * object missing here and in the alternate, or one whose stored bytes
+ * fail their CRC or hash, stops gc first (CAIRN_ERR_CORRUPT, or
+ * CAIRN_ERR_IO; the message ends "nothing was removed").  Disk
  * repositories only (CAIRN_ERR_USAGE otherwise).
  */
 const struct cairn_error *cairn_gc(struct cairn_repo *repo,

@@ -330,8 +330,11 @@ mark_roots(struct gc *g, int64_t keep_since)
 	struct cairn_oid id;
 	size_t i;
 
-	if ((err = cairn_refs_list(&g->d->refs, NULL, push_ref, g)) != NULL ||
-	    (err = mark(g, 1)) != NULL)
+	if ((err = cairn_refs_list(&g->d->refs, NULL, push_ref, g)) != NULL)
+		return err->code == CAIRN_ERR_NOMEM ? err : cairn_error_new(
+		    err->code, "%s (run cairn fsck; nothing was removed)",
+		    err->msg);
+	if ((err = mark(g, 1)) != NULL)
 		return err;
 	for (i = 0; i < g->objs.cap; i++)
 		if (g->objs.tab[i].used && keep_since != INT64_MAX &&
