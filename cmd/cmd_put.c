@@ -353,7 +353,7 @@ put_paths(struct putter *p, int type, int delim)
 			err = put_commit(p);
 	}
 	if (err == NULL && r < 0)
-		err = cairn_error_sys(in.err, "read standard input");
+		err = cmd_input_error(&in);
 	cmd_input_release(&in);
 	return err;
 }
@@ -584,7 +584,7 @@ put_batch(struct putter *p)
 			err = put_commit(p);
 	}
 	if (err == NULL && r < 0)
-		err = cairn_error_sys(in.err, "read standard input");
+		err = cmd_input_error(&in);
 	cmd_input_release(&in);
 	return err;
 }

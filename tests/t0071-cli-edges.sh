@@ -121,6 +121,20 @@ test_expect_success 'ref update: 65536 bytes are a line, 65537 too many' '
 	test_must_be_empty refs
 '
 
+test_expect_success 'put --batch and --stdin-paths: an over-long line is invalid input: exit 2, one line' '
+	A=$(obj one)
+	{ printf "blob 4\none\n\n"; a_line 70000; echo; } >in
+	test_must_fail --status=2 cairn put --batch <in >fw.out 2>fw.err
+	test_stderr_one_line fw.err
+	err_has "line 2 of standard input is longer than 65536 bytes"
+	# What came before the line is stored and acknowledged as usual.
+	echo "$A" >expect
+	test_cmp expect fw.out
+	{ a_line 70000; echo; } >paths
+	fails_with 2 cairn put --stdin-paths <paths
+	err_has "line 1 of standard input is longer than 65536 bytes"
+'
+
 # --- a closed pipe, and other write errors ---
 
 # pipe_status <file> <command>...: run the command with its stdout into
