@@ -1021,39 +1021,20 @@ cairn_flush(struct cairn_repo *r)
 	return err;
 }
 
-/* Regular files under dir, recursively (refs). */
-static uint64_t
-count_files(const char *dir, int depth)
+/* Count the refs cairn_ref_list passes. */
+static int
+count_ref(void *arg, const char *name, const struct cairn_oid *id)
 {
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	char sub[PATH_MAX];
-	uint64_t n = 0;
-
-	if (depth > 64 || (d = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		if (lstat(sub, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			n += count_files(sub, depth + 1);
-		else if (S_ISREG(st.st_mode) &&
-		    strstr(de->d_name, ".lock") == NULL)
-			n++;
-	}
-	closedir(d);
-	return n;
+	(void)name;
+	(void)id;
+	(*(uint64_t *)arg)++;
+	return 0;
 }
 
 const struct cairn_error *
 cairn_stats(struct cairn_repo *r, struct cairn_stats *st)
 {
 	const struct cairn_error *err;
-	char refs[PATH_MAX];
 
 	memset(st, 0, sizeof(*st));
 	st->object_format = cairn_hash_name(r->be->algo);
@@ -1063,10 +1044,11 @@ cairn_stats(struct cairn_repo *r, struct cairn_stats *st)
 	rd_unlock(r);
 	if (err != NULL)
 		return err;
-	if (r->path != NULL) {
-		snprintf(refs, sizeof(refs), "%s/refs", r->path);
-		st->refs = count_files(refs, 0);
-	}
+	/*
+	 * The refs that a listing passes, as `ref list` shows them; what is
+	 * under refs/ but no ref (which the listing reports) is not counted.
+	 */
+	(void)cairn_ref_list(r, NULL, count_ref, &st->refs);
 	return NULL;
 }
 

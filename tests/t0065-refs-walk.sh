@@ -176,4 +176,13 @@ test_expect_success FIFO 'a malformed, empty or FIFO ref is set or deleted anew;
 	test_line_count -eq 2 list
 '
 
+test_expect_success 'stats counts the refs ref list shows, deep ones and x.lockfile too' '
+	setup_two &&
+	cairn ref set x.lockfile "$A" &&
+	cairn ref set "$(deep_name)" "$B" &&
+	cairn ref list >list &&
+	test_line_count -eq 3 list &&
+	test "$(cairn_stat refs)" = 3
+'
+
 test_done
