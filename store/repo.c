@@ -233,6 +233,7 @@ sync_parent(struct cairn_vfs *vfs, const char *path)
 static const struct cairn_error *
 check_chain(const char *path, const char *self)
 {
+	const struct cairn_error *err = NULL;
 	char cur[PATH_MAX], me[PATH_MAX], cfgpath[PATH_MAX + 16];
 	struct cairn_buf text = { 0 };
 	struct cairn_config cfg;
@@ -244,15 +245,19 @@ check_chain(const char *path, const char *self)
 		me[0] = '\0';
 	snprintf(cur, sizeof(cur), "%s", path);
 	for (depth = 1; ; depth++) {
-		if (strcmp(cur, me) == 0)
-			return cairn_error_new(CAIRN_ERR_INVALID, "alternate "
+		if (strcmp(cur, me) == 0) {
+			err = cairn_error_new(CAIRN_ERR_INVALID, "alternate "
 			    "'%s' leads back to this repository", path);
+			break;
+		}
 		/* cur is the depth-th alternate below the new link. */
-		if (depth > ALTERNATE_DEPTH)
-			return cairn_error_new(CAIRN_ERR_INVALID, "alternate "
+		if (depth > ALTERNATE_DEPTH) {
+			err = cairn_error_new(CAIRN_ERR_INVALID, "alternate "
 			    "'%s' ends a chain too long (at most %d "
 			    "alternates below a repository)", path,
 			    ALTERNATE_DEPTH);
+			break;
+		}
 		snprintf(cfgpath, sizeof(cfgpath), "%s/config", cur);
 		cairn_buf_reset(&text);
 		if (cairn_file_slurp(cairn_vfs_posix(), cfgpath, 1 << 20,
@@ -267,7 +272,7 @@ check_chain(const char *path, const char *self)
 		cairn_config_release(&cfg);
 	}
 	cairn_buf_release(&text);
-	return NULL;
+	return err;
 }
 
 static const struct cairn_error *
