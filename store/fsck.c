@@ -305,6 +305,7 @@ slurp(struct fsck *c, const char *rel, size_t max, struct cairn_buf *out)
 		out->data[out->len] = '\0';
 	}
 	c->vfs->close(c->vfs, fd);
+	errno = err != NULL ? err->sys_errno : 0;	/* 0: not the system */
 	return err;
 }
 
@@ -825,8 +826,8 @@ scan_data_record(struct fsck *c, uint64_t *off)
 static int
 held_back(struct fsck *c, const char *name, int e)
 {
-	if (e == ENOENT || e == ELOOP || e == EMLINK || e == ENXIO ||
-	    e == EISDIR || e == ENOTDIR)
+	if (e == 0 || e == ENOENT || e == ELOOP || e == EMLINK ||
+	    e == ENXIO || e == EISDIR || e == ENOTDIR)
 		return 0;
 	if (c->unreadable_errno == 0) {
 		snprintf(c->unreadable, sizeof(c->unreadable), "%s", name);
@@ -1046,9 +1047,9 @@ check_wal(struct fsck *c)
 	if (c->man.wal[0] == '\0')
 		return;
 	err = slurp(c, c->man.wal, (size_t)1 << 34, &c->wal);
+	/* errno: why slurp failed, 0 if not the system's refusal */
 	if (err != NULL && err->code != CAIRN_ERR_NOT_FOUND &&
-	    held_back(c, c->man.wal, err->sys_errno ? err->sys_errno :
-	    errno)) {
+	    held_back(c, c->man.wal, errno)) {
 		find(c, 1, 0, "wal", c->man.wal, "%s (nothing is repaired "
 		    "until it can be read)", err->msg);
 		cairn_buf_reset(&c->wal);

@@ -299,7 +299,7 @@ mark(struct gc *g, int strict)
 		e->where = GC_MARKED;
 		tick(g, "mark");
 		if ((err = read_marked(g, e, &content, &len)) != NULL) {
-			if (strict)
+			if (strict || err->code == CAIRN_ERR_NOMEM)
 				return err;
 			continue;	/* no ref reaches it: kept, not followed */
 		}
