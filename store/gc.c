@@ -46,6 +46,7 @@ struct gc {
 	struct cairn_memtable objs;
 	struct cairn_memtable lower_seen;	/* objects followed in the alternate */
 	struct cairn_buf stack;		/* struct cairn_oid to visit */
+	const struct cairn_error *root_err;	/* a root that could not be kept */
 };
 
 const struct cairn_error *
@@ -318,8 +319,11 @@ mark(struct gc *g, int strict)
 static int
 push_ref(void *arg, const char *name, const struct cairn_oid *id)
 {
+	struct gc *g = arg;
+
 	(void)name;
-	return push(arg, id) != NULL;
+	/* Stopping the listing is not failing it: say why, for mark_roots. */
+	return (g->root_err = push(g, id)) != NULL;
 }
 
 /* The roots: refs, and objects written or touched since keep_since. */
@@ -334,6 +338,8 @@ mark_roots(struct gc *g, int64_t keep_since)
 		return err->code == CAIRN_ERR_NOMEM ? err : cairn_error_new(
 		    err->code, "%s (run cairn fsck; nothing was removed)",
 		    err->msg);
+	if (g->root_err != NULL)	/* the root set is not whole */
+		return g->root_err;
 	if ((err = mark(g, 1)) != NULL)
 		return err;
 	for (i = 0; i < g->objs.cap; i++)
