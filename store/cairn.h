@@ -92,8 +92,12 @@ const struct cairn_error *cairn_repo_open_opts(struct cairn_repo **out,
  * say); each commit or abort ends its own.  A call refused inside a
  * batch (a second begin, flush, gc, a ref update: CAIRN_ERR_USAGE)
  * leaves the batch open and the handle held.  Closing a handle inside
- * its batch aborts the batch.  The configuration calls are not
- * thread-safe: use them before sharing a handle.
+ * its batch aborts the batch.  A batch a thread leaves open when it ends
+ * is no later thread's (its lock stays held until the handle is closed).
+ * Callbacks (the fn of cairn_ref_list, the write function of a streaming
+ * read, and the like) run while the handle is held, and must not call
+ * into the same handle: that may deadlock.  The configuration calls are
+ * not thread-safe: use them before sharing a handle.
  */
 
 /* Close the handle and free everything it holds.  NULL is a no-op. */

@@ -35,8 +35,8 @@
 /*
  * Threads: reads take lock shared, everything that writes takes it
  * exclusively (a batch from begin to commit or abort).  The handle
- * records which thread holds it exclusively (owner, the address of that
- * thread's `me`) and how often (depth): that thread reads and calls in
+ * records which thread holds it exclusively (owner, that thread's number
+ * from self()) and how often (depth): that thread reads and calls in
  * again without taking it twice, a call refused inside its batch gives
  * back only what it took, and batches open on several handles in one
  * thread each keep their own lock.
@@ -49,20 +49,34 @@ struct cairn_repo {
 	struct cairn_vfs *vfs;
 	unsigned flags;
 	pthread_rwlock_t lock;
-	const void *owner;		/* atomic: &me of the writing thread */
+	uint64_t owner;			/* atomic: self() of the writer, or 0 */
 	unsigned depth;			/* the owner's holds */
 	uint64_t refreshed;		/* CLOCK_MONOTONIC ns of the last look */
 };
 
 #define REFRESH_NS 2000000u
 
-static _Thread_local char me;
+/*
+ * A number for the calling thread, never given to another thread, even
+ * one that reuses a dead thread's storage (so a batch a thread leaves
+ * open when it ends is no later thread's).
+ */
+static uint64_t thread_count;
+static _Thread_local uint64_t me;
+
+static uint64_t
+self(void)
+{
+	if (me == 0)
+		me = __atomic_add_fetch(&thread_count, 1, __ATOMIC_RELAXED);
+	return me;
+}
 
 /* Does this thread hold r exclusively?  (Only it can make this true.) */
 static int
 mine(const struct cairn_repo *r)
 {
-	return __atomic_load_n(&r->owner, __ATOMIC_RELAXED) == (const void *)&me;
+	return __atomic_load_n(&r->owner, __ATOMIC_RELAXED) == self();
 }
 
 static void
@@ -84,8 +98,7 @@ wr_lock(struct cairn_repo *r)
 {
 	if (!mine(r)) {
 		pthread_rwlock_wrlock(&r->lock);
-		__atomic_store_n(&r->owner, (const void *)&me,
-		    __ATOMIC_RELAXED);
+		__atomic_store_n(&r->owner, self(), __ATOMIC_RELAXED);
 	}
 	r->depth++;
 }
@@ -96,7 +109,7 @@ wr_unlock(struct cairn_repo *r)
 	if (!mine(r) || r->depth == 0)
 		return;
 	if (--r->depth == 0) {
-		__atomic_store_n(&r->owner, NULL, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->owner, 0, __ATOMIC_RELAXED);
 		pthread_rwlock_unlock(&r->lock);
 	}
 }
