@@ -83,7 +83,13 @@ struct fsck {
 	struct cairn_repo *alternate;	/* core.alternate, opened read-only */
 	int rootfd;			/* the repository directory, or -1 */
 	struct cairn_memtable named;	/* ids some record or entry names */
+	struct cairn_memtable wanted;	/* missing ids a ref or link names */
 	long long lock_timeout_ms;	/* core.lockTimeout, for --repair */
+	/*
+	 * The manifest was rebuilt from a guess (the highest-numbered
+	 * files): a lower number no longer says a file is an old one.
+	 */
+	int guessed;
 	/* The data file or WAL, if it exists but may not be read. */
 	char unreadable[64];
 	int unreadable_errno;
@@ -95,6 +101,18 @@ have_object(struct fsck *c, const struct cairn_oid *id)
 {
 	return cairn_memtable_get(&c->objs, id->hash) != NULL ||
 	    (c->alternate != NULL && cairn_exists(c->alternate, id) == NULL);
+}
+
+/* A missing object that a ref or a link names. */
+static void
+note_wanted(struct fsck *c, const struct cairn_oid *id)
+{
+	struct cairn_mem_ent e;
+
+	memset(&e, 0, sizeof(e));
+	memcpy(e.id, id->hash, id->len);
+	/* Out of memory loses a note: a stray is then judged by number. */
+	(void)cairn_memtable_put(&c->wanted, &e);
 }
 
 static void
@@ -441,38 +459,86 @@ check_config_values(struct fsck *c, const struct cairn_config *cfg)
 			find(c, 1, 0, "config", "config", "%s", err->msg);
 }
 
-static int highest(struct fsck *c, const char *ext, char *out, size_t len);
+/* The algorithm the header of the data file or WAL name says, or 0. */
+static int
+algo_of(struct fsck *c, const char *name, int data)
+{
+	unsigned char hdr[CAIRN_FILEHDR_SIZE];
+	struct stat st;
+	const char *why;
+	int fd, got = 0;
+
+	if (name[0] == '\0' ||
+	    (fd = open_file(c, name, O_RDONLY, &st, &why)) == -1)
+		return 0;
+	if (cairn_file_pread(c->vfs, fd, hdr, sizeof(hdr), 0, name) == NULL &&
+	    cairn_filehdr_check(hdr, data ? DATA_MAGIC : WAL_MAGIC,
+	    (int)cairn_get_be32(hdr + 12)) == NULL &&
+	    cairn_hash_name((int)cairn_get_be32(hdr + 12)) != NULL)
+		got = (int)cairn_get_be32(hdr + 12);
+	c->vfs->close(c->vfs, fd);
+	return got;
+}
 
 /*
- * The hash algorithm the header of the newest data file (or else WAL)
- * names, or 0: what a config written anew must say.
+ * The hash algorithm that the headers of the repository's data files and
+ * WALs name, or 0 if none does or they disagree (a stray of another
+ * repository must not decide): what a config written anew must say.
+ */
+static int
+all_files_algo(struct fsck *c)
+{
+	unsigned long long n;
+	struct dirent *de;
+	char ext[8];
+	int algo = 0, got, used;
+	DIR *d;
+
+	if ((d = open_dir(c, "")) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) >= 60 || sscanf(de->d_name,
+		    "objects.%llu.%7[a-z]%n", &n, ext, &used) != 2 ||
+		    de->d_name[used] != '\0' || (strcmp(ext, "data") != 0 &&
+		    strcmp(ext, "wal") != 0))
+			continue;
+		got = algo_of(c, de->d_name, strcmp(ext, "data") == 0);
+		if (got != 0 && algo != 0 && got != algo) {
+			algo = -1;	/* they disagree */
+			break;
+		}
+		if (got != 0)
+			algo = got;
+	}
+	closedir(d);
+	return algo > 0 ? algo : 0;
+}
+
+/*
+ * The files the manifest names decide, if it can be read and they agree;
+ * else every data file and WAL of the repository, if they agree.
  */
 static int
 algo_from_files(struct fsck *c)
 {
-	static const char *const ext[2] = { "data", "wal" };
-	unsigned char hdr[CAIRN_FILEHDR_SIZE];
-	char name[64];
-	struct stat st;
-	const char *why;
-	int i, fd, algo;
+	struct cairn_buf text = { 0 };
+	struct cairn_manifest m;
+	int a = 0, w = 0;
 
-	for (i = 0; i < 2; i++) {
-		if (!highest(c, ext[i], name, sizeof(name)) ||
-		    (fd = open_file(c, name, O_RDONLY, &st, &why)) == -1)
-			continue;
-		algo = 0;
-		if (cairn_file_pread(c->vfs, fd, hdr, sizeof(hdr), 0,
-		    name) == NULL && cairn_filehdr_check(hdr, i == 0 ?
-		    DATA_MAGIC : WAL_MAGIC, (int)cairn_get_be32(hdr + 12)) ==
-		    NULL && cairn_hash_name((int)cairn_get_be32(hdr + 12)))
-			algo = (int)cairn_get_be32(hdr + 12);
-		c->vfs->close(c->vfs, fd);
-		if (algo != 0)
-			return algo;
+	if (slurp(c, "manifest", 1 << 20, &text) == NULL &&
+	    cairn_manifest_parse(&m, (char *)text.data, text.len,
+	    "manifest") == NULL) {
+		a = algo_of(c, m.data, 1);
+		w = algo_of(c, m.wal, 0);
 	}
-	return 0;
+	cairn_buf_release(&text);
+	if (a != 0 && (w == 0 || w == a))
+		return a;
+	if (w != 0 && a == 0)
+		return w;
+	return all_files_algo(c);
 }
+
 
 /*
  * A config that is missing, a link or no regular file, in a repository
@@ -1214,6 +1280,8 @@ link_check(void *arg, const struct cairn_oid *id, int type)
 	if (e == NULL && have_object(l->c, id))
 		return 0;	/* in the alternate */
 	if (e == NULL)
+		note_wanted(l->c, id);
+	if (e == NULL)
 		find(l->c, 1, 0, "link", l->from, "links to missing %s %s",
 		    cairn_otype_name(type) ? cairn_otype_name(type) : "object",
 		    cairn_oid_fmt(hex, id));
@@ -1310,9 +1378,11 @@ check_ref_file(struct fsck *c, int dfd, const char *base, const char *name)
 	if ((err = cairn_refs_parse(&id, c->algo, buf, n < 0 ? 0 : (size_t)n,
 	    name)) != NULL)
 		find(c, 1, 0, "ref", name, "%s", err->msg);
-	else if (!have_object(c, &id))
+	else if (!have_object(c, &id)) {
+		note_wanted(c, &id);
 		find(c, 1, 0, "ref", name, "points to missing object %s",
 		    cairn_oid_fmt(hex, &id));
+	}
 }
 
 /*
@@ -1499,7 +1569,7 @@ next_header(struct rec_reader *r, uint64_t *off, struct cairn_rec *rec,
  * at a time: a stray file can be as large as the data file.
  */
 static uint64_t
-stray_objects(struct fsck *c, const char *name)
+stray_objects(struct fsck *c, const char *name, int wanted_only)
 {
 	struct rec_reader *r;
 	struct cairn_rec rec;
@@ -1519,7 +1589,9 @@ stray_objects(struct fsck *c, const char *name)
 	r->size = (uint64_t)st.st_size;
 	while (next_header(r, &off, &rec, 0)) {
 		if (rec.kind == CAIRN_REC_OBJECT &&
-		    cairn_memtable_get(&c->objs, rec.id.hash) == NULL) {
+		    cairn_memtable_get(&c->objs, rec.id.hash) == NULL &&
+		    (!wanted_only || cairn_memtable_get(&c->wanted,
+		    rec.id.hash) != NULL)) {
 			if (stream_verify(r, off, &rec, 1, &intact) != NULL) {
 				lacking++;	/* cannot tell: keep the file */
 				break;
@@ -1555,14 +1627,26 @@ check_stray(struct fsck *c, const char *name)
 	 * one is what a flush or gc left when it could not delete it (its
 	 * objects were flushed, or collected on purpose).
 	 */
-	if (strncmp(name, "objects.", 8) == 0 &&
+	if (strncmp(name, "objects.", 8) == 0 && c->have_man && !c->guessed &&
 	    file_number(name) < file_number(cur)) {
-		find(c, 0, 1, "stray", name, "left over from an older "
-		    "generation");
+		/*
+		 * Unless it holds what a ref or link names and the
+		 * repository lacks: then the manifest, not the file, is
+		 * what is wrong (a manifest rebuilt from a newer copy).
+		 */
+		if ((lacking = stray_objects(c, name, 1)) == 0)
+			find(c, 0, 1, "stray", name, "left over from an older "
+			    "generation");
+		else
+			find(c, 0, 0, "stray", name, "numbered as an older "
+			    "generation, but holds %llu objects that refs or "
+			    "links name and the repository lacks (cairn fsck "
+			    "--salvage keeps them)",
+			    (unsigned long long)lacking);
 		return;
 	}
 	if (strncmp(name, "objects.", 8) == 0)
-		lacking = stray_objects(c, name);
+		lacking = stray_objects(c, name, 0);
 	if (lacking == 0)
 		find(c, 0, 1, "stray", name, "not named by the manifest");
 	else
@@ -1683,6 +1767,7 @@ release(struct fsck *c)
 	cairn_memtable_release(&c->indexed);
 	findings_release(&c->findings);
 	cairn_memtable_release(&c->named);
+	cairn_memtable_release(&c->wanted);
 	if (c->rootfd != -1)
 		close(c->rootfd);
 	c->rootfd = -1;
@@ -1707,6 +1792,7 @@ run_pass(struct fsck *c)
 	cairn_memtable_init(&c->objs, c->idlen);
 	cairn_memtable_init(&c->indexed, c->idlen);
 	cairn_memtable_init(&c->named, c->idlen);
+	cairn_memtable_init(&c->wanted, c->idlen);
 	check_manifest(c);
 	check_data(c);
 	check_wal(c);
@@ -2319,7 +2405,7 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 	struct finding *g;
 	struct fsck now;
 	size_t m, i;
-	int fd;
+	int fd, guessed = 0;
 
 	/* Nothing is written to a repository another user owns. */
 	if ((err = cairn_file_check_owner(c->root)) != NULL)
@@ -2338,6 +2424,7 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 	if (err == NULL) {
 		g = (struct finding *)now.findings.data;
 		m = now.findings.len / sizeof(*g);
+		guessed = !now.have_man;
 		err = remove_garbage(&now, g, m);
 		for (i = 0; err == NULL && i < m; i++)
 			if (g[i].fix == FIX_DATA_HEADER)
@@ -2358,6 +2445,7 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 		 */
 		if (err == NULL && m > 0) {
 			pass_init(&now, c->root, c->flags, scratch);
+			now.guessed = guessed;
 			if ((err = run_pass(&now)) == NULL) {
 				g = (struct finding *)now.findings.data;
 				err = remove_garbage(&now, g,

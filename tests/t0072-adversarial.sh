@@ -1,0 +1,100 @@
+#!/bin/sh
+# t0072-adversarial: what a hostile user or a careless operator can do to
+# a repository must never make fsck --repair, --salvage or gc lose an
+# intact object that a ref reaches, or write outside the repository.
+# Each test states the behaviour expected of cairn; a failure here is a
+# way found to break that promise.
+
+# Test bodies are single-quoted on purpose: lib.sh evaluates them, and
+# calls the helpers they use.
+# shellcheck disable=SC2016,SC2317
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$(dirname "$0")/lib.sh"
+
+# data_of <repo>: the data file the manifest names.
+data_of () {
+	sed -n 's/^data \([^ ]*\) .*/\1/p' "$1/manifest"
+}
+
+# repair [<option>]: fsck --repair (or the option given) finishes, within
+# a minute, with a status that is no crash (0, or 1: problems left).
+repair () {
+	rp_rc_=0
+	test_timeout 60 cairn fsck "${1:---repair}" >repair.out 2>&1 ||
+		rp_rc_=$?
+	cat repair.out
+	test "$rp_rc_" -le 1
+}
+
+# two_generations: blob A (ref a) flushed, a copy of that data file kept
+# as ../early; then blob B (ref b) flushed.  A and B are intact.
+two_generations () {
+	echo "first content" >a &&
+	A=$(cairn put a) &&
+	cairn ref set a "$A" &&
+	cairn flush >/dev/null &&
+	cp ".cairn/$(data_of .cairn)" early &&
+	echo "second content" >b &&
+	B=$(cairn put b) &&
+	cairn ref set b "$B" &&
+	cairn flush >/dev/null
+}
+
+# b_kept: B is readable, or the file holding it was kept (the repair said
+# it holds an object the repository lacks) and --salvage brings it back.
+b_kept () {
+	if ! cairn cat "$B" >got 2>/dev/null
+	then
+		test -f .cairn/objects.1.data &&
+		grep "^warning stray objects\.1\.data: .*holds 1 objects" repair.out &&
+		repair --salvage &&
+		cairn cat "$B" >got
+	fi &&
+	test_cmp b got &&
+	cairn cat "$A" >got &&
+	test_cmp a got
+}
+
+# Expected: with the manifest gone, --repair rebuilds from what the
+# directory holds without deleting the data file that holds the only copy
+# of B: an older or partial data file with a higher number (an earlier
+# copy, or the output of an interrupted gc) is not a reason to delete the
+# live one (it stays, reported, and --salvage reads it).
+test_expect_success 'repair of a missing manifest keeps the data file a higher-numbered stray would shadow' '
+	two_generations &&
+	cp early .cairn/objects.50.data &&
+	rm .cairn/manifest &&
+	repair &&
+	b_kept
+'
+
+# Expected: the same when a directory stands in place of the manifest
+# (it is moved to the quarantine, then the repository is rebuilt).
+test_expect_success 'repair of a manifest that is a directory keeps the live data file' '
+	two_generations &&
+	cp early .cairn/objects.50.data &&
+	rm .cairn/manifest &&
+	mkdir .cairn/manifest &&
+	repair &&
+	b_kept
+'
+
+# Expected: a config written anew takes object.format from the files the
+# manifest names (or refuses when files disagree), never from a stray
+# data file of another format: the repository stays sha256 and every
+# object stays readable.
+test_expect_success 'repair of a missing config is not misled by a stray data file of another format' '
+	echo "some content" >h &&
+	H=$(cairn put h) &&
+	cairn ref set main "$H" &&
+	cairn flush >/dev/null &&
+	cairn init --object-format=sha1 other >/dev/null &&
+	cp "other/$(data_of other)" .cairn/objects.99.data &&
+	rm .cairn/config &&
+	repair &&
+	grep -qx "object.format = sha256" .cairn/config &&
+	cairn cat "$H" >got &&
+	test_cmp h got
+'
+
+test_done
