@@ -38,9 +38,9 @@
 #endif
 #endif
 
+#ifndef NO_INTERPOSE
 static volatile size_t fail_above;
 
-#ifndef NO_INTERPOSE
 extern void *__libc_realloc(void *, size_t);
 
 void *
