@@ -62,14 +62,15 @@ struct cairn_repo {
  * open when it ends is no later thread's).
  */
 static uint64_t thread_count;
-static _Thread_local uint64_t me;
+static _Thread_local uint64_t thread_number;
 
 static uint64_t
 self(void)
 {
-	if (me == 0)
-		me = __atomic_add_fetch(&thread_count, 1, __ATOMIC_RELAXED);
-	return me;
+	if (thread_number == 0)
+		thread_number = __atomic_add_fetch(&thread_count, 1,
+		    __ATOMIC_RELAXED);
+	return thread_number;
 }
 
 /* Does this thread hold r exclusively?  (Only it can make this true.) */
