@@ -1,8 +1,17 @@
 /*
  * disk_read.c: the disk backend's read side.  Lookups go newest first:
  * the memtable of unflushed objects, then each index segment from the
- * newest to the oldest (bloom filter, fan-out, binary search).  A miss
+ * newest to the oldest (bloom filter, fan-out, binary search).  A hit
  * costs a few cache lines per segment and no system call.
+ *
+ * A miss is "not found" only once every segment is known intact (the read
+ * rule of segment.h): damage to a bloom filter, a fan-out or an entry can
+ * hide an id that is there, so the first miss to reach a segment hashes
+ * it (once per mapping, remembered), and a damaged one makes the lookup
+ * CAIRN_ERR_CORRUPT.  A hit whose record turns out not to be the object
+ * asks the same of the segment that answered, to name the damaged file.
+ * Deduplication alone looks up without the check: on a miss it writes a
+ * new copy, which is never wrong.
  *
  * Every read checks the record's header and CRC; content is inflated with
  * a bound of its declared size, and re-hashed against the requested id
@@ -30,10 +39,16 @@ static _Thread_local struct {
 	uint64_t gen;
 	unsigned char id[CAIRN_OID_MAX];
 	uint64_t loc;
+	size_t seg;
 } last;
 
-int
-disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
+/* The "segment" of an id found in the memtable. */
+#define IN_MEMTABLE ((size_t)-1)
+
+/* disk_locate, also saying which segment answered (*seg). */
+static int
+locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc,
+    size_t *seg)
 {
 	const struct cairn_mem_ent *e;
 	int neg;
@@ -43,21 +58,25 @@ disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
 	if ((e = cairn_memtable_get(&d->mem, id)) != NULL) {
 		*where = e->where;
 		*loc = e->loc;
+		*seg = IN_MEMTABLE;
 		return 1;
 	}
 	if (last.d == d && last.gen == d->gen &&
 	    memcmp(last.id, id, d->idlen) == 0) {
 		*where = CAIRN_MEM_DATA;
 		*loc = last.loc;
+		*seg = last.seg;
 		return 1;
 	}
 	for (i = d->nseg; i-- > 0;) {
 		if (cairn_segment_find(&d->seg[i], id, loc, &neg)) {
 			*where = CAIRN_MEM_DATA;
+			*seg = i;
 			last.d = d;
 			last.gen = d->gen;
 			memcpy(last.id, id, d->idlen);
 			last.loc = *loc;
+			last.seg = i;
 			return 1;
 		}
 		if (neg)
@@ -66,6 +85,30 @@ disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
 			CAIRN_COUNT(d->be.counters.bloom_false_positives);
 	}
 	return 0;
+}
+
+int
+disk_locate(struct disk *d, const unsigned char *id, int *where, uint64_t *loc)
+{
+	size_t seg;
+
+	return locate(d, id, where, loc, &seg);
+}
+
+/*
+ * Whether a miss may be called an absence: every segment could have held
+ * the id, so every one must be intact (checked once per mapping).
+ */
+static const struct cairn_error *
+segments_intact(struct disk *d)
+{
+	const struct cairn_error *err;
+	size_t i;
+
+	for (i = d->nseg; i-- > 0;)
+		if ((err = cairn_segment_check(&d->seg[i])) != NULL)
+			return err;
+	return NULL;
 }
 
 const struct cairn_error *
@@ -235,31 +278,57 @@ plausible(struct disk *d, int where, uint64_t loc, const struct cairn_rec *rec)
 	return NULL;
 }
 
+/* The record of id at the location segment seg gave, checked. */
 static const struct cairn_error *
-find(struct disk *d, const struct cairn_oid *id, int *where, uint64_t *loc,
-    struct cairn_rec *rec)
+found_record(struct disk *d, const struct cairn_oid *id, int where,
+    uint64_t loc, size_t seg, struct cairn_rec *rec)
 {
 	const struct cairn_error *err;
 	char hex[CAIRN_OID_HEXMAX + 1];
 
-	if (id->len != d->idlen || !disk_locate(d, id->hash, where, loc))
-		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
-		    "object %s not found", cairn_oid_fmt(hex, id));
 	/*
 	 * An index segment covers the data file below the watermark only:
 	 * an entry pointing elsewhere is a damaged index, not an absence.
 	 */
-	if (*where == CAIRN_MEM_DATA &&
-	    *loc + CAIRN_REC_HDR_SIZE > d->man.watermark &&
-	    cairn_memtable_get(&d->mem, id->hash) == NULL)
+	if (seg != IN_MEMTABLE && loc + CAIRN_REC_HDR_SIZE > d->man.watermark)
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "index entry of object %s points at offset %llu, past the "
 		    "watermark %llu of '%s' (run cairn fsck --repair)",
-		    cairn_oid_fmt(hex, id), (unsigned long long)*loc,
+		    cairn_oid_fmt(hex, id), (unsigned long long)loc,
 		    (unsigned long long)d->man.watermark, d->man.data);
-	if ((err = object_header(d, *where, *loc, id, rec)) != NULL)
+	if ((err = object_header(d, where, loc, id, rec)) != NULL)
 		return err;
-	return plausible(d, *where, *loc, rec);
+	return plausible(d, where, loc, rec);
+}
+
+static const struct cairn_error *
+find(struct disk *d, const struct cairn_oid *id, int *where, uint64_t *loc,
+    struct cairn_rec *rec)
+{
+	const struct cairn_error *err, *seg_err;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	size_t seg;
+
+	if (id->len != d->idlen)
+		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "object %s not found", cairn_oid_fmt(hex, id));
+	if (!locate(d, id->hash, where, loc, &seg)) {
+		if ((err = segments_intact(d)) != NULL)
+			return err;
+		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "object %s not found", cairn_oid_fmt(hex, id));
+	}
+	err = found_record(d, id, *where, *loc, seg, rec);
+	/*
+	 * A wrong record at the place a segment gave: either the segment
+	 * or the data file is damaged, and the segment's checksum says
+	 * which one to name.
+	 */
+	if (err != NULL && err->code == CAIRN_ERR_CORRUPT &&
+	    seg != IN_MEMTABLE &&
+	    (seg_err = cairn_segment_check(&d->seg[seg])) != NULL)
+		return seg_err;
+	return err;
 }
 
 /* Hash the whole content of a record and compare with id. */
@@ -481,7 +550,8 @@ disk_prefix(struct cairn_backend *be, const char *hex, size_t len,
 				break;
 			add_match(out, n, o.hash, d->idlen);
 		}
-	return NULL;
+	/* No match is an absence only if no segment hides one. */
+	return *n == 0 ? segments_intact(d) : NULL;
 }
 
 /* Sum the content sizes of the data file's indexed object records. */

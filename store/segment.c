@@ -330,3 +330,34 @@ cairn_segment_verify(const struct cairn_segment *seg)
 		err = seg_corrupt(seg, "checksum mismatch");
 	return err;
 }
+
+static const struct cairn_error *
+seg_damaged(const struct cairn_segment *seg)
+{
+	return cairn_error_new(CAIRN_ERR_CORRUPT, "index segment '%s' is "
+	    "damaged (checksum mismatch): run cairn fsck --repair", seg->path);
+}
+
+const struct cairn_error *
+cairn_segment_check(struct cairn_segment *seg)
+{
+	const struct cairn_error *err;
+	enum cairn_seg_state st;
+
+	/*
+	 * The verdict depends on the mapped bytes alone, which never change:
+	 * threads that race here reach the same one, so the flag needs no
+	 * lock, only atomic access.
+	 */
+	st = __atomic_load_n(&seg->state, __ATOMIC_ACQUIRE);
+	if (st == CAIRN_SEG_INTACT)
+		return NULL;
+	if (st == CAIRN_SEG_DAMAGED)
+		return seg_damaged(seg);
+	err = cairn_segment_verify(seg);
+	if (err != NULL && err->code != CAIRN_ERR_CORRUPT)
+		return err;
+	st = err == NULL ? CAIRN_SEG_INTACT : CAIRN_SEG_DAMAGED;
+	__atomic_store_n(&seg->state, st, __ATOMIC_RELEASE);
+	return err == NULL ? NULL : seg_damaged(seg);
+}

@@ -24,6 +24,16 @@
  * read of the whole file); fsck checks everything, including the order of
  * entries and that each points at a record with the same id.  Segments are
  * derived data: fsck --repair rebuilds them from the data file.
+ *
+ * The read rule: a hit needs no checksum (the record it points at is
+ * checked against the id, its CRC and its hash), but a miss does.  A
+ * cleared bloom bit, or an altered id byte or fan-out entry, hides an id
+ * that is there, and only the checksum tells that from absence.  So an id
+ * is reported absent only after every segment that could hold it has
+ * passed cairn_segment_check, which hashes a segment once per open
+ * mapping and remembers the verdict: hits pay nothing, and a stream of
+ * misses pays one read of each segment.  A segment that fails is
+ * CAIRN_ERR_CORRUPT, never "not found".
  */
 #ifndef CAIRN_SEGMENT_H
 #define CAIRN_SEGMENT_H
@@ -44,6 +54,13 @@ struct cairn_seg_entry {
 	uint64_t off;
 };
 
+/* What cairn_segment_check has found out about a segment. */
+enum cairn_seg_state {
+	CAIRN_SEG_UNCHECKED = 0,
+	CAIRN_SEG_INTACT,
+	CAIRN_SEG_DAMAGED
+};
+
 /* An open, mapped segment. */
 struct cairn_segment {
 	struct cairn_vfs *vfs;
@@ -56,6 +73,7 @@ struct cairn_segment {
 	const unsigned char *entries;
 	const unsigned char *bloom;
 	size_t bloom_size;
+	enum cairn_seg_state state;	/* atomic (__atomic builtins) */
 };
 
 /* Map and check the segment at path.  Close releases what open made. */
@@ -96,5 +114,16 @@ const struct cairn_error *cairn_segment_write(struct cairn_vfs *vfs,
 
 /* Verify the trailing checksum (reads the whole mapped file). */
 const struct cairn_error *cairn_segment_verify(const struct cairn_segment *seg);
+
+/*
+ * cairn_segment_check(seg):
+ * cairn_segment_verify, once per open segment: the first call hashes the
+ * file, later calls return the verdict it reached (the mapping never
+ * changes: segments are immutable once written).  A damaged segment is
+ * CAIRN_ERR_CORRUPT naming the file and saying to run fsck; any other
+ * error (memory) is returned and decides nothing.  Safe to call from
+ * several threads at once on one segment (at worst two of them hash it).
+ */
+const struct cairn_error *cairn_segment_check(struct cairn_segment *seg);
 
 #endif
