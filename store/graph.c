@@ -455,6 +455,89 @@ write_sink(void *arg, const void *data, size_t len)
 }
 
 /*
+ * Nonzero if the directory at prefix (relative to dfd: "", "../", ...)
+ * bears the marks of a cairn repository (cairn-repository(5)): a
+ * manifest and a config, with a lock or refs/ beside them, whatever
+ * their type (a damaged repository is still one).  A checkout never
+ * writes into one or below one: a tree whose names match a
+ * repository's files would replace them under -f.
+ */
+static int
+is_repo_dir(int dfd, const char *prefix)
+{
+	static const char *const marks[] = {
+		"manifest", "config", "lock", "refs",
+	};
+	char path[PATH_MAX];
+	struct stat st;
+	int found[4];
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		found[i] = snprintf(path, sizeof(path), "%s%s", prefix,
+		    marks[i]) < (int)sizeof(path) &&
+		    fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	return found[0] && found[1] && (found[2] || found[3]);
+}
+
+/*
+ * CAIRN_ERR_INVALID if dir is a repository or lies inside one.  The
+ * directory looked at is base (relative to dfd: "" for dfd itself, or
+ * "<path>/"), which is dir itself or, with up set, the directory that
+ * will hold it.  Its ancestors are reached as base "../", "../../", ...,
+ * which needs only search permission and follows no name a user could
+ * have swapped, up to the root (its own parent).
+ */
+static const struct cairn_error *
+check_not_in_repo(int dfd, const char *base, const char *dir, int up)
+{
+	char path[PATH_MAX];
+	struct stat st, prev;
+	size_t n = strlen(base);
+
+	if (n + sizeof("manifest") > sizeof(path))
+		return NULL;	/* no such path: creating dir fails */
+	memcpy(path, base, n + 1);
+	if (fstatat(dfd, n ? path : ".", &prev, 0) != 0)
+		return NULL;	/* nothing there: creating dir fails */
+	for (;;) {
+		if (is_repo_dir(dfd, path))
+			return cairn_error_new(CAIRN_ERR_INVALID, "refusing "
+			    "to check out into '%s': it is %sa cairn "
+			    "repository", dir, up ? "inside " : "");
+		if (n + sizeof("../") + sizeof("manifest") > sizeof(path))
+			return NULL;
+		memcpy(path + n, "../", sizeof("../"));
+		n += 3;
+		up = 1;
+		if (fstatat(dfd, path, &st, 0) != 0 ||
+		    (st.st_dev == prev.st_dev && st.st_ino == prev.st_ino))
+			return NULL;
+		prev = st;
+	}
+}
+
+/*
+ * The directory that will hold dir, as "<path>/" for check_not_in_repo,
+ * into out; "" for the working directory.
+ */
+static void
+parent_of(char *out, size_t size, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	out[0] = '\0';
+	if (n >= size)
+		return;
+	memcpy(out, dir, n + 1);
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+	while (n > 0 && out[n - 1] != '/')
+		n--;
+	out[n] = '\0';
+}
+
+/*
  * With force, an existing entry that is not a directory is removed first;
  * a directory is never removed (only reused when the tree wants one).
  */
@@ -483,10 +566,18 @@ checkout_blob(struct cairn_repo *repo, int dirfd,
 	const struct cairn_error *err;
 	unsigned char *data;
 	struct fd_sink s;
+	uint64_t size;
 	size_t len;
 	int fd;
 
 	if (e->mode == CAIRN_MODE_LINK) {
+		/* No link holds a path longer than PATH_MAX: never read one. */
+		if ((err = cairn_stat(repo, &e->id, NULL, &size)) != NULL)
+			return err;
+		if (size >= PATH_MAX)
+			return cairn_error_sys(ENAMETOOLONG, "create symbolic "
+			    "link '%s' to a target of %" PRIu64 " bytes", name,
+			    size);
 		if ((err = get_typed(repo, &e->id, CAIRN_OBJ_BLOB, &data,
 		    &len)) != NULL)
 			return err;
@@ -522,17 +613,22 @@ checkout_dir(struct cairn_repo *repo, int dirfd,
     int depth)
 {
 	const struct cairn_error *err;
-	int fd;
+	int fd, made;
 
-	if (mkdirat(dirfd, name, 0777) != 0 && errno != EEXIST)
+	if (!(made = mkdirat(dirfd, name, 0777) == 0) && errno != EEXIST)
 		return cairn_error_sys(errno, "create directory '%s'", name);
 	/* O_NOFOLLOW: a symlink planted under this name is never entered. */
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1)
 		return cairn_error_sys(errno, "open directory '%s'", name);
-	err = e->mode == CAIRN_MODE_GITLINK ? NULL :
-	    checkout_tree(repo, &e->id, fd, flags, depth + 1);
+	/* A directory that was there may be a repository (with -f). */
+	if (!made && is_repo_dir(fd, ""))
+		err = cairn_error_new(CAIRN_ERR_INVALID, "refusing to check "
+		    "out into '%s': it is a cairn repository", name);
+	else
+		err = e->mode == CAIRN_MODE_GITLINK ? NULL :
+		    checkout_tree(repo, &e->id, fd, flags, depth + 1);
 	close(fd);
 	return err;
 }
@@ -600,6 +696,7 @@ cairn_checkout(struct cairn_repo *repo, const struct cairn_oid *tree,
 {
 	const struct cairn_error *err;
 	struct cairn_memtable seen;
+	char parent[PATH_MAX];
 	int fd;
 
 	/* Check every tree first, so a bad name creates nothing at all. */
@@ -608,11 +705,17 @@ cairn_checkout(struct cairn_repo *repo, const struct cairn_oid *tree,
 	cairn_memtable_release(&seen);
 	if (err != NULL)
 		return err;
+	/* Neither dir nor the directory that holds it is a repository. */
+	parent_of(parent, sizeof(parent), dir);
+	if ((err = check_not_in_repo(AT_FDCWD, parent, dir, 1)) != NULL)
+		return err;
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return cairn_error_sys(errno, "create directory '%s'", dir);
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return cairn_error_sys(errno, "open directory '%s'", dir);
-	if (!(flags & CAIRN_CHECKOUT_FORCE) && !dir_is_empty(fd))
+	if ((err = check_not_in_repo(fd, "", dir, 0)) != NULL)
+		;
+	else if (!(flags & CAIRN_CHECKOUT_FORCE) && !dir_is_empty(fd))
 		err = cairn_error_new(CAIRN_ERR_EXISTS,
 		    "'%s' is not empty (use -f to write into it)", dir);
 	else
