@@ -1,6 +1,7 @@
 /*
  * config.c: reading and writing <repo>/config (format in config.h).
  */
+#include <sys/stat.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -43,6 +44,9 @@ trim(char *s, char *end)
 	return s;
 }
 
+static const struct cairn_error *set_item(struct cairn_config *cfg,
+    const char *key, const char *value);
+
 static const struct cairn_error *
 parse_line(struct cairn_config *cfg, char *line, int lineno, const char *path)
 {
@@ -59,7 +63,9 @@ parse_line(struct cairn_config *cfg, char *line, int lineno, const char *path)
 	if (!cairn_config_key_valid(key))
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "'%s' line %d: bad key", path, lineno);
-	return cairn_config_set(cfg, key, val);
+	/* What a file holds is taken as it reads (a hand edit may hold a
+	 * control character): a repository opens whatever its values. */
+	return set_item(cfg, key, val);
 }
 
 const struct cairn_error *
@@ -109,19 +115,14 @@ cairn_config_get(const struct cairn_config *cfg, const char *key)
 	return NULL;
 }
 
-const struct cairn_error *
-cairn_config_set(struct cairn_config *cfg, const char *key, const char *value)
+/* Set key (valid) to value in memory. */
+static const struct cairn_error *
+set_item(struct cairn_config *cfg, const char *key, const char *value)
 {
 	struct cairn_config_item *items;
 	char *v;
 	size_t i;
 
-	if (!cairn_config_key_valid(key))
-		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "invalid config key '%s'", key);
-	if (strchr(value, '\n') != NULL)
-		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "config value for '%s' contains a newline", key);
 	if ((v = strdup(value)) == NULL)
 		return cairn_error_nomem();
 	for (i = 0; i < cfg->n; i++)
@@ -144,6 +145,75 @@ cairn_config_set(struct cairn_config *cfg, const char *key, const char *value)
 	return NULL;
 }
 
+/*
+ * Why value would not read back as given (the reader splits lines and
+ * trims blanks), or NULL.
+ */
+static const char *
+value_problem(const char *value)
+{
+	const unsigned char *p;
+	size_t n = strlen(value);
+
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p == '\n')
+			return "contains a newline";
+		else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return "contains a control character";
+	if (n > 0 && (value[0] == ' ' || value[0] == '\t' ||
+	    value[n - 1] == ' ' || value[n - 1] == '\t'))
+		return "starts or ends with a blank, which reading trims";
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_config_set(struct cairn_config *cfg, const char *key, const char *value)
+{
+	const char *why;
+
+	if (!cairn_config_key_valid(key))
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "invalid config key '%s'", key);
+	if ((why = value_problem(value)) != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "config value for '%s' %s", key, why);
+	return set_item(cfg, key, value);
+}
+
+/*
+ * tmpdir, where the new file is made, is a directory and no link to one
+ * elsewhere (the same rule as a flush's): made again if missing, an
+ * error for fsck --repair if anything else.  Checked under the writer
+ * lock, which every writer of the repository takes.
+ */
+static const struct cairn_error *
+check_tmpdir(struct cairn_vfs *vfs, const char *tmpdir, const char *path)
+{
+	struct cairn_buf dir = { 0 };
+	const struct cairn_error *err = NULL;
+	struct stat st;
+	const char *slash;
+
+	if (vfs->lstat(vfs, tmpdir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? NULL : cairn_error_new(
+		    CAIRN_ERR_CORRUPT, "'%s' is not a directory (run cairn "
+		    "fsck --repair)", tmpdir);
+	if (errno != ENOENT)
+		return cairn_error_sys(errno, "stat '%s'", tmpdir);
+	if (vfs->mkdir(vfs, tmpdir, CAIRN_DIR_MODE) != 0)
+		return cairn_error_sys(errno, "create '%s'", tmpdir);
+	/* The directory of path holds tmpdir: make the new entry durable. */
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		err = cairn_file_sync_dir(vfs, ".");
+	else if ((err = cairn_buf_append(&dir, path, (size_t)(slash - path +
+	    (slash == path)))) == NULL &&
+	    (err = cairn_buf_append(&dir, "", 1)) == NULL)
+		err = cairn_file_sync_dir(vfs, (char *)dir.data);
+	cairn_buf_release(&dir);
+	return err;
+}
+
 const struct cairn_error *
 cairn_config_write(const struct cairn_config *cfg, struct cairn_vfs *vfs,
     const char *tmpdir, const char *path)
@@ -155,6 +225,12 @@ cairn_config_write(const struct cairn_config *cfg, struct cairn_vfs *vfs,
 	for (i = 0; i < cfg->n && err == NULL; i++)
 		err = cairn_buf_printf(&b, "%s = %s\n", cfg->items[i].key,
 		    cfg->items[i].value);
+	if (err == NULL && b.len > CAIRN_CONFIG_MAX)
+		err = cairn_error_new(CAIRN_ERR_INVALID, "the config would "
+		    "be %zu bytes, more than the %zu a repository reads",
+		    b.len, CAIRN_CONFIG_MAX);
+	if (err == NULL)
+		err = check_tmpdir(vfs, tmpdir, path);
 	if (err == NULL)
 		err = cairn_file_replace(vfs, tmpdir, path, b.data, b.len);
 	cairn_buf_release(&b);

@@ -15,7 +15,16 @@
  * 16 MiB), core.bigFileThreshold (bytes above which an object is not
  * written twice, default 1 MiB), gc.pruneExpire, user.name, user.email.
  * The file is replaced whole (tmp, fsync, rename, fsync dir) on every set.
+ *
+ * A value read back is the value set: cairn_config_set refuses a value
+ * with a control character (other than a tab inside it) or a blank at
+ * either end, which the reader would split or trim.  A file is at most
+ * CAIRN_CONFIG_MAX bytes: readers refuse a larger one (the repository
+ * would not open), so no write makes one.
  */
+
+/* The largest config file a repository reads, in bytes. */
+#define CAIRN_CONFIG_MAX ((size_t)1 << 20)
 #ifndef CAIRN_CONFIG_H
 #define CAIRN_CONFIG_H
 
@@ -42,14 +51,23 @@ void cairn_config_release(struct cairn_config *cfg);
 /* The value of key, or NULL. */
 const char *cairn_config_get(const struct cairn_config *cfg, const char *key);
 
-/* Set key (validated: CAIRN_ERR_INVALID) to value in memory. */
+/*
+ * Set key to value in memory.  CAIRN_ERR_INVALID for a malformed key, or
+ * a value that would not read back as given (see above).
+ */
 const struct cairn_error *cairn_config_set(struct cairn_config *cfg,
     const char *key, const char *value);
 
 /* Nonzero if key is a well-formed key. */
 int cairn_config_key_valid(const char *key);
 
-/* Serialise and durably write to path through tmpdir. */
+/*
+ * Serialise and durably write to path through tmpdir.  CAIRN_ERR_INVALID
+ * if the file would exceed CAIRN_CONFIG_MAX (nothing written);
+ * CAIRN_ERR_CORRUPT if tmpdir is there but no directory (a symbolic
+ * link is not followed: nothing is written where it points); a missing
+ * tmpdir is made again.
+ */
 const struct cairn_error *cairn_config_write(const struct cairn_config *cfg,
     struct cairn_vfs *vfs, const char *tmpdir, const char *path);
 
