@@ -84,7 +84,8 @@ void cairn_segment_close(struct cairn_segment *seg);
 /*
  * cairn_segment_find(seg, id, off, bloom_neg):
  * 1 and *off if id is in the segment, else 0.  *bloom_neg is set to 1
- * when the bloom filter alone answered no.
+ * when the bloom filter alone answered no.  A 0 means absent only once
+ * cairn_segment_check has passed (the read rule above).
  */
 int cairn_segment_find(const struct cairn_segment *seg,
     const unsigned char *id, uint64_t *off, int *bloom_neg);
