@@ -26,11 +26,11 @@ make_objects () {
 		echo "object $mo_i_" >"f$mo_i_" || return 1
 	done
 	cairn put f1 f2 f3 f4 f5 f6 f7 f8 >ids &&
-	test_line_count = 8 ids &&
+	test_line_count -eq 8 ids &&
 	cairn flush &&
 	LC_ALL=C sort ids >sorted &&
 	sed -n 's/^segment \([^ ]*\) .*/\1/p' .cairn/manifest >segs &&
-	test_line_count = 1 segs &&
+	test_line_count -eq 1 segs &&
 	SEGNAME=$(cat segs) &&
 	SEG=.cairn/$SEGNAME &&
 	test_path_is_file "$SEG"
@@ -87,14 +87,15 @@ reads_corrupt () {
 		# shellcheck disable=SC2086
 		test_must_fail --status=3 cairn cat $rc_opt_ "$1" >out 2>err ||
 			return 1
-		test_must_be_empty out &&
-		test_stderr_one_line err &&
-		grep -F "$SEGNAME" err >/dev/null &&
-		grep "cairn fsck" err >/dev/null || {
+		if ! { test_must_be_empty out &&
+			test_stderr_one_line err &&
+			grep -F "$SEGNAME" err >/dev/null &&
+			grep "cairn fsck" err >/dev/null; }
+		then
 			echo "cat $rc_opt_ $1:" >&9
 			cat err >&9
 			return 1
-		}
+		fi
 	done
 	for rc_opt_ in --batch --batch-check
 	do
@@ -110,7 +111,7 @@ reads_corrupt () {
 # then reads back whole.
 put_again () {
 	cairn put "$1" >out &&
-	test_line_count = 1 out &&
+	test_line_count -eq 1 out &&
 	cairn cat "$(cat out)" >got &&
 	test_cmp_bin "$1" got
 }
