@@ -91,6 +91,20 @@ cairn_config_parse(struct cairn_config *cfg, const char *text,
 	return err;
 }
 
+const struct cairn_error *
+cairn_config_parse_buf(struct cairn_config *cfg, const char *text, size_t len,
+    const char *path)
+{
+	const char *nul = memchr(text, '\0', len);
+
+	if (nul != NULL) {
+		memset(cfg, 0, sizeof(*cfg));
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' holds a NUL "
+		    "byte at offset %zu", path, (size_t)(nul - text));
+	}
+	return cairn_config_parse(cfg, text, path);
+}
+
 void
 cairn_config_release(struct cairn_config *cfg)
 {
@@ -166,10 +180,35 @@ value_problem(const char *value)
 	return NULL;
 }
 
+/* An identity a commit can be made with (as cairn_commit_create checks). */
+static const struct cairn_error *
+check_ident(const char *key, const char *value)
+{
+	if (strpbrk(value, "<>") != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "config value for '%s' contains '<' or '>'", key);
+	return NULL;
+}
+
+/*
+ * Keys whose value another command parses, checked when set so that a
+ * bad one is refused here rather than failing that command every time.
+ * (The core.* numbers are checked where the repository takes them.)
+ */
+static const struct {
+	const char *key;
+	const struct cairn_error *(*check)(const char *key, const char *value);
+} value_checks[] = {
+	{ "user.name", check_ident },
+	{ "user.email", check_ident },
+};
+
 const struct cairn_error *
 cairn_config_set(struct cairn_config *cfg, const char *key, const char *value)
 {
+	const struct cairn_error *err;
 	const char *why;
+	size_t i;
 
 	if (!cairn_config_key_valid(key))
 		return cairn_error_new(CAIRN_ERR_INVALID,
@@ -177,6 +216,10 @@ cairn_config_set(struct cairn_config *cfg, const char *key, const char *value)
 	if ((why = value_problem(value)) != NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "config value for '%s' %s", key, why);
+	for (i = 0; i < sizeof(value_checks) / sizeof(value_checks[0]); i++)
+		if (strcasecmp(key, value_checks[i].key) == 0 &&
+		    (err = value_checks[i].check(key, value)) != NULL)
+			return err;
 	return set_item(cfg, key, value);
 }
 

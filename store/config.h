@@ -46,14 +46,25 @@ struct cairn_config {
 /* Parse text (NUL-terminated); CAIRN_ERR_CORRUPT names the line. */
 const struct cairn_error *cairn_config_parse(struct cairn_config *cfg,
     const char *text, const char *path);
+
+/*
+ * Parse the len bytes at text (text[len] must be NUL): as
+ * cairn_config_parse, but a NUL byte inside, which would hide every
+ * line after it, is CAIRN_ERR_CORRUPT naming its offset.  What a reader
+ * of a config file calls.
+ */
+const struct cairn_error *cairn_config_parse_buf(struct cairn_config *cfg,
+    const char *text, size_t len, const char *path);
 void cairn_config_release(struct cairn_config *cfg);
 
 /* The value of key, or NULL. */
 const char *cairn_config_get(const struct cairn_config *cfg, const char *key);
 
 /*
- * Set key to value in memory.  CAIRN_ERR_INVALID for a malformed key, or
- * a value that would not read back as given (see above).
+ * Set key to value in memory.  CAIRN_ERR_INVALID for a malformed key, a
+ * value that would not read back as given (see above), or one that the
+ * command reading the key would refuse (user.name and user.email hold
+ * no '<' or '>', as a commit's identity).
  */
 const struct cairn_error *cairn_config_set(struct cairn_config *cfg,
     const char *key, const char *value);

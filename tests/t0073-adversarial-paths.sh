@@ -9,7 +9,7 @@
 
 # Test bodies are single-quoted on purpose: lib.sh evaluates them, and
 # calls the helpers they use.
-# shellcheck disable=SC2016,SC2317
+# shellcheck disable=SC2016,SC2317,SC2034
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
@@ -19,7 +19,9 @@ if command -v timeout >/dev/null 2>&1 && command -v mkfifo >/dev/null 2>&1
 then
 	test_set_prereq TIMEOUT
 fi
-# A memory limit this build runs under (sanitizers reserve terabytes).
+# A memory limit this build runs under (sanitizers reserve terabytes;
+# a shell without ulimit -v skips).
+# shellcheck disable=SC3045
 if (ulimit -v 40000 && cairn --version) >/dev/null 2>&1
 then
 	test_set_prereq ULIMIT
@@ -277,6 +279,22 @@ test_expect_success 'config set refuses values that would not read back' '
 	test_cmp config.before .cairn/config &&
 	cairn config user.name "A  U	Thor" &&
 	test "$(cairn config user.name)" = "A  U	Thor"
+'
+
+# Expected: a value the command that reads it would refuse is refused
+# when set (exit 2), so that command keeps working.
+test_expect_success 'config set refuses identities a commit would refuse' '
+	cp .cairn/config config.before &&
+	test_must_fail --status=2 cairn config user.name "Eve <e@x> 0 +0000" 2>err &&
+	test_stderr_one_line err &&
+	test_must_fail --status=2 cairn config user.email "x> y" 2>err &&
+	test_stderr_one_line err &&
+	test_cmp config.before .cairn/config &&
+	cairn config user.name "A U Thor" &&
+	cairn config user.email a@example.com &&
+	echo t >t &&
+	T=$(cairn put -r .) &&
+	cairn commit -m m "$T" >/dev/null
 '
 
 # Expected: config get of a key that is not set exits 1 and prints
