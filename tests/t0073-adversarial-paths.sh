@@ -248,6 +248,16 @@ test_expect_success ULIMIT 'get of a link to a huge target does not read it whol
 	test_path_is_missing t/l
 '
 
+# Expected: under a file size limit (ulimit -f), a write that passes it
+# fails with one line and exit 3; no signal kills the command.
+test_expect_success 'get under a file size limit' '
+	head -c 3000000 /dev/zero | tr "\0" b >big &&
+	BIG=$(cairn put big) &&
+	F=$(tree_of 100644 f "$BIG") &&
+	test_must_fail --status=3 sh -c "ulimit -f 1000 && exec cairn get \"$F\" t" 2>err &&
+	test_stderr_one_line err
+'
+
 # --- config ---
 
 # Expected: a set that would make the config larger than a repository
@@ -391,6 +401,18 @@ test_expect_success 'a hand-edited value with a control character still opens' '
 	test "$(cairn config user.name)" = ab
 '
 
+# (The limit also holds for err: the config outgrows it, the message
+# does not.)
+test_expect_success 'config set under a file size limit' '
+	cairn config user.long "$(test_seq 1 400 | tr -d "\n")" &&
+	cp .cairn/config config.before &&
+	test_must_fail --status=3 sh -c "ulimit -f 1 && exec cairn config user.name x" 2>err &&
+	test_stderr_one_line err &&
+	test_cmp config.before .cairn/config &&
+	ls .cairn/tmp >tmp.list &&
+	test_must_be_empty tmp.list
+'
+
 # Expected: config sets racing each other and writers lose no update.
 test_expect_success TIMEOUT 'concurrent config sets lose no update' '
 	cairn config core.lockTimeout 60000 &&
@@ -478,6 +500,23 @@ test_expect_success TIMEOUT 'flush while gc runs and put --batch writes' '
 	wait $pg &&
 	test_line_count = 200 batch.ids &&
 	cp batch.ids .cairn.ids &&
+	repo_intact .cairn
+'
+
+test_expect_success 'flush under a file size limit' '
+	for i in $(test_seq 1 300)
+	do
+		echo "object $i" || return 1
+	done >objs &&
+	cairn put --stdin-paths <<-EOF >.cairn.ids &&
+	objs
+	EOF
+	split -l 1 objs part. &&
+	ls part.* | cairn put --stdin-paths >>.cairn.ids &&
+	test_must_fail --status=3 sh -c "ulimit -f 2 && exec cairn flush" 2>err &&
+	test_stderr_one_line err &&
+	repo_intact .cairn &&
+	cairn flush &&
 	repo_intact .cairn
 '
 
