@@ -559,6 +559,31 @@ make_room(int dirfd, const char *name, unsigned flags, int want_dir)
 	return NULL;
 }
 
+/*
+ * What a file entry names is there, is a blob and, for a link, short
+ * enough to be a path (no link holds more than PATH_MAX bytes, and one
+ * is never read whole to find out): checked before an existing entry
+ * makes room, so a failure leaves the directory as it was.
+ */
+static const struct cairn_error *
+blob_ready(struct cairn_repo *repo, const struct cairn_tree_entry *e,
+    const char *name)
+{
+	const struct cairn_error *err;
+	uint64_t size;
+
+	if ((err = expect_type(repo, &e->id, CAIRN_OBJ_BLOB)) != NULL ||
+	    e->mode != CAIRN_MODE_LINK)
+		return err;
+	if ((err = cairn_stat(repo, &e->id, NULL, &size)) != NULL)
+		return err;
+	if (size >= PATH_MAX)
+		return cairn_error_sys(ENAMETOOLONG, "create symbolic link "
+		    "'%s' to a target of %" PRIu64 " bytes", name, size);
+	return NULL;
+}
+
+/* Write the file or link e (checked by blob_ready) as name in dirfd. */
 static const struct cairn_error *
 checkout_blob(struct cairn_repo *repo, int dirfd,
     const struct cairn_tree_entry *e, const char *name)
@@ -566,18 +591,10 @@ checkout_blob(struct cairn_repo *repo, int dirfd,
 	const struct cairn_error *err;
 	unsigned char *data;
 	struct fd_sink s;
-	uint64_t size;
 	size_t len;
 	int fd;
 
 	if (e->mode == CAIRN_MODE_LINK) {
-		/* No link holds a path longer than PATH_MAX: never read one. */
-		if ((err = cairn_stat(repo, &e->id, NULL, &size)) != NULL)
-			return err;
-		if (size >= PATH_MAX)
-			return cairn_error_sys(ENAMETOOLONG, "create symbolic "
-			    "link '%s' to a target of %" PRIu64 " bytes", name,
-			    size);
 		if ((err = get_typed(repo, &e->id, CAIRN_OBJ_BLOB, &data,
 		    &len)) != NULL)
 			return err;
@@ -590,8 +607,6 @@ checkout_blob(struct cairn_repo *repo, int dirfd,
 		free(data);
 		return err;
 	}
-	if ((err = expect_type(repo, &e->id, CAIRN_OBJ_BLOB)) != NULL)
-		return err;
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, e->mode == CAIRN_MODE_EXEC ? 0777 : 0666);
 	if (fd == -1)
@@ -659,7 +674,8 @@ checkout_tree(struct cairn_repo *repo, const struct cairn_oid *tree, int dirfd,
 			break;
 		}
 		dir = e.mode == CAIRN_MODE_TREE || e.mode == CAIRN_MODE_GITLINK;
-		if ((err = make_room(dirfd, name, flags, dir)) != NULL)
+		if ((!dir && (err = blob_ready(repo, &e, name)) != NULL) ||
+		    (err = make_room(dirfd, name, flags, dir)) != NULL)
 			break;
 		err = dir ? checkout_dir(repo, dirfd, &e, name, flags, depth) :
 		    checkout_blob(repo, dirfd, &e, name);

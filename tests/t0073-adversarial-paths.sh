@@ -178,6 +178,31 @@ test_expect_success TIMEOUT 'get -f over a FIFO, a link and a hard link' '
 	sentinel_intact
 '
 
+# Expected: get -f removes an existing file only once what replaces it
+# is known to be there: a tree naming a missing blob, or a tree where a
+# blob should be, leaves the file as it was.
+test_expect_success 'get -f keeps a file the tree cannot replace' '
+	test_no_fsck &&
+	echo "never stored" >ns &&
+	MISS=$(cairn put -n ns) &&
+	echo "a blob" >b &&
+	B=$(cairn put b) &&
+	SUB=$(tree_of 100644 f "$B") &&
+	mkdir t &&
+	echo precious >t/a &&
+	echo precious >t/l &&
+	for entry in "100644 a $MISS" "100644 a $SUB" "120000 l $MISS" "120000 l $SUB"
+	do
+		# shellcheck disable=SC2086
+		E=$(tree_of $entry) &&
+		test_must_fail cairn get -f "$E" t 2>err &&
+		test_stderr_one_line err &&
+		echo precious >want &&
+		test_cmp want t/a &&
+		test_cmp want t/l || return 1
+	done
+'
+
 # Expected: a target that is a file, a FIFO, a dangling link or below a
 # missing directory is one line, exit 3, no hang; "-" and a name with a
 # newline are ordinary names.
