@@ -316,6 +316,19 @@ test_expect_success 'config set refuses values that would not read back' '
 	test "$(cairn config user.name)" = "A  U	Thor"
 '
 
+# Expected: an alternate whose path ends with a blank (which reading
+# would trim, naming another directory) is refused: the repository
+# still opens.
+test_expect_success 'config set of an alternate the reader would trim' '
+	cairn init "alt " >/dev/null &&
+	test_fsck_repo "alt " &&
+	test_must_fail --status=2 cairn config core.alternate "$PWD/alt " 2>err &&
+	test_stderr_one_line err &&
+	cairn stats >/dev/null &&
+	cairn config --list >list &&
+	! grep alternate list
+'
+
 # Expected: a value the command that reads it would refuse is refused
 # when set (exit 2), so that command keeps working.
 test_expect_success 'config set refuses identities a commit would refuse' '
