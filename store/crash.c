@@ -561,8 +561,34 @@ track_fd(struct cairn_vfs *v, int fd, int node, const char *path)
 	return 0;
 }
 
+/*
+ * The calls relative to a directory descriptor are modelled by the path
+ * it was opened by (the model follows every entry operation, so that
+ * path names it still); the real call is still made relative to it.
+ * *path is NULL when dfd is not a directory the model knows.
+ */
 static int
-cr_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
+at_path(struct cairn_vfs *v, int dfd, const char *name, char **path)
+{
+	struct crash_model *m = CR(v)->m;
+	const struct cfd *f = fd_find(m, dfd);
+	size_t len;
+
+	*path = NULL;
+	if (f == NULL || !m->nodes[f->node].dir)
+		return 0;
+	len = strlen(m->real_root) + strlen(f->rel) + strlen(name) + 3;
+	if ((*path = malloc(len)) == NULL)
+		return -1;
+	snprintf(*path, len, "%s%s%s/%s", m->real_root, *f->rel ? "/" : "",
+	    f->rel, name);
+	return 0;
+}
+
+/* open, or (dfd != -1) openat of name in dfd, known to the model as path. */
+static int
+open_common(struct cairn_vfs *v, const char *path, int dfd, const char *at,
+    int flags, mode_t mode)
 {
 	struct crash_model *m = CR(v)->m;
 	int mut = (flags & (O_CREAT | O_TRUNC)) != 0;
@@ -572,7 +598,8 @@ cr_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
 	if (mut && dead(v))
 		return -1;
 	where = resolve(m, path, &parent, &name, &node);
-	fd = BELOW(v)->open(BELOW(v), path, flags, mode);
+	fd = dfd == -1 ? BELOW(v)->open(BELOW(v), path, flags, mode) :
+	    BELOW(v)->openat(BELOW(v), dfd, at, flags, mode);
 	err = errno;
 	if (fd >= 0 && where == -2)
 		confuse(v);
@@ -595,6 +622,44 @@ cr_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
 	free(name);
 	if (mut)
 		tick(v);
+	errno = err;
+	return fd;
+}
+
+static int
+cr_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
+{
+	return open_common(v, path, -1, NULL, flags, mode);
+}
+
+static int
+cr_openat(struct cairn_vfs *v, int dfd, const char *name, int flags,
+    mode_t mode)
+{
+	char *path;
+	int fd, err;
+
+	if (at_path(v, dfd, name, &path) != 0) {
+		confuse(v);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (path == NULL) {
+		if (!(flags & (O_CREAT | O_TRUNC)))
+			return BELOW(v)->openat(BELOW(v), dfd, name, flags,
+			    mode);
+		confuse(v);	/* a file it cannot place */
+		if (dead(v))
+			return -1;
+		fd = BELOW(v)->openat(BELOW(v), dfd, name, flags, mode);
+		err = errno;
+		tick(v);
+		errno = err;
+		return fd;
+	}
+	fd = open_common(v, path, dfd, name, flags, mode);
+	err = errno;
+	free(path);
 	errno = err;
 	return fd;
 }
@@ -703,8 +768,25 @@ cr_fstat(struct cairn_vfs *v, int fd, struct stat *st)
 	return BELOW(v)->fstat(BELOW(v), fd, st);
 }
 
+/*
+ * A mutating call relative to directories the model does not know: made,
+ * counted, and the model marked confused.
+ */
 static int
-cr_rename(struct cairn_vfs *v, const char *from, const char *to)
+unplaced(struct cairn_vfs *v, int r)
+{
+	int err = errno;
+
+	confuse(v);
+	tick(v);
+	errno = err;
+	return r;
+}
+
+/* rename, or (fromdfd != -1) renameat, known to the model as from, to. */
+static int
+rename_common(struct cairn_vfs *v, const char *from, const char *to,
+    int fromdfd, const char *fromat, int todfd, const char *toat)
 {
 	struct crash_model *m = CR(v)->m;
 	int p1, p2, node, old, r, err, w1, w2;
@@ -714,7 +796,8 @@ cr_rename(struct cairn_vfs *v, const char *from, const char *to)
 		return -1;
 	w1 = resolve(m, from, &p1, &n1, &node);
 	w2 = resolve(m, to, &p2, &n2, &old);
-	r = BELOW(v)->rename(BELOW(v), from, to);
+	r = fromdfd == -1 ? BELOW(v)->rename(BELOW(v), from, to) :
+	    BELOW(v)->renameat(BELOW(v), fromdfd, fromat, todfd, toat);
 	err = errno;
 	if (r == 0 && (w1 != -1 || w2 != -1)) {
 		if (w1 != 0 || w2 != 0 || node < 0 || p1 < 0 || p2 < 0)
@@ -733,9 +816,46 @@ cr_rename(struct cairn_vfs *v, const char *from, const char *to)
 	return r;
 }
 
-/* unlink and rmdir: remove an entry. */
 static int
-remove_entry(struct cairn_vfs *v, const char *path, int dir)
+cr_rename(struct cairn_vfs *v, const char *from, const char *to)
+{
+	return rename_common(v, from, to, -1, NULL, -1, NULL);
+}
+
+static int
+cr_renameat(struct cairn_vfs *v, int fromdfd, const char *from, int todfd,
+    const char *to)
+{
+	char *p1 = NULL, *p2 = NULL;
+	int r, err;
+
+	if (at_path(v, fromdfd, from, &p1) != 0 ||
+	    at_path(v, todfd, to, &p2) != 0) {
+		free(p1);
+		confuse(v);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (p1 == NULL || p2 == NULL) {
+		free(p1);
+		free(p2);
+		if (dead(v))
+			return -1;
+		return unplaced(v, BELOW(v)->renameat(BELOW(v), fromdfd,
+		    from, todfd, to));
+	}
+	r = rename_common(v, p1, p2, fromdfd, from, todfd, to);
+	err = errno;
+	free(p1);
+	free(p2);
+	errno = err;
+	return r;
+}
+
+/* unlink and rmdir (or, with dfd != -1, unlinkat): remove an entry. */
+static int
+remove_entry(struct cairn_vfs *v, const char *path, int dir, int dfd,
+    const char *at)
 {
 	struct crash_model *m = CR(v)->m;
 	int parent, node, r, err, where;
@@ -744,8 +864,12 @@ remove_entry(struct cairn_vfs *v, const char *path, int dir)
 	if (dead(v))
 		return -1;
 	where = resolve(m, path, &parent, &name, &node);
-	r = dir ? BELOW(v)->rmdir(BELOW(v), path) :
-	    BELOW(v)->unlink(BELOW(v), path);
+	if (dfd != -1)
+		r = BELOW(v)->unlinkat(BELOW(v), dfd, at,
+		    dir ? AT_REMOVEDIR : 0);
+	else
+		r = dir ? BELOW(v)->rmdir(BELOW(v), path) :
+		    BELOW(v)->unlink(BELOW(v), path);
 	err = errno;
 	if (r == 0 && where != -1) {
 		if (where != 0 || node < 0 || parent < 0)
@@ -766,17 +890,43 @@ remove_entry(struct cairn_vfs *v, const char *path, int dir)
 static int
 cr_unlink(struct cairn_vfs *v, const char *path)
 {
-	return remove_entry(v, path, 0);
+	return remove_entry(v, path, 0, -1, NULL);
 }
 
 static int
 cr_rmdir(struct cairn_vfs *v, const char *path)
 {
-	return remove_entry(v, path, 1);
+	return remove_entry(v, path, 1, -1, NULL);
 }
 
 static int
-cr_mkdir(struct cairn_vfs *v, const char *path, mode_t mode)
+cr_unlinkat(struct cairn_vfs *v, int dfd, const char *name, int flags)
+{
+	char *path;
+	int r, err;
+
+	if (at_path(v, dfd, name, &path) != 0) {
+		confuse(v);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (path == NULL) {
+		if (dead(v))
+			return -1;
+		return unplaced(v, BELOW(v)->unlinkat(BELOW(v), dfd, name,
+		    flags));
+	}
+	r = remove_entry(v, path, (flags & AT_REMOVEDIR) != 0, dfd, name);
+	err = errno;
+	free(path);
+	errno = err;
+	return r;
+}
+
+/* mkdir, or (dfd != -1) mkdirat of at in dfd, known to the model as path. */
+static int
+mkdir_common(struct cairn_vfs *v, const char *path, int dfd, const char *at,
+    mode_t mode)
 {
 	struct crash_model *m = CR(v)->m;
 	int parent, node, r, err, where;
@@ -785,7 +935,8 @@ cr_mkdir(struct cairn_vfs *v, const char *path, mode_t mode)
 	if (dead(v))
 		return -1;
 	where = resolve(m, path, &parent, &name, &node);
-	r = BELOW(v)->mkdir(BELOW(v), path, mode);
+	r = dfd == -1 ? BELOW(v)->mkdir(BELOW(v), path, mode) :
+	    BELOW(v)->mkdirat(BELOW(v), dfd, at, mode);
 	err = errno;
 	if (r == 0 && where != -1) {
 		if (where != 0 || node >= 0 || parent < 0 || (node = new_node(m, 1)) < 0 ||
@@ -797,6 +948,42 @@ cr_mkdir(struct cairn_vfs *v, const char *path, mode_t mode)
 	tick(v);
 	errno = err;
 	return r;
+}
+
+static int
+cr_mkdir(struct cairn_vfs *v, const char *path, mode_t mode)
+{
+	return mkdir_common(v, path, -1, NULL, mode);
+}
+
+static int
+cr_mkdirat(struct cairn_vfs *v, int dfd, const char *name, mode_t mode)
+{
+	char *path;
+	int r, err;
+
+	if (at_path(v, dfd, name, &path) != 0) {
+		confuse(v);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (path == NULL) {
+		if (dead(v))
+			return -1;
+		return unplaced(v, BELOW(v)->mkdirat(BELOW(v), dfd, name,
+		    mode));
+	}
+	r = mkdir_common(v, path, dfd, name, mode);
+	err = errno;
+	free(path);
+	errno = err;
+	return r;
+}
+
+static int
+cr_fstatat(struct cairn_vfs *v, int dfd, const char *name, struct stat *st)
+{
+	return BELOW(v)->fstatat(BELOW(v), dfd, name, st);
 }
 
 static int
@@ -903,9 +1090,10 @@ cairn_vfs_crash_init(struct cairn_vfs_crash *c, struct cairn_vfs *below,
     const char *root)
 {
 	static const struct cairn_vfs ops = {
-		1, cr_open, cr_close, cr_pread, cr_pwrite, cr_fsync,
+		2, cr_open, cr_close, cr_pread, cr_pwrite, cr_fsync,
 		cr_fdatasync, cr_ftruncate, cr_fstat, cr_rename, cr_unlink,
 		cr_mkdir, cr_flock, cr_mmap, cr_munmap, cr_lstat, cr_rmdir,
+		cr_openat, cr_renameat, cr_unlinkat, cr_mkdirat, cr_fstatat,
 	};
 	struct crash_model *m;
 	char real[PATH_MAX];

@@ -17,15 +17,30 @@
 #include "refname.h"
 #include "refs.h"
 
-/* A locked ref of a transaction. */
+/*
+ * A locked ref of a transaction.  Every file call under refs/ is made
+ * relative to dfd, the ref's directory, opened one component at a time
+ * from refs/ without following a link: nothing done here can reach
+ * outside refs/, even if a directory is swapped for a link meanwhile.
+ */
 struct held {
 	const struct cairn_ref_update *u;
-	char *path;			/* refs/<name> */
-	char *lock;			/* refs/<name>.lock */
+	char *path;			/* <root>/refs/<name>, for messages */
+	char *lock;			/* <root>/refs/<name>.lock, likewise */
+	int dfd;			/* the directory of both, or -1 */
 	int fd;				/* the lock file, flocked */
 	int exists;
 	struct cairn_oid cur;
 };
+
+/* The last component of a path: what is opened relative to dfd. */
+static const char *
+leaf(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
 
 const struct cairn_error *
 cairn_refs_parse(struct cairn_oid *out, int algo, const char *text,
@@ -53,104 +68,142 @@ ref_path(struct cairn_refs *refs, struct cairn_buf *out, const char *name,
 	return cairn_buf_printf(out, "%s/refs/%s%s", refs->root, name, suffix);
 }
 
-/*
- * The parents of name under refs/ must be real directories (never
- * symlinks) for a read or a write there to stay inside refs/.  With
- * create set, missing ones are made.  *missing is set when a parent does
- * not exist (so neither does the ref).
- */
-/* fsync the directory that holds path. */
+/* fsync the directory dfd, which holds path. */
 static const struct cairn_error *
-sync_dir_of(struct cairn_refs *refs, const char *path)
+sync_dir(struct cairn_refs *refs, int dfd, const char *path)
 {
-	const struct cairn_error *err;
-	char *dir = strdup(path), *slash;
-
-	if (dir == NULL)
-		return cairn_error_nomem();
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
-	err = cairn_file_sync_dir(refs->vfs, dir);
-	free(dir);
-	return err;
+	if (refs->vfs->fsync(refs->vfs, dfd) != 0)
+		return cairn_error_sys(errno, "sync the directory of '%s'",
+		    path);
+	return NULL;
 }
 
+/*
+ * Open refs/<the first len bytes of name> (refs/ itself for len 0; else
+ * len ends before a '/' of name) into *dfd: refs/ first, then each
+ * component relative to the one above, never through a link.  With
+ * create set, a missing directory is made, and its name made durable
+ * before anything is made in it.  Without it, one that is missing or is
+ * not a directory sets *missing (and leaves *dfd -1): no ref lies there.
+ */
 static const struct cairn_error *
-check_parents(struct cairn_refs *refs, const char *name, int create,
-    int *missing)
+open_dir(struct cairn_refs *refs, const char *name, size_t len, int create,
+    int *dfd, int *missing)
 {
+	struct cairn_vfs *v = refs->vfs;
 	const struct cairn_error *err = NULL;
 	struct cairn_buf path = { 0 };
+	const char *p = name, *end = name + len, *slash;
+	char comp[CAIRN_REFNAME_COMPONENT_MAX + 1];
 	struct stat st;
-	const char *slash;
+	size_t clen;
+	int fd, next, tries;
 
 	*missing = 0;
-	for (slash = strchr(name, '/'); slash && err == NULL;
-	    slash = strchr(slash + 1, '/')) {
-		cairn_buf_reset(&path);
-		if ((err = cairn_buf_printf(&path, "%s/refs/%.*s", refs->root,
-		    (int)(slash - name), name)) != NULL)
+	*dfd = -1;
+	if ((err = cairn_buf_printf(&path, "%s/refs", refs->root)) != NULL)
+		return err;
+	fd = v->open(v, (char *)path.data, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW, 0);
+	if (fd == -1) {
+		if (errno == ENOENT && !create)
+			*missing = 1;
+		else
+			err = cairn_error_sys(errno, "open '%s'",
+			    (char *)path.data);
+	}
+	while (fd != -1 && err == NULL && p < end) {
+		slash = memchr(p, '/', (size_t)(end - p));
+		clen = slash ? (size_t)(slash - p) : (size_t)(end - p);
+		if (clen == 0 || clen >= sizeof(comp)) {
+			err = cairn_error_new(CAIRN_ERR_INVALID,
+			    "ref '%s' is not a valid name", name);
 			break;
-		if (refs->vfs->lstat(refs->vfs, (char *)path.data, &st) == 0) {
-			if (S_ISDIR(st.st_mode))
-				continue;
-			if (!create) {
-				*missing = 1;	/* "a" is a ref: no "a/b" */
+		}
+		memcpy(comp, p, clen);
+		comp[clen] = '\0';
+		if ((err = cairn_buf_printf(&path, "/%s", comp)) != NULL)
+			break;
+		/* A delete may remove a directory just made: make it again. */
+		for (tries = 0; tries < 100; tries++) {
+			next = v->openat(v, fd, comp, O_RDONLY | O_DIRECTORY, 0);
+			if (next != -1 || errno != ENOENT || !create)
+				break;
+			if (v->mkdirat(v, fd, comp, CAIRN_DIR_MODE) == 0) {
+				if ((err = sync_dir(refs, fd,
+				    (char *)path.data)) != NULL)
+					break;
+			} else if (errno != EEXIST) {
+				err = cairn_error_sys(errno, "create '%s'",
+				    (char *)path.data);
 				break;
 			}
-			err = cairn_error_new(CAIRN_ERR_EXISTS,
-			    S_ISREG(st.st_mode) ? "cannot create ref '%s': "
-			    "ref '%.*s' exists" : "cannot use ref '%s': '%.*s' "
-			    "is not a directory", name, (int)(slash - name),
-			    name);
-		} else if (errno != ENOENT)
-			err = cairn_error_sys(errno, "stat '%s'",
-			    (char *)path.data);
-		else if (!create)
-			*missing = 1;
-		else if (refs->vfs->mkdir(refs->vfs, (char *)path.data,
-		    CAIRN_DIR_MODE) == 0)
-			/* The new directory's name must be as durable as the ref. */
-			err = sync_dir_of(refs, (char *)path.data);
-		else if (errno != EEXIST)
-			err = cairn_error_sys(errno, "create '%s'",
-			    (char *)path.data);
-		if (*missing)
+		}
+		if (err == NULL && next == -1) {
+			/* Without create, "a" being a ref means no "a/b". */
+			if (!create && (errno == ENOENT || errno == ENOTDIR ||
+			    errno == ELOOP))
+				*missing = 1;
+			else if ((errno == ENOTDIR || errno == ELOOP) &&
+			    v->fstatat(v, fd, comp, &st) == 0)
+				err = cairn_error_new(CAIRN_ERR_EXISTS,
+				    S_ISREG(st.st_mode) ? "cannot create ref "
+				    "'%s': ref '%.*s' exists" : "cannot use ref "
+				    "'%s': '%.*s' is not a directory", name,
+				    (int)(p + clen - name), name);
+			else
+				err = cairn_error_sys(errno, "open '%s'",
+				    (char *)path.data);
+		}
+		v->close(v, fd);
+		fd = next;
+		if (err != NULL || *missing)
 			break;
+		p += clen + 1;
 	}
+	if ((err != NULL || *missing) && fd != -1) {
+		v->close(v, fd);
+		fd = -1;
+	}
+	*dfd = fd;
 	cairn_buf_release(&path);
 	return err;
 }
 
-/* Read a ref file that must not be a symlink; *exists 0 if absent. */
+/* The length of the directory part of name (0 for a name at the top). */
+static size_t
+dir_len(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	return slash ? (size_t)(slash - name) : 0;
+}
+
+/*
+ * Read the ref file name in dfd (path for messages), which must be a
+ * regular file; *exists 0 if absent.
+ */
 static const struct cairn_error *
-read_ref(struct cairn_refs *refs, const char *path, const char *name,
+read_ref(struct cairn_refs *refs, int dfd, const char *path, const char *name,
     int *exists, struct cairn_oid *out)
 {
 	const struct cairn_error *err;
-	struct stat st;
 	char buf[CAIRN_OID_HEXMAX + 8];
 	ssize_t n;
 	int fd;
 
 	*exists = 0;
-	fd = refs->vfs->open(refs->vfs, path, O_RDONLY | O_NOFOLLOW, 0);
+	fd = refs->vfs->openat(refs->vfs, dfd, leaf(path), O_RDONLY, 0);
 	if (fd == -1) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		if (errno == ENOENT || errno == ENOTDIR || errno == EISDIR)
 			return NULL;
 		if (errno == ELOOP)
 			return cairn_error_new(CAIRN_ERR_CORRUPT,
 			    "ref '%s' is a symlink", name);
-		if (errno == EISDIR)
-			return NULL;
 		if (errno == ENXIO)	/* the I/O layer's word for a FIFO */
 			return cairn_error_new(CAIRN_ERR_CORRUPT,
 			    "ref '%s' is not a regular file", name);
 		return cairn_error_sys(errno, "open '%s'", path);
-	}
-	if (refs->vfs->fstat(refs->vfs, fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		refs->vfs->close(refs->vfs, fd);
-		return NULL;
 	}
 	n = refs->vfs->pread(refs->vfs, fd, buf, sizeof(buf), 0);
 	refs->vfs->close(refs->vfs, fd);
@@ -168,13 +221,17 @@ cairn_refs_get(struct cairn_refs *refs, const char *name,
 {
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 };
-	int exists = 0, missing;
+	int exists = 0, missing, dfd = -1;
 
 	if ((err = cairn_refname_check(name, strlen(name))) != NULL)
 		return err;
-	if ((err = check_parents(refs, name, 0, &missing)) == NULL &&
-	    !missing && (err = ref_path(refs, &path, name, "")) == NULL)
-		err = read_ref(refs, (char *)path.data, name, &exists, out);
+	if ((err = open_dir(refs, name, dir_len(name), 0, &dfd,
+	    &missing)) == NULL && !missing &&
+	    (err = ref_path(refs, &path, name, "")) == NULL)
+		err = read_ref(refs, dfd, (char *)path.data, name, &exists,
+		    out);
+	if (dfd != -1)
+		refs->vfs->close(refs->vfs, dfd);
 	cairn_buf_release(&path);
 	if (err == NULL && !exists)
 		err = cairn_error_new(CAIRN_ERR_NOT_FOUND,
@@ -226,14 +283,14 @@ sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Nonzero if path still names the file open as fd. */
+/* Nonzero if the lock file's name in its directory still names fd. */
 static int
-same_file(struct cairn_refs *refs, int fd, const char *path)
+same_file(struct cairn_refs *refs, const struct held *h, int fd)
 {
 	struct stat a, b;
 
 	return refs->vfs->fstat(refs->vfs, fd, &a) == 0 &&
-	    refs->vfs->lstat(refs->vfs, path, &b) == 0 &&
+	    refs->vfs->fstatat(refs->vfs, h->dfd, leaf(h->lock), &b) == 0 &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
@@ -243,17 +300,18 @@ same_file(struct cairn_refs *refs, int fd, const char *path)
  * taken over as it is.
  */
 static int
-try_lock(struct cairn_refs *refs, const char *lock, int *fd,
+try_lock(struct cairn_refs *refs, const struct held *h, int *fd,
     const struct cairn_error **err)
 {
 	struct cairn_vfs *v = refs->vfs;
+	const char *lock = h->lock;
 	int created = 1;
 
-	*fd = v->open(v, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW,
+	*fd = v->openat(v, h->dfd, leaf(lock), O_RDWR | O_CREAT | O_EXCL,
 	    CAIRN_FILE_MODE);
 	if (*fd == -1 && errno == EEXIST) {
 		created = 0;
-		*fd = v->open(v, lock, O_RDWR | O_NOFOLLOW, 0);
+		*fd = v->openat(v, h->dfd, leaf(lock), O_RDWR, 0);
 	}
 	if (*fd == -1) {
 		/* The lock vanished between the two opens: try again. */
@@ -268,7 +326,7 @@ try_lock(struct cairn_refs *refs, const char *lock, int *fd,
 		return -1;
 	}
 	if (v->flock(v, *fd, LOCK_EX | LOCK_NB) == 0 &&
-	    same_file(refs, *fd, lock)) {
+	    same_file(refs, h, *fd)) {
 		if (!created && v->ftruncate(v, *fd, 0) != 0) {
 			*err = cairn_error_sys(errno, "truncate '%s'", lock);
 			v->close(v, *fd);
@@ -288,11 +346,13 @@ take_lock(struct cairn_refs *refs, struct held *h, long long *budget_ms)
 	long step = 1;
 	int r, missing, remade = 0;
 
-	while ((r = try_lock(refs, h->lock, &h->fd, &err)) == 0 ||
+	while ((r = try_lock(refs, h, &h->fd, &err)) == 0 ||
 	    (r == 2 && remade++ < 100)) {
 		if (r == 2) {
-			if ((err = check_parents(refs, h->u->name, 1,
-			    &missing)) != NULL)
+			refs->vfs->close(refs->vfs, h->dfd);
+			h->dfd = -1;
+			if ((err = open_dir(refs, h->u->name,
+			    dir_len(h->u->name), 1, &h->dfd, &missing)) != NULL)
 				return err;
 			continue;
 		}
@@ -316,8 +376,8 @@ drop_lock(struct cairn_refs *refs, struct held *h)
 {
 	if (h->fd == -1)
 		return;
-	if (same_file(refs, h->fd, h->lock))
-		refs->vfs->unlink(refs->vfs, h->lock);
+	if (same_file(refs, h, h->fd))
+		refs->vfs->unlinkat(refs->vfs, h->dfd, leaf(h->lock), 0);
 	refs->vfs->close(refs->vfs, h->fd);
 	h->fd = -1;
 }
@@ -420,34 +480,37 @@ check_names(struct held *h, size_t n)
 static const struct cairn_error *
 lock_one(struct cairn_refs *refs, struct held *h, long long *budget)
 {
+	struct cairn_vfs *v = refs->vfs;
 	const struct cairn_error *err;
 	struct cairn_buf b = { 0 };
 	struct stat st;
 	int missing;
 	int writes = h->u->op == CAIRN_REF_SET || h->u->op == CAIRN_REF_CREATE;
 
-	if ((err = check_parents(refs, h->u->name, writes, &missing)) != NULL)
-		return err;
 	if ((err = ref_path(refs, &b, h->u->name, "")) != NULL)
 		return err;
 	h->path = (char *)cairn_buf_detach(&b, NULL);
+	if ((err = lock_path(refs, &b, h->u->name)) != NULL)
+		return err;
+	h->lock = (char *)cairn_buf_detach(&b, NULL);
+	if ((err = open_dir(refs, h->u->name, dir_len(h->u->name), writes,
+	    &h->dfd, &missing)) != NULL)
+		return err;
 	if (missing)
 		return NULL;	/* no parent directory: no ref, nothing to lock */
-	if (refs->vfs->lstat(refs->vfs, h->path, &st) == 0 &&
+	if (v->fstatat(v, h->dfd, leaf(h->path), &st) == 0 &&
 	    S_ISDIR(st.st_mode) && !(writes &&
-	    refs->vfs->rmdir(refs->vfs, h->path) == 0)) {
+	    v->unlinkat(v, h->dfd, leaf(h->path), AT_REMOVEDIR) == 0)) {
 		if (writes)
 			return cairn_error_new(CAIRN_ERR_EXISTS,
 			    "cannot create ref '%s': refs under '%s/' exist",
 			    h->u->name, h->u->name);
 		return NULL;
 	}
-	if ((err = lock_path(refs, &b, h->u->name)) != NULL)
-		return err;
-	h->lock = (char *)cairn_buf_detach(&b, NULL);
 	if ((err = take_lock(refs, h, budget)) != NULL)
 		return err;
-	err = read_ref(refs, h->path, h->u->name, &h->exists, &h->cur);
+	err = read_ref(refs, h->dfd, h->path, h->u->name, &h->exists,
+	    &h->cur);
 	/*
 	 * A damaged ref (malformed, a link, a FIFO) is replaced or removed
 	 * by an update that does not ask what it holds; one that does ask
@@ -524,19 +587,26 @@ write_lock(struct cairn_refs *refs, struct held *h)
 static void
 remove_empty_parents(struct cairn_refs *refs, const char *name)
 {
-	struct cairn_buf path = { 0 };
-	const char *slash;
-	size_t len = strlen(name);
+	char comp[CAIRN_REFNAME_COMPONENT_MAX + 1];
+	const char *slash, *up;
+	size_t len = strlen(name), at;
+	int dfd, missing, r;
 
 	while ((slash = memrchr_bounded(name, len)) != NULL && slash > name) {
+		/* Remove refs/<name[0, len)> from the directory above it. */
 		len = (size_t)(slash - name);
-		cairn_buf_reset(&path);
-		if (cairn_buf_printf(&path, "%s/refs/%.*s", refs->root,
-		    (int)len, name) != NULL ||
-		    refs->vfs->rmdir(refs->vfs, (char *)path.data) != 0)
+		up = memrchr_bounded(name, len);
+		at = up ? (size_t)(up - name) + 1 : 0;
+		if (len - at >= sizeof(comp) || open_dir(refs, name,
+		    at ? at - 1 : 0, 0, &dfd, &missing) != NULL || missing)
+			break;
+		memcpy(comp, name + at, len - at);
+		comp[len - at] = '\0';
+		r = refs->vfs->unlinkat(refs->vfs, dfd, comp, AT_REMOVEDIR);
+		refs->vfs->close(refs->vfs, dfd);
+		if (r != 0)
 			break;
 	}
-	cairn_buf_release(&path);
 }
 
 static const struct cairn_error *
@@ -548,17 +618,21 @@ apply_one(struct cairn_refs *refs, struct held *h)
 	switch (h->u->op) {
 	case CAIRN_REF_SET:
 	case CAIRN_REF_CREATE:
-		if (v->rename(v, h->lock, h->path) != 0)
+		if (v->renameat(v, h->dfd, leaf(h->lock), h->dfd,
+		    leaf(h->path)) != 0)
 			return cairn_error_sys(errno, "rename '%s'", h->lock);
 		/* The lock file is the ref now; closing releases the flock. */
-		err = sync_dir_of(refs, h->path);
+		err = sync_dir(refs, h->dfd, h->path);
 		v->close(v, h->fd);
 		h->fd = -1;
 		return err;
 	case CAIRN_REF_DELETE:
-		if (h->exists && v->unlink(v, h->path) != 0 && errno != ENOENT)
+		if (h->dfd == -1)	/* no directory: nothing to remove */
+			return NULL;
+		if (h->exists && v->unlinkat(v, h->dfd, leaf(h->path), 0) != 0 &&
+		    errno != ENOENT)
 			return cairn_error_sys(errno, "remove '%s'", h->path);
-		err = sync_dir_of(refs, h->path);
+		err = sync_dir(refs, h->dfd, h->path);
 		drop_lock(refs, h);
 		remove_empty_parents(refs, h->u->name);
 		return err;
@@ -612,6 +686,7 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 		return cairn_error_nomem();
 	for (i = 0; i < n; i++) {
 		h[i].u = &u[i];
+		h[i].dfd = -1;
 		h[i].fd = -1;
 	}
 	qsort(h, n, sizeof(*h), cmp_held);
@@ -631,6 +706,8 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 done:
 	for (i = 0; i < n; i++) {
 		drop_lock(refs, &h[i]);
+		if (h[i].dfd != -1)
+			refs->vfs->close(refs->vfs, h[i].dfd);
 		if (err != NULL && named && creates(&h[i]))
 			remove_empty_parents(refs, h[i].u->name);
 		free(h[i].path);

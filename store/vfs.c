@@ -13,27 +13,15 @@
 #include "vfs.h"
 
 /*
- * Open path; nothing blocks and nothing is followed.  A file (no
- * O_DIRECTORY) is opened with O_NOFOLLOW (a symbolic link fails with
- * ELOOP) and O_NONBLOCK (a FIFO opens at once instead of waiting for a
- * writer), then must be a regular file: a directory fails with EISDIR,
- * any other type (FIFO, socket, device) with ENXIO; O_NONBLOCK is then
- * cleared.  A directory (O_DIRECTORY) may be reached through a link (the
- * repository's own path may hold one) and must be a directory.  Every
- * descriptor is close-on-exec.
+ * Check what open(2) or openat(2) gave: a directory if one was asked
+ * for, else a regular file, made blocking again.  Closes fd on failure.
  */
 static int
-px_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
+px_opened(int fd, int want_dir)
 {
 	struct stat st;
-	int fd, fl, e = 0, want_dir = (flags & O_DIRECTORY) != 0;
+	int fl, e = 0;
 
-	(void)v;
-	if (!want_dir)
-		flags |= O_NOFOLLOW | O_NONBLOCK;
-	do
-		fd = open(path, flags | O_CLOEXEC, mode);
-	while (fd == -1 && errno == EINTR);
 	if (fd == -1)
 		return -1;
 	if (fstat(fd, &st) != 0)
@@ -51,6 +39,47 @@ px_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * Open path; nothing blocks and nothing is followed.  A file (no
+ * O_DIRECTORY) is opened with O_NOFOLLOW (a symbolic link fails with
+ * ELOOP) and O_NONBLOCK (a FIFO opens at once instead of waiting for a
+ * writer), then must be a regular file: a directory fails with EISDIR,
+ * any other type (FIFO, socket, device) with ENXIO; O_NONBLOCK is then
+ * cleared.  A directory (O_DIRECTORY) may be reached through a link (the
+ * repository's own path may hold one) and must be a directory.  Every
+ * descriptor is close-on-exec.
+ */
+static int
+px_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
+{
+	int fd, want_dir = (flags & O_DIRECTORY) != 0;
+
+	(void)v;
+	if (!want_dir)
+		flags |= O_NOFOLLOW | O_NONBLOCK;
+	do
+		fd = open(path, flags | O_CLOEXEC, mode);
+	while (fd == -1 && errno == EINTR);
+	return px_opened(fd, want_dir);
+}
+
+/* As px_open, relative to dfd, and never through a link. */
+static int
+px_openat(struct cairn_vfs *v, int dfd, const char *name, int flags,
+    mode_t mode)
+{
+	int fd, want_dir = (flags & O_DIRECTORY) != 0;
+
+	(void)v;
+	flags |= O_NOFOLLOW;
+	if (!want_dir)
+		flags |= O_NONBLOCK;
+	do
+		fd = openat(dfd, name, flags | O_CLOEXEC, mode);
+	while (fd == -1 && errno == EINTR);
+	return px_opened(fd, want_dir);
 }
 
 static int
@@ -176,10 +205,40 @@ px_rmdir(struct cairn_vfs *v, const char *path)
 	return rmdir(path);
 }
 
+static int
+px_renameat(struct cairn_vfs *v, int fromdfd, const char *from, int todfd,
+    const char *to)
+{
+	(void)v;
+	return renameat(fromdfd, from, todfd, to);
+}
+
+static int
+px_unlinkat(struct cairn_vfs *v, int dfd, const char *name, int flags)
+{
+	(void)v;
+	return unlinkat(dfd, name, flags);
+}
+
+static int
+px_mkdirat(struct cairn_vfs *v, int dfd, const char *name, mode_t mode)
+{
+	(void)v;
+	return mkdirat(dfd, name, mode);
+}
+
+static int
+px_fstatat(struct cairn_vfs *v, int dfd, const char *name, struct stat *st)
+{
+	(void)v;
+	return fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW);
+}
+
 static struct cairn_vfs posix_vfs = {
-	1, px_open, px_close, px_pread, px_pwrite, px_fsync, px_fdatasync,
+	2, px_open, px_close, px_pread, px_pwrite, px_fsync, px_fdatasync,
 	px_ftruncate, px_fstat, px_rename, px_unlink, px_mkdir, px_flock,
-	px_mmap, px_munmap, px_lstat, px_rmdir,
+	px_mmap, px_munmap, px_lstat, px_rmdir, px_openat, px_renameat,
+	px_unlinkat, px_mkdirat, px_fstatat,
 };
 
 struct cairn_vfs *
@@ -328,13 +387,56 @@ ft_rmdir(struct cairn_vfs *v, const char *path)
 	return FAULT(v)->below->rmdir(FAULT(v)->below, path);
 }
 
+static int
+ft_openat(struct cairn_vfs *v, int dfd, const char *name, int flags,
+    mode_t mode)
+{
+	if ((flags & (O_CREAT | O_TRUNC)) && fault_hit(v))
+		return -1;
+	return FAULT(v)->below->openat(FAULT(v)->below, dfd, name, flags,
+	    mode);
+}
+
+static int
+ft_renameat(struct cairn_vfs *v, int fromdfd, const char *from, int todfd,
+    const char *to)
+{
+	if (fault_hit(v))
+		return -1;
+	return FAULT(v)->below->renameat(FAULT(v)->below, fromdfd, from,
+	    todfd, to);
+}
+
+static int
+ft_unlinkat(struct cairn_vfs *v, int dfd, const char *name, int flags)
+{
+	if (fault_hit(v))
+		return -1;
+	return FAULT(v)->below->unlinkat(FAULT(v)->below, dfd, name, flags);
+}
+
+static int
+ft_mkdirat(struct cairn_vfs *v, int dfd, const char *name, mode_t mode)
+{
+	if (fault_hit(v))
+		return -1;
+	return FAULT(v)->below->mkdirat(FAULT(v)->below, dfd, name, mode);
+}
+
+static int
+ft_fstatat(struct cairn_vfs *v, int dfd, const char *name, struct stat *st)
+{
+	return FAULT(v)->below->fstatat(FAULT(v)->below, dfd, name, st);
+}
+
 void
 cairn_vfs_fault_init(struct cairn_vfs_fault *f, struct cairn_vfs *below)
 {
 	static const struct cairn_vfs ops = {
-		1, ft_open, ft_close, ft_pread, ft_pwrite, ft_fsync,
+		2, ft_open, ft_close, ft_pread, ft_pwrite, ft_fsync,
 		ft_fdatasync, ft_ftruncate, ft_fstat, ft_rename, ft_unlink,
 		ft_mkdir, ft_flock, ft_mmap, ft_munmap, ft_lstat, ft_rmdir,
+		ft_openat, ft_renameat, ft_unlinkat, ft_mkdirat, ft_fstatat,
 	};
 
 	memset(f, 0, sizeof(*f));

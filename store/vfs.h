@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 struct cairn_vfs {
-	int version;		/* 1; layers added later bump it */
+	int version;		/* 2 */
 	int (*open)(struct cairn_vfs *, const char *path, int flags,
 	    mode_t mode);
 	int (*close)(struct cairn_vfs *, int fd);
@@ -35,6 +35,24 @@ struct cairn_vfs {
 	int (*munmap)(struct cairn_vfs *, void *addr, size_t len);
 	int (*lstat)(struct cairn_vfs *, const char *path, struct stat *st);
 	int (*rmdir)(struct cairn_vfs *, const char *path);
+	/*
+	 * Version 2: calls relative to an open directory, for a hierarchy
+	 * whose names the user picks (refs/): each component is opened
+	 * from the one above, so no link anywhere on the way is followed,
+	 * even one put there after a check.  openat never follows a link,
+	 * with or without O_DIRECTORY; otherwise it keeps open's rules.
+	 * unlinkat takes 0 or AT_REMOVEDIR; fstatat never follows a link.
+	 */
+	int (*openat)(struct cairn_vfs *, int dfd, const char *name,
+	    int flags, mode_t mode);
+	int (*renameat)(struct cairn_vfs *, int fromdfd, const char *from,
+	    int todfd, const char *to);
+	int (*unlinkat)(struct cairn_vfs *, int dfd, const char *name,
+	    int flags);
+	int (*mkdirat)(struct cairn_vfs *, int dfd, const char *name,
+	    mode_t mode);
+	int (*fstatat)(struct cairn_vfs *, int dfd, const char *name,
+	    struct stat *st);
 };
 
 /*
@@ -52,8 +70,8 @@ struct cairn_vfs *cairn_vfs_posix(void);
 
 /*
  * The fault layer: passes calls to below, counting the mutating ones
- * (open with O_CREAT or O_TRUNC, pwrite, fsync, fdatasync, ftruncate,
- * rename, unlink, mkdir, rmdir).  Call number fail_at (1-based) fails with err,
+ * (open or openat with O_CREAT or O_TRUNC, pwrite, fsync, fdatasync,
+ * ftruncate, rename, renameat, unlink, unlinkat, mkdir, mkdirat, rmdir).  Call number fail_at (1-based) fails with err,
  * or, for a pwrite with err == 0, writes half its bytes (a short write).
  * With persistent set, every mutating call from fail_at on fails.
  */

@@ -592,6 +592,62 @@ lg_rmdir(struct cairn_vfs *v, const char *path)
 	return LOGV(v)->below->rmdir(LOGV(v)->below, path);
 }
 
+/* The name of name in the directory open as dfd, for the log. */
+static const char *
+atname(struct cairn_vfs *v, int dfd, const char *name, char *buf,
+    size_t size)
+{
+	snprintf(buf, size, "%s/%s", fdname(v, dfd), name);
+	return buf;
+}
+
+static int
+lg_openat(struct cairn_vfs *v, int dfd, const char *name, int flags,
+    mode_t mode)
+{
+	char buf[48];
+	int fd;
+
+	atname(v, dfd, name, buf, sizeof(buf));
+	if (flags & (O_CREAT | O_TRUNC))
+		log_call(v, "create", buf);
+	fd = LOGV(v)->below->openat(LOGV(v)->below, dfd, name, flags, mode);
+	if (fd >= 0 && fd < FD_MAX)
+		snprintf(LOGV(v)->fdname[fd], sizeof(LOGV(v)->fdname[0]),
+		    "%s", buf);
+	return fd;
+}
+
+static int
+lg_renameat(struct cairn_vfs *v, int fromdfd, const char *from, int todfd,
+    const char *to)
+{
+	char buf[48];
+
+	log_call(v, "rename", atname(v, todfd, to, buf, sizeof(buf)));
+	return LOGV(v)->below->renameat(LOGV(v)->below, fromdfd, from, todfd,
+	    to);
+}
+
+static int
+lg_unlinkat(struct cairn_vfs *v, int dfd, const char *name, int flags)
+{
+	char buf[48];
+
+	log_call(v, (flags & AT_REMOVEDIR) ? "rmdir" : "unlink",
+	    atname(v, dfd, name, buf, sizeof(buf)));
+	return LOGV(v)->below->unlinkat(LOGV(v)->below, dfd, name, flags);
+}
+
+static int
+lg_mkdirat(struct cairn_vfs *v, int dfd, const char *name, mode_t mode)
+{
+	char buf[48];
+
+	log_call(v, "mkdir", atname(v, dfd, name, buf, sizeof(buf)));
+	return LOGV(v)->below->mkdirat(LOGV(v)->below, dfd, name, mode);
+}
+
 static int
 lg_flock(struct cairn_vfs *v, int fd, int op)
 {
@@ -636,6 +692,10 @@ logvfs_init(struct logvfs *l, struct cairn_vfs *below)
 	l->vfs.flock = lg_flock;
 	l->vfs.mmap = lg_mmap;
 	l->vfs.munmap = lg_munmap;
+	l->vfs.openat = lg_openat;
+	l->vfs.renameat = lg_renameat;
+	l->vfs.unlinkat = lg_unlinkat;
+	l->vfs.mkdirat = lg_mkdirat;
 	l->below = below;
 }
 

@@ -866,6 +866,23 @@ race_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
 	return posix->open(posix, path, flags, mode);
 }
 
+/* The same for a file created relative to a directory: name is the trigger's last part. */
+static int
+race_openat(struct cairn_vfs *v, int dfd, const char *name, int flags,
+    mode_t mode)
+{
+	struct racevfs *r = (struct racevfs *)v;
+	struct cairn_vfs *posix = cairn_vfs_posix();
+	const char *last = strrchr(r->trigger, '/');
+
+	if (!r->fired && (flags & O_CREAT) && strcmp(name, last + 1) == 0) {
+		r->fired = 1;
+		if (unlink(r->unlink_path) != 0 || rmdir(r->rmdir_path) != 0)
+			diag("  race layer: %s", strerror(errno));
+	}
+	return posix->openat(posix, dfd, name, flags, mode);
+}
+
 static void
 test_races(void)
 {
@@ -880,6 +897,7 @@ test_races(void)
 	memset(&rv, 0, sizeof(rv));
 	rv.vfs = *cairn_vfs_posix();
 	rv.vfs.open = race_open;
+	rv.vfs.openat = race_openat;
 	rv.trigger = "/refs/d/y.lock";
 	snprintf(rv.unlink_path, sizeof(rv.unlink_path), "%s/refs/d/x",
 	    fx.path);
@@ -893,6 +911,137 @@ test_races(void)
 	ok(ref_is(r, "d/x", NULL), "race: d/x is gone");
 	cairn_repo_close(r);
 	is_int(count_locks(fx.path), 0, "race: no lock file left");
+}
+
+/*
+ * A layer that, the first time the file trigger (a last component) is
+ * opened under refs/d, first swaps the directory refs/d for a link to
+ * outside, as a hostile user with write access to refs/ could between
+ * any check and the open.  Both the path calls and the calls relative to
+ * a directory are watched, so the test means the same whichever the
+ * code uses.
+ */
+struct swapvfs {
+	struct cairn_vfs vfs;	/* must be first */
+	const char *trigger;
+	char dir[4096], moved[4096], outside[4096];
+	int fired;
+};
+
+static void
+swap_now(struct swapvfs *s)
+{
+	s->fired = 1;
+	if (rename(s->dir, s->moved) != 0 || symlink(s->outside, s->dir) != 0)
+		diag("  swap layer: %s", strerror(errno));
+}
+
+static int
+swap_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
+{
+	struct swapvfs *s = (struct swapvfs *)v;
+	struct cairn_vfs *posix = cairn_vfs_posix();
+	size_t dl = strlen(s->dir);
+
+	if (!s->fired && strncmp(path, s->dir, dl) == 0 && path[dl] == '/' &&
+	    strcmp(path + dl + 1, s->trigger) == 0)
+		swap_now(s);
+	return posix->open(posix, path, flags, mode);
+}
+
+static int
+swap_openat(struct cairn_vfs *v, int dfd, const char *name, int flags,
+    mode_t mode)
+{
+	struct swapvfs *s = (struct swapvfs *)v;
+	struct cairn_vfs *posix = cairn_vfs_posix();
+
+	if (!s->fired && strcmp(name, s->trigger) == 0)
+		swap_now(s);
+	return posix->openat(posix, dfd, name, flags, mode);
+}
+
+/* Files in dir other than "x", and whether x still holds want. */
+static int
+outside_changed(const char *dir, const char *want)
+{
+	char p[4200], buf[128];
+	struct dirent *de;
+	ssize_t n;
+	DIR *d;
+	int fd, changed = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL)
+		if (!is_dot(de->d_name) && strcmp(de->d_name, "x") != 0)
+			changed = 1;
+	closedir(d);
+	snprintf(p, sizeof(p), "%s/x", dir);
+	if ((fd = open(p, O_RDONLY)) == -1)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0 || (size_t)n != strlen(want) || memcmp(buf, want, (size_t)n))
+		changed = 1;
+	return changed;
+}
+
+static void
+test_swapped_dir(void)
+{
+	static const char *ops[3] = { "set", "delete", "get" };
+	const struct cairn_error *err;
+	char hex[CAIRN_OID_HEXMAX + 2], p[4200];
+	struct cairn_oid got;
+	struct fixture fx;
+	struct swapvfs sv;
+	struct cairn_repo *r;
+	int op, fd;
+
+	for (op = 0; op < 3; op++) {
+		fixture_open(&fx, DISK);
+		no_error(cairn_ref_set(fx.r, "d/x", &fx.o[0], NULL),
+		    "swap %s: set d/x", ops[op]);
+		fixture_close(&fx);
+		memset(&sv, 0, sizeof(sv));
+		sv.vfs = *cairn_vfs_posix();
+		sv.vfs.open = swap_open;
+		sv.vfs.openat = swap_openat;
+		sv.trigger = op == 2 ? "x" : "x.lock";
+		snprintf(sv.dir, sizeof(sv.dir), "%s/refs/d", fx.path);
+		snprintf(sv.moved, sizeof(sv.moved), "%s/refs/moved", fx.path);
+		snprintf(sv.outside, sizeof(sv.outside), "%s-outside", fx.path);
+		/* Outside, a valid ref file naming another object. */
+		cairn_oid_fmt(hex, &fx.o[5]);
+		strcat(hex, "\n");
+		snprintf(p, sizeof(p), "%s/x", sv.outside);
+		if (mkdir(sv.outside, 0755) != 0 ||
+		    (fd = open(p, O_WRONLY | O_CREAT, 0644)) == -1 ||
+		    write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) ||
+		    close(fd) != 0)
+			bail_out("outside %s: %s", p, strerror(errno));
+		if ((err = cairn_repo_open_vfs(&r, fx.path, 0, &sv.vfs)))
+			bail_out("open %s: %s", fx.path, err->msg);
+		if (op == 0)
+			err = cairn_ref_set(r, "d/x", &fx.o[1], NULL);
+		else if (op == 1)
+			err = cairn_ref_delete(r, "d/x", NULL);
+		else
+			err = cairn_ref_get(r, "d/x", &got);
+		ok(sv.fired, "swap %s: refs/d became a link to outside "
+		    "mid-update", ops[op]);
+		ok(!outside_changed(sv.outside, hex), "swap %s: nothing "
+		    "outside the repository was written or removed", ops[op]);
+		if (op == 2)
+			ok(err != NULL || !cairn_oid_eq(&got, &fx.o[5]),
+			    "swap get: the ref outside is not read");
+		else
+			ok(err == NULL, "swap %s: the update went to the "
+			    "directory it had opened (%s)", ops[op],
+			    err ? err->msg : "ok");
+		cairn_repo_close(r);
+	}
 }
 
 /* ---- disk only: I/O failures ---- */
@@ -1117,6 +1266,7 @@ main(void)
 	}
 	test_locks();
 	test_races();
+	test_swapped_dir();
 	make_pristine();
 	for (op = 0; op < NFOPS; op++)
 		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
