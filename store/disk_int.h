@@ -103,6 +103,13 @@ const struct cairn_error *disk_intact(struct disk *d,
     const struct cairn_oid *id, int *ok);
 
 /*
+ * root/name (tmp or index), which a flush or a gc writes in, must be a
+ * directory: made again if missing; anything else there (a link, a
+ * file) is CAIRN_ERR_CORRUPT, for fsck --repair.
+ */
+const struct cairn_error *disk_ensure_dir(struct disk *d, const char *name);
+
+/*
  * A new file name "<prefix><n><suffix>" (64 bytes into out) for the
  * manifest m being built, from m->next on, skipping every number a file
  * of d->man or m carries and every name that exists; the name is taken

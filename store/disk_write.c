@@ -723,6 +723,10 @@ write_merged(struct disk *d, struct cairn_manifest *m, struct array_src *arr,
 	uint64_t count = 0;
 	size_t i;
 
+	/* A damaged segment is never merged into one whose checksum holds. */
+	for (i = d->nseg - k; i < d->nseg; i++)
+		if ((err = cairn_segment_check(&d->seg[i])) != NULL)
+			return err;
 	memset(&src, 0, sizeof(src));
 	src.seg = &d->seg[d->nseg - k];
 	src.nseg = k;
@@ -794,14 +798,14 @@ remove_old(struct disk *d, char (*gone)[64], size_t ngone)
 }
 
 /*
- * The directory root/name that a flush writes in: recreated (through the
+ * The directory root/name that a flush or a gc writes in: recreated (through the
  * I/O layer, CAIRN_DIR_MODE, the root synced) when it is missing, so a
  * lost tmp/ or index/ does not make every flush fail while the WAL
  * grows.  Anything else there (a symbolic link, a file) is left alone
  * and is an error for fsck --repair.
  */
-static const struct cairn_error *
-ensure_dir(struct disk *d, const char *name)
+const struct cairn_error *
+disk_ensure_dir(struct disk *d, const char *name)
 {
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 };
@@ -835,8 +839,8 @@ flush_locked(struct disk *d)
 
 	if (d->wal.len <= CAIRN_FILEHDR_SIZE)
 		return NULL;
-	if ((err = ensure_dir(d, "tmp")) != NULL ||
-	    (err = ensure_dir(d, "index")) != NULL)
+	if ((err = disk_ensure_dir(d, "tmp")) != NULL ||
+	    (err = disk_ensure_dir(d, "index")) != NULL)
 		return err;
 	if ((err = cairn_file_sync(d->vfs, d->data_fd, 1, d->man.data)))
 		return err;

@@ -155,26 +155,37 @@ cairn_file_tmp(struct cairn_vfs *vfs, const char *tmpdir,
     struct cairn_buf *path, int *fd)
 {
 	static _Thread_local unsigned long seq;
-	const struct cairn_error *err;
+	const struct cairn_error *err = NULL;
 	struct timespec ts;
-	int tries;
+	int tries, dfd, e = EEXIST;
 
-	for (tries = 0; tries < 100; tries++) {
+	/*
+	 * The file is made relative to tmpdir opened without following a
+	 * link: a tmp/ replaced by a link to elsewhere is refused (ELOOP),
+	 * never written through.
+	 */
+	*fd = -1;
+	dfd = vfs->open(vfs, tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	if (dfd == -1)
+		return cairn_error_sys(errno, "create temporary file in '%s'",
+		    tmpdir);
+	for (tries = 0; tries < 100 && err == NULL && *fd == -1; tries++) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		cairn_buf_reset(path);
 		err = cairn_buf_printf(path, "%s/tmp-%ld-%lu-%ld", tmpdir,
 		    (long)getpid(), ++seq, (long)ts.tv_nsec);
 		if (err != NULL)
-			return err;
-		*fd = vfs->open(vfs, (char *)path->data,
-		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, CAIRN_FILE_MODE);
-		if (*fd != -1)
-			return NULL;
-		if (errno != EEXIST)
-			return cairn_error_sys(errno,
-			    "create temporary file in '%s'", tmpdir);
+			break;
+		*fd = vfs->openat(vfs, dfd, strrchr((char *)path->data, '/') +
+		    1, O_RDWR | O_CREAT | O_EXCL, CAIRN_FILE_MODE);
+		if (*fd == -1 && (e = errno) != EEXIST)
+			break;
 	}
-	return cairn_error_sys(EEXIST, "create temporary file in '%s'", tmpdir);
+	vfs->close(vfs, dfd);
+	if (err == NULL && *fd == -1)
+		err = cairn_error_sys(e, "create temporary file in '%s'",
+		    tmpdir);
+	return err;
 }
 
 /* The directory part of path ("." if none), into out. */

@@ -91,7 +91,10 @@ const struct cairn_error *cairn_file_slurp(struct cairn_vfs *vfs,
 const struct cairn_error *cairn_file_replace(struct cairn_vfs *vfs,
     const char *tmpdir, const char *path, const void *data, size_t len);
 
-/* A new temporary file in tmpdir, opened for writing; its name in path. */
+/*
+ * A new temporary file in tmpdir, opened for writing; its name in path.
+ * tmpdir must be a directory itself, not a link to one (ELOOP).
+ */
 const struct cairn_error *cairn_file_tmp(struct cairn_vfs *vfs,
     const char *tmpdir, struct cairn_buf *path, int *fd);
 

@@ -573,6 +573,10 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 		err = mark_roots(&g, o->keep_since);
 	if (err == NULL)
 		count(&g, res);
+	/* What the sweep writes in must be real directories (not links). */
+	if (err == NULL && !o->dry_run &&
+	    (err = disk_ensure_dir(d, "tmp")) == NULL)
+		err = disk_ensure_dir(d, "index");
 	if (err == NULL && !o->dry_run) {
 		if ((gen = calloc(1, sizeof(*gen))) == NULL)
 			err = cairn_error_nomem();

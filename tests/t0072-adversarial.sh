@@ -97,4 +97,54 @@ test_expect_success 'repair of a missing config is not misled by a stray data fi
 	test_cmp h got
 '
 
+# linked_dir <name>: three flushed generations and a ref, then the
+# repository's <name>/ (tmp or index) moved to ../outside/<name> and a
+# link to it left in its place; ../outside's listing and content sums
+# saved in ../outside.sum.
+linked_dir () {
+	for i in 1 2 3; do
+		echo "content $i" >"f$i" &&
+		cairn put "f$i" >/dev/null &&
+		cairn flush >/dev/null || return 1
+	done &&
+	echo "kept" >k &&
+	K=$(cairn put k) &&
+	cairn ref set main "$K" &&
+	mkdir outside &&
+	mv ".cairn/$1" "outside/$1" &&
+	ln -s "$PWD/outside/$1" ".cairn/$1" &&
+	sum_outside >outside.sum
+}
+
+sum_outside () {
+	(cd outside && find . -print | sort && find . -type f -exec cksum {} + | sort)
+}
+
+# Expected: gc writes nothing through a tmp/ or index/ that is a link
+# (the new data file, WAL, manifest and segments would land outside,
+# and the old segments would be removed there): it stops with exit 3
+# before the sweep, naming the directory; fsck --repair puts a real
+# directory back, and gc then works.
+for dir in tmp index
+do
+	test_expect_success "gc writes nothing through $dir/ when it is a link" '
+		linked_dir '"$dir"' &&
+		test_must_fail --status=3 cairn gc --prune=now 2>err &&
+		grep -F "'"$dir"'" err &&
+		sum_outside >now.sum &&
+		test_cmp outside.sum now.sum &&
+		echo more >m &&
+		cairn put m >/dev/null &&
+		test_must_fail --status=3 cairn flush &&
+		sum_outside >now.sum &&
+		test_cmp outside.sum now.sum &&
+		repair &&
+		cairn gc --prune=now >/dev/null &&
+		cairn cat "$K" >got &&
+		test_cmp k got &&
+		sum_outside >now.sum &&
+		test_cmp outside.sum now.sum
+	'
+done
+
 test_done

@@ -253,4 +253,13 @@ test_expect_success 'a damaged older segment: ids of the newer one read, its own
 	test_cmp_bin g got
 '
 
+test_expect_success 'a flush never merges a damaged segment into an intact one' '
+	make_objects && id=$(sed -n 5p ids) && at=$(entry_off "$id") &&
+	flip "$SEG" $((at + 31)) &&
+	for i in 1 2 3 4 5; do echo "new $i" >"g$i" || exit 1; done &&
+	cairn put g1 g2 g3 g4 g5 >/dev/null &&
+	test_must_fail --status=3 cairn flush 2>err && grep -F "$SEGNAME" err &&
+	reads_corrupt "$id" && repaired
+'
+
 test_done
