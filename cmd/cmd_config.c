@@ -1,7 +1,6 @@
 /*
  * cmd_config.c: cairn config, read or set a key of <repo>/config.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,11 +46,6 @@ cmd_config(int argc, char **argv)
 	if (list ? n != 0 : n < 1 || n > 2)
 		return cmd_usage(cmd_config_usage, "expected a key, a key and "
 		    "a value, or --list");
-	/*
-	 * A write past the file size limit (ulimit -f) then fails with
-	 * EFBIG, reported like any other error, instead of killing us.
-	 */
-	signal(SIGXFSZ, SIG_IGN);
 	if ((err = cmd_open(&repo, n == 2)) != NULL)
 		return cmd_fail(err);
 	if (n == 2)

@@ -1,7 +1,6 @@
 /*
  * cmd_flush.c: cairn flush, make everything durable and indexed.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,11 +26,6 @@ cmd_flush(int argc, char **argv)
 	if (g.ind < argc)
 		return cmd_usage(cmd_flush_usage, "unexpected argument '%s'",
 		    argv[g.ind]);
-	/*
-	 * A write past the file size limit (ulimit -f) then fails with
-	 * EFBIG, reported like any other error, instead of killing us.
-	 */
-	signal(SIGXFSZ, SIG_IGN);
 	if ((err = cmd_open(&repo, 1)) != NULL)
 		return cmd_fail(err);
 	err = cairn_flush(repo);

@@ -2,7 +2,6 @@
  * cmd_get.c: cairn get, write a tree's files into a directory.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -39,11 +38,6 @@ cmd_get(int argc, char **argv)
 	}
 	if (argc - optind != 2)
 		return cmd_usage(cmd_get_usage, "expected a tree and a directory");
-	/*
-	 * A write past the file size limit (ulimit -f) then fails with
-	 * EFBIG, reported like any other error, instead of killing us.
-	 */
-	signal(SIGXFSZ, SIG_IGN);
 	if ((err = cmd_open(&repo, 0)) != NULL)
 		return cmd_fail(err);
 	err = cairn_resolve(repo, &id, argv[optind]);

@@ -134,6 +134,12 @@ main(int argc, char **argv)
 	 */
 	signal(SIGPIPE, SIG_DFL);
 	/*
+	 * A write past the file size limit (ulimit -f) fails with EFBIG,
+	 * reported like any other I/O error, instead of killing the
+	 * process part way through.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
+	/*
 	 * An error line goes out in one write, so that the lines of
 	 * processes sharing stderr do not interleave; the progress meters
 	 * flush themselves.  (Once: a program may run this main again.)

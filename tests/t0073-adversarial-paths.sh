@@ -283,6 +283,19 @@ test_expect_success 'get under a file size limit' '
 	test_stderr_one_line err
 '
 
+# Expected: the same for every command that writes: put of content
+# larger than the limit fails with one line and exit 3 (the signal is
+# ignored once, for every command), and what was stored before reads.
+test_expect_success 'put under a file size limit' '
+	echo small >s &&
+	S=$(cairn put s) &&
+	head -c 3000000 /dev/urandom >big &&
+	test_must_fail --status=3 sh -c "ulimit -f 1000 && exec cairn put --stdin <big" 2>err &&
+	test_stderr_one_line err &&
+	cairn cat "$S" >got &&
+	test_cmp s got
+'
+
 # --- config ---
 
 # Expected: a set that would make the config larger than a repository
