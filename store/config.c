@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "cairn.h"
 #include "config.h"
 #include "file.h"
 
@@ -190,6 +191,20 @@ check_ident(const char *key, const char *value)
 	return NULL;
 }
 
+/* A prune time gc can take (cairn_gc_expiry's forms). */
+static const struct cairn_error *
+check_expiry(const char *key, const char *value)
+{
+	int64_t t;
+
+	if (cairn_gc_expiry(&t, value, 0) != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "config value for '%s' is not a prune time (\"now\", "
+		    "\"never\", \"2.weeks.ago\", \"@<seconds>\"...): '%s'",
+		    key, value);
+	return NULL;
+}
+
 /*
  * Keys whose value another command parses, checked when set so that a
  * bad one is refused here rather than failing that command every time.
@@ -201,6 +216,7 @@ static const struct {
 } value_checks[] = {
 	{ "user.name", check_ident },
 	{ "user.email", check_ident },
+	{ "gc.pruneExpire", check_expiry },
 };
 
 const struct cairn_error *

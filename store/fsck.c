@@ -576,7 +576,7 @@ check_config(struct fsck *c)
 	const struct cairn_error *err;
 
 	path_of(c, path, sizeof(path), "config");
-	err = slurp(c, "config", 1 << 20, &text);
+	err = slurp(c, "config", CAIRN_CONFIG_MAX, &text);
 	if (err != NULL) {
 		struct stat st;
 

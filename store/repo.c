@@ -274,9 +274,10 @@ check_chain(const char *path, const char *self)
 		}
 		snprintf(cfgpath, sizeof(cfgpath), "%s/config", cur);
 		cairn_buf_reset(&text);
-		if (cairn_file_slurp(cairn_vfs_posix(), cfgpath, 1 << 20,
-		    &text) != NULL || cairn_config_parse(&cfg, text.data ?
-		    (char *)text.data : "", cfgpath) != NULL)
+		if (cairn_file_slurp(cairn_vfs_posix(), cfgpath,
+		    CAIRN_CONFIG_MAX, &text) != NULL ||
+		    cairn_config_parse_buf(&cfg, text.data ? (char *)text.data :
+		    "", text.len, cfgpath) != NULL)
 			break;
 		next = cairn_config_get(&cfg, "core.alternate");
 		if (next == NULL || realpath(next, cur) == NULL) {
@@ -447,14 +448,15 @@ load_config(struct cairn_repo *r)
 
 	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) != NULL)
 		return err;
-	err = cairn_file_slurp(r->vfs, (char *)path.data, 1 << 20, &text);
+	err = cairn_file_slurp(r->vfs, (char *)path.data, CAIRN_CONFIG_MAX,
+	    &text);
 	if (err != NULL && (err->code == CAIRN_ERR_NOT_FOUND ||
 	    err->sys_errno == ENOTDIR))
 		err = cairn_error_new(CAIRN_ERR_NOT_REPO,
 		    "not a cairn repository: '%s'", r->path);
 	if (err == NULL)
-		err = cairn_config_parse(&r->cfg, text.data ?
-		    (char *)text.data : "", (char *)path.data);
+		err = cairn_config_parse_buf(&r->cfg, text.data ?
+		    (char *)text.data : "", text.len, (char *)path.data);
 	cairn_buf_release(&path);
 	cairn_buf_release(&text);
 	return err;
@@ -1150,13 +1152,23 @@ cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
 	if (err != NULL || (err = params(r, &p)) != NULL) {
 		err = cairn_error_new(CAIRN_ERR_INVALID, "%s", err->msg);
 		cairn_config_release(&r->cfg);
-		load_config(r);
+		(void)load_config(r);
 		goto done;
 	}
 	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) == NULL &&
 	    (err = cairn_buf_printf(&tmp, "%s/tmp", r->path)) == NULL)
 		err = cairn_config_write(&r->cfg, r->vfs, (char *)tmp.data,
 		    (char *)path.data);
+	if (err != NULL) {
+		/*
+		 * The handle keeps what the file holds, not a value that
+		 * was never written.  (If even that cannot be read, the
+		 * handle's config is empty; the write's error is the one
+		 * reported.)
+		 */
+		cairn_config_release(&r->cfg);
+		(void)load_config(r);
+	}
 done:
 	if (fd != -1)
 		r->vfs->close(r->vfs, fd);

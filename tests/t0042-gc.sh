@@ -351,7 +351,8 @@ test_expect_success 'a bad --prune or gc.pruneExpire is refused and changes noth
 		test_must_be_empty out &&
 		test_stderr_one_line err || return 1
 	done &&
-	cairn config gc.pruneExpire whenever &&
+	test_must_fail --status=2 cairn config gc.pruneExpire whenever &&
+	echo "gc.pruneExpire = whenever" >>.cairn/config &&
 	test_must_fail cairn gc >out 2>err &&
 	test_stderr_one_line err &&
 	checksums .cairn >sums.after &&

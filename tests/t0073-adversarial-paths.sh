@@ -454,6 +454,38 @@ test_expect_success 'a hand-edited value with a control character still opens' '
 
 # (The limit also holds for err: the config outgrows it, the message
 # does not.)
+# Expected: a prune time gc would refuse is refused when set (exit 2,
+# the file unchanged), so gc does not fail on it every time after.
+test_expect_success 'config set of a prune time gc would refuse' '
+	cp .cairn/config before &&
+	for bad in bogus "3 fortnights" "" "@" "1.day.ago.later"
+	do
+		test_must_fail --status=2 cairn config gc.pruneExpire "$bad" 2>err &&
+		test_stderr_one_line err &&
+		test_cmp before .cairn/config || return 1
+	done &&
+	cairn config gc.pruneExpire 3.days.ago &&
+	cairn gc >/dev/null
+'
+
+# Expected: a NUL byte in config hides nothing silently: every command
+# that opens the repository refuses it with one line naming the byte
+# (exit 3), fsck reports it, and nothing is written.
+test_expect_success 'config holding a NUL byte' '
+	echo kept >k &&
+	K=$(cairn put k) &&
+	printf "x.y = 1\000\nuser.name = hidden\n" >>.cairn/config &&
+	test_must_fail --status=3 cairn config user.name 2>err &&
+	test_stderr_one_line err &&
+	grep "NUL byte" err &&
+	test_must_fail --status=3 cairn cat "$K" 2>err &&
+	test_must_fail --status=1 cairn fsck >out 2>&1 &&
+	grep "NUL byte" out &&
+	tr -d "\000" <.cairn/config >c && cp c .cairn/config &&
+	cairn cat "$K" >got &&
+	test_cmp k got
+'
+
 test_expect_success 'config set under a file size limit' '
 	cairn config user.long "$(test_seq 1 400 | tr -d "\n")" &&
 	cp .cairn/config config.before &&
