@@ -538,14 +538,18 @@ parent_of(char *out, size_t size, const char *dir)
 }
 
 /*
- * With force, an existing entry that is not a directory is removed first;
- * a directory is never removed (only reused when the tree wants one).
+ * Whether name may be written in dirfd: *replace is set when, with force,
+ * an existing entry that is not a directory is to be replaced (it stays
+ * until what replaces it is whole); a directory is never replaced (only
+ * reused when the tree wants one).
  */
 static const struct cairn_error *
-make_room(int dirfd, const char *name, unsigned flags, int want_dir)
+make_room(int dirfd, const char *name, unsigned flags, int want_dir,
+    int *replace)
 {
 	struct stat st;
 
+	*replace = 0;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT ? NULL :
 		    cairn_error_sys(errno, "stat '%s'", name);
@@ -554,8 +558,13 @@ make_room(int dirfd, const char *name, unsigned flags, int want_dir)
 	if (!(flags & CAIRN_CHECKOUT_FORCE) || S_ISDIR(st.st_mode))
 		return cairn_error_new(CAIRN_ERR_EXISTS, "'%s' already exists",
 		    name);
-	if (unlinkat(dirfd, name, 0) != 0)
-		return cairn_error_sys(errno, "remove '%s'", name);
+	if (want_dir) {
+		/* A directory takes the name at once: nothing to stream. */
+		if (unlinkat(dirfd, name, 0) != 0)
+			return cairn_error_sys(errno, "remove '%s'", name);
+		return NULL;
+	}
+	*replace = 1;
 	return NULL;
 }
 
@@ -583,10 +592,13 @@ blob_ready(struct cairn_repo *repo, const struct cairn_tree_entry *e,
 	return NULL;
 }
 
-/* Write the file or link e (checked by blob_ready) as name in dirfd. */
+/*
+ * Write the file or link e (checked by blob_ready) as name in dirfd
+ * (made there under the name as), with O_EXCL semantics.
+ */
 static const struct cairn_error *
-checkout_blob(struct cairn_repo *repo, int dirfd,
-    const struct cairn_tree_entry *e, const char *name)
+write_blob(struct cairn_repo *repo, int dirfd,
+    const struct cairn_tree_entry *e, const char *name, const char *as)
 {
 	const struct cairn_error *err;
 	unsigned char *data;
@@ -601,13 +613,13 @@ checkout_blob(struct cairn_repo *repo, int dirfd,
 		if (len == 0 || memchr(data, '\0', len) != NULL)
 			err = cairn_error_new(CAIRN_ERR_CORRUPT,
 			    "symlink '%s' has a bad target", name);
-		else if (symlinkat((char *)data, dirfd, name) != 0)
+		else if (symlinkat((char *)data, dirfd, as) != 0)
 			err = cairn_error_sys(errno, "create symlink '%s'",
 			    name);
 		free(data);
 		return err;
 	}
-	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	fd = openat(dirfd, as, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, e->mode == CAIRN_MODE_EXEC ? 0777 : 0666);
 	if (fd == -1)
 		return cairn_error_sys(errno, "create '%s'", name);
@@ -616,6 +628,39 @@ checkout_blob(struct cairn_repo *repo, int dirfd,
 	err = cairn_get_stream(repo, &e->id, 0, write_sink, &s);
 	if (close(fd) != 0 && err == NULL)
 		err = cairn_error_sys(errno, "close '%s'", name);
+	return err;
+}
+
+/*
+ * Write e as name in dirfd.  An existing entry being replaced (-f) goes
+ * only once its replacement is whole: the blob is written under a
+ * temporary name beside it and renamed over it, so a blob that turns out
+ * damaged part way leaves the user's file as it was.
+ */
+static const struct cairn_error *
+checkout_blob(struct cairn_repo *repo, int dirfd,
+    const struct cairn_tree_entry *e, const char *name, int replace)
+{
+	static _Thread_local unsigned long seq;
+	const struct cairn_error *err;
+	char tmp[64];
+	int tries;
+
+	if (!replace)
+		return write_blob(repo, dirfd, e, name, name);
+	for (tries = 0; tries < 100; tries++) {
+		snprintf(tmp, sizeof(tmp), ".cairn-get-%ld-%lu",
+		    (long)getpid(), ++seq);
+		err = write_blob(repo, dirfd, e, name, tmp);
+		if (err == NULL || err->sys_errno != EEXIST)
+			break;
+	}
+	if (err != NULL && err->sys_errno == EEXIST)
+		return err;	/* tmp is not ours: never removed */
+	if (err == NULL && renameat(dirfd, tmp, dirfd, name) != 0)
+		err = cairn_error_sys(errno, "replace '%s'", name);
+	if (err != NULL)
+		unlinkat(dirfd, tmp, 0);
 	return err;
 }
 
@@ -657,7 +702,7 @@ checkout_tree(struct cairn_repo *repo, const struct cairn_oid *tree, int dirfd,
 	unsigned char *data;
 	char *name = NULL;
 	size_t len, pos = 0;
-	int r = 0, dir;
+	int r = 0, dir, replace;
 
 	if (depth > TREE_DEPTH_MAX)
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
@@ -675,10 +720,10 @@ checkout_tree(struct cairn_repo *repo, const struct cairn_oid *tree, int dirfd,
 		}
 		dir = e.mode == CAIRN_MODE_TREE || e.mode == CAIRN_MODE_GITLINK;
 		if ((!dir && (err = blob_ready(repo, &e, name)) != NULL) ||
-		    (err = make_room(dirfd, name, flags, dir)) != NULL)
+		    (err = make_room(dirfd, name, flags, dir, &replace)) != NULL)
 			break;
 		err = dir ? checkout_dir(repo, dirfd, &e, name, flags, depth) :
-		    checkout_blob(repo, dirfd, &e, name);
+		    checkout_blob(repo, dirfd, &e, name, replace);
 	}
 	if (err == NULL && r < 0)
 		err = cairn_error_new(CAIRN_ERR_CORRUPT, "malformed tree");

@@ -273,6 +273,30 @@ test_expect_success ULIMIT 'get of a link to a huge target does not read it whol
 	test_path_is_missing t/l
 '
 
+# Expected: get -f replaces a user's file only once its replacement is
+# whole: a blob whose stored copy turns out damaged part way (exit 3)
+# leaves the existing file as it was, and no temporary file behind.
+test_expect_success 'get -f of a damaged blob keeps the file it would replace' '
+	test_no_fsck &&
+	cairn config core.compression 0 &&
+	head -c 100000 /dev/zero | tr "\0" Q >big &&
+	BIG=$(cairn put big) &&
+	cairn flush >/dev/null &&
+	F=$(tree_of 100644 f "$BIG") &&
+	data=$(sed -n "s/^data \([^ ]*\) .*/\1/p" .cairn/manifest) &&
+	off=$(grep -abo QQQQQQQQ ".cairn/$data" | head -n 1 | cut -d: -f1) &&
+	printf Z | dd of=".cairn/$data" bs=1 seek=$((off + 5000)) conv=notrunc 2>/dev/null &&
+	mkdir t &&
+	echo mine >t/f &&
+	test_must_fail --status=3 cairn get -f "$F" t 2>err &&
+	test_stderr_one_line err &&
+	echo mine >want &&
+	test_cmp want t/f &&
+	ls -A t >names &&
+	echo f >want &&
+	test_cmp want names
+'
+
 # Expected: under a file size limit (ulimit -f), a write that passes it
 # fails with one line and exit 3; no signal kills the command.
 test_expect_success 'get under a file size limit' '
