@@ -1361,10 +1361,6 @@ check_ref_file(struct fsck *c, int dfd, const char *base, const char *name)
 	ssize_t n;
 	int fd;
 
-	if (cairn_refname_check(name, strlen(name)) != NULL) {
-		find(c, 1, 0, "ref", name, "invalid ref name");
-		return;
-	}
 	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		find(c, 1, 0, "ref", name, "cannot read: %s", fd == -1 ?
@@ -1385,64 +1381,40 @@ check_ref_file(struct fsck *c, int dfd, const char *base, const char *name)
 	}
 }
 
-/*
- * Walk the refs directory open at dfd (closed here), whose entries are
- * named rel<entry>.  No depth limit: every name ref set accepts is seen,
- * and a directory that cannot be read is a finding, never skipped.
- */
-static void
-check_refs_dir(struct fsck *c, int dfd, const char *rel)
+/* What fsck makes of each entry of the walk of refs/ (refs.h). */
+static const struct cairn_error *
+refs_visit(void *arg, enum cairn_refs_kind kind, const char *name, int dfd,
+    const char *base, int sys_errno)
 {
-	struct dirent *de;
-	struct stat st;
+	struct fsck *c = arg;
 	size_t len;
-	char *name;
-	DIR *d;
-	int sub;
 
-	if ((d = fdopendir(dfd)) == NULL) {
-		find(c, 1, 0, "ref", *rel ? rel : "refs/", "cannot read the "
-		    "directory: %s", strerror(errno));
-		close(dfd);
-		return;
+	switch (kind) {
+	case CAIRN_REFS_REF:
+		check_ref_file(c, dfd, base, name);
+		break;
+	case CAIRN_REFS_LOCK:
+		if (lock_is_stale(dfd, base))
+			find(c, 0, 1, "lock", name, "stale lock (its holder "
+			    "is gone)");
+		break;
+	case CAIRN_REFS_BAD_NAME:
+		find(c, 1, 0, "ref", name, "invalid ref name");
+		break;
+	case CAIRN_REFS_LINK:
+		find(c, 1, 0, "ref", name, "is a symlink");
+		break;
+	case CAIRN_REFS_NOT_FILE:
+		find(c, 1, 0, "ref", name, "is not a regular file");
+		break;
+	default:
+		len = strlen(name);
+		find(c, 1, 0, "ref", len ? name : "refs/", "cannot read%s: %s",
+		    len == 0 || name[len - 1] == '/' ? " the directory" : "",
+		    open_why(sys_errno));
+		break;
 	}
-	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		len = strlen(de->d_name);
-		if ((name = malloc(strlen(rel) + len + 2)) == NULL)
-			continue;	/* out of memory: the finding is lost */
-		sprintf(name, "%s%s", rel, de->d_name);
-		if (fstatat(dirfd(d), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) != 0)
-			find(c, 1, 0, "ref", name, "cannot stat: %s",
-			    strerror(errno));
-		else if (len > 5 && strcmp(de->d_name + len - 5, ".lock") == 0) {
-			if (S_ISREG(st.st_mode) &&
-			    lock_is_stale(dirfd(d), de->d_name))
-				find(c, 0, 1, "lock", name, "stale lock (its "
-				    "holder is gone)");
-		} else if (S_ISDIR(st.st_mode)) {
-			strcat(name, "/");
-			sub = openat(dirfd(d), de->d_name, O_RDONLY |
-			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub == -1)
-				find(c, 1, 0, "ref", name, "cannot read the "
-				    "directory: %s", open_why(errno));
-			else
-				check_refs_dir(c, sub, name);
-		} else if (S_ISLNK(st.st_mode))
-			find(c, 1, 0, "ref", name, "is a symlink");
-		else if (S_ISREG(st.st_mode))
-			check_ref_file(c, dirfd(d), de->d_name, name);
-		else
-			find(c, 1, 0, "ref", name, "is not a regular file");
-		free(name);
-	}
-	if (errno != 0)
-		find(c, 1, 0, "ref", *rel ? rel : "refs/", "cannot read the "
-		    "directory: %s", strerror(errno));
-	closedir(d);
+	return NULL;
 }
 
 static int
@@ -1745,7 +1717,7 @@ check_files(struct fsck *c)
 		fd = dup(dirfd(d));
 		closedir(d);
 		if (fd != -1)
-			check_refs_dir(c, fd, "");
+			(void)cairn_refs_walk(fd, refs_visit, c);
 	} else if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
 		find(c, 1, 0, "ref", "refs/", "cannot read the directory: %s",
 		    strerror(errno));

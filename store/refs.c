@@ -771,19 +771,24 @@ add_name(struct ref_walk *w, const char *name)
 }
 
 /*
- * Walk the directory dfd (refs/<name>, name empty or ending in '/'),
- * which it closes, depth-first through directory descriptors opened with
- * O_NOFOLLOW relative to the one above: nothing outside refs/ is read
- * and no depth is too deep (only the descriptor limit, which is a
- * problem like any other).  Regular files with a valid ref name are
- * collected; a "<ref>.lock" is skipped; anything else (a link, a FIFO, a
- * directory that cannot be read, a name no ref may have) is a problem.
- * The error returned is one that stops the walk (out of memory).
+ * The one walk of refs/.  It goes through the directory dfd (refs/<name>,
+ * name empty or ending in '/'), which it closes, depth-first through
+ * directory descriptors opened with O_NOFOLLOW relative to the one
+ * above: nothing outside refs/ is read and no depth is too deep (only
+ * the descriptor limit, which is reported like any other failure).
+ * Every entry that is not a directory, and every directory that cannot
+ * be read, is passed to fn with its kind; fn's error stops the walk.
  */
+struct walker {
+	cairn_refs_visit fn;
+	void *arg;
+};
+
 static const struct cairn_error *
-walk(struct ref_walk *w, int dfd, struct cairn_buf *name)
+walk(struct walker *w, int dfd, struct cairn_buf *name)
 {
 	const struct cairn_error *err = NULL;
+	enum cairn_refs_kind kind;
 	struct dirent *de;
 	struct stat st;
 	size_t len, at = name->len;
@@ -791,18 +796,19 @@ walk(struct ref_walk *w, int dfd, struct cairn_buf *name)
 	int sub;
 
 	if ((d = fdopendir(dfd)) == NULL) {
-		problem(w, (char *)name->data, cairn_error_sys(errno,
-		    "cannot read refs/%s", (char *)name->data));
+		err = w->fn(w->arg, CAIRN_REFS_UNREADABLE, (char *)name->data,
+		    -1, NULL, errno);
 		close(dfd);
-		return NULL;
+		return err;
 	}
 	for (;;) {
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {
+			name->len = at;
+			name->data[at] = '\0';
 			if (errno != 0)
-				problem(w, (char *)name->data, cairn_error_sys(
-				    errno, "cannot read refs/%s",
-				    (char *)name->data));
+				err = w->fn(w->arg, CAIRN_REFS_UNREADABLE,
+				    (char *)name->data, -1, NULL, errno);
 			break;
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -812,44 +818,41 @@ walk(struct ref_walk *w, int dfd, struct cairn_buf *name)
 			break;
 		len = strlen(de->d_name);
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			if (errno != ENOENT)	/* else removed meanwhile */
-				problem(w, (char *)name->data, cairn_error_sys(
-				    errno, "cannot read refs/%s",
-				    (char *)name->data));
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			sub = openat(dirfd(d), de->d_name, O_RDONLY |
-			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub == -1) {
-				if (errno != ENOENT)
-					problem(w, (char *)name->data,
-					    cairn_error_sys(errno, "cannot read "
-					    "refs/%s", (char *)name->data));
-				continue;
-			}
-			if ((err = cairn_buf_printf(name, "/")) != NULL ||
-			    (err = walk(w, sub, name)) != NULL)
+			if (errno != ENOENT &&	/* else removed meanwhile */
+			    (err = w->fn(w->arg, CAIRN_REFS_UNREADABLE,
+			    (char *)name->data, dirfd(d), de->d_name,
+			    errno)) != NULL)
 				break;
 			continue;
 		}
-		if (S_ISREG(st.st_mode) && len >= 5 &&
-		    strcmp(de->d_name + len - 5, ".lock") == 0)
+		if (S_ISDIR(st.st_mode)) {
+			if ((err = cairn_buf_printf(name, "/")) != NULL)
+				break;
+			sub = openat(dirfd(d), de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub != -1)
+				err = walk(w, sub, name);
+			else if (errno != ENOENT)
+				err = w->fn(w->arg, CAIRN_REFS_UNREADABLE,
+				    (char *)name->data, dirfd(d), de->d_name,
+				    errno);
+			if (err != NULL)
+				break;
 			continue;
+		}
 		if (S_ISLNK(st.st_mode))
-			problem(w, (char *)name->data, cairn_error_new(
-			    CAIRN_ERR_CORRUPT, "refs/%s is a symbolic link",
-			    (char *)name->data));
+			kind = CAIRN_REFS_LINK;
 		else if (!S_ISREG(st.st_mode))
-			problem(w, (char *)name->data, cairn_error_new(
-			    CAIRN_ERR_CORRUPT, "refs/%s is not a regular file",
-			    (char *)name->data));
+			kind = CAIRN_REFS_NOT_FILE;
+		else if (len > 5 && strcmp(de->d_name + len - 5, ".lock") == 0)
+			kind = CAIRN_REFS_LOCK;
 		else if (cairn_refname_check((char *)name->data,
 		    name->len) != NULL)
-			problem(w, (char *)name->data, cairn_error_new(
-			    CAIRN_ERR_CORRUPT, "refs/%s is not a valid ref "
-			    "name", (char *)name->data));
-		else if ((err = add_name(w, (char *)name->data)) != NULL)
+			kind = CAIRN_REFS_BAD_NAME;
+		else
+			kind = CAIRN_REFS_REF;
+		if ((err = w->fn(w->arg, kind, (char *)name->data, dirfd(d),
+		    de->d_name, 0)) != NULL)
 			break;
 	}
 	closedir(d);
@@ -857,6 +860,55 @@ walk(struct ref_walk *w, int dfd, struct cairn_buf *name)
 	if (name->data != NULL)
 		name->data[at] = '\0';
 	return err;
+}
+
+const struct cairn_error *
+cairn_refs_walk(int dfd, cairn_refs_visit fn, void *arg)
+{
+	const struct cairn_error *err;
+	struct cairn_buf name = { 0 };
+	struct walker w = { fn, arg };
+
+	if ((err = cairn_buf_printf(&name, "%s", "")) != NULL) {
+		close(dfd);
+		return err;
+	}
+	err = walk(&w, dfd, &name);
+	cairn_buf_release(&name);
+	return err;
+}
+
+/* The listing's visitor: refs are collected, anything else a problem. */
+static const struct cairn_error *
+list_visit(void *arg, enum cairn_refs_kind kind, const char *name, int dfd,
+    const char *base, int sys_errno)
+{
+	struct ref_walk *w = arg;
+
+	(void)dfd;
+	(void)base;
+	switch (kind) {
+	case CAIRN_REFS_REF:
+		return add_name(w, name);
+	case CAIRN_REFS_LOCK:
+		return NULL;
+	case CAIRN_REFS_BAD_NAME:
+		problem(w, name, cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "refs/%s is not a valid ref name", name));
+		return NULL;
+	case CAIRN_REFS_LINK:
+		problem(w, name, cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "refs/%s is a symbolic link", name));
+		return NULL;
+	case CAIRN_REFS_NOT_FILE:
+		problem(w, name, cairn_error_new(CAIRN_ERR_CORRUPT,
+		    "refs/%s is not a regular file", name));
+		return NULL;
+	default:
+		problem(w, name, cairn_error_sys(sys_errno,
+		    "cannot read refs/%s", name));
+		return NULL;
+	}
 }
 
 static int
@@ -877,22 +929,21 @@ cairn_refs_list(struct cairn_refs *refs, const char *prefix,
 {
 	const struct cairn_error *err;
 	struct ref_walk w;
-	struct cairn_buf dir = { 0 }, name = { 0 };
+	struct cairn_buf dir = { 0 };
 	struct cairn_oid id;
 	size_t i, plen = prefix ? strlen(prefix) : 0;
 	int dfd;
 
 	memset(&w, 0, sizeof(w));
 	w.prefix = prefix ? prefix : "";
-	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL &&
-	    (err = cairn_buf_printf(&name, "%s", "")) == NULL) {
+	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL) {
 		dfd = open((char *)dir.data, O_RDONLY | O_DIRECTORY |
 		    O_NOFOLLOW | O_CLOEXEC);
 		if (dfd == -1)
 			problem(&w, "", cairn_error_sys(errno, "cannot read "
 			    "'%s'", (char *)dir.data));
 		else
-			err = walk(&w, dfd, &name);
+			err = cairn_refs_walk(dfd, list_visit, &w);
 	}
 	if (err == NULL && w.n > 0)
 		qsort(w.names, w.n, sizeof(*w.names), cmp_str);
@@ -915,7 +966,6 @@ cairn_refs_list(struct cairn_refs *refs, const char *prefix,
 		free(w.names[i]);
 	free(w.names);
 	cairn_buf_release(&dir);
-	cairn_buf_release(&name);
 	if (err == NULL && w.pcode != 0)
 		err = cairn_error_new(w.pcode, "%s", w.pmsg);
 	return err;

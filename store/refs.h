@@ -45,6 +45,33 @@ const struct cairn_error *cairn_refs_get(struct cairn_refs *refs,
     const char *name, struct cairn_oid *out);
 const struct cairn_error *cairn_refs_update(struct cairn_refs *refs,
     const struct cairn_ref_update *u, size_t n);
+/*
+ * cairn_refs_walk(dfd, fn, arg):
+ * The one walk of refs/ (open as dfd, closed here), for the listing and
+ * for fsck.  Directories are entered relative to the one above without
+ * following a link, to any depth.  fn sees every entry that is not a
+ * directory, by kind, with its name under refs/, and (where there is one)
+ * the directory it is in (dfd) and its name there (base), valid during
+ * the call; and every directory that cannot be read (name ending in '/',
+ * "" for refs/ itself), or entry that cannot be examined, as UNREADABLE
+ * with its errno.  An error from fn stops the walk and is returned.
+ */
+enum cairn_refs_kind {
+	CAIRN_REFS_REF,		/* a regular file with a valid ref name */
+	CAIRN_REFS_LOCK,	/* a regular file "<name>.lock" */
+	CAIRN_REFS_BAD_NAME,	/* a regular file no ref may be named as */
+	CAIRN_REFS_LINK,	/* a symbolic link */
+	CAIRN_REFS_NOT_FILE,	/* a FIFO, socket or device */
+	CAIRN_REFS_UNREADABLE	/* sys_errno says why */
+};
+
+typedef const struct cairn_error *(*cairn_refs_visit)(void *arg,
+    enum cairn_refs_kind kind, const char *name, int dfd, const char *base,
+    int sys_errno);
+
+const struct cairn_error *cairn_refs_walk(int dfd, cairn_refs_visit fn,
+    void *arg);
+
 const struct cairn_error *cairn_refs_list(struct cairn_refs *refs,
     const char *prefix,
     int (*fn)(void *arg, const char *name, const struct cairn_oid *id),

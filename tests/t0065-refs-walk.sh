@@ -185,4 +185,29 @@ test_expect_success 'stats counts the refs ref list shows, deep ones and x.lockf
 	test "$(cairn_stat refs)" = 3
 '
 
+# Expected: fsck and the listing (so gc) see refs/ through one walk and
+# agree on what is wrong: a link or a FIFO named like a lock file is a
+# problem for both (fsck once skipped anything named "*.lock"), and a
+# real stale lock file is only a warning.
+test_expect_success 'fsck and ref list agree on what lies under refs/' '
+	test_no_fsck &&
+	setup_two &&
+	ln -s /etc/passwd .cairn/refs/evil.lock &&
+	mkfifo .cairn/refs/pipe.lock &&
+	: >.cairn/refs/stale.lock &&
+	test_must_fail --status=3 test_timeout 10 cairn ref list >refs.out 2>err &&
+	test_line_count -eq 1 refs.out &&
+	test_must_fail --status=1 test_timeout 10 cairn fsck >out 2>&1 &&
+	grep -Fx "error ref evil.lock: is a symlink" out &&
+	grep -Fx "error ref pipe.lock: is not a regular file" out &&
+	grep -Fx "warning lock stale.lock: stale lock (its holder is gone)" out &&
+	test_must_fail --status=3 test_timeout 10 cairn gc --prune=now 2>err &&
+	rm .cairn/refs/evil.lock .cairn/refs/pipe.lock &&
+	test_timeout 10 cairn fsck --repair >/dev/null &&
+	test_path_is_missing .cairn/refs/stale.lock &&
+	test_timeout 10 cairn fsck &&
+	cairn ref list >refs.out &&
+	test_line_count -eq 1 refs.out
+'
+
 test_done
