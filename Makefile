@@ -9,7 +9,17 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 CFLAGS ?= -O2 -g
-WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla
+# Warnings are errors in the developers' builds only: make check (and the
+# targets that run it, make fuzz-build and .ci/run) sets WERROR=1 unless
+# told otherwise; a plain make shows a newer compiler's warnings without
+# failing.
+WERROR ?=
+WARN = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+    $(if $(filter 1,$(WERROR)),-Werror)
+# Each object (and unit test) records the headers it was built from in
+# <target>.d, which make reads back: touching a header rebuilds only what
+# includes it.  -MP keeps a header that is gone from failing the build.
+DEPFLAGS = -MMD -MP -MT $@ -MF $@.d
 CPPFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icore -Istore $(CPPFLAGS)
 LDLIBS = -lz -lcrypto -lpthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -26,10 +36,15 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 SHELL_TESTS = $(sort $(wildcard tests/t[0-9]*.sh))
 MAN_PAGES = $(sort $(wildcard man/*.[1-8]))
 
-# The public API: store/cairn.h and the headers of core/ it includes.  The
-# shared library exports the functions they declare and nothing else.
-PUBLIC_H = store/cairn.h $(addprefix core/,$(shell \
-    sed -n 's/^.include "\([^"]*\)".*/\1/p' store/cairn.h))
+# The public API: store/cairn.h and the headers it includes by quoted
+# names, down to the last (found beside the includer, in core/, in store/,
+# as the compiler finds them).  The shared library exports the functions
+# they declare and nothing else.  Installed, they are one file, cairn.h
+# (INSTALL_H, made by store/header.sh), alone in <include>/cairn: a program
+# includes <cairn.h>, and no header of cairn's has a name a system header
+# has (<error.h>).
+PUBLIC_H := $(shell sh store/header.sh -l store/cairn.h core store)
+INSTALL_H = $(O)/include/cairn/cairn.h
 
 # libcairn.so.<CAIRN_VERSION>, with the soname libcairn.so.<major>.
 VERSION := $(shell sed -n 's/^.define CAIRN_VERSION "\([^"]*\)".*/\1/p' store/cairn.h)
@@ -37,17 +52,22 @@ SONAME = libcairn.so.$(firstword $(subst ., ,$(VERSION)))
 SOFILE = libcairn.so.$(VERSION)
 SO_LINKS = $(O)/$(SONAME) $(O)/libcairn.so
 
-all: $(O)/libcairn.a $(O)/cairn $(O)/$(SOFILE) $(SO_LINKS)
+all: $(O)/libcairn.a $(O)/cairn $(O)/$(SOFILE) $(SO_LINKS) $(INSTALL_H)
 
-$(O)/%.o: %.c $(wildcard core/*.h store/*.h cmd/*.h)
+$(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -c -o $@ $<
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<
 
-$(O)/pic/%.o: %.c $(wildcard core/*.h store/*.h)
+$(O)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC -fPIC $<"
-	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -fPIC -c -o $@ $<
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) $(DEPFLAGS) -fPIC -c -o $@ $<
+
+$(INSTALL_H): store/header.sh $(PUBLIC_H)
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"
+	@sh store/header.sh store/cairn.h core store >$@.tmp && mv $@.tmp $@
 
 $(O)/libcairn.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -69,9 +89,9 @@ $(SO_LINKS): $(O)/$(SOFILE)
 $(O)/cairn: $(CMD_OBJ) $(O)/libcairn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libcairn.a $(LDLIBS)
 
-$(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(O)/libcairn.a
+$(O)/tests/unit/%: tests/unit/%.c $(O)/libcairn.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< $(O)/libcairn.a $(LDLIBS)
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcairn.a $(LDLIBS)
 
 units: $(UNIT_BIN)
 
@@ -81,7 +101,8 @@ units: $(UNIT_BIN)
 check: export CAIRN_CC = $(CC)
 check: export CAIRN_CFLAGS = $(CFLAGS)
 check: export CAIRN_LDFLAGS = $(LDFLAGS)
-check: all units check-layering
+check: WERROR ?= 1
+check: all units check-layering check-man
 	CAIRN_BUILD=$(abspath $(O)) prove --exec '' -j2 $(UNIT_BIN) $(SHELL_TESTS)
 
 check-asan:
@@ -116,6 +137,20 @@ check-layering:
 	    echo "$$bad"; exit 1; fi
 	@echo "layering ok"
 
+# Every man page passes mandoc's lint at level WARNING (its STYLE notes are
+# allowed).  Without mandoc the pages are not checked, and make says so.
+check-man:
+	@if ! command -v mandoc >/dev/null 2>&1; then \
+	    echo "check-man: mandoc not found, man pages not linted"; \
+	else \
+	    for page in $(MAN_PAGES); do \
+	        mandoc -Tlint -W warning "$$page" || \
+	            { echo "check-man: $$page: mandoc -Tlint finds fault"; \
+	            exit 1; }; \
+	    done; \
+	    echo "man pages ok"; \
+	fi
+
 # Fuzzing: tests/fuzz/fuzz-<name>.c are libFuzzer targets.  Every build
 # makes <name>-replay, the target with tests/fuzz/driver.c as its main, which
 # replays files (the committed corpus under tests/fuzz/corpus/<name>, in
@@ -136,14 +171,11 @@ FUZZ_JOBS ?= 1
 FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
     -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-$(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_UTIL) $(O)/tests/fuzz/driver.o: \
-    tests/fuzz/util.h
-
-$(O)/tests/fuzz/cli-main.o: cmd/main.c cmd/cmd.h
+$(O)/tests/fuzz/cli-main.o: cmd/main.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (main renamed)"
-	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -Wno-missing-prototypes \
-	    -Dmain=cairn_cli_main -c -o $@ $<
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) $(DEPFLAGS) \
+	    -Wno-missing-prototypes -Dmain=cairn_cli_main -c -o $@ $<
 
 $(FUZZ_CLI): $(filter-out $(O)/cmd/main.o,$(CMD_OBJ)) $(O)/tests/fuzz/cli-main.o
 	rm -f $@
@@ -166,17 +198,31 @@ units: fuzz-replay
 fuzzers: $(FUZZ_BIN)
 
 # The libFuzzer build, in a directory of its own.
+fuzz-build: WERROR ?= 1
 fuzz-build:
 	$(MAKE) O=$(FUZZ_O) CC=$(FUZZ_CC) CFLAGS='$(FUZZ_CFLAGS)' LDFLAGS= \
-	    fuzzers
+	    WERROR=$(WERROR) fuzzers
 
 fuzz: fuzz-build
 	sh tests/fuzz/run.sh $(FUZZ_O) $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_NAMES)
 
+# Every target that compiles: the headers each was built from, read back
+# from its .d file.  A target with no .d yet (made by an older Makefile)
+# depends on every header, so that nothing stale is kept.
+DEP_TARGETS = $(LIB_OBJ) $(PIC_OBJ) $(CMD_OBJ) $(UNIT_BIN) \
+    $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_UTIL) $(O)/tests/fuzz/driver.o \
+    $(O)/tests/fuzz/cli-main.o
+ALL_H = $(wildcard core/*.h store/*.h cmd/*.h tests/unit/*.h tests/fuzz/*.h)
+-include $(wildcard $(DEP_TARGETS:=.d))
+$(foreach t,$(DEP_TARGETS),$(if $(wildcard $(t).d),,$(eval $(t): $(ALL_H))))
+
 # PREFIX, DESTDIR, and BINDIR, LIBDIR, INCLUDEDIR, MANDIR below PREFIX.  The
-# headers go to <include>/cairn side by side, as cairn.h includes them by
-# quoted names.  cairn.pc names libdir and includedir relative to ${prefix}
-# where they lie below it, so that pkg-config --define-prefix can move it.
+# one header, INSTALL_H, goes to <include>/cairn, which cairn.pc puts on
+# the include path; install removes the headers that earlier versions put
+# beside it (OLD_H), as they shadow system headers.  cairn.pc names libdir
+# and includedir relative to ${prefix} where they lie below it, so that
+# pkg-config --define-prefix can move it.
+OLD_H = error.h object.h oid.h
 PC_SUBST = -e 's|@prefix@|$(PREFIX)|' \
     -e 's|@libdir@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
     -e 's|@includedir@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
@@ -190,7 +236,8 @@ install: all
 	install -m 755 $(O)/$(SOFILE) "$(DESTDIR)$(LIBDIR)/$(SOFILE)"
 	ln -sf $(SOFILE) "$(DESTDIR)$(LIBDIR)/$(SONAME)"
 	ln -sf $(SOFILE) "$(DESTDIR)$(LIBDIR)/libcairn.so"
-	install -m 644 $(PUBLIC_H) "$(DESTDIR)$(INCLUDEDIR)/cairn"
+	rm -f $(OLD_H:%="$(DESTDIR)$(INCLUDEDIR)/cairn/%")
+	install -m 644 $(INSTALL_H) "$(DESTDIR)$(INCLUDEDIR)/cairn/cairn.h"
 	sed $(PC_SUBST) store/cairn.pc.in >"$(DESTDIR)$(LIBDIR)/pkgconfig/cairn.pc"
 	@for page in $(MAN_PAGES); do \
 	    dir="$(DESTDIR)$(MANDIR)/man$${page##*.}"; \
@@ -203,10 +250,8 @@ uninstall:
 	    "$(DESTDIR)$(LIBDIR)/$(SOFILE)" "$(DESTDIR)$(LIBDIR)/$(SONAME)" \
 	    "$(DESTDIR)$(LIBDIR)/libcairn.so" \
 	    "$(DESTDIR)$(LIBDIR)/pkgconfig/cairn.pc"
-	@for h in $(notdir $(PUBLIC_H)); do \
-	    file="$(DESTDIR)$(INCLUDEDIR)/cairn/$$h"; \
-	    echo "rm -f $$file"; rm -f "$$file" || exit; \
-	done
+	rm -f "$(DESTDIR)$(INCLUDEDIR)/cairn/cairn.h" \
+	    $(OLD_H:%="$(DESTDIR)$(INCLUDEDIR)/cairn/%")
 	rmdir "$(DESTDIR)$(INCLUDEDIR)/cairn" 2>/dev/null || true
 	@for page in $(MAN_PAGES); do \
 	    file="$(DESTDIR)$(MANDIR)/man$${page##*.}/$${page#man/}"; \
@@ -222,5 +267,5 @@ bench: all
 clean:
 	rm -rf $(O) build-asan build-tsan build-fuzz
 
-.PHONY: all units check check-asan check-tsan check-layering install \
+.PHONY: all units check check-asan check-tsan check-layering check-man install \
     uninstall demo bench clean fuzz fuzz-build fuzzers fuzz-replay torture

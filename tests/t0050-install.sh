@@ -1,8 +1,10 @@
 #!/bin/sh
 # t0050-install: make install puts the binary, the static and shared
-# libraries, the headers, cairn.pc and the man pages under DESTDIR; a
+# libraries, the header, cairn.pc and the man pages under DESTDIR; a
 # program built from the installed files alone, through pkg-config, runs;
-# make uninstall takes all of it away again.
+# the one installed header, cairn.h, shadows no system header; make
+# uninstall takes all of it away again.  The headers an earlier version
+# installed beside cairn.h are removed.
 
 # Test bodies are single-quoted on purpose: lib.sh evaluates them, and
 # calls the helpers they use.
@@ -43,8 +45,9 @@ install_make () {
 	)
 }
 
-# expected_files: what make install puts under DESTDIR, sorted: cairn.h
-# and the headers it includes, every man page in the source tree.
+# expected_files: what make install puts under DESTDIR, sorted: one
+# header, cairn.h, alone in include/cairn, and every man page in the
+# source tree.
 expected_files () {
 	{
 		echo "$PREFIX/bin/cairn"
@@ -54,8 +57,6 @@ expected_files () {
 		echo "$PREFIX/lib/libcairn.so.$VERSION"
 		echo "$PREFIX/lib/pkgconfig/cairn.pc"
 		echo "$PREFIX/include/cairn/cairn.h"
-		sed -n "s|^#include \"\\([^\"]*\\)\".*|$PREFIX/include/cairn/\\1|p" \
-			"$TOP/store/cairn.h"
 		for page in "$TOP"/man/*.[1-8]
 		do
 			echo "$PREFIX/share/man/man${page##*.}/${page##*/}"
@@ -116,6 +117,12 @@ check_example () {
 }
 
 test_expect_success 'make install puts every file under DESTDIR' '
+	mkdir -p "$ROOT/include/cairn" &&
+	for h in error.h object.h oid.h
+	do
+		echo "#error an earlier version'"'"'s header" >"$ROOT/include/cairn/$h" ||
+		exit 1
+	done &&
 	install_make install DESTDIR="$DEST" PREFIX="$PREFIX" &&
 	expected_files >expect &&
 	installed_files "$DEST" >actual &&
@@ -168,6 +175,57 @@ test_expect_success PKGCONFIG 'a program built through cairn.pc from the install
 	LD_LIBRARY_PATH=$ROOT/lib ./example repo >out &&
 	check_example out &&
 	test_fsck_repo repo
+'
+
+# shadow.c includes glibc's <error.h> beside <cairn.h> and must get glibc's
+# error(): taking its address fails to compile, whatever the warning
+# flags, where nothing declares it.
+cat >"$TRASH_DIRECTORY/shadow.c" <<\EOF
+#include <error.h>
+#include <stdio.h>
+
+#include <cairn.h>
+
+int main(void)
+{
+	void (*report)(int, int, const char *, ...) = error;
+
+	report(0, 0, "x");
+	printf("%u %s\n", error_message_count, cairn_version());
+	return 0;
+}
+EOF
+
+test_expect_success PKGCONFIG 'a program including <error.h> and <cairn.h> gets glibc'"'"'s error()' '
+	cflags=$(pc --cflags) &&
+	libs=$(pc --libs) &&
+	$CAIRN_CC $EXAMPLE_CFLAGS -o shadow "$TRASH_DIRECTORY/shadow.c" \
+		$cflags $libs $CAIRN_LDFLAGS &&
+	LD_LIBRARY_PATH=$ROOT/lib ./shadow >out 2>err &&
+	echo "1 $VERSION" >expect &&
+	test_cmp expect out &&
+	echo "./shadow: x" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success PKGCONFIG 'no header of the source tree but cairn.h is reachable through cairn.pc' '
+	cflags=$(pc --cflags) &&
+	for h in "$TOP"/core/*.h "$TOP"/store/*.h "$TOP"/cmd/*.h
+	do
+		name=${h##*/} &&
+		test "$name" != cairn.h || continue
+		echo "#include <$name>" >probe.c &&
+		if $CAIRN_CC -M $cflags probe.c >deps 2>/dev/null &&
+			grep -F "$ROOT/" deps >found
+		then
+			echo "<$name> reaches an installed file:" >&9
+			cat found >&9
+			exit 1
+		fi
+	done &&
+	echo "#include <cairn.h>" >probe.c &&
+	$CAIRN_CC -M $cflags probe.c >deps &&
+	grep -F "$ROOT/include/cairn/cairn.h" deps
 '
 
 test_expect_success PKGCONFIG 'a static link takes its libraries from cairn.pc' '
