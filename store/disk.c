@@ -45,6 +45,7 @@
 
 #include "disk_int.h"
 #include "file.h"
+#include "lock.h"
 #include "zip.h"
 
 static void disk_close(struct cairn_backend *be);
@@ -187,8 +188,7 @@ disk_lock(struct disk *d)
 {
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 };
-	struct timespec ts = { 0, 0 };
-	long long waited_us = 0, step_us = 1000;
+	struct cairn_lock_wait w;
 
 	if (d->p.read_only)
 		return cairn_error_new(CAIRN_ERR_READ_ONLY,
@@ -208,19 +208,10 @@ disk_lock(struct disk *d)
 		if (err != NULL)
 			return err;
 	}
-	while (d->vfs->flock(d->vfs, d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK)
-			return cairn_error_sys(errno, "lock repository");
-		if (waited_us >= d->p.lock_timeout_ms * 1000)
-			return cairn_error_new(CAIRN_ERR_LOCKED,
-			    "repository is locked by another writer "
-			    "(waited %lld ms)", d->p.lock_timeout_ms);
-		ts.tv_nsec = step_us * 1000;
-		nanosleep(&ts, NULL);
-		waited_us += step_us;
-		if (step_us < 32000)
-			step_us *= 2;
-	}
+	cairn_lock_wait_init(&w, d->p.lock_timeout_ms);
+	if ((err = cairn_lock_take(d->vfs, d->lock_fd, LOCK_EX, &w, "lock",
+	    "repository is locked by another writer")) != NULL)
+		return err;
 	d->locked = 1;
 	return NULL;
 }

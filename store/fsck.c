@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "cairn.h"
 #include "config.h"
+#include "lock.h"
 #include "encode.h"
 #include "file.h"
 #include "manifest.h"
@@ -597,8 +598,9 @@ check_config(struct fsck *c)
 	} else {
 		check_config_values(c, &cfg);
 		if (cairn_config_int(&c->lock_timeout_ms, &cfg,
-		    "core.lockTimeout", 5000, 0, 86400000) != NULL)
-			c->lock_timeout_ms = 5000;
+		    "core.lockTimeout", CAIRN_LOCK_TIMEOUT_MS, 0, 86400000) !=
+		    NULL)
+			c->lock_timeout_ms = CAIRN_LOCK_TIMEOUT_MS;
 		fmt = cairn_config_get(&cfg, "object.format");
 		c->algo = fmt ? cairn_hash_parse(fmt) : 0;
 		if (c->algo == 0)
@@ -1786,7 +1788,7 @@ pass_init(struct fsck *c, const char *root, unsigned flags,
 	c->flags = flags;
 	c->res = res;
 	c->rootfd = -1;
-	c->lock_timeout_ms = 5000;	/* core.lockTimeout's default */
+	c->lock_timeout_ms = CAIRN_LOCK_TIMEOUT_MS;
 }
 
 /* Repairs, under the writer lock. */
@@ -1795,10 +1797,10 @@ pass_init(struct fsck *c, const char *root, unsigned flags,
 static const struct cairn_error *
 take_lock(struct fsck *c, const char *name, int *fd)
 {
+	const struct cairn_error *err;
+	struct cairn_lock_wait w;
 	char path[4096];
 	struct stat st;
-	long long waited = 0;
-	int e;
 
 	path_of(c, path, sizeof(path), name);
 	*fd = c->vfs->open(c->vfs, path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
@@ -1810,20 +1812,15 @@ take_lock(struct fsck *c, const char *name, int *fd)
 		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' is not a "
 		    "regular file", path);
 	}
-	while (c->vfs->flock(c->vfs, *fd, LOCK_EX | LOCK_NB) != 0) {
-		if ((e = errno) != EWOULDBLOCK || waited >= c->lock_timeout_ms) {
-			c->vfs->close(c->vfs, *fd);
-			return e != EWOULDBLOCK ?
-			    cairn_error_sys(e, "lock '%s'", path) :
-			    cairn_error_new(CAIRN_ERR_LOCKED, "repository is "
-			    "locked by another %s (waited %lld ms)",
-			    strcmp(name, "lock") == 0 ? "writer" :
-			    "ref update or gc", c->lock_timeout_ms);
-		}
-		usleep(10000);
-		waited += 10;
+	cairn_lock_wait_init(&w, c->lock_timeout_ms);
+	if ((err = cairn_lock_take(c->vfs, *fd, LOCK_EX, &w, path,
+	    strcmp(name, "lock") == 0 ? "repository is locked by another "
+	    "writer" : "repository is locked by another ref update or gc")) !=
+	    NULL) {
+		c->vfs->close(c->vfs, *fd);
+		*fd = -1;
 	}
-	return NULL;
+	return err;
 }
 
 static const struct cairn_error *

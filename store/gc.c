@@ -26,6 +26,7 @@
 
 #include "disk_int.h"
 #include "file.h"
+#include "lock.h"
 #include "object.h"
 #include "zip.h"
 
@@ -522,7 +523,7 @@ gc_lock(struct disk *d, int *fd)
 {
 	const struct cairn_error *err = NULL;
 	struct cairn_buf path = { 0 };
-	long long waited = 0;
+	struct cairn_lock_wait w;
 
 	if ((err = disk_path(d, &path, "gc.lock")) != NULL)
 		return err;
@@ -530,19 +531,10 @@ gc_lock(struct disk *d, int *fd)
 	    O_RDWR | O_CREAT | O_NOFOLLOW, CAIRN_LOCK_MODE);
 	if (*fd == -1)
 		err = cairn_error_sys(errno, "open '%s'", (char *)path.data);
-	while (err == NULL &&
-	    d->vfs->flock(d->vfs, *fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK)
-			err = cairn_error_sys(errno, "lock gc.lock");
-		else if (waited >= d->p.lock_timeout_ms)
-			err = cairn_error_new(CAIRN_ERR_LOCKED, "refs are being "
-			    "updated (waited %lld ms for gc.lock)",
-			    d->p.lock_timeout_ms);
-		else {
-			usleep(5000);
-			waited += 5;
-		}
-	}
+	cairn_lock_wait_init(&w, d->p.lock_timeout_ms);
+	if (err == NULL)
+		err = cairn_lock_take(d->vfs, *fd, LOCK_EX, &w,
+		    (char *)path.data, "gc.lock is held by a ref update");
 	if (err != NULL && *fd != -1) {
 		d->vfs->close(d->vfs, *fd);
 		*fd = -1;

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "file.h"
+#include "lock.h"
 #include "refname.h"
 #include "refs.h"
 
@@ -340,10 +341,11 @@ try_lock(struct cairn_refs *refs, const struct held *h, int *fd,
 }
 
 static const struct cairn_error *
-take_lock(struct cairn_refs *refs, struct held *h, long long *budget_ms)
+take_lock(struct cairn_refs *refs, struct held *h, struct cairn_lock_wait *w)
 {
 	const struct cairn_error *err = NULL;
-	long step = 1;
+	char what[CAIRN_REFNAME_MAX + 64];
+	struct stat st;
 	int r, missing, remade = 0;
 
 	while ((r = try_lock(refs, h, &h->fd, &err)) == 0 ||
@@ -356,14 +358,13 @@ take_lock(struct cairn_refs *refs, struct held *h, long long *budget_ms)
 				return err;
 			continue;
 		}
-		if (*budget_ms <= 0)
-			return cairn_error_new(CAIRN_ERR_LOCKED,
-			    "ref '%s' is locked by another process (waited "
-			    "%lld ms)", h->u->name, refs->timeout_ms);
-		sleep_ms(step);
-		*budget_ms -= step;
-		if (step < 32)
-			step *= 2;
+		if (!cairn_lock_pause(w)) {
+			snprintf(what, sizeof(what), "ref '%s' is locked by "
+			    "another process", h->u->name);
+			return cairn_lock_busy(w, refs->vfs->fstatat(refs->vfs,
+			    h->dfd, leaf(h->lock), &st) == 0 ? &st : NULL,
+			    what);
+		}
 	}
 	if (r == 2)
 		return cairn_error_sys(ENOENT, "create '%s'", h->lock);
@@ -384,7 +385,7 @@ drop_lock(struct cairn_refs *refs, struct held *h)
 
 /* The gc lock, held shared by ref updates. */
 static const struct cairn_error *
-gc_lock_shared(struct cairn_refs *refs, int *fd, long long *budget_ms)
+gc_lock_shared(struct cairn_refs *refs, int *fd, struct cairn_lock_wait *w)
 {
 	const struct cairn_error *err = NULL;
 	struct cairn_buf path = { 0 };
@@ -398,19 +399,9 @@ gc_lock_shared(struct cairn_refs *refs, int *fd, long long *budget_ms)
 		    O_RDWR | O_CREAT | O_NOFOLLOW, CAIRN_LOCK_MODE);
 	if (*fd == -1)
 		err = cairn_error_sys(errno, "open '%s'", (char *)path.data);
-	while (err == NULL && v->flock(v, *fd, LOCK_SH | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK)
-			err = cairn_error_sys(errno, "lock '%s'",
-			    (char *)path.data);
-		else if (*budget_ms <= 0)
-			err = cairn_error_new(CAIRN_ERR_LOCKED,
-			    "refs are locked by gc (waited %lld ms)",
-			    refs->timeout_ms);
-		else {
-			sleep_ms(10);
-			*budget_ms -= 10;
-		}
-	}
+	if (err == NULL)
+		err = cairn_lock_take(v, *fd, LOCK_SH, w, (char *)path.data,
+		    "refs are locked by gc");
 	if (err != NULL && *fd != -1) {
 		v->close(v, *fd);
 		*fd = -1;
@@ -478,7 +469,7 @@ check_names(struct held *h, size_t n)
 
 /* Lock one ref and read its value under the lock. */
 static const struct cairn_error *
-lock_one(struct cairn_refs *refs, struct held *h, long long *budget)
+lock_one(struct cairn_refs *refs, struct held *h, struct cairn_lock_wait *w)
 {
 	struct cairn_vfs *v = refs->vfs;
 	const struct cairn_error *err;
@@ -507,7 +498,7 @@ lock_one(struct cairn_refs *refs, struct held *h, long long *budget)
 			    h->u->name, h->u->name);
 		return NULL;
 	}
-	if ((err = take_lock(refs, h, budget)) != NULL)
+	if ((err = take_lock(refs, h, w)) != NULL)
 		return err;
 	err = read_ref(refs, h->dfd, h->path, h->u->name, &h->exists,
 	    &h->cur);
@@ -654,13 +645,13 @@ test_pause(void)
 
 static const struct cairn_error *
 lock_and_check(struct cairn_refs *refs, struct held *h, size_t n,
-    long long *budget)
+    struct cairn_lock_wait *w)
 {
 	const struct cairn_error *err = NULL;
 	size_t i;
 
 	for (i = 0; i < n && err == NULL; i++)
-		err = lock_one(refs, &h[i], budget);
+		err = lock_one(refs, &h[i], w);
 	for (i = 0; i < n && err == NULL; i++)
 		err = check_one(refs, &h[i]);
 	for (i = 0; i < n && err == NULL; i++)
@@ -675,7 +666,7 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 {
 	const struct cairn_error *err;
 	struct held *h;
-	long long budget = refs->timeout_ms;
+	struct cairn_lock_wait w;
 	size_t i;
 	int gcfd = -1, named = 0;
 
@@ -693,9 +684,10 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 	if ((err = check_names(h, n)) != NULL)
 		goto done;
 	named = 1;
-	if ((err = gc_lock_shared(refs, &gcfd, &budget)) != NULL)
+	cairn_lock_wait_init(&w, refs->timeout_ms);
+	if ((err = gc_lock_shared(refs, &gcfd, &w)) != NULL)
 		goto done;
-	if ((err = lock_and_check(refs, h, n, &budget)) != NULL)
+	if ((err = lock_and_check(refs, h, n, &w)) != NULL)
 		goto done;
 	test_pause();
 	for (i = 0; i < n && err == NULL; i++)

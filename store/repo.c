@@ -20,6 +20,7 @@
 #include "backend.h"
 #include "buf.h"
 #include "config.h"
+#include "lock.h"
 #include "file.h"
 #include "object.h"
 #include "refname.h"
@@ -543,7 +544,7 @@ params(struct cairn_repo *r, struct cairn_backend_params *p)
 		return err;
 	p->level = (int)v;
 	if ((err = cairn_config_int(&p->lock_timeout_ms, &r->cfg,
-	    "core.lockTimeout", 5000, 0, 86400000)) != NULL ||
+	    "core.lockTimeout", CAIRN_LOCK_TIMEOUT_MS, 0, 86400000)) != NULL ||
 	    (err = cairn_config_int(&p->wal_limit, &r->cfg, "core.walLimit",
 	    16 << 20, 4096, (long long)1 << 40)) != NULL)
 		return err;
@@ -1090,28 +1091,17 @@ config_lock(struct cairn_repo *r, int *fd, long long timeout_ms)
 {
 	struct cairn_buf path = { 0 };
 	const struct cairn_error *err = NULL;
-	struct timespec ts = { 0, 5000000 };
-	long long waited = 0;
+	struct cairn_lock_wait w;
 
 	if (cairn_buf_printf(&path, "%s/lock", r->path) != NULL)
 		return cairn_error_nomem();
 	*fd = r->vfs->open(r->vfs, (char *)path.data, O_RDWR | O_NOFOLLOW, 0);
 	if (*fd == -1)
 		err = cairn_error_sys(errno, "open '%s'", (char *)path.data);
-	while (err == NULL &&
-	    r->vfs->flock(r->vfs, *fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK)
-			err = cairn_error_sys(errno, "lock '%s'",
-			    (char *)path.data);
-		else if (waited >= timeout_ms)
-			err = cairn_error_new(CAIRN_ERR_LOCKED,
-			    "repository is locked by another writer "
-			    "(waited %lld ms)", timeout_ms);
-		else {
-			nanosleep(&ts, NULL);
-			waited += 5;
-		}
-	}
+	cairn_lock_wait_init(&w, timeout_ms);
+	if (err == NULL)
+		err = cairn_lock_take(r->vfs, *fd, LOCK_EX, &w,
+		    (char *)path.data, "repository is locked by another writer");
 	cairn_buf_release(&path);
 	return err;
 }
@@ -1136,8 +1126,8 @@ cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
 	if (r->path == NULL)
 		return cairn_config_set(&r->cfg, key, value);
 	if ((err = cairn_config_int(&timeout, &r->cfg, "core.lockTimeout",
-	    5000, 0, 86400000)) != NULL)
-		timeout = 5000;
+	    CAIRN_LOCK_TIMEOUT_MS, 0, 86400000)) != NULL)
+		timeout = CAIRN_LOCK_TIMEOUT_MS;
 	if ((err = config_lock(r, &fd, timeout)) != NULL)
 		goto done;
 	/* Re-read under the lock so a concurrent update is not lost. */

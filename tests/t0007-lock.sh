@@ -72,4 +72,50 @@ test_expect_success 'a put waits for a short-lived holder within the timeout' '
 	test_line_count = 1 id
 '
 
+# hold <file> [-s]: hold a flock on .cairn/<file> (created if missing)
+# in the background, exclusive or (-s) shared, until killed.  Sets HOLDER.
+hold () {
+	flock -o $2 ".cairn/$1" sleep 30 &
+	HOLDER=$!
+	i=0
+	while flock -n ".cairn/$1" true
+	do
+		i=$((i + 1))
+		test "$i" -lt 500 || return 1
+		sleep 0.01
+	done
+}
+
+# Every lock a command waits for says, past the timeout, which process
+# holds it (where /proc/locks tells) and since when that process runs.
+if test -r /proc/locks
+then
+	test_expect_success 'a busy lock names its holder: writer lock, gc.lock, ref lock' '
+		echo content >file &&
+		id=$(cairn put file) &&
+		cairn config core.lockTimeout 100 &&
+		echo other >file2 &&
+		hold lock &&
+		test_must_fail --status=4 cairn put file2 2>err &&
+		kill "$HOLDER" &&
+		test_stderr_one_line err &&
+		grep "locked by another writer (waited 100 ms; held by pid $HOLDER, running since 20[0-9-]* [0-9:]* UTC)" err &&
+		hold gc.lock -s &&
+		test_must_fail --status=4 cairn gc 2>err &&
+		kill "$HOLDER" &&
+		grep "gc.lock is held by a ref update (waited 100 ms; held by pid $HOLDER, " err &&
+		hold refs/main.lock &&
+		test_must_fail --status=4 cairn ref set main "$id" 2>err &&
+		kill "$HOLDER" &&
+		grep "ref .main. is locked by another process (waited 100 ms; held by pid $HOLDER, " err &&
+		rm .cairn/refs/main.lock &&
+		hold gc.lock &&
+		test_must_fail --status=4 cairn ref set main "$id" 2>err &&
+		kill "$HOLDER" &&
+		grep "refs are locked by gc (waited 100 ms; held by pid $HOLDER, " err
+	'
+else
+	test_skip 'a busy lock names its holder' '/proc/locks missing'
+fi
+
 test_done
