@@ -13,7 +13,6 @@ CFLAGS ?= -O2 -g
 # targets that run it, make fuzz-build and .ci/run) sets WERROR=1 unless
 # told otherwise; a plain make shows a newer compiler's warnings without
 # failing.
-WERROR ?=
 WARN = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla \
     $(if $(filter 1,$(WERROR)),-Werror)
 # Each object (and unit test) records the headers it was built from in
@@ -174,8 +173,8 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 $(O)/tests/fuzz/cli-main.o: cmd/main.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (main renamed)"
-	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) $(DEPFLAGS) \
-	    -Wno-missing-prototypes -Dmain=cairn_cli_main -c -o $@ $<
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(DEPFLAGS) -Dmain=cairn_cli_main \
+	    $(WARN) -Wno-missing-prototypes -c -o $@ $<
 
 $(FUZZ_CLI): $(filter-out $(O)/cmd/main.o,$(CMD_OBJ)) $(O)/tests/fuzz/cli-main.o
 	rm -f $@
