@@ -1,13 +1,23 @@
 /*
- * cmd_config.c: cairn config, read or set a key of <repo>/config.
+ * cmd_config.c: cairn config, read, set or unset a key of <repo>/config.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
 
+/*
+ * XXX Declared here until store/cairn.h carries them (see store/config.h
+ * for their contracts): cmd/ includes only the public headers.
+ */
+const struct cairn_error *cairn_config_lookup(const char **value,
+    struct cairn_repo *repo, const char *key);
+const struct cairn_error *cairn_config_unset(struct cairn_repo *repo,
+    const char *key);
+
 const char cmd_config_usage[] =
-    "cairn config <key> [<value>]\n       cairn config --list";
+    "cairn config <key> [<value>]\n       cairn config --unset <key>\n"
+    "       cairn config --list";
 
 static int
 print_item(void *arg, const char *key, const char *value)
@@ -22,6 +32,7 @@ cmd_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "list", no_argument, NULL, 'l' },
+		{ "unset", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -29,7 +40,7 @@ cmd_config(int argc, char **argv)
 	struct cairn_repo *repo;
 	struct cmd_getopt g;
 	const char *v;
-	int c, list = 0, n, status = 0;
+	int c, list = 0, unset = 0, n;
 
 	/* Options end at the key: a value may start with '-'. */
 	cmd_getopt_init(&g, 1);
@@ -37,25 +48,31 @@ cmd_config(int argc, char **argv)
 	    cmd_config_usage)) != -1) {
 		if (c == 'l')
 			list = 1;
+		else if (c == 'u')
+			unset = 1;
 		else if (c == 'h')
 			return cmd_help(cmd_config_usage);
 		else
 			return 2;
 	}
 	n = argc - g.ind;
-	if (list ? n != 0 : n < 1 || n > 2)
+	if (list + unset > 1 || (list ? n != 0 : unset ? n != 1 : n < 1 ||
+	    n > 2))
 		return cmd_usage(cmd_config_usage, "expected a key, a key and "
-		    "a value, or --list");
-	if ((err = cmd_open(&repo, n == 2)) != NULL)
+		    "a value, --unset and a key, or --list");
+	if ((err = cmd_open(&repo, n == 2 || unset)) != NULL)
 		return cmd_fail(err);
-	if (n == 2)
-		err = cairn_config_update(repo, argv[g.ind], argv[g.ind + 1]);
-	else if (list)
+	if (list)
 		cairn_config_each(repo, print_item, NULL);
-	else if ((v = cairn_config_value(repo, argv[g.ind])) != NULL)
+	else if (unset)
+		err = cairn_config_unset(repo, argv[g.ind]);
+	else if (n == 2)
+		err = cairn_config_update(repo, argv[g.ind], argv[g.ind + 1]);
+	else if ((err = cairn_config_lookup(&v, repo, argv[g.ind])) == NULL)
 		printf("%s\n", v);
-	else
-		status = 1;
 	cmd_close(repo);
-	return err ? cmd_fail(err) : cmd_finish_output(status);
+	/* A key not set is exit 1 with nothing printed, read or unset. */
+	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND)
+		return cmd_finish_output(1);
+	return err ? cmd_fail(err) : cmd_finish_output(0);
 }

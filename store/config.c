@@ -1,7 +1,9 @@
 /*
- * config.c: reading and writing <repo>/config (format in config.h).
+ * config.c: reading and writing <repo>/config (format in config.h), and
+ * the one table of the keys a repository knows.
  */
 #include <sys/stat.h>
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +14,73 @@
 #include "cairn.h"
 #include "config.h"
 #include "file.h"
+#include "lock.h"
+
+/* A macro's value as a string literal. */
+#define XSTR(x) STR(x)
+#define STR(x) #x
+
+/*
+ * Every key a repository knows.  Opening a repository (params() in
+ * repo.c), cairn config, init and fsck read defaults, bounds and types
+ * from here and nowhere else.  Keep man/cairn.1 ("config") in step.
+ */
+static const struct cairn_config_key keys[] = {
+	{ "core.compression", CAIRN_CONFIG_INT, 0, "1", 0, 9,
+	    "zlib level of new objects (0 stores them uncompressed)" },
+	/* lock.h's default, a plain decimal literal (every read of the
+	 * key parses it, so anything else fails every command). */
+	{ "core.lockTimeout", CAIRN_CONFIG_INT, 0,
+	    XSTR(CAIRN_LOCK_TIMEOUT_MS), 0, 86400000,
+	    "milliseconds a writer waits for a lock" },
+	{ "core.walLimit", CAIRN_CONFIG_INT, 0, "16777216", 4096,
+	    (long long)1 << 40,
+	    "WAL bytes past which a commit is followed by a flush" },
+	{ "core.bigFileThreshold", CAIRN_CONFIG_INT, 0, "1048576", 1024,
+	    1 << 30, "bytes above which an object is streamed once" },
+	{ "gc.pruneExpire", CAIRN_CONFIG_EXPIRY, 0, "2.weeks.ago", 0, 0,
+	    "what gc prunes when --prune is not given" },
+	{ "core.alternate", CAIRN_CONFIG_PATH, CAIRN_CONFIG_KEEP, NULL, 0, 0,
+	    "the repository whose objects this one borrows" },
+	{ "user.name", CAIRN_CONFIG_IDENT, 0, NULL, 0, 0,
+	    "author and committer name of a commit" },
+	{ "user.email", CAIRN_CONFIG_IDENT, 0, NULL, 0, 0,
+	    "author and committer email of a commit" },
+	{ "object.format", CAIRN_CONFIG_FORMAT, CAIRN_CONFIG_READ_ONLY, NULL,
+	    0, 0, "the hash of object ids, sha256 or sha1" },
+	{ "core.formatVersion", CAIRN_CONFIG_INT, CAIRN_CONFIG_READ_ONLY,
+	    "1", 1, 1, "the on-disk format version" },
+};
+
+const struct cairn_config_key *
+cairn_config_key_list(size_t *n)
+{
+	*n = sizeof(keys) / sizeof(keys[0]);
+	return keys;
+}
+
+const struct cairn_config_key *
+cairn_config_key_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcasecmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_config_key_check(const char *key)
+{
+	if (!cairn_config_key_valid(key))
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "invalid config key '%s'", key);
+	if (cairn_config_key_find(key) == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "unknown config key '%s'", key);
+	return NULL;
+}
 
 int
 cairn_config_key_valid(const char *key)
@@ -181,62 +250,169 @@ value_problem(const char *value)
 	return NULL;
 }
 
-/* An identity a commit can be made with (as cairn_commit_create checks). */
+/* *out = the integer s, if s is one in [min, max]. */
 static const struct cairn_error *
-check_ident(const char *key, const char *value)
+parse_int(long long *out, const char *key, const char *s, long long min,
+    long long max)
 {
-	if (strpbrk(value, "<>") != NULL)
-		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "config value for '%s' contains '<' or '>'", key);
-	return NULL;
-}
+	char *end;
+	long long v;
 
-/* A prune time gc can take (cairn_gc_expiry's forms). */
-static const struct cairn_error *
-check_expiry(const char *key, const char *value)
-{
-	int64_t t;
-
-	if (cairn_gc_expiry(&t, value, 0) != NULL)
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
 		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "config value for '%s' is not a prune time (\"now\", "
-		    "\"never\", \"2.weeks.ago\", \"@<seconds>\"...): '%s'",
-		    key, value);
+		    "config '%s' must be an integer from %lld to %lld", key,
+		    min, max);
+	*out = v;
 	return NULL;
 }
 
 /*
- * Keys whose value another command parses, checked when set so that a
- * bad one is refused here rather than failing that command every time.
- * (The core.* numbers are checked where the repository takes them.)
+ * Whether value is one of k's type, checked when set so that a bad one
+ * is refused here rather than failing the command that reads it every
+ * time (and by fsck, of what a file holds).
  */
-static const struct {
-	const char *key;
-	const struct cairn_error *(*check)(const char *key, const char *value);
-} value_checks[] = {
-	{ "user.name", check_ident },
-	{ "user.email", check_ident },
-	{ "gc.pruneExpire", check_expiry },
-};
+static const struct cairn_error *
+check_type(const struct cairn_config_key *k, const char *value)
+{
+	int64_t t;
+	long long v;
+
+	switch (k->type) {
+	case CAIRN_CONFIG_INT:
+		return parse_int(&v, k->key, value, k->min, k->max);
+	case CAIRN_CONFIG_EXPIRY:
+		if (cairn_gc_expiry(&t, value, 0) != NULL)
+			return cairn_error_new(CAIRN_ERR_INVALID, "config "
+			    "value for '%s' is not a prune time (\"now\", "
+			    "\"never\", \"2.weeks.ago\", \"@<seconds>\"...): "
+			    "'%s'", k->key, value);
+		return NULL;
+	case CAIRN_CONFIG_IDENT:
+		/* An identity a commit can be made with (as
+		 * cairn_commit_create checks). */
+		if (strpbrk(value, "<>") != NULL)
+			return cairn_error_new(CAIRN_ERR_INVALID, "config "
+			    "value for '%s' contains '<' or '>'", k->key);
+		return NULL;
+	case CAIRN_CONFIG_PATH:
+		if (*value == '\0')
+			return cairn_error_new(CAIRN_ERR_INVALID,
+			    "config value for '%s' is empty", k->key);
+		return NULL;
+	case CAIRN_CONFIG_FORMAT:
+		if (cairn_hash_parse(value) == 0)
+			return cairn_error_new(CAIRN_ERR_INVALID, "config "
+			    "value for '%s' is not sha256 or sha1: '%s'",
+			    k->key, value);
+		return NULL;
+	case CAIRN_CONFIG_STRING:
+		break;
+	}
+	return NULL;
+}
 
 const struct cairn_error *
-cairn_config_set(struct cairn_config *cfg, const char *key, const char *value)
+cairn_config_check(const struct cairn_config_key *k, const char *value)
 {
-	const struct cairn_error *err;
 	const char *why;
+
+	if ((why = value_problem(value)) != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "config value for '%s' %s", k->key, why);
+	return check_type(k, value);
+}
+
+/* Remove key from cfg; CAIRN_ERR_NOT_FOUND if it is not there. */
+static const struct cairn_error *
+unset_item(struct cairn_config *cfg, const char *key)
+{
 	size_t i;
+
+	for (i = 0; i < cfg->n; i++)
+		if (strcasecmp(cfg->items[i].key, key) == 0)
+			break;
+	if (i == cfg->n)
+		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
+		    "config key '%s' is not set", key);
+	free(cfg->items[i].key);
+	free(cfg->items[i].value);
+	memmove(&cfg->items[i], &cfg->items[i + 1],
+	    (cfg->n - i - 1) * sizeof(cfg->items[0]));
+	cfg->n--;
+	return NULL;
+}
+
+/* Unset key: known and not kept, or unknown but held (a hand edit). */
+static const struct cairn_error *
+unset(struct cairn_config *cfg, const char *key)
+{
+	const struct cairn_config_key *k = cairn_config_key_find(key);
 
 	if (!cairn_config_key_valid(key))
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "invalid config key '%s'", key);
-	if ((why = value_problem(value)) != NULL)
+	if (k == NULL && cairn_config_get(cfg, key) == NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "config value for '%s' %s", key, why);
-	for (i = 0; i < sizeof(value_checks) / sizeof(value_checks[0]); i++)
-		if (strcasecmp(key, value_checks[i].key) == 0 &&
-		    (err = value_checks[i].check(key, value)) != NULL)
-			return err;
-	return set_item(cfg, key, value);
+		    "unknown config key '%s'", key);
+	if (k != NULL && (k->flags & CAIRN_CONFIG_READ_ONLY))
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "'%s' cannot be changed after init", k->key);
+	if (k != NULL && (k->flags & CAIRN_CONFIG_KEEP))
+		return cairn_error_new(CAIRN_ERR_INVALID, "'%s' cannot be "
+		    "unset: objects the repository relies on would go "
+		    "missing", k->key);
+	return unset_item(cfg, key);
+}
+
+const struct cairn_error *
+cairn_config_set(struct cairn_config *cfg, const char *key, const char *value)
+{
+	const struct cairn_config_key *k;
+	const struct cairn_error *err;
+
+	if (value == NULL)
+		return unset(cfg, key);
+	if ((err = cairn_config_key_check(key)) != NULL)
+		return err;
+	k = cairn_config_key_find(key);
+	if (k->flags & CAIRN_CONFIG_READ_ONLY)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "'%s' cannot be changed after init", k->key);
+	if ((err = cairn_config_check(k, value)) != NULL)
+		return err;
+	/* A key new to the file is written as the table spells it. */
+	return set_item(cfg, k->key, value);
+}
+
+const struct cairn_error *
+cairn_config_new(struct cairn_config *cfg, const char *format)
+{
+	const struct cairn_config_key *k = cairn_config_key_find(
+	    "core.formatVersion");
+	const struct cairn_config_key *f = cairn_config_key_find(
+	    "object.format");
+	const struct cairn_error *err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((err = cairn_config_check(f, format)) != NULL ||
+	    (err = set_item(cfg, k->key, k->dflt)) != NULL ||
+	    (err = set_item(cfg, f->key, format)) != NULL)
+		cairn_config_release(cfg);
+	return err;
+}
+
+const struct cairn_error *
+cairn_config_text(struct cairn_buf *b, const struct cairn_config *cfg)
+{
+	const struct cairn_error *err = NULL;
+	size_t i;
+
+	for (i = 0; i < cfg->n && err == NULL; i++)
+		err = cairn_buf_printf(b, "%s = %s\n", cfg->items[i].key,
+		    cfg->items[i].value);
+	return err;
 }
 
 /*
@@ -279,11 +455,8 @@ cairn_config_write(const struct cairn_config *cfg, struct cairn_vfs *vfs,
 {
 	const struct cairn_error *err = NULL;
 	struct cairn_buf b = { 0 };
-	size_t i;
 
-	for (i = 0; i < cfg->n && err == NULL; i++)
-		err = cairn_buf_printf(&b, "%s = %s\n", cfg->items[i].key,
-		    cfg->items[i].value);
+	err = cairn_config_text(&b, cfg);
 	if (err == NULL && b.len > CAIRN_CONFIG_MAX)
 		err = cairn_error_new(CAIRN_ERR_INVALID, "the config would "
 		    "be %zu bytes, more than the %zu a repository reads",
@@ -301,19 +474,27 @@ cairn_config_int(long long *out, const struct cairn_config *cfg,
     const char *key, long long dflt, long long min, long long max)
 {
 	const char *s = cairn_config_get(cfg, key);
-	char *end;
-	long long v;
 
 	if (s == NULL) {
 		*out = dflt;
 		return NULL;
 	}
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "config '%s' must be an integer from %lld to %lld", key,
-		    min, max);
-	*out = v;
-	return NULL;
+	return parse_int(out, key, s, min, max);
+}
+
+const struct cairn_error *
+cairn_config_number(long long *out, const struct cairn_config *cfg,
+    const char *key)
+{
+	const struct cairn_config_key *k = cairn_config_key_find(key);
+	const char *s = cairn_config_get(cfg, key);
+	const struct cairn_error *err;
+
+	/* A key not in the table, or not an integer, is a programmer's
+	 * error; every integer key has a default. */
+	assert(k != NULL && k->type == CAIRN_CONFIG_INT && k->dflt != NULL);
+	if ((err = parse_int(out, k->key, s ? s : k->dflt, k->min,
+	    k->max)) != NULL)
+		(void)parse_int(out, k->key, k->dflt, k->min, k->max);
+	return err;
 }
