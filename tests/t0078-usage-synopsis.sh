@@ -1,7 +1,8 @@
 #!/bin/sh
 # t0078-usage-synopsis: every command's usage string (cairn help <command>,
 # and cairn help's own for the global options) says what the SYNOPSIS of
-# man/cairn.1 says.  Both are brought to one normal form, a line per form
+# man/cairn.1 says, and so do the forms that open each command's
+# subsection of COMMANDS (help's too).  Both are brought to one normal form, a line per form
 # of a command: the command's name, the form's number, then its words in
 # order, an option as -x or --long, an operand as <name>, a literal word
 # as itself; brackets, bars, "=" and "..." are left out.  The page is read
@@ -16,10 +17,12 @@
 # shellcheck disable=SC2034 # used in test bodies
 PAGE=$(cd "$TEST_DIRECTORY/.." && pwd -P)/man/cairn.1
 
-# man_forms <page>: the normal form of every form of the page's SYNOPSIS,
-# the global ones under the name "cairn".
+# man_forms <page> [commands]: the normal form of every form of the page's
+# SYNOPSIS, the global ones under the name "cairn"; with "commands", of
+# the forms that open each command's subsection of COMMANDS instead (up to
+# the first .Pp, .El or line of text).
 man_forms () {
-	awk '
+	awk -v where="${2:-synopsis}" '
 		function flush() {
 			if (nf > 0)
 				print (cmd == "" ? "cairn" : cmd) " " \
@@ -37,9 +40,12 @@ man_forms () {
 			started = 1
 			toks = toks " " t
 		}
-		/^\.Sh SYNOPSIS/ { on = 1; next }
-		on && /^\.Sh / { flush(); exit }
-		!on { next }
+		where == "synopsis" && /^\.Sh SYNOPSIS/ { on = 1; next }
+		where == "synopsis" && on && /^\.Sh / { flush(); exit }
+		where == "commands" && /^\.Sh / { flush(); on = 0; cmds = /^\.Sh COMMANDS/; next }
+		where == "commands" && cmds && /^\.Ss / { flush(); on = 1; next }
+		where == "commands" && on && (/^\.(Pp|El)/ || !/^\./) { flush(); on = 0 }
+		!on || /^\.(Bl|It)/ { next }
 		{
 			line = $0
 			gsub(/\\-/, "-", line)
@@ -195,6 +201,27 @@ for cmd in $COMMANDS
 do
 	test_expect_success "cairn $cmd: its usage matches the SYNOPSIS" '
 		man_forms "$PAGE" >all &&
+		grep "^$cmd " all >expect &&
+		test_timeout 60 cairn help "$cmd" >help &&
+		usage_forms <help >actual &&
+		test_cmp expect actual
+	'
+done
+
+# The forms at the head of each command's subsection of COMMANDS (help's
+# too) are the same again.
+SECTIONS=$(man_forms "$PAGE" commands | awk '{ print $1 }' | uniq)
+
+test_expect_success 'COMMANDS has a subsection for each command' '
+	echo "$SECTIONS" | grep -v -x help | LC_ALL=C sort -u >actual &&
+	echo "$COMMANDS" | LC_ALL=C sort -u >expect &&
+	test_cmp expect actual
+'
+
+for cmd in $SECTIONS
+do
+	test_expect_success "cairn $cmd: its usage matches its subsection" '
+		man_forms "$PAGE" commands >all &&
 		grep "^$cmd " all >expect &&
 		test_timeout 60 cairn help "$cmd" >help &&
 		usage_forms <help >actual &&
