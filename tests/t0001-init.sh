@@ -248,8 +248,10 @@ test_expect_success 'object.format is read-only after init' '
 	test_cmp config.before .cairn/config
 '
 
-test_expect_success 'reading an unknown config key exits 1' '
-	test_must_fail --status=1 cairn config no.such-key >out
+test_expect_success 'reading a key that is not set exits 1, an unknown key 2' '
+	test_must_fail --status=1 cairn config user.name >out
+	test_must_be_empty out
+	test_must_fail --status=2 cairn config no.such-key >out
 	test_must_be_empty out
 '
 
