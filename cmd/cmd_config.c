@@ -6,15 +6,6 @@
 
 #include "cmd.h"
 
-/*
- * XXX Declared here until store/cairn.h carries them (see store/config.h
- * for their contracts): cmd/ includes only the public headers.
- */
-const struct cairn_error *cairn_config_lookup(const char **value,
-    struct cairn_repo *repo, const char *key);
-const struct cairn_error *cairn_config_unset(struct cairn_repo *repo,
-    const char *key);
-
 const char cmd_config_usage[] =
     "cairn config <key> [<value>]\n       cairn config --unset <key>\n"
     "       cairn config --list";

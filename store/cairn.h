@@ -506,12 +506,32 @@ const struct cairn_error *cairn_gc(struct cairn_repo *repo,
 const char *cairn_config_value(struct cairn_repo *repo, const char *key);
 
 /*
+ * cairn_config_lookup(value, repo, key):
+ * *value = the value of key (valid until the next config call).
+ * CAIRN_ERR_INVALID for a malformed key or one cairn does not know;
+ * CAIRN_ERR_NOT_FOUND if key is not set (*value is NULL).
+ */
+const struct cairn_error *cairn_config_lookup(const char **value,
+    struct cairn_repo *repo, const char *key);
+
+/*
  * cairn_config_update(repo, key, value):
- * Durably set key.  CAIRN_ERR_INVALID for a malformed key or value, or a
- * read-only key (object.format, core.formatVersion).
+ * Durably set key (value NULL: remove it, as cairn_config_unset).
+ * CAIRN_ERR_INVALID for a malformed or unknown key, a value the key does
+ * not take, or a read-only key (object.format, core.formatVersion).
  */
 const struct cairn_error *cairn_config_update(struct cairn_repo *repo,
     const char *key, const char *value);
+
+/*
+ * cairn_config_unset(repo, key):
+ * Durably remove key.  CAIRN_ERR_NOT_FOUND if it is not set;
+ * CAIRN_ERR_INVALID for a malformed key, a read-only key, core.alternate,
+ * or an unknown key the file does not hold; CAIRN_ERR_READ_ONLY on a
+ * read-only handle.
+ */
+const struct cairn_error *cairn_config_unset(struct cairn_repo *repo,
+    const char *key);
 
 /* Call fn for every setting, in file order; a nonzero return stops. */
 void cairn_config_each(struct cairn_repo *repo,

@@ -174,25 +174,4 @@ const struct cairn_error *cairn_config_int(long long *out,
     const struct cairn_config *cfg, const char *key, long long dflt,
     long long min, long long max);
 
-/*
- * Public calls (declared here until store/cairn.h carries them; defined
- * in config_api.c over the public config calls):
- *
- * cairn_config_lookup(value, repo, key):
- * *value = the value of key (valid until the next config call).
- * CAIRN_ERR_INVALID for a malformed key or one the table does not hold;
- * CAIRN_ERR_NOT_FOUND if key is not set (*value is NULL).
- *
- * cairn_config_unset(repo, key):
- * Durably remove key, as cairn_config_update writes.  CAIRN_ERR_NOT_FOUND
- * if it is not set; CAIRN_ERR_INVALID for a malformed key, a read-only
- * key, core.alternate, or an unknown key the file does not hold;
- * CAIRN_ERR_READ_ONLY on a read-only handle.
- */
-struct cairn_repo;
-const struct cairn_error *cairn_config_lookup(const char **value,
-    struct cairn_repo *repo, const char *key);
-const struct cairn_error *cairn_config_unset(struct cairn_repo *repo,
-    const char *key);
-
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -436,27 +437,21 @@ hex_id(char *out, const unsigned char *id, size_t len)
  * (params() in repo.c): a value outside them makes every command fail, so
  * it is damage, not a preference.
  */
-static const struct {
-	const char *key;
-	long long min, max;
-} config_ints[] = {
-	{ "core.formatVersion", 1, 1 },
-	{ "core.compression", 0, 9 },
-	{ "core.lockTimeout", 0, 86400000 },
-	{ "core.walLimit", 4096, (long long)1 << 40 },
-	{ "core.bigFileThreshold", 1024, 1 << 30 },
-};
-
+/*
+ * Every known key the file holds takes its value (the table, config.c);
+ * object.format is checked by check_config, which goes on with it.
+ */
 static void
 check_config_values(struct fsck *c, const struct cairn_config *cfg)
 {
+	const struct cairn_config_key *k;
 	const struct cairn_error *err;
-	long long v;
 	size_t i;
 
-	for (i = 0; i < sizeof(config_ints) / sizeof(config_ints[0]); i++)
-		if ((err = cairn_config_int(&v, cfg, config_ints[i].key, 0,
-		    config_ints[i].min, config_ints[i].max)) != NULL)
+	for (i = 0; i < cfg->n; i++)
+		if ((k = cairn_config_key_find(cfg->items[i].key)) != NULL &&
+		    strcasecmp(k->key, "object.format") != 0 &&
+		    (err = cairn_config_check(k, cfg->items[i].value)) != NULL)
 			find(c, 1, 0, "config", "config", "%s", err->msg);
 }
 
@@ -597,10 +592,9 @@ check_config(struct fsck *c)
 		find(c, 1, 0, "config", "config", "%s", err->msg);
 	} else {
 		check_config_values(c, &cfg);
-		if (cairn_config_int(&c->lock_timeout_ms, &cfg,
-		    "core.lockTimeout", CAIRN_LOCK_TIMEOUT_MS, 0, 86400000) !=
-		    NULL)
-			c->lock_timeout_ms = CAIRN_LOCK_TIMEOUT_MS;
+		/* A bad value leaves the default, to wait with. */
+		(void)cairn_config_number(&c->lock_timeout_ms, &cfg,
+		    "core.lockTimeout");
 		fmt = cairn_config_get(&cfg, "object.format");
 		c->algo = fmt ? cairn_hash_parse(fmt) : 0;
 		if (c->algo == 0)

@@ -536,20 +536,20 @@ params(struct cairn_repo *r, struct cairn_backend_params *p)
 	if (p->algo == 0)
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "'%s/config': bad or missing object.format", r->path);
-	if ((err = cairn_config_int(&v, &r->cfg, "core.formatVersion", 1, 1,
-	    1)) != NULL)
-		return err;
-	if ((err = cairn_config_int(&v, &r->cfg, "core.compression", 1, 0,
-	    9)) != NULL)
+	/* Defaults and ranges are the table's (config.c). */
+	if ((err = cairn_config_number(&v, &r->cfg,
+	    "core.formatVersion")) != NULL ||
+	    (err = cairn_config_number(&v, &r->cfg,
+	    "core.compression")) != NULL)
 		return err;
 	p->level = (int)v;
-	if ((err = cairn_config_int(&p->lock_timeout_ms, &r->cfg,
-	    "core.lockTimeout", CAIRN_LOCK_TIMEOUT_MS, 0, 86400000)) != NULL ||
-	    (err = cairn_config_int(&p->wal_limit, &r->cfg, "core.walLimit",
-	    16 << 20, 4096, (long long)1 << 40)) != NULL)
+	if ((err = cairn_config_number(&p->lock_timeout_ms, &r->cfg,
+	    "core.lockTimeout")) != NULL ||
+	    (err = cairn_config_number(&p->wal_limit, &r->cfg,
+	    "core.walLimit")) != NULL)
 		return err;
-	return cairn_config_int(&p->big_threshold, &r->cfg,
-	    "core.bigFileThreshold", 1 << 20, 1024, 1 << 30);
+	return cairn_config_number(&p->big_threshold, &r->cfg,
+	    "core.bigFileThreshold");
 }
 
 const struct cairn_error *
@@ -1125,9 +1125,8 @@ cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
 		    "'%s' cannot be changed after init", key);
 	if (r->path == NULL)
 		return cairn_config_set(&r->cfg, key, value);
-	if ((err = cairn_config_int(&timeout, &r->cfg, "core.lockTimeout",
-	    CAIRN_LOCK_TIMEOUT_MS, 0, 86400000)) != NULL)
-		timeout = CAIRN_LOCK_TIMEOUT_MS;
+	/* A bad value leaves the default in timeout, to wait with. */
+	(void)cairn_config_number(&timeout, &r->cfg, "core.lockTimeout");
 	if ((err = config_lock(r, &fd, timeout)) != NULL)
 		goto done;
 	/* Re-read under the lock so a concurrent update is not lost. */
