@@ -364,7 +364,11 @@ test_expect_success 'a bad --prune or gc.pruneExpire is refused and changes noth
 	test_must_fail --status=3 cairn --read-only gc --prune=now 2>err &&
 	test_stderr_one_line err &&
 	present .cairn "$P/all" >present &&
-	test_cmp "$P/all" present
+	test_cmp "$P/all" present &&
+	test_must_fail --status=1 cairn fsck >out &&
+	grep "gc.pruneExpire.*whenever" out &&
+	grep -v "^gc.pruneExpire" .cairn/config >c &&
+	cp c .cairn/config
 '
 
 # now_after <seconds>: wait until the clock is past <seconds>; print it.
