@@ -29,7 +29,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 TSAN = -fsanitize=thread -fno-omit-frame-pointer
 
 CORE_SRC = $(sort $(wildcard core/*.c))
-STORE_SRC = $(sort $(wildcard store/*.c))
+STORE_SRC = $(sort $(wildcard store/*.c store/graph/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/t-*.c))
 LIB_OBJ = $(CORE_SRC:%.c=$(O)/%.o) $(STORE_SRC:%.c=$(O)/%.o)
@@ -263,7 +263,8 @@ fuzz: fuzz-build
 DEP_TARGETS = $(LIB_OBJ) $(PIC_OBJ) $(CMD_OBJ) $(UNIT_BIN) \
     $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_UTIL) $(O)/tests/fuzz/driver.o \
     $(O)/tests/fuzz/cli-main.o
-ALL_H = $(wildcard core/*.h store/*.h cmd/*.h tests/unit/*.h tests/fuzz/*.h)
+ALL_H = $(wildcard core/*.h store/*.h store/graph/*.h cmd/*.h tests/unit/*.h \
+    tests/fuzz/*.h)
 -include $(wildcard $(DEP_TARGETS:=.d))
 $(foreach t,$(DEP_TARGETS),$(if $(wildcard $(t).d),,$(eval $(t): $(ALL_H))))
 
