@@ -1,0 +1,145 @@
+/*
+ * commit.c: creating commits in git's format, and parsing them.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "graph.h"
+
+static const struct cairn_error *
+ident_check(const char *what, const struct cairn_ident *id)
+{
+	if (id->name == NULL || id->email == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID, "%s identity unknown",
+		    what);
+	if (strpbrk(id->name, "<>\n") != NULL ||
+	    strpbrk(id->email, "<>\n") != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "%s name or email contains '<', '>' or a newline", what);
+	if (id->time < 0 || id->tz_minutes <= -24 * 60 ||
+	    id->tz_minutes >= 24 * 60)
+		return cairn_error_new(CAIRN_ERR_INVALID, "%s date out of "
+		    "range", what);
+	return NULL;
+}
+
+static const struct cairn_error *
+ident_fmt(struct cairn_buf *b, const char *key, const struct cairn_ident *id)
+{
+	int tz = id->tz_minutes < 0 ? -id->tz_minutes : id->tz_minutes;
+
+	return cairn_buf_printf(b, "%s %s <%s> %" PRId64 " %c%02d%02d\n", key,
+	    id->name, id->email, id->time, id->tz_minutes < 0 ? '-' : '+',
+	    tz / 60, tz % 60);
+}
+
+const struct cairn_error *
+cairn_graph_expect_type(struct cairn_repo *repo, const struct cairn_oid *id,
+    int want)
+{
+	const struct cairn_error *err;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	int type;
+
+	if ((err = cairn_stat(repo, id, &type, NULL)) != NULL)
+		return err;
+	if (type != want)
+		return cairn_error_new(CAIRN_ERR_INVALID, "object %s is a %s, "
+		    "not a %s", cairn_oid_fmt(hex, id), cairn_otype_name(type),
+		    cairn_otype_name(want));
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_commit_create(struct cairn_repo *repo, struct cairn_oid *out,
+    const struct cairn_oid *tree, const struct cairn_oid *parents,
+    size_t nparents, const struct cairn_ident *author,
+    const struct cairn_ident *committer, const char *message)
+{
+	const struct cairn_error *err;
+	struct cairn_buf b = { 0 };
+	char hex[CAIRN_OID_HEXMAX + 1];
+	size_t i;
+
+	if ((err = ident_check("author", author)) != NULL ||
+	    (err = ident_check("committer", committer)) != NULL ||
+	    (err = cairn_graph_expect_type(repo, tree, CAIRN_OBJ_TREE)) != NULL)
+		return err;
+	for (i = 0; i < nparents; i++)
+		if ((err = cairn_graph_expect_type(repo, &parents[i],
+		    CAIRN_OBJ_COMMIT)) != NULL)
+			return err;
+	err = cairn_buf_printf(&b, "tree %s\n", cairn_oid_fmt(hex, tree));
+	for (i = 0; i < nparents && err == NULL; i++)
+		err = cairn_buf_printf(&b, "parent %s\n",
+		    cairn_oid_fmt(hex, &parents[i]));
+	if (err == NULL && (err = ident_fmt(&b, "author", author)) == NULL &&
+	    (err = ident_fmt(&b, "committer", committer)) == NULL)
+		err = cairn_buf_printf(&b, "\n%s", message);
+	if (err == NULL)
+		err = cairn_put(repo, out, CAIRN_OBJ_COMMIT, b.data, b.len);
+	cairn_buf_release(&b);
+	return err;
+}
+
+/* The line starting at *p (up to '\n'); advances past it. */
+static size_t
+take_line(const char **p, const char *end, const char **line)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t len;
+
+	*line = *p;
+	len = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+	*p += len + (nl != NULL);
+	return len;
+}
+
+static int64_t
+ident_time(const char *s, size_t len)
+{
+	const char *gt = NULL, *p;
+
+	for (p = s; p < s + len; p++)
+		if (*p == '>')
+			gt = p;
+	return gt && gt + 2 < s + len ? strtoll(gt + 2, NULL, 10) : 0;
+}
+
+const struct cairn_error *
+cairn_commit_parse(struct cairn_commit_info *ci, const unsigned char *data,
+    size_t len, int algo)
+{
+	const struct cairn_error *err;
+	const char *p = (const char *)data, *end = p + len, *line, *blank;
+	size_t n, hexlen = 2 * cairn_hash_len(algo);
+
+	if ((err = cairn_object_check(CAIRN_OBJ_COMMIT, data, len, algo)))
+		return err;
+	memset(ci, 0, sizeof(*ci));
+	/* Validated: tree, parents, author, committer, in that order. */
+	take_line(&p, end, &line);
+	cairn_oid_parse(&ci->tree, algo, line + 5, hexlen);
+	while ((n = take_line(&p, end, &line)) > 7 &&
+	    memcmp(line, "parent ", 7) == 0) {
+		if (ci->nparents < 16)
+			cairn_oid_parse(&ci->parents[ci->nparents], algo,
+			    line + 7, hexlen);
+		ci->nparents++;
+	}
+	ci->author = line + 7;
+	ci->author_len = n - 7;
+	n = take_line(&p, end, &line);
+	ci->committer = line + 10;
+	ci->committer_len = n - 10;
+	ci->commit_time = ident_time(ci->committer, ci->committer_len);
+	/* The message follows the first blank line, if any. */
+	blank = p;
+	while (blank < end && *blank != '\n')
+		take_line(&blank, end, &line);
+	ci->message = blank < end ? blank + 1 : end;
+	ci->message_len = (size_t)(end - ci->message);
+	return NULL;
+}
