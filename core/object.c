@@ -1,6 +1,8 @@
 /*
- * object.c: tree, commit and tag syntax (formats in object.h).
+ * object.c: tree, commit and tag syntax (formats in object.h): checking
+ * objects, reading tree entries and links, parsing a commit.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -533,4 +535,66 @@ cairn_object_links(int type, const unsigned char *data, size_t len, int algo,
 		return fn(arg, &id, t);
 	}
 	return 0;
+}
+
+/* Parsing a commit. */
+
+/* The line starting at *p (up to '\n'); advances past it. */
+static size_t
+take_line(const char **p, const char *end, const char **line)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t len;
+
+	*line = *p;
+	len = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+	*p += len + (nl != NULL);
+	return len;
+}
+
+static int64_t
+ident_time(const char *s, size_t len)
+{
+	const char *gt = NULL, *p;
+
+	for (p = s; p < s + len; p++)
+		if (*p == '>')
+			gt = p;
+	return gt && gt + 2 < s + len ? strtoll(gt + 2, NULL, 10) : 0;
+}
+
+const struct cairn_error *
+cairn_commit_parse(struct cairn_commit_info *ci, const unsigned char *data,
+    size_t len, int algo)
+{
+	const struct cairn_error *err;
+	const char *p = (const char *)data, *end = p + len, *line, *blank;
+	size_t n, hexlen = 2 * cairn_hash_len(algo);
+
+	if ((err = cairn_object_check(CAIRN_OBJ_COMMIT, data, len, algo)))
+		return err;
+	memset(ci, 0, sizeof(*ci));
+	/* Validated: tree, parents, author, committer, in that order. */
+	take_line(&p, end, &line);
+	cairn_oid_parse(&ci->tree, algo, line + 5, hexlen);
+	while ((n = take_line(&p, end, &line)) > 7 &&
+	    memcmp(line, "parent ", 7) == 0) {
+		if (ci->nparents < 16)
+			cairn_oid_parse(&ci->parents[ci->nparents], algo,
+			    line + 7, hexlen);
+		ci->nparents++;
+	}
+	ci->author = line + 7;
+	ci->author_len = n - 7;
+	n = take_line(&p, end, &line);
+	ci->committer = line + 10;
+	ci->committer_len = n - 10;
+	ci->commit_time = ident_time(ci->committer, ci->committer_len);
+	/* The message follows the first blank line, if any. */
+	blank = p;
+	while (blank < end && *blank != '\n')
+		take_line(&blank, end, &line);
+	ci->message = blank < end ? blank + 1 : end;
+	ci->message_len = (size_t)(end - ci->message);
+	return NULL;
 }

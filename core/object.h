@@ -1,6 +1,7 @@
 /*
  * object.h: git's tree, commit and tag formats: validation with git
- * fsck's rules, iteration over tree entries, and the links of an object.
+ * fsck's rules, iteration over tree entries, parsing a commit, and the
+ * links of an object.
  *
  * Tree: a sequence of entries "<mode> SP <name> NUL <raw id>", where mode
  * is one of 100644 (file), 100755 (executable), 120000 (symlink), 40000
@@ -101,5 +102,29 @@ int cairn_tree_name_cmp(const char *a, size_t alen, int a_tree,
 int cairn_object_links(int type, const unsigned char *data, size_t len,
     int algo, int (*fn)(void *arg, const struct cairn_oid *id, int type),
     void *arg);
+
+/* A parsed commit, pointing into the caller's buffer. */
+struct cairn_commit_info {
+	struct cairn_oid tree;
+	size_t nparents;
+	struct cairn_oid parents[16];	/* the first 16 */
+	const char *author;		/* "<name> <<email>> <time> <tz>" */
+	size_t author_len;
+	const char *committer;
+	size_t committer_len;
+	int64_t commit_time;
+	const char *message;		/* after the blank line */
+	size_t message_len;
+};
+
+/*
+ * cairn_commit_parse(ci, data, len, algo):
+ * Parse a commit's content into *ci, which points into data: its tree,
+ * parents, author and committer lines, committer time and message.
+ * CAIRN_ERR_INVALID, as cairn_object_check says, if it is not a
+ * well-formed commit.
+ */
+const struct cairn_error *cairn_commit_parse(struct cairn_commit_info *ci,
+    const unsigned char *data, size_t len, int algo);
 
 #endif

@@ -303,24 +303,6 @@ const struct cairn_error *cairn_commit_create(struct cairn_repo *repo,
     const struct cairn_ident *author, const struct cairn_ident *committer,
     const char *message);
 
-/* A parsed commit, pointing into the caller's buffer. */
-struct cairn_commit_info {
-	struct cairn_oid tree;
-	size_t nparents;
-	struct cairn_oid parents[16];	/* the first 16 */
-	const char *author;		/* "<name> <<email>> <time> <tz>" */
-	size_t author_len;
-	const char *committer;
-	size_t committer_len;
-	int64_t commit_time;
-	const char *message;		/* after the blank line */
-	size_t message_len;
-};
-
-/* Parse a well-formed commit's content (CAIRN_ERR_INVALID otherwise). */
-const struct cairn_error *cairn_commit_parse(struct cairn_commit_info *ci,
-    const unsigned char *data, size_t len, int algo);
-
 /*
  * cairn_log_walk(repo, start, max, fn, arg):
  * Call fn for the commits reachable from start (a commit, or a tag of

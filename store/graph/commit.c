@@ -1,8 +1,9 @@
 /*
- * commit.c: creating commits in git's format, and parsing them.
+ * commit.c: creating commits in git's format, after checking the
+ * identities and that the tree and parents are in the repository.  The
+ * syntax of a commit, and its parsing, are core/object.c's.
  */
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -82,64 +83,4 @@ cairn_commit_create(struct cairn_repo *repo, struct cairn_oid *out,
 		err = cairn_put(repo, out, CAIRN_OBJ_COMMIT, b.data, b.len);
 	cairn_buf_release(&b);
 	return err;
-}
-
-/* The line starting at *p (up to '\n'); advances past it. */
-static size_t
-take_line(const char **p, const char *end, const char **line)
-{
-	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-	size_t len;
-
-	*line = *p;
-	len = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
-	*p += len + (nl != NULL);
-	return len;
-}
-
-static int64_t
-ident_time(const char *s, size_t len)
-{
-	const char *gt = NULL, *p;
-
-	for (p = s; p < s + len; p++)
-		if (*p == '>')
-			gt = p;
-	return gt && gt + 2 < s + len ? strtoll(gt + 2, NULL, 10) : 0;
-}
-
-const struct cairn_error *
-cairn_commit_parse(struct cairn_commit_info *ci, const unsigned char *data,
-    size_t len, int algo)
-{
-	const struct cairn_error *err;
-	const char *p = (const char *)data, *end = p + len, *line, *blank;
-	size_t n, hexlen = 2 * cairn_hash_len(algo);
-
-	if ((err = cairn_object_check(CAIRN_OBJ_COMMIT, data, len, algo)))
-		return err;
-	memset(ci, 0, sizeof(*ci));
-	/* Validated: tree, parents, author, committer, in that order. */
-	take_line(&p, end, &line);
-	cairn_oid_parse(&ci->tree, algo, line + 5, hexlen);
-	while ((n = take_line(&p, end, &line)) > 7 &&
-	    memcmp(line, "parent ", 7) == 0) {
-		if (ci->nparents < 16)
-			cairn_oid_parse(&ci->parents[ci->nparents], algo,
-			    line + 7, hexlen);
-		ci->nparents++;
-	}
-	ci->author = line + 7;
-	ci->author_len = n - 7;
-	n = take_line(&p, end, &line);
-	ci->committer = line + 10;
-	ci->committer_len = n - 10;
-	ci->commit_time = ident_time(ci->committer, ci->committer_len);
-	/* The message follows the first blank line, if any. */
-	blank = p;
-	while (blank < end && *blank != '\n')
-		take_line(&blank, end, &line);
-	ci->message = blank < end ? blank + 1 : end;
-	ci->message_len = (size_t)(end - ci->message);
-	return NULL;
 }
