@@ -1,5 +1,6 @@
 /*
- * memtable.c: open-addressing hash table of unflushed objects.
+ * memtable.c: a table of object ids, open addressing with linear
+ * probing, twice the size once three quarters full (see memtable.h).
  */
 #include <stdlib.h>
 #include <string.h>

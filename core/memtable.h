@@ -1,6 +1,11 @@
 /*
- * memtable.h: the in-memory table of unflushed objects, an open-addressing
- * hash table keyed by object id (whose bytes are already uniformly random).
+ * memtable.h: a table of object ids in memory, an open-addressing hash
+ * table keyed by id (ids of idlen bytes, at least 16, whose bytes are a
+ * hash's, so already uniformly random), each with a few values its user
+ * keeps beside it.  The engine keeps its unflushed objects in one (where,
+ * loc, data_off: the record of the object; type, size: the object);
+ * fsck, gc and the graph layer keep sets of ids seen in others, leaving
+ * the values zero or giving them a meaning of their own.
  */
 #ifndef CAIRN_MEMTABLE_H
 #define CAIRN_MEMTABLE_H
@@ -11,19 +16,21 @@
 #include "error.h"
 #include "oid.h"
 
+/* The engine's values of where (another user gives its own). */
 enum cairn_mem_where {
 	CAIRN_MEM_WAL = 1,	/* loc: offset of the OBJECT record in the WAL */
 	CAIRN_MEM_DATA = 2,	/* loc: offset of the OBJECT record in the data file */
 };
 
+/* An entry: the id and the values kept with it, all the user's. */
 struct cairn_mem_ent {
 	unsigned char id[CAIRN_OID_MAX];
-	unsigned char used;
+	unsigned char used;	/* the table's: the slot holds an entry */
 	unsigned char where;
 	unsigned char type;
 	uint64_t size;
 	uint64_t loc;
-	uint64_t data_off;	/* where the record lives in the data file */
+	uint64_t data_off;	/* the engine's: the record in the data file */
 };
 
 struct cairn_memtable {
@@ -33,8 +40,10 @@ struct cairn_memtable {
 	size_t idlen;
 };
 
+/* An empty table of ids of idlen bytes; release frees it. */
 void cairn_memtable_init(struct cairn_memtable *mt, size_t idlen);
 void cairn_memtable_release(struct cairn_memtable *mt);
+/* Forget every entry, keeping the memory. */
 void cairn_memtable_clear(struct cairn_memtable *mt);
 
 /* Insert or replace the entry for e->id. */
