@@ -32,6 +32,11 @@ CORE_SRC = $(sort $(wildcard core/*.c))
 STORE_SRC = $(sort $(wildcard store/*.c store/graph/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/t-*.c))
+# tests/support/: the test machinery (the crash layer), an archive the
+# unit tests link with, never part of the library.
+SUPPORT_SRC = $(sort $(wildcard tests/support/*.c))
+SUPPORT_OBJ = $(SUPPORT_SRC:%.c=$(O)/%.o)
+SUPPORT_LIB = $(O)/tests/support/libsupport.a
 LIB_OBJ = $(CORE_SRC:%.c=$(O)/%.o) $(STORE_SRC:%.c=$(O)/%.o)
 PIC_OBJ = $(CORE_SRC:%.c=$(O)/pic/%.o) $(STORE_SRC:%.c=$(O)/pic/%.o)
 CMD_OBJ = $(CMD_SRC:%.c=$(O)/%.o)
@@ -97,9 +102,18 @@ $(SO_LINKS): $(O)/$(SOFILE)
 $(O)/cairn: $(CMD_OBJ) $(O)/libcairn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(O)/libcairn.a $(LDLIBS)
 
-$(O)/tests/unit/%: tests/unit/%.c $(O)/libcairn.a
+$(O)/tests/support/%.o: tests/support/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(CFLAGS) $(WARN) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcairn.a $(LDLIBS)
+	@echo "  CC $<"
+	@$(CC) $(CPPFLAGS_ALL) -Itests/support $(CFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<
+
+$(SUPPORT_LIB): $(SUPPORT_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(SUPPORT_OBJ)
+
+$(O)/tests/unit/%: tests/unit/%.c $(SUPPORT_LIB) $(O)/libcairn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit -Itests/support $(CFLAGS) $(WARN) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(SUPPORT_LIB) $(O)/libcairn.a $(LDLIBS)
 
 units: $(UNIT_BIN)
 
@@ -260,11 +274,11 @@ fuzz: fuzz-build
 # Every target that compiles: the headers each was built from, read back
 # from its .d file.  A target with no .d yet (made by an older Makefile)
 # depends on every header, so that nothing stale is kept.
-DEP_TARGETS = $(LIB_OBJ) $(PIC_OBJ) $(CMD_OBJ) $(UNIT_BIN) \
+DEP_TARGETS = $(LIB_OBJ) $(PIC_OBJ) $(CMD_OBJ) $(UNIT_BIN) $(SUPPORT_OBJ) \
     $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_UTIL) $(O)/tests/fuzz/driver.o \
     $(O)/tests/fuzz/cli-main.o
 ALL_H = $(wildcard core/*.h store/*.h store/graph/*.h cmd/*.h tests/unit/*.h \
-    tests/fuzz/*.h)
+    tests/support/*.h tests/fuzz/*.h)
 -include $(wildcard $(DEP_TARGETS:=.d))
 $(foreach t,$(DEP_TARGETS),$(if $(wildcard $(t).d),,$(eval $(t): $(ALL_H))))
 
