@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,23 @@ struct cairn_vfs *
 cairn_vfs_posix(void)
 {
 	return &posix_vfs;
+}
+
+/* The default layer; NULL stands for the real one. */
+static _Atomic(struct cairn_vfs *) default_vfs;
+
+struct cairn_vfs *
+cairn_vfs_default(void)
+{
+	struct cairn_vfs *v = atomic_load(&default_vfs);
+
+	return v != NULL ? v : &posix_vfs;
+}
+
+void
+cairn_vfs_set_default(struct cairn_vfs *vfs)
+{
+	atomic_store(&default_vfs, vfs);
 }
 
 /* The fault layer. */

@@ -88,6 +88,21 @@ struct cairn_vfs_fault {
 void cairn_vfs_fault_init(struct cairn_vfs_fault *f, struct cairn_vfs *below);
 
 /*
+ * cairn_vfs_default():
+ * The layer a repository opened by path (cairn_repo_open, cairn_repo_init,
+ * fsck) goes through: the real layer, unless cairn_vfs_set_default put
+ * another in its place.  Read atomically, once per open: a repository
+ * keeps the layer it was opened with.
+ *
+ * cairn_vfs_set_default(vfs):
+ * Make vfs the default (NULL: the real layer again).  Only test programs
+ * call it, before they open anything; vfs must outlive every repository
+ * opened through it.  Neither function is part of the public API.
+ */
+struct cairn_vfs *cairn_vfs_default(void);
+void cairn_vfs_set_default(struct cairn_vfs *vfs);
+
+/*
  * cairn_vfs_from_env():
  * The layer the environment asks for.  CAIRN_TEST_FAULT="<n>[+]:<EIO|ENOSPC|short>"
  * selects a process-wide fault layer failing mutating call n (every call
