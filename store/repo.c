@@ -318,7 +318,7 @@ check_alternate(const char *path, int algo, char *abs, const char *self)
 const struct cairn_error *
 cairn_repo_init(const char *path, const struct cairn_init_opts *opts)
 {
-	return cairn_repo_init_vfs(path, opts, cairn_vfs_from_env());
+	return cairn_repo_init_vfs(path, opts, cairn_vfs_default());
 }
 
 /*
@@ -577,7 +577,7 @@ const struct cairn_error *
 cairn_repo_open_opts(struct cairn_repo **out, const char *path,
     const struct cairn_open_opts *o)
 {
-	return open_with(out, path, o, cairn_vfs_from_env(), 0);
+	return open_with(out, path, o, cairn_vfs_default(), 0);
 }
 
 /*
