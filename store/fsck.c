@@ -1778,7 +1778,7 @@ pass_init(struct fsck *c, const char *root, unsigned flags,
 {
 	memset(c, 0, sizeof(*c));
 	c->root = root;
-	c->vfs = cairn_vfs_from_env();
+	c->vfs = cairn_vfs_default();
 	c->flags = flags;
 	c->res = res;
 	c->rootfd = -1;
