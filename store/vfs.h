@@ -1,7 +1,7 @@
 /*
  * vfs.h: the I/O layer.  Every file system call of the disk backend goes
  * through a struct cairn_vfs, so tests can swap in layers that fail calls
- * (the fault layer here) or simulate power loss.
+ * or simulate power loss (tests/support/: the fault and crash layers).
  *
  * The functions keep POSIX conventions (-1 and errno) so a layer can pass
  * a call through unchanged; store/ turns failures into error objects that
@@ -69,25 +69,6 @@ struct cairn_vfs {
 struct cairn_vfs *cairn_vfs_posix(void);
 
 /*
- * The fault layer: passes calls to below, counting the mutating ones
- * (open or openat with O_CREAT or O_TRUNC, pwrite, fsync, fdatasync,
- * ftruncate, rename, renameat, unlink, unlinkat, mkdir, mkdirat, rmdir).  Call number fail_at (1-based) fails with err,
- * or, for a pwrite with err == 0, writes half its bytes (a short write).
- * With persistent set, every mutating call from fail_at on fails.
- */
-struct cairn_vfs_fault {
-	struct cairn_vfs vfs;	/* must be first */
-	struct cairn_vfs *below;
-	long calls;		/* mutating calls seen so far */
-	long fail_at;		/* 0: never */
-	int err;		/* errno to fail with; 0: short write */
-	int persistent;
-	int fired;		/* a call was failed */
-};
-
-void cairn_vfs_fault_init(struct cairn_vfs_fault *f, struct cairn_vfs *below);
-
-/*
  * cairn_vfs_default():
  * The layer a repository opened by path (cairn_repo_open, cairn_repo_init,
  * fsck) goes through: the real layer, unless cairn_vfs_set_default put
@@ -101,13 +82,5 @@ void cairn_vfs_fault_init(struct cairn_vfs_fault *f, struct cairn_vfs *below);
  */
 struct cairn_vfs *cairn_vfs_default(void);
 void cairn_vfs_set_default(struct cairn_vfs *vfs);
-
-/*
- * cairn_vfs_from_env():
- * The layer the environment asks for.  CAIRN_TEST_FAULT="<n>[+]:<EIO|ENOSPC|short>"
- * selects a process-wide fault layer failing mutating call n (every call
- * from n on with "+"); anything else, or no variable, the real layer.
- */
-struct cairn_vfs *cairn_vfs_from_env(void);
 
 #endif

@@ -28,6 +28,7 @@
 
 #include "tap.h"
 #include "scratch.h"
+#include "fault.h"
 
 /* splitmix64: a fixed-seed generator, so every run sees the same data. */
 static uint64_t rng_state = 0xfa017fa017ULL;

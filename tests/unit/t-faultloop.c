@@ -18,6 +18,7 @@
 #include "tap.h"
 #include "scratch.h"
 #include "workload.h"
+#include "fault.h"
 
 static char base[1024], pristine[1100], work[1100];
 static struct oracle orig;

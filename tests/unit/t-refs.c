@@ -25,6 +25,7 @@
 
 #include "tap.h"
 #include "scratch.h"
+#include "fault.h"
 
 /* ---- files ---- */
 

@@ -30,6 +30,7 @@
 
 #include "tap.h"
 #include "scratch.h"
+#include "fault.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define UNDER_SANITIZER 1
