@@ -46,6 +46,7 @@
 #include "disk_int.h"
 #include "file.h"
 #include "lock.h"
+#include "wal.h"
 #include "zip.h"
 
 static void disk_close(struct cairn_backend *be);
@@ -154,11 +155,11 @@ cairn_disk_create(const char *root, int algo, struct cairn_vfs *vfs,
 	    (err = create_named(vfs, &b, root, "config", config,
 	    config_len)) != NULL)
 		goto done;
-	cairn_filehdr_encode(hdr, DISK_DATA_MAGIC, algo);
+	cairn_filehdr_encode(hdr, CAIRN_DATA_MAGIC, algo);
 	if ((err = create_named(vfs, &b, root, "objects.1.data", hdr,
 	    sizeof(hdr))) != NULL)
 		goto done;
-	cairn_filehdr_encode(hdr, DISK_WAL_MAGIC, algo);
+	cairn_filehdr_encode(hdr, CAIRN_WAL_MAGIC, algo);
 	if ((err = create_named(vfs, &b, root, "objects.2.wal", hdr,
 	    sizeof(hdr))) != NULL)
 		goto done;
@@ -329,7 +330,7 @@ load_data(struct disk *d)
 	if ((err = cairn_file_pread(d->vfs, d->data_fd, hdr, sizeof(hdr), 0,
 	    (char *)path.data)) != NULL)
 		goto done;
-	if ((err = cairn_filehdr_check(hdr, DISK_DATA_MAGIC, d->be.algo))) {
+	if ((err = cairn_filehdr_check(hdr, CAIRN_DATA_MAGIC, d->be.algo))) {
 		err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': %s",
 		    (char *)path.data, err->msg);
 		goto done;
@@ -407,7 +408,7 @@ load_wal(struct disk *d)
 	if ((err = read_wal_tail(d, (char *)path.data, &size)) != NULL)
 		goto done;
 	if (d->wal.len < CAIRN_FILEHDR_SIZE ||
-	    (err = cairn_filehdr_check(d->wal.data, DISK_WAL_MAGIC,
+	    (err = cairn_filehdr_check(d->wal.data, CAIRN_WAL_MAGIC,
 	    d->be.algo)) != NULL) {
 		err = cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "'%s': bad file header", (char *)path.data);
@@ -454,81 +455,36 @@ disk_reload(struct disk *d)
 	return err;
 }
 
-/* WAL scanning. */
+/* WAL scanning (the framing rules are in wal.h). */
 
-struct scan_batch {
-	struct cairn_buf ents;	/* struct cairn_mem_ent of the open batch */
-	uint64_t records;
-	uint64_t objects;
-};
-
-/* Check one record at off; on success *span is its length. */
+/* Publish the entries of one whole batch to the memtable. */
 static const struct cairn_error *
-scan_record(struct disk *d, size_t off, struct cairn_rec *rec, size_t *span)
+publish_batch(void *arg, const unsigned char *data, size_t start, size_t end)
 {
 	const struct cairn_error *err;
-	const unsigned char *p = d->wal.data + off;
-	size_t avail = d->wal.len - off;
-
-	if (avail < CAIRN_REC_HDR_SIZE)
-		return cairn_error_new(CAIRN_ERR_CORRUPT, "incomplete record");
-	if ((err = cairn_rec_decode(rec, p, d->idlen)) != NULL)
-		return err;
-	if (rec->kind == CAIRN_REC_OBJECT &&
-	    rec->stored > avail - CAIRN_REC_HDR_SIZE)
-		return cairn_error_new(CAIRN_ERR_CORRUPT, "incomplete record");
-	*span = (size_t)cairn_rec_span(rec);
-	if (rec->kind == CAIRN_REC_OBJECT &&
-	    cairn_crc32(0, p + CAIRN_REC_HDR_SIZE, (size_t)rec->stored) !=
-	    rec->crc)
-		return cairn_error_new(CAIRN_ERR_CORRUPT,
-		    "record checksum mismatch");
-	if (rec->kind != CAIRN_REC_COMMIT &&
-	    rec->data_off < d->man.watermark)
-		return cairn_error_new(CAIRN_ERR_CORRUPT,
-		    "record points below the data file's watermark");
-	return NULL;
-}
-
-static const struct cairn_error *
-batch_note(struct scan_batch *b, const struct cairn_rec *rec, size_t off)
-{
+	struct disk *d = arg;
 	struct cairn_mem_ent e;
+	struct cairn_rec rec;
+	size_t off, span;
 
-	b->records++;
-	if (rec->kind == CAIRN_REC_TOUCH)
-		return NULL;
-	memset(&e, 0, sizeof(e));
-	memcpy(e.id, rec->id.hash, rec->id.len);
-	e.type = (unsigned char)rec->type;
-	e.size = rec->size;
-	e.data_off = rec->data_off;
-	e.where = rec->kind == CAIRN_REC_OBJECT ? CAIRN_MEM_WAL : CAIRN_MEM_DATA;
-	e.loc = rec->kind == CAIRN_REC_OBJECT ? off : rec->data_off;
-	b->objects++;
-	return cairn_buf_append(&b->ents, &e, sizeof(e));
-}
-
-/* Close a batch at its COMMIT record: check it, then publish its entries. */
-static const struct cairn_error *
-batch_commit(struct disk *d, struct scan_batch *b, const struct cairn_rec *rec,
-    size_t start, size_t off)
-{
-	const struct cairn_error *err;
-	const struct cairn_mem_ent *e;
-	size_t i;
-
-	if (rec->size != b->records || rec->data_off != start ||
-	    cairn_crc32(0, d->wal.data + start, off - start) != rec->crc)
-		return cairn_error_new(CAIRN_ERR_CORRUPT,
-		    "batch does not match its commit record");
-	e = (const struct cairn_mem_ent *)b->ents.data;
-	for (i = 0; i < b->ents.len / sizeof(*e); i++)
-		if ((err = cairn_memtable_put(&d->mem, &e[i])) != NULL)
+	for (off = start; off < end; off += span) {
+		if ((span = cairn_wal_record(&rec, data, off, d->idlen)) == 0)
+			return cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "batch changed while it was read");
+		if (rec.kind == CAIRN_REC_TOUCH)
+			continue;
+		memset(&e, 0, sizeof(e));
+		memcpy(e.id, rec.id.hash, rec.id.len);
+		e.type = (unsigned char)rec.type;
+		e.size = rec.size;
+		e.data_off = rec.data_off;
+		e.where = rec.kind == CAIRN_REC_OBJECT ? CAIRN_MEM_WAL :
+		    CAIRN_MEM_DATA;
+		e.loc = rec.kind == CAIRN_REC_OBJECT ? off : rec.data_off;
+		if ((err = cairn_memtable_put(&d->mem, &e)) != NULL)
 			return err;
-	d->mem_objects += b->objects;
-	cairn_buf_reset(&b->ents);
-	b->records = b->objects = 0;
+		d->mem_objects++;
+	}
 	return NULL;
 }
 
@@ -539,52 +495,26 @@ batch_commit(struct disk *d, struct scan_batch *b, const struct cairn_rec *rec,
  * the end of the last such batch, *bad_at where the walk stopped (wal.len
  * if it reached the end).  Only memory errors are returned: damage is
  * reported through the two offsets.
- *
- * The data records of the WAL's batches lie end to end in the data file
- * from the watermark on (an aborted batch gives its space back), so a
- * record must name exactly the offset where the one before it ends: a
- * record that names another one is damage, and is never redone (a lying
- * offset far past the end would make a huge sparse data file).
  */
 const struct cairn_error *
 disk_scan_wal(struct disk *d, size_t from, size_t *good_end, size_t *bad_at)
 {
-	const struct cairn_error *err = NULL;
-	struct scan_batch b = { { 0 }, 0, 0 };
-	struct cairn_rec rec;
-	size_t off = from, start = from, span = 0;
-	uint64_t next;
+	const struct cairn_error *err;
+	struct cairn_wal_walk w;
 
 	if (from == CAIRN_FILEHDR_SIZE)
 		d->scan_next = d->man.watermark;
-	next = d->scan_next;
-	*good_end = from;
-	while (off < d->wal.len) {
-		if (scan_record(d, off, &rec, &span) != NULL)
-			break;
-		if (rec.kind == CAIRN_REC_COMMIT) {
-			err = batch_commit(d, &b, &rec, start, off);
-			if (err != NULL && err->code != CAIRN_ERR_CORRUPT)
-				break;
-			if (err != NULL) {
-				err = NULL;
-				break;
-			}
-			start = *good_end = off + span;
-			d->scan_next = next;
-		} else if (rec.data_off != next)
-			break;
-		else if ((err = batch_note(&b, &rec, off)) != NULL)
-			break;
-		else
-			next += CAIRN_REC_HDR_SIZE +
-			    (rec.kind == CAIRN_REC_TOUCH ? 0 : rec.stored);
-		off += span;
-	}
-	*bad_at = off < d->wal.len ? off : d->wal.len;
-	if (off >= d->wal.len && start != off)
-		*bad_at = start;
-	cairn_buf_release(&b.ents);
+	memset(&w, 0, sizeof(w));
+	w.data = d->wal.data;
+	w.len = d->wal.len;
+	w.idlen = d->idlen;
+	w.watermark = d->man.watermark;
+	w.good = from;
+	w.next = d->scan_next;
+	err = cairn_wal_scan(&w, publish_batch, d);
+	d->scan_next = w.next;
+	*good_end = w.good;
+	*bad_at = w.bad;
 	return err;
 }
 
@@ -595,29 +525,10 @@ disk_scan_wal(struct disk *d, size_t from, size_t *good_end, size_t *bad_at)
 static int
 later_batch(struct disk *d, size_t from)
 {
-	const unsigned char *p = d->wal.data, *hit;
-	size_t off = from + 1;
-	struct cairn_rec rec;
+	size_t start, end;
 
-	while (off + CAIRN_REC_HDR_SIZE <= d->wal.len) {
-		hit = memchr(p + off, 'C', d->wal.len - off);
-		if (hit == NULL)
-			return 0;
-		if ((size_t)(hit - p) + 4 > d->wal.len || memcmp(hit, "CRec", 4)) {
-			off = (size_t)(hit - p) + 1;
-			continue;
-		}
-		off = (size_t)(hit - p);
-		if (off + CAIRN_REC_HDR_SIZE <= d->wal.len &&
-		    cairn_rec_decode(&rec, hit, d->idlen) == NULL &&
-		    rec.kind == CAIRN_REC_COMMIT && rec.data_off >= from &&
-		    rec.data_off <= off &&
-		    cairn_crc32(0, p + rec.data_off, off - rec.data_off) ==
-		    rec.crc)
-			return 1;
-		off++;
-	}
-	return 0;
+	return cairn_wal_batch_after(d->wal.data, d->wal.len, d->idlen, from,
+	    from, &start, &end);
 }
 
 /* Decide what the bytes past the last whole batch are, and drop a torn tail. */
@@ -880,7 +791,7 @@ rescan_wal(struct disk *d, size_t *good, size_t *bad, uint64_t *size)
 		return err;
 	err = read_wal_tail(d, (char *)path.data, size);
 	if (err == NULL && (d->wal.len < CAIRN_FILEHDR_SIZE ||
-	    cairn_filehdr_check(d->wal.data, DISK_WAL_MAGIC, d->be.algo)))
+	    cairn_filehdr_check(d->wal.data, CAIRN_WAL_MAGIC, d->be.algo)))
 		err = cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "'%s': bad file header", (char *)path.data);
 	if (err == NULL)

@@ -17,8 +17,6 @@
 #include "segment.h"
 #include "vfs.h"
 
-#define DISK_DATA_MAGIC "CAIRNDAT"
-#define DISK_WAL_MAGIC "CAIRNWAL"
 
 struct disk {
 	struct cairn_backend be;	/* must be first */

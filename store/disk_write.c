@@ -759,7 +759,7 @@ new_wal(struct disk *d, struct cairn_manifest *m)
 	err = disk_reserve_name(d, m, m->wal, "objects.", ".wal", &path);
 	if (err != NULL)
 		goto done;
-	cairn_filehdr_encode(hdr, DISK_WAL_MAGIC, d->be.algo);
+	cairn_filehdr_encode(hdr, CAIRN_WAL_MAGIC, d->be.algo);
 	err = cairn_file_replace(d->vfs, d->tmpdir, (char *)path.data, hdr,
 	    sizeof(hdr));
 	if (err != NULL)

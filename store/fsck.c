@@ -38,10 +38,9 @@
 #include "refs.h"
 #include "segment.h"
 #include "vfs.h"
+#include "wal.h"
 #include "zip.h"
 
-#define DATA_MAGIC "CAIRNDAT"
-#define WAL_MAGIC "CAIRNWAL"
 #define STRAY_AGE 60		/* seconds before an unnamed file counts */
 
 /* What a repair does about a finding, decided by identity, never by text. */
@@ -468,7 +467,7 @@ algo_of(struct fsck *c, const char *name, int data)
 	    (fd = open_file(c, name, O_RDONLY, &st, &why)) == -1)
 		return 0;
 	if (cairn_file_pread(c->vfs, fd, hdr, sizeof(hdr), 0, name) == NULL &&
-	    cairn_filehdr_check(hdr, data ? DATA_MAGIC : WAL_MAGIC,
+	    cairn_filehdr_check(hdr, data ? CAIRN_DATA_MAGIC : CAIRN_WAL_MAGIC,
 	    (int)cairn_get_be32(hdr + 12)) == NULL &&
 	    cairn_hash_name((int)cairn_get_be32(hdr + 12)) != NULL)
 		got = (int)cairn_get_be32(hdr + 12);
@@ -937,7 +936,7 @@ check_data(struct fsck *c)
 	 * config gives: a repair writes it anew, and the records after it
 	 * are checked as usual.
 	 */
-	if (cairn_filehdr_check(c->data, DATA_MAGIC, c->algo) != NULL)
+	if (cairn_filehdr_check(c->data, CAIRN_DATA_MAGIC, c->algo) != NULL)
 		find_fix(c, FIX_DATA_HEADER, "data", c->man.data,
 		    "bad file header");
 	if (c->have_man && c->data_len < c->man.watermark)
@@ -971,17 +970,19 @@ wal_object(struct fsck *c, const struct cairn_rec *rec, size_t off)
 	find(c, 1, 0, "object", hex, "%s (%s@%zu)", why, c->man.wal, off);
 }
 
-static void
-wal_batch(struct fsck *c, size_t start, size_t end)
+/* Check the records of one whole batch (wal.h). */
+static const struct cairn_error *
+wal_batch(void *arg, const unsigned char *data, size_t start, size_t end)
 {
+	struct fsck *c = arg;
 	struct cairn_rec rec;
-	size_t off;
+	size_t off, span;
 
-	for (off = start; off < end; off += (size_t)cairn_rec_span(&rec)) {
-		if (cairn_rec_decode(&rec, c->wal.data + off, c->idlen) != NULL)
-			return;
+	for (off = start; off < end; off += span) {
+		if ((span = cairn_wal_record(&rec, data, off, c->idlen)) == 0)
+			break;
 		c->res->records++;
-		c->res->bytes += cairn_rec_span(&rec);
+		c->res->bytes += span;
 		if (rec.kind == CAIRN_REC_OBJECT || rec.kind == CAIRN_REC_POINTER)
 			note_named(c, rec.id.hash);
 		if (rec.kind == CAIRN_REC_OBJECT)
@@ -996,66 +997,35 @@ wal_batch(struct fsck *c, size_t start, size_t end)
 			    c->man.data, (unsigned long long)rec.data_off);
 		}
 	}
+	return NULL;
 }
 
-/* Walk whole batches; returns the end of the last good one. */
+/* Walk whole batches, as recovery does; returns the end of the last. */
 static size_t
 wal_walk(struct fsck *c, size_t *bad)
 {
-	struct cairn_rec rec;
-	size_t off = CAIRN_FILEHDR_SIZE, start = off, good = off, span;
-	uint64_t n = 0;
+	struct cairn_wal_walk w;
 
-	*bad = c->wal.len;
-	while (off < c->wal.len) {
-		if (c->wal.len - off < CAIRN_REC_HDR_SIZE ||
-		    cairn_rec_decode(&rec, c->wal.data + off, c->idlen) != NULL ||
-		    (rec.kind == CAIRN_REC_OBJECT &&
-		    rec.stored > c->wal.len - off - CAIRN_REC_HDR_SIZE)) {
-			*bad = off;
-			break;
-		}
-		span = (size_t)cairn_rec_span(&rec);
-		if (rec.kind == CAIRN_REC_COMMIT) {
-			if (rec.size != n || rec.data_off != start ||
-			    cairn_crc32(0, c->wal.data + start, off - start) !=
-			    rec.crc) {
-				*bad = start;
-				break;
-			}
-			wal_batch(c, start, off);
-			good = start = off + span;
-			n = 0;
-		} else
-			n++;
-		off += span;
-	}
-	if (*bad == c->wal.len && start < c->wal.len)
-		*bad = start;
-	return good;
+	memset(&w, 0, sizeof(w));
+	w.data = c->wal.data;
+	w.len = c->wal.len;
+	w.idlen = c->idlen;
+	w.watermark = c->man.watermark;
+	w.good = CAIRN_FILEHDR_SIZE;
+	w.next = c->man.watermark;
+	(void)cairn_wal_scan(&w, wal_batch, c);
+	*bad = w.bad;
+	return w.good;
 }
 
 /* Nonzero if a whole batch starts at or after from. */
 static int
 wal_batch_after(struct fsck *c, size_t from)
 {
-	struct cairn_rec rec;
-	const unsigned char *hit;
-	size_t off;
+	size_t start, end;
 
-	for (off = from; off + CAIRN_REC_HDR_SIZE <= c->wal.len; off++) {
-		hit = memchr(c->wal.data + off, 'C', c->wal.len - off);
-		if (hit == NULL)
-			return 0;
-		off = (size_t)(hit - c->wal.data);
-		if (off + CAIRN_REC_HDR_SIZE <= c->wal.len &&
-		    cairn_rec_decode(&rec, hit, c->idlen) == NULL &&
-		    rec.kind == CAIRN_REC_COMMIT && rec.data_off >= from &&
-		    rec.data_off <= off && cairn_crc32(0, c->wal.data +
-		    rec.data_off, off - rec.data_off) == rec.crc)
-			return 1;
-	}
-	return 0;
+	return cairn_wal_batch_after(c->wal.data, c->wal.len, c->idlen, from,
+	    from, &start, &end);
 }
 
 /*
@@ -1067,26 +1037,14 @@ static int
 wal_after_covered(struct fsck *c, size_t from)
 {
 	const struct cairn_mem_ent *e;
-	struct cairn_rec rec, r;
-	const unsigned char *hit;
-	size_t off, at;
+	struct cairn_rec r;
+	size_t at = from, start, end, off, span;
 
-	for (off = from; off + CAIRN_REC_HDR_SIZE <= c->wal.len; off++) {
-		hit = memchr(c->wal.data + off, 'C', c->wal.len - off);
-		if (hit == NULL)
-			break;
-		off = (size_t)(hit - c->wal.data);
-		if (off + CAIRN_REC_HDR_SIZE > c->wal.len ||
-		    cairn_rec_decode(&rec, hit, c->idlen) != NULL ||
-		    rec.kind != CAIRN_REC_COMMIT || rec.data_off < from ||
-		    rec.data_off > off || cairn_crc32(0, c->wal.data +
-		    rec.data_off, off - rec.data_off) != rec.crc)
-			continue;
-		for (at = (size_t)rec.data_off; at < off;
-		    at += (size_t)cairn_rec_span(&r)) {
-			if (off - at < CAIRN_REC_HDR_SIZE ||
-			    cairn_rec_decode(&r, c->wal.data + at,
-			    c->idlen) != NULL || cairn_rec_span(&r) > off - at)
+	while (cairn_wal_batch_after(c->wal.data, c->wal.len, c->idlen, from,
+	    at, &start, &end)) {
+		for (off = start; off < end; off += span) {
+			span = cairn_wal_record(&r, c->wal.data, off, c->idlen);
+			if (span == 0 || span > end - off)
 				return 0;
 			if (r.kind != CAIRN_REC_OBJECT &&
 			    r.kind != CAIRN_REC_POINTER)
@@ -1095,6 +1053,7 @@ wal_after_covered(struct fsck *c, size_t from)
 			if (e == NULL || e->where != CAIRN_MEM_DATA)
 				return 0;
 		}
+		at = end + 1;
 	}
 	return 1;
 }
@@ -1118,7 +1077,7 @@ check_wal(struct fsck *c)
 		return;
 	}
 	if (err != NULL || c->wal.len < CAIRN_FILEHDR_SIZE ||
-	    cairn_filehdr_check(c->wal.data, WAL_MAGIC, c->algo) != NULL) {
+	    cairn_filehdr_check(c->wal.data, CAIRN_WAL_MAGIC, c->algo) != NULL) {
 		/*
 		 * Whole batches past a bad header may hold acknowledged
 		 * records the data file lacks: then only --salvage keeps
@@ -2057,7 +2016,7 @@ fix_data_header(struct fsck *c)
 	if ((fd = open_file(c, c->man.data, O_RDWR, &st, &why)) == -1)
 		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' %s",
 		    c->man.data, why);
-	cairn_filehdr_encode(hdr, DATA_MAGIC, c->algo);
+	cairn_filehdr_encode(hdr, CAIRN_DATA_MAGIC, c->algo);
 	err = cairn_file_pwrite(c->vfs, fd, hdr, sizeof(hdr), 0, c->man.data);
 	if (err == NULL)
 		err = cairn_file_sync(c->vfs, fd, 0, c->man.data);
@@ -2271,7 +2230,7 @@ rebuild(struct fsck *old, struct cairn_fsck_result *res, int keep_wal,
 		memcpy(oldwal, m.wal, 64);
 		snprintf(m.wal, 64, "objects.%llu.wal",
 		    (unsigned long long)m.next++);
-		cairn_filehdr_encode(hdr, WAL_MAGIC, c.algo);
+		cairn_filehdr_encode(hdr, CAIRN_WAL_MAGIC, c.algo);
 		path_of(&c, path, sizeof(path), m.wal);
 		err = cairn_file_replace(c.vfs, tmpdir, path, hdr, sizeof(hdr));
 	}
@@ -2629,7 +2588,7 @@ salvage_write_data(struct salvage *s, const char *name, struct entries *ent,
 	if ((err = cairn_file_tmp(s->c->vfs, tmpdir, &tmp, &fd)) != NULL)
 		goto done;
 	cairn_wbuf_init(w, s->c->vfs, fd, (char *)tmp.data, 0);
-	cairn_filehdr_encode(hdr, DATA_MAGIC, s->c->algo);
+	cairn_filehdr_encode(hdr, CAIRN_DATA_MAGIC, s->c->algo);
 	err = cairn_wbuf_put(w, hdr, sizeof(hdr));
 	for (i = 0; err == NULL && i < n; i++)
 		err = salvage_copy(s, &sr[i], w, &ent->e[ent->n++]);
@@ -2685,7 +2644,7 @@ salvage_publish(struct salvage *s, struct cairn_manifest *m)
 	err = cairn_segment_write(s->c->vfs, tmpdir, path, s->c->idlen, ent.n,
 	    entries_next, &ent);
 	if (err == NULL) {
-		cairn_filehdr_encode(hdr, WAL_MAGIC, s->c->algo);
+		cairn_filehdr_encode(hdr, CAIRN_WAL_MAGIC, s->c->algo);
 		path_of(s->c, path, sizeof(path), m->wal);
 		err = cairn_file_replace(s->c->vfs, tmpdir, path, hdr,
 		    sizeof(hdr));

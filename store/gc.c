@@ -425,7 +425,7 @@ copy_records(struct gc *g, struct gen *gen, const char *path,
 	if ((err = cairn_file_tmp(d->vfs, d->tmpdir, &tmp, &fd)) != NULL)
 		goto done;
 	cairn_wbuf_init(w, d->vfs, fd, (char *)tmp.data, 0);
-	cairn_filehdr_encode(hdr, DISK_DATA_MAGIC, d->be.algo);
+	cairn_filehdr_encode(hdr, CAIRN_DATA_MAGIC, d->be.algo);
 	err = cairn_wbuf_put(w, hdr, CAIRN_FILEHDR_SIZE);
 	while (err == NULL && off < g->map_len) {
 		if ((err = cairn_rec_decode(&rec, g->map + off, d->idlen)))
@@ -497,7 +497,7 @@ sweep(struct gc *g, struct gen *gen)
 		goto done;
 	snprintf(gen->m.wal, 64, "objects.%llu.wal",
 	    (unsigned long long)gen->m.next++);
-	cairn_filehdr_encode(hdr, DISK_WAL_MAGIC, d->be.algo);
+	cairn_filehdr_encode(hdr, CAIRN_WAL_MAGIC, d->be.algo);
 	if ((err = disk_path(d, &path, gen->m.wal)) != NULL ||
 	    (err = cairn_file_replace(d->vfs, d->tmpdir, (char *)path.data,
 	    hdr, sizeof(hdr))) != NULL)

@@ -3,7 +3,9 @@
  * repository's files the way a crash (or a bad disk) leaves them: a WAL
  * cut at every byte of its last batch, a data file cut at every byte past
  * its watermark or followed by garbage, a damaged batch in the middle of
- * the WAL, and damaged data records below the watermark.
+ * the WAL, damaged data records below the watermark, and batches whose
+ * CRCs hold but which break the WAL's framing rules (wal.h), on which
+ * recovery and fsck must agree.
  */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "record.h"
 #include "zip.h"
 
 #include "tap.h"
@@ -975,6 +978,99 @@ test_data_damage(const struct pristine *p)
 	}
 }
 
+/* ---- (e) batches sealed with good CRCs that break the framing rules ---- */
+
+static void
+count_finding(void *arg, const struct cairn_finding *f)
+{
+	(void)arg;
+	(void)f;
+}
+
+/*
+ * Set the data offset of the first record of batch W2 to data_off, then
+ * seal the batch again: the record's header CRC and the COMMIT record's
+ * CRC hold, so only the framing rules of wal.h can tell.
+ */
+static void
+forge_w2(const struct pristine *p, const char *wal, uint64_t data_off)
+{
+	struct cairn_rec rec, commit;
+	unsigned char *w;
+	size_t len, off;
+
+	w = slurp(wal, &len);
+	if (cairn_rec_decode(&rec, w + p->w2_start, (size_t)(p->algo ==
+	    CAIRN_HASH_SHA1 ? 20 : 32)) != NULL)
+		bail_out("batch W2 does not start with a record");
+	rec.data_off = data_off;
+	cairn_rec_encode(w + p->w2_start, &rec);
+	for (off = (size_t)p->w2_start; off + HDR <= len;
+	    off += (size_t)cairn_rec_span(&commit)) {
+		if (cairn_rec_decode(&commit, w + off, (size_t)(p->algo ==
+		    CAIRN_HASH_SHA1 ? 20 : 32)) != NULL)
+			bail_out("batch W2 has a damaged record at %zu", off);
+		if (commit.kind == CAIRN_REC_COMMIT)
+			break;
+	}
+	commit.crc = cairn_crc32(0, w + p->w2_start, off - p->w2_start);
+	cairn_rec_encode(w + off, &commit);
+	write_at(wal, 0, w, len);
+	free(w);
+}
+
+static void
+forged_case(const struct pristine *p, uint64_t data_off, const char *what)
+{
+	const struct cairn_error *err;
+	struct cairn_fsck_result fr;
+	struct cairn_repo *r = NULL;
+	struct cairn_oid id;
+	char path[2048], wal[4096];
+	int good = 1;
+
+	why_buf[0] = '\0';
+	new_case(p, path, sizeof(path));
+	repo_file(wal, sizeof(wal), path, p->n.wal);
+	forge_w2(p, wal, data_off);
+	err = cairn_repo_open(&r, path, 0);
+	if (err == NULL) {
+		err = cairn_put(r, &id, CAIRN_OBJ_BLOB, "refused", 7);
+		good &= refused(p, err, "put");
+		cairn_repo_close(r);
+	} else
+		good &= refused(p, err, "writer open");
+	if (!ok(good, "%s: %s: recovery refuses the WAL", p->algo_name, what))
+		diag("  %s", why_buf);
+	memset(&fr, 0, sizeof(fr));
+	err = cairn_fsck(path, 0, count_finding, NULL, NULL, &fr);
+	ok(err == NULL && fr.errors > 0, "%s: %s: fsck reports it as an error "
+	    "(%" PRIu64 " errors)", p->algo_name, what, fr.errors);
+	end_case(good && err == NULL && fr.errors > 0);
+}
+
+static void
+test_wal_forged(const struct pristine *p)
+{
+	struct cairn_rec rec;
+	unsigned char h[HDR];
+	char wal[4096];
+
+	repo_file(wal, sizeof(wal), p->path, p->n.wal);
+	read_at(wal, p->w2_start, h, HDR);
+	if (cairn_rec_decode(&rec, h, (size_t)(p->algo == CAIRN_HASH_SHA1 ?
+	    20 : 32)) != NULL)
+		bail_out("batch W2 does not start with a record");
+	forged_case(p, rec.data_off + HDR, "a record names a data offset past "
+	    "where the one before it ends");
+	forged_case(p, rec.data_off - HDR, "a record names a data offset "
+	    "before where the one before it ends");
+	forged_case(p, p->n.watermark - 1, "a record names a data offset "
+	    "below the watermark");
+	forged_case(p, (uint64_t)1 << 40, "a record names a data offset a "
+	    "terabyte out");
+}
+
 int
 main(void)
 {
@@ -992,6 +1088,7 @@ main(void)
 		test_data_cut(&p);
 		test_wal_damage(&p);
 		test_data_damage(&p);
+		test_wal_forged(&p);
 		free_pristine(&p);
 	}
 	if (tap_state()->failed == 0)
