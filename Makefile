@@ -32,11 +32,15 @@ CORE_SRC = $(sort $(wildcard core/*.c))
 STORE_SRC = $(sort $(wildcard store/*.c store/graph/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/t-*.c))
-# tests/support/: the test machinery (the crash layer), an archive the
-# unit tests link with, never part of the library.
-SUPPORT_SRC = $(sort $(wildcard tests/support/*.c))
+# tests/support/: the test machinery (the fault and crash layers, the
+# hooks), an archive the unit tests link with, never part of the library.
+# TEST_CAIRN is the test build of cairn the shell tests run: the cmd/
+# objects (FUZZ_CLI, main renamed) with tests/support/main.c, which
+# installs the hooks the environment asks for (tests/support/hooks.h).
+SUPPORT_SRC = $(filter-out tests/support/main.c,$(sort $(wildcard tests/support/*.c)))
 SUPPORT_OBJ = $(SUPPORT_SRC:%.c=$(O)/%.o)
 SUPPORT_LIB = $(O)/tests/support/libsupport.a
+TEST_CAIRN = $(O)/tests/bin/cairn
 LIB_OBJ = $(CORE_SRC:%.c=$(O)/%.o) $(STORE_SRC:%.c=$(O)/%.o)
 PIC_OBJ = $(CORE_SRC:%.c=$(O)/pic/%.o) $(STORE_SRC:%.c=$(O)/pic/%.o)
 CMD_OBJ = $(CMD_SRC:%.c=$(O)/%.o)
@@ -115,7 +119,13 @@ $(O)/tests/unit/%: tests/unit/%.c $(SUPPORT_LIB) $(O)/libcairn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) -Itests/unit -Itests/support $(CFLAGS) $(WARN) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(SUPPORT_LIB) $(O)/libcairn.a $(LDLIBS)
 
-units: $(UNIT_BIN)
+$(TEST_CAIRN): $(O)/tests/support/main.o $(SUPPORT_LIB) $(FUZZ_CLI) \
+    $(O)/libcairn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(O)/tests/support/main.o \
+	    $(SUPPORT_LIB) $(FUZZ_CLI) $(O)/libcairn.a $(LDLIBS)
+
+units: $(UNIT_BIN) $(TEST_CAIRN)
 
 # Every test prints TAP; prove runs unit binaries and shell scripts alike.
 # The install test builds a program with this build's compiler and flags
@@ -275,6 +285,7 @@ fuzz: fuzz-build
 # from its .d file.  A target with no .d yet (made by an older Makefile)
 # depends on every header, so that nothing stale is kept.
 DEP_TARGETS = $(LIB_OBJ) $(PIC_OBJ) $(CMD_OBJ) $(UNIT_BIN) $(SUPPORT_OBJ) \
+    $(O)/tests/support/main.o \
     $(FUZZ_SRC:%.c=$(O)/%.o) $(FUZZ_UTIL) $(O)/tests/fuzz/driver.o \
     $(O)/tests/fuzz/cli-main.o
 ALL_H = $(wildcard core/*.h store/*.h store/graph/*.h cmd/*.h tests/unit/*.h \

@@ -56,6 +56,10 @@ do
 	esac
 done
 
+# The cairn the tests run is the test build, $CAIRN_BUILD/tests/bin/cairn
+# (CAIRN_CLI): the shipped command with the hooks CAIRN_TEST_FAULT and
+# CAIRN_TEST_REF_SLEEP (tests/support/hooks.h).  A test of the shipped
+# binary runs $CAIRN_BUILD/cairn by its path.
 : "${CAIRN_BUILD:=$TEST_DIRECTORY/../build}"
 if ! CAIRN_BUILD=$(cd "$CAIRN_BUILD" 2>/dev/null && pwd -P) ||
 	! test -x "$CAIRN_BUILD/cairn"
@@ -63,8 +67,14 @@ then
 	echo "Bail out! no cairn binary in ${CAIRN_BUILD:-the build directory} (run make)"
 	exit 1
 fi
-PATH=$CAIRN_BUILD:$PATH
-export CAIRN_BUILD PATH
+CAIRN_CLI=$CAIRN_BUILD/tests/bin/cairn
+if ! test -x "$CAIRN_CLI"
+then
+	echo "Bail out! no test build of cairn at $CAIRN_CLI (run make units)"
+	exit 1
+fi
+PATH=$CAIRN_BUILD/tests/bin:$CAIRN_BUILD:$PATH
+export CAIRN_BUILD CAIRN_CLI PATH
 
 # A predictable environment: nothing from the user's cairn or git setup.
 unset CAIRN_DIR CAIRN_AUTHOR_NAME CAIRN_AUTHOR_EMAIL CAIRN_AUTHOR_DATE \
@@ -490,10 +500,10 @@ test_nobody_check () {
 	then
 		test_nobody_why="no setpriv"
 	elif ! chmod a+x "$TRASH_DIRECTORY" ||
-		! as_nobody sh -c 'test "$(command -v cairn)" = "$CAIRN_BUILD/cairn" &&
+		! as_nobody sh -c 'test "$(command -v cairn)" = "$CAIRN_CLI" &&
 			cairn --version' >/dev/null 2>&1
 	then
-		test_nobody_why="nobody cannot run $CAIRN_BUILD/cairn (is a directory above it closed to other users?)"
+		test_nobody_why="nobody cannot run $CAIRN_CLI (is a directory above it closed to other users?)"
 	elif ! as_nobody sh -c 'cd "$1"' sh "$TRASH_DIRECTORY" >/dev/null 2>&1
 	then
 		test_nobody_why="nobody cannot enter the trash directory $TRASH_DIRECTORY (set TMPDIR elsewhere)"

@@ -3,12 +3,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fault.h"
-
-/* The fault layer. */
 
 #define FAULT(v) ((struct cairn_vfs_fault *)(v))
 
@@ -203,35 +200,4 @@ cairn_vfs_fault_init(struct cairn_vfs_fault *f, struct cairn_vfs *below)
 	memset(f, 0, sizeof(*f));
 	f->vfs = ops;
 	f->below = below;
-}
-
-struct cairn_vfs *
-cairn_vfs_from_env(void)
-{
-	static struct cairn_vfs_fault env_fault;
-	static int ready;
-	const char *s = getenv("CAIRN_TEST_FAULT");
-	char *end;
-	long n;
-
-	if (ready)
-		return env_fault.fail_at ? &env_fault.vfs : cairn_vfs_posix();
-	ready = 1;
-	cairn_vfs_fault_init(&env_fault, cairn_vfs_posix());
-	if (s == NULL || (n = strtol(s, &end, 10)) <= 0)
-		return cairn_vfs_posix();
-	if (*end == '+') {
-		env_fault.persistent = 1;
-		end++;
-	}
-	if (strcmp(end, ":ENOSPC") == 0)
-		env_fault.err = ENOSPC;
-	else if (strcmp(end, ":short") == 0)
-		env_fault.err = 0;
-	else if (strcmp(end, ":EIO") == 0)
-		env_fault.err = EIO;
-	else
-		return cairn_vfs_posix();
-	env_fault.fail_at = n;
-	return &env_fault.vfs;
 }

@@ -1,5 +1,7 @@
 /*
- * fault.h: the fault layer, an I/O layer that fails chosen calls.
+ * fault.h: the fault layer, an I/O layer that fails chosen calls.  The
+ * unit tests set one up around a repository; the test build of cairn
+ * takes one from CAIRN_TEST_FAULT (hooks.h).
  */
 #ifndef CAIRN_FAULT_H
 #define CAIRN_FAULT_H
@@ -9,8 +11,9 @@
 /*
  * The fault layer: passes calls to below, counting the mutating ones
  * (open or openat with O_CREAT or O_TRUNC, pwrite, fsync, fdatasync,
- * ftruncate, rename, renameat, unlink, unlinkat, mkdir, mkdirat, rmdir).  Call number fail_at (1-based) fails with err,
- * or, for a pwrite with err == 0, writes half its bytes (a short write).
+ * ftruncate, rename, renameat, unlink, unlinkat, mkdir, mkdirat, rmdir).
+ * Call number fail_at (1-based) fails with err, or, for a pwrite with
+ * err == 0, writes half its bytes (a short write).
  * With persistent set, every mutating call from fail_at on fails.
  */
 struct cairn_vfs_fault {
@@ -24,13 +27,5 @@ struct cairn_vfs_fault {
 };
 
 void cairn_vfs_fault_init(struct cairn_vfs_fault *f, struct cairn_vfs *below);
-
-/*
- * cairn_vfs_from_env():
- * The layer the environment asks for.  CAIRN_TEST_FAULT="<n>[+]:<EIO|ENOSPC|short>"
- * selects a process-wide fault layer failing mutating call n (every call
- * from n on with "+"); anything else, or no variable, the real layer.
- */
-struct cairn_vfs *cairn_vfs_from_env(void);
 
 #endif
