@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -275,14 +274,6 @@ lock_path(struct cairn_refs *refs, struct cairn_buf *out, const char *name)
 }
 
 /* Locking. */
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Nonzero if the lock file's name in its directory still names fd. */
 static int
@@ -633,16 +624,6 @@ apply_one(struct cairn_refs *refs, struct held *h)
 	}
 }
 
-static void
-test_pause(void)
-{
-	const char *s = getenv("CAIRN_TEST_REF_SLEEP");
-
-	/* A test hook: hold the locks a while, to be killed or raced. */
-	if (s != NULL && atoi(s) > 0)
-		sleep_ms(atoi(s));
-}
-
 static const struct cairn_error *
 lock_and_check(struct cairn_refs *refs, struct held *h, size_t n,
     struct cairn_lock_wait *w)
@@ -689,7 +670,6 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 		goto done;
 	if ((err = lock_and_check(refs, h, n, &w)) != NULL)
 		goto done;
-	test_pause();
 	for (i = 0; i < n && err == NULL; i++)
 		if (h[i].u->op == CAIRN_REF_SET || h[i].u->op == CAIRN_REF_CREATE)
 			err = write_lock(refs, &h[i]);
