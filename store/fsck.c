@@ -36,6 +36,7 @@
 #include "record.h"
 #include "refname.h"
 #include "refs.h"
+#include "repo_int.h"
 #include "segment.h"
 #include "vfs.h"
 #include "wal.h"
@@ -222,9 +223,12 @@ path_of(struct fsck *c, char *out, size_t len, const char *name)
  * relative to the directory above it, and what is in it is read and
  * removed relative to that descriptor.
  *
- * XXX The I/O layer has no openat, unlinkat, renameat or fdopendir yet,
- * so walking and removing inside a directory calls POSIX directly; whole
- * files are opened, read and written through c->vfs.
+ * Every call that opens, reads, writes, syncs, locks, renames or
+ * removes goes through c->vfs, so that the fault and crash layers reach
+ * the check and the repair alike; only the listing of a directory
+ * (readdir, on a duplicate of a descriptor the layer opened) is not a
+ * call of the layer.  A directory is reached from the repository's
+ * descriptor (rootfd), each component opened from the one above.
  */
 
 /* Why open(2) of a repository file failed, for a finding. */
@@ -248,6 +252,7 @@ open_why(int e)
  * *why set if it cannot be opened or is no regular file.
  */
 static int open_parent(struct fsck *c, const char *rel, const char **base);
+static void close_parent(struct fsck *c, int fd);
 
 static int
 open_file(struct fsck *c, const char *rel, int flags, struct stat *st,
@@ -264,10 +269,9 @@ open_file(struct fsck *c, const char *rel, int flags, struct stat *st,
 	} else if ((pfd = open_parent(c, rel, &base)) == -1)
 		fd = -1;
 	else {
-		/* XXX no openat in the I/O layer: see above. */
-		fd = openat(pfd, base, flags);
+		fd = c->vfs->openat(c->vfs, pfd, base, flags, 0);
 		e = errno;
-		close(pfd);
+		close_parent(c, pfd);
 		errno = e;
 	}
 	if (fd == -1) {
@@ -329,34 +333,36 @@ slurp(struct fsck *c, const char *rel, size_t max, struct cairn_buf *out)
 }
 
 /*
- * The directory that holds rel ("a/b/name": a, then b, each opened with
- * O_NOFOLLOW relative to the one above); *base points at "name".  -1 with
- * errno if a directory on the way is missing, a link or no directory.
+ * The directory that holds rel ("a/b/name": a, then b, each opened
+ * relative to the one above, never through a link); *base points at
+ * "name".  The repository's own descriptor for a name at the top: give
+ * it back with close_parent.  -1 with errno if a directory on the way is
+ * missing, a link or no directory.
  */
 static int
 open_parent(struct fsck *c, const char *rel, const char **base)
 {
 	char part[4096];
 	const char *p = rel, *slash;
-	int fd, next;
+	int fd = c->rootfd, next, e;
 
 	if (c->rootfd == -1) {
 		errno = EBADF;
 		return -1;
 	}
-	if ((fd = fcntl(c->rootfd, F_DUPFD_CLOEXEC, 0)) == -1)
-		return -1;
 	while ((slash = strchr(p, '/')) != NULL) {
 		if ((size_t)(slash - p) >= sizeof(part)) {
-			close(fd);
+			close_parent(c, fd);
 			errno = ENAMETOOLONG;
 			return -1;
 		}
 		memcpy(part, p, (size_t)(slash - p));
 		part[slash - p] = '\0';
-		next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		close(fd);
+		next = c->vfs->openat(c->vfs, fd, part, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC, 0);
+		e = errno;
+		close_parent(c, fd);
+		errno = e;
 		if (next == -1)
 			return -1;
 		fd = next;
@@ -366,57 +372,86 @@ open_parent(struct fsck *c, const char *rel, const char **base)
 	return fd;
 }
 
-/* Open directory rel ("" for the repository) to iterate; NULL, errno. */
+static void
+close_parent(struct fsck *c, int fd)
+{
+	if (fd != -1 && fd != c->rootfd)
+		c->vfs->close(c->vfs, fd);
+}
+
+/* Open directory rel ("" for the repository) through the I/O layer. */
+static int
+open_dir_fd(struct fsck *c, const char *rel)
+{
+	const char *base;
+	int pfd, fd, e;
+
+	if (*rel == '\0' && c->rootfd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	if (*rel == '\0')
+		return fcntl(c->rootfd, F_DUPFD_CLOEXEC, 0);
+	if ((pfd = open_parent(c, rel, &base)) == -1)
+		return -1;
+	fd = c->vfs->openat(c->vfs, pfd, base, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC, 0);
+	e = errno;
+	close_parent(c, pfd);
+	errno = e;
+	return fd;
+}
+
+/*
+ * Open directory rel ("" for the repository) to list it: the listing
+ * reads a duplicate of the descriptor the layer opened.  NULL, errno.
+ */
 static DIR *
 open_dir(struct fsck *c, const char *rel)
 {
-	const char *base;
 	DIR *d;
-	int pfd, fd;
+	int fd, dup_fd, e;
 
+	if ((fd = open_dir_fd(c, rel)) == -1)
+		return NULL;
 	if (*rel == '\0')
-		fd = c->rootfd == -1 ? -1 :
-		    fcntl(c->rootfd, F_DUPFD_CLOEXEC, 0);
-	else if ((pfd = open_parent(c, rel, &base)) == -1)
-		return NULL;
+		dup_fd = fd;
 	else {
-		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		close(pfd);
+		dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		e = errno;
+		c->vfs->close(c->vfs, fd);
+		errno = e;
+		if (dup_fd == -1)
+			return NULL;
 	}
-	if (fd == -1)
-		return NULL;
-	if ((d = fdopendir(fd)) == NULL)
-		close(fd);
-	else
+	if ((d = fdopendir(dup_fd)) == NULL) {
+		e = errno;
+		close(dup_fd);
+		errno = e;
+	} else
 		rewinddir(d);	/* a dup shares the offset of the last walk */
 	return d;
 }
 
 /*
- * Remove rel (the entry itself, never what a link names); gone is fine.
- * Every directory on the way is checked to be one (opened with
- * O_NOFOLLOW), then the removal goes through the I/O layer, so the fault
- * and crash layers see it.  XXX with an unlinkat in the I/O layer the
- * removal would be made relative to the checked directory: today a link
- * put in place of the directory between the check and the unlink (by
- * someone who can write the repository) is followed.
+ * Remove rel (the entry itself, never what a link names), relative to
+ * the directory that holds it, reached without following a link; gone
+ * is fine.
  */
 static const struct cairn_error *
 remove_rel(struct fsck *c, const char *rel)
 {
+	const struct cairn_error *err = NULL;
 	const char *base;
-	char path[4096];
 	int fd;
 
 	if ((fd = open_parent(c, rel, &base)) == -1)
 		return errno == ENOENT ? NULL :
 		    cairn_error_sys(errno, "remove '%s'", rel);
-	close(fd);
-	path_of(c, path, sizeof(path), rel);
-	if (c->vfs->unlink(c->vfs, path) != 0 && errno != ENOENT)
-		return cairn_error_sys(errno, "remove '%s'", rel);
-	return NULL;
+	if (c->vfs->unlinkat(c->vfs, fd, base, 0) != 0 && errno != ENOENT)
+		err = cairn_error_sys(errno, "remove '%s'", rel);
+	close_parent(c, fd);
+	return err;
 }
 
 static int
@@ -547,7 +582,7 @@ config_unusable(struct fsck *c, const char *why)
 {
 	struct stat st;
 
-	if (fstatat(c->rootfd, "config", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (c->vfs->fstatat(c->vfs, c->rootfd, "config", &st) == 0 &&
 	    S_ISREG(st.st_mode)) {
 		find(c, 1, 0, "config", "config", "%s", why);
 		return;
@@ -600,8 +635,8 @@ check_config(struct fsck *c)
 			find(c, 1, 0, "config", "config",
 			    "bad or missing object.format");
 		fmt = cairn_config_get(&cfg, "core.alternate");
-		if (fmt != NULL && (err = cairn_repo_open(&c->alternate, fmt,
-		    CAIRN_OPEN_READ_ONLY)) != NULL)
+		if (fmt != NULL && (err = cairn_repo_open_vfs(&c->alternate,
+		    fmt, CAIRN_OPEN_READ_ONLY, c->vfs)) != NULL)
 			find(c, 1, 0, "config", "config", "alternate '%s': %s",
 			    fmt, err->msg);
 		cairn_config_release(&cfg);
@@ -693,7 +728,7 @@ check_manifest(struct fsck *c)
 		check_next(c);
 		return;
 	}
-	if (fstatat(c->rootfd, "manifest", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (c->vfs->fstatat(c->vfs, c->rootfd, "manifest", &st) == 0 &&
 	    S_ISDIR(st.st_mode))	/* no rename replaces it */
 		find_fix(c, FIX_QUARANTINE, "manifest", "manifest", "%s",
 		    err->msg);
@@ -1292,41 +1327,56 @@ check_graph(struct fsck *c)
 
 /* Nonzero if the lock file name in dfd is held by nobody (its holder died). */
 static int
-lock_is_stale(int dfd, const char *name)
+lock_is_stale(struct fsck *c, int dfd, const char *name)
 {
-	struct stat st;
 	int fd, stale;
 
-	fd = openat(dfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = c->vfs->openat(c->vfs, dfd, name, O_RDWR | O_CLOEXEC, 0);
 	if (fd == -1)
 		return 0;
-	stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    flock(fd, LOCK_EX | LOCK_NB) == 0;
-	close(fd);
+	stale = c->vfs->flock(c->vfs, fd, LOCK_EX | LOCK_NB) == 0;
+	c->vfs->close(c->vfs, fd);
 	return stale;
+}
+
+/*
+ * Read the small regular file name in dfd (a ref) into buf: the bytes
+ * read, or -1 with *why set.
+ */
+static ssize_t
+read_small(struct fsck *c, int dfd, const char *name, char *buf, size_t len,
+    const char **why)
+{
+	ssize_t n;
+	int fd, e;
+
+	fd = c->vfs->openat(c->vfs, dfd, name, O_RDONLY | O_CLOEXEC, 0);
+	if (fd == -1) {
+		*why = open_why(errno);
+		return -1;
+	}
+	n = c->vfs->pread(c->vfs, fd, buf, len, 0);
+	e = errno;
+	c->vfs->close(c->vfs, fd);
+	if (n < 0)
+		*why = strerror(e);
+	return n;
 }
 
 static void
 check_ref_file(struct fsck *c, int dfd, const char *base, const char *name)
 {
 	struct cairn_oid id;
-	struct stat st;
 	char buf[CAIRN_OID_HEXMAX + 8], hex[CAIRN_OID_HEXMAX + 1];
 	const struct cairn_error *err;
+	const char *why;
 	ssize_t n;
-	int fd;
 
-	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		find(c, 1, 0, "ref", name, "cannot read: %s", fd == -1 ?
-		    open_why(errno) : "not a regular file");
-		if (fd != -1)
-			close(fd);
+	if ((n = read_small(c, dfd, base, buf, sizeof(buf), &why)) < 0) {
+		find(c, 1, 0, "ref", name, "cannot read: %s", why);
 		return;
 	}
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if ((err = cairn_refs_parse(&id, c->algo, buf, n < 0 ? 0 : (size_t)n,
+	if ((err = cairn_refs_parse(&id, c->algo, buf, (size_t)n,
 	    name)) != NULL)
 		find(c, 1, 0, "ref", name, "%s", err->msg);
 	else if (!have_object(c, &id)) {
@@ -1349,7 +1399,7 @@ refs_visit(void *arg, enum cairn_refs_kind kind, const char *name, int dfd,
 		check_ref_file(c, dfd, base, name);
 		break;
 	case CAIRN_REFS_LOCK:
-		if (lock_is_stale(dfd, base))
+		if (lock_is_stale(c, dfd, base))
 			find(c, 0, 1, "lock", name, "stale lock (its holder "
 			    "is gone)");
 		break;
@@ -1597,8 +1647,8 @@ check_strays(struct fsck *c, const char *sub, const char *kind)
 	while ((de = readdir(d)) != NULL) {
 		snprintf(name, sizeof(name), "%s%s%s", sub, *sub ? "/" : "",
 		    de->d_name);
-		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) != 0)
+		if (de->d_name[0] == '.' || c->vfs->fstatat(c->vfs, dirfd(d),
+		    de->d_name, &st) != 0)
 			continue;
 		/* A link or FIFO in tmp/ is garbage too: removed, not followed. */
 		if (strcmp(kind, "tmp") == 0 && !S_ISDIR(st.st_mode) &&
@@ -1641,8 +1691,7 @@ check_layout(struct fsck *c)
 		fix = parts[i].dir ? FIX_DIR : FIX_FILE;
 		if (c->rootfd == -1)
 			return;
-		if (fstatat(c->rootfd, parts[i].name, &st,
-		    AT_SYMLINK_NOFOLLOW) != 0) {
+		if (c->vfs->fstatat(c->vfs, c->rootfd, parts[i].name, &st) != 0) {
 			if (errno == ENOENT)
 				find_fix(c, fix, "layout", parts[i].name,
 				    "missing");
@@ -1664,16 +1713,12 @@ check_layout(struct fsck *c)
 static void
 check_files(struct fsck *c)
 {
-	DIR *d;
 	int fd;
 
 	check_layout(c);
-	if ((d = open_dir(c, "refs")) != NULL) {
-		fd = dup(dirfd(d));
-		closedir(d);
-		if (fd != -1)
-			(void)cairn_refs_walk(fd, refs_visit, c);
-	} else if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
+	if ((fd = open_dir_fd(c, "refs")) != -1)
+		(void)cairn_refs_walk(c->vfs, fd, refs_visit, c);
+	else if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
 		find(c, 1, 0, "ref", "refs/", "cannot read the directory: %s",
 		    strerror(errno));
 	check_strays(c, "tmp", "tmp");
@@ -1696,7 +1741,7 @@ release(struct fsck *c)
 	cairn_memtable_release(&c->named);
 	cairn_memtable_release(&c->wanted);
 	if (c->rootfd != -1)
-		close(c->rootfd);
+		c->vfs->close(c->vfs, c->rootfd);
 	c->rootfd = -1;
 	cairn_repo_close(c->alternate);
 	c->alternate = NULL;
@@ -1707,7 +1752,8 @@ run_pass(struct fsck *c)
 {
 	const struct cairn_error *err;
 
-	c->rootfd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	c->rootfd = c->vfs->open(c->vfs, c->root, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC, 0);
 	if ((err = check_config(c)) != NULL)
 		return err;
 	if (c->algo == 0) {
@@ -1732,12 +1778,12 @@ run_pass(struct fsck *c)
 }
 
 static void
-pass_init(struct fsck *c, const char *root, unsigned flags,
-    struct cairn_fsck_result *res)
+pass_init(struct fsck *c, struct cairn_vfs *vfs, const char *root,
+    unsigned flags, struct cairn_fsck_result *res)
 {
 	memset(c, 0, sizeof(*c));
 	c->root = root;
-	c->vfs = cairn_vfs_default();
+	c->vfs = vfs;
 	c->flags = flags;
 	c->res = res;
 	c->rootfd = -1;
@@ -1807,29 +1853,33 @@ quarantine_open(struct fsck *c, struct quarantine *q)
 
 	if (q->fd != -1)
 		return NULL;
-	if (mkdirat(c->rootfd, "quarantine", CAIRN_DIR_MODE) != 0 &&
-	    errno != EEXIST)
+	if (c->vfs->mkdirat(c->vfs, c->rootfd, "quarantine",
+	    CAIRN_DIR_MODE) != 0 && errno != EEXIST)
 		return cairn_error_sys(errno, "create '%s/quarantine'", c->root);
-	top = openat(c->rootfd, "quarantine", O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC);
+	top = c->vfs->openat(c->vfs, c->rootfd, "quarantine", O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC, 0);
 	if (top == -1)
 		return cairn_error_sys(errno, "open '%s/quarantine'", c->root);
 	for (n = 1; n < 1000000; n++) {
 		snprintf(q->name, sizeof(q->name), "%lu", n);
-		if (mkdirat(top, q->name, CAIRN_DIR_MODE) == 0)
+		if (c->vfs->mkdirat(c->vfs, top, q->name, CAIRN_DIR_MODE) == 0)
 			break;
 		if (errno != EEXIST) {
 			e = errno;
-			close(top);
+			c->vfs->close(c->vfs, top);
 			return cairn_error_sys(e, "create a directory in "
 			    "'%s/quarantine'", c->root);
 		}
 	}
-	q->fd = openat(top, q->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	q->fd = c->vfs->openat(c->vfs, top, q->name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC, 0);
 	e = errno;
-	(void)fsync(top);
-	close(top);
+	if (q->fd != -1 && c->vfs->fsync(c->vfs, top) != 0) {
+		e = errno;
+		c->vfs->close(c->vfs, q->fd);
+		q->fd = -1;
+	}
+	c->vfs->close(c->vfs, top);
 	snprintf(q->name, sizeof(q->name), "quarantine/%lu", n);
 	if (q->fd == -1)
 		return cairn_error_sys(e, "open '%s/%s'", c->root, q->name);
@@ -1851,28 +1901,73 @@ quarantine_move(struct fsck *c, struct quarantine *q, const char *rel)
 		return errno == ENOENT ? NULL :
 		    cairn_error_sys(errno, "move '%s'", rel);
 	/* The same directories inside the quarantine. */
-	to = fcntl(q->fd, F_DUPFD_CLOEXEC, 0);
+	to = q->fd;
 	for (p = rel; to != -1 && (slash = strchr(p, '/')) != NULL &&
 	    (size_t)(slash - p) < sizeof(part); p = slash + 1) {
 		memcpy(part, p, (size_t)(slash - p));
 		part[slash - p] = '\0';
-		(void)mkdirat(to, part, CAIRN_DIR_MODE);
-		next = openat(to, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		close(to);
+		if (c->vfs->mkdirat(c->vfs, to, part, CAIRN_DIR_MODE) == 0 &&
+		    c->vfs->fsync(c->vfs, to) != 0)
+			e = errno;
+		next = c->vfs->openat(c->vfs, to, part, O_RDONLY |
+		    O_DIRECTORY | O_CLOEXEC, 0);
+		if (to != q->fd)
+			c->vfs->close(c->vfs, to);
 		to = next;
 	}
-	if (to == -1 || renameat(from, base, to, base) != 0)
+	if (e == 0 && (to == -1 ||
+	    c->vfs->renameat(c->vfs, from, base, to, base) != 0))
 		e = errno;
-	if (e == 0 && (fsync(to) != 0 || fsync(from) != 0))
+	if (e == 0 && (c->vfs->fsync(c->vfs, to) != 0 ||
+	    c->vfs->fsync(c->vfs, from) != 0))
 		e = errno;
-	close(from);
-	if (to != -1)
-		close(to);
+	close_parent(c, from);
+	if (to != -1 && to != q->fd)
+		c->vfs->close(c->vfs, to);
 	if (e == ENOENT)
 		return NULL;
 	return e ? cairn_error_sys(e, "move '%s' to '%s'", rel, q->name) :
 	    NULL;
+}
+
+/*
+ * Keep a copy of the file name (at the top of the repository) in the
+ * quarantine under the same name; gone is fine.
+ */
+static const struct cairn_error *
+quarantine_copy(struct fsck *c, struct quarantine *q, const char *name)
+{
+	const struct cairn_error *err;
+	struct cairn_buf text = { 0 };
+	char where[128];
+	int fd;
+
+	/* Gone, or no regular file of plausible size: nothing to keep. */
+	if ((err = slurp(c, name, 1 << 20, &text)) != NULL) {
+		if (err->code == CAIRN_ERR_NOT_FOUND ||
+		    err->code == CAIRN_ERR_CORRUPT)
+			err = NULL;
+		goto done;
+	}
+	if ((err = quarantine_open(c, q)) != NULL)
+		goto done;
+	snprintf(where, sizeof(where), "%s/%s", q->name, name);
+	fd = c->vfs->openat(c->vfs, q->fd, name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, CAIRN_FILE_MODE);
+	if (fd == -1) {
+		err = cairn_error_sys(errno, "keep the old %s in '%s'", name,
+		    q->name);
+		goto done;
+	}
+	err = cairn_file_pwrite(c->vfs, fd, text.data, text.len, 0, where);
+	if (err == NULL)
+		err = cairn_file_sync(c->vfs, fd, 0, where);
+	c->vfs->close(c->vfs, fd);
+	if (err == NULL && c->vfs->fsync(c->vfs, q->fd) != 0)
+		err = cairn_error_sys(errno, "sync '%s'", q->name);
+done:
+	cairn_buf_release(&text);
+	return err;
 }
 
 /*
@@ -1888,14 +1983,14 @@ fix_layout(struct fsck *c, const struct finding *f, struct quarantine *q)
 	struct stat st;
 	int fd;
 
-	if (fstatat(c->rootfd, f->subject, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (c->vfs->fstatat(c->vfs, c->rootfd, f->subject, &st) == 0) {
 		if (f->fix == FIX_DIR ? S_ISDIR(st.st_mode) :
 		    S_ISREG(st.st_mode))
 			return NULL;	/* fixed since */
 		if (S_ISLNK(st.st_mode) || (!S_ISREG(st.st_mode) &&
 		    !S_ISDIR(st.st_mode))) {
-			if (unlinkat(c->rootfd, f->subject, 0) != 0 &&
-			    errno != ENOENT)
+			if (c->vfs->unlinkat(c->vfs, c->rootfd, f->subject,
+			    0) != 0 && errno != ENOENT)
 				return cairn_error_sys(errno, "remove '%s/%s'",
 				    c->root, f->subject);
 		} else if ((err = quarantine_move(c, q, f->subject)) != NULL)
@@ -1929,7 +2024,7 @@ fix_quarantine(struct fsck *c, const struct finding *f, struct quarantine *q)
 {
 	struct stat st;
 
-	if (fstatat(c->rootfd, f->subject, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	if (c->vfs->fstatat(c->vfs, c->rootfd, f->subject, &st) != 0 ||
 	    S_ISREG(st.st_mode))
 		return NULL;	/* fixed since */
 	return quarantine_move(c, q, f->subject);
@@ -1951,12 +2046,12 @@ fix_config(struct fsck *c, struct quarantine *q)
 
 	if ((err = writer_lock(c, &fd)) != NULL)
 		return err;
-	if (fstatat(c->rootfd, "config", &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (c->vfs->fstatat(c->vfs, c->rootfd, "config", &st) == 0) {
 		if (S_ISREG(st.st_mode))
 			goto done;	/* fixed since */
 		if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
-			if (unlinkat(c->rootfd, "config", 0) != 0 &&
-			    errno != ENOENT)
+			if (c->vfs->unlinkat(c->vfs, c->rootfd, "config",
+			    0) != 0 && errno != ENOENT)
 				err = cairn_error_sys(errno, "remove '%s/config'",
 				    c->root);
 		} else
@@ -2049,13 +2144,17 @@ remove_garbage(struct fsck *c, const struct finding *f, size_t n)
 			    &base)) == -1)
 				continue;
 			/* Unlink only while holding it: a new holder may have come. */
-			fd = openat(dfd, base, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
-			    O_CLOEXEC);
-			if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == 0)
-				e = remove_rel(c, (char *)rel.data);
+			fd = c->vfs->openat(c->vfs, dfd, base, O_RDWR |
+			    O_CLOEXEC, 0);
+			if (fd != -1 &&
+			    c->vfs->flock(c->vfs, fd, LOCK_EX | LOCK_NB) == 0 &&
+			    c->vfs->unlinkat(c->vfs, dfd, base, 0) != 0 &&
+			    errno != ENOENT)
+				e = cairn_error_sys(errno, "remove '%s'",
+				    (char *)rel.data);
 			if (fd != -1)
-				close(fd);
-			close(dfd);
+				c->vfs->close(c->vfs, fd);
+			close_parent(c, dfd);
 		}
 		if (err == NULL)
 			err = e;
@@ -2205,7 +2304,7 @@ rebuild(struct fsck *old, struct cairn_fsck_result *res, int keep_wal,
 
 	if (fresh_wal && (err = redo_wal(old)) != NULL)
 		return err;
-	pass_init(&c, old->root, old->flags, res);
+	pass_init(&c, old->vfs, old->root, old->flags, res);
 	if ((err = run_pass(&c)) != NULL)
 		goto done;
 	m = c.man;
@@ -2253,11 +2352,11 @@ done:
 
 /* Let a writer open recover the WAL tail and the data file past it. */
 static void
-recover(const char *root)
+recover(struct fsck *c)
 {
 	struct cairn_repo *r;
 
-	if (cairn_repo_open(&r, root, 0) != NULL)
+	if (cairn_repo_open_vfs(&r, c->root, 0, c->vfs) != NULL)
 		return;
 	if (cairn_batch_begin(r) == NULL)
 		(void)cairn_batch_commit(r);
@@ -2336,10 +2435,10 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 	if ((err = fix_layouts(c, f, n, &q)) != NULL)
 		goto done;
 	if (c->have_man && !wal_broken(f, n) && recoverable(f, n))
-		recover(c->root);
+		recover(c);
 	if ((err = writer_lock(c, &fd)) != NULL)
 		goto done;
-	pass_init(&now, c->root, c->flags, scratch);
+	pass_init(&now, c->vfs, c->root, c->flags, scratch);
 	if ((err = run_pass(&now)) == NULL && now.unreadable_errno != 0)
 		err = cairn_error_sys(now.unreadable_errno, "cannot repair: "
 		    "'%s/%s' cannot be read", now.root, now.unreadable);
@@ -2366,7 +2465,7 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 		 * name) into strays: remove them too, so one repair is enough.
 		 */
 		if (err == NULL && m > 0) {
-			pass_init(&now, c->root, c->flags, scratch);
+			pass_init(&now, c->vfs, c->root, c->flags, scratch);
 			now.guessed = guessed;
 			if ((err = run_pass(&now)) == NULL) {
 				g = (struct finding *)now.findings.data;
@@ -2380,7 +2479,7 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 	c->vfs->close(c->vfs, fd);
 done:
 	if (q.fd != -1)
-		close(q.fd);
+		c->vfs->close(c->vfs, q.fd);
 	return err;
 }
 
@@ -2651,10 +2750,8 @@ salvage_publish(struct salvage *s, struct cairn_manifest *m)
 	}
 	if (err == NULL)
 		err = quarantine_open(s->c, s->q);
-	if (err == NULL && linkat(s->c->rootfd, "manifest", s->q->fd,
-	    "manifest", 0) != 0 && errno != ENOENT)
-		err = cairn_error_sys(errno, "keep the old manifest in '%s'",
-		    s->q->name);
+	if (err == NULL)
+		err = quarantine_copy(s->c, s->q, "manifest");
 	if (err == NULL)
 		err = cairn_manifest_format(&text, m);
 	path_of(s->c, path, sizeof(path), "manifest");
@@ -2706,17 +2803,12 @@ salvage_ref(struct salvage *s, int dfd, const char *base, const char *name)
 {
 	const struct cairn_error *err = NULL;
 	struct cairn_oid id;
-	struct stat st;
 	char buf[CAIRN_OID_HEXMAX + 8], hex[CAIRN_OID_HEXMAX + 1], why[256];
 	struct cairn_buf rel = { 0 };
-	ssize_t n = -1;
-	int fd;
+	const char *unused;
+	ssize_t n;
 
-	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd != -1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		n = read(fd, buf, sizeof(buf));
-	if (fd != -1)
-		close(fd);
+	n = read_small(s->c, dfd, base, buf, sizeof(buf), &unused);
 	if (n < 0)
 		snprintf(why, sizeof(why), "is not a readable regular file");
 	else if ((err = cairn_refs_parse(&id, s->c->algo, buf, (size_t)n,
@@ -2740,40 +2832,19 @@ salvage_ref(struct salvage *s, int dfd, const char *base, const char *name)
 	cairn_buf_release(&rel);
 }
 
-static void
-salvage_refs_dir(struct salvage *s, int dfd, const char *rel)
+/*
+ * What salvage makes of each entry of the walk of refs/ (refs.h): every
+ * file but a lock is judged as a ref; a directory that cannot be read
+ * is left as it is.
+ */
+static const struct cairn_error *
+salvage_visit(void *arg, enum cairn_refs_kind kind, const char *name, int dfd,
+    const char *base, int sys_errno)
 {
-	struct dirent *de;
-	struct stat st;
-	size_t len;
-	char *name;
-	DIR *d;
-	int sub;
-
-	if ((d = fdopendir(dfd)) == NULL) {
-		close(dfd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 || (len > 5 &&
-		    strcmp(de->d_name + len - 5, ".lock") == 0) ||
-		    (name = malloc(strlen(rel) + len + 2)) == NULL)
-			continue;
-		sprintf(name, "%s%s", rel, de->d_name);
-		if (fstatat(dirfd(d), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-			strcat(name, "/");
-			sub = openat(dirfd(d), de->d_name, O_RDONLY |
-			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub != -1)
-				salvage_refs_dir(s, sub, name);
-		} else
-			salvage_ref(s, dirfd(d), de->d_name, name);
-		free(name);
-	}
-	closedir(d);
+	(void)sys_errno;
+	if (kind != CAIRN_REFS_LOCK && dfd != -1 && base != NULL)
+		salvage_ref(arg, dfd, base, name);
+	return NULL;
 }
 
 /* Report every named id that no intact record holds. */
@@ -2812,11 +2883,11 @@ salvage(struct fsck *c, const struct finding *f, size_t n,
 	struct salvage s;
 	struct fsck now;
 	size_t i;
-	DIR *d;
 	int fd = -1, gfd = -1, rfd;
 
 	memset(&s, 0, sizeof(s));
-	pass_init(&now, c->root, c->flags | CAIRN_FSCK_QUICK, scratch);
+	pass_init(&now, c->vfs, c->root, c->flags | CAIRN_FSCK_QUICK,
+	    scratch);
 	if ((err = cairn_file_check_owner(c->root)) != NULL ||
 	    (err = fix_layouts(c, f, n, &q)) != NULL ||
 	    (err = writer_lock(c, &fd)) != NULL ||
@@ -2844,12 +2915,8 @@ salvage(struct fsck *c, const struct finding *f, size_t n,
 		err = salvage_publish(&s, &m);
 	if (err == NULL)
 		err = salvage_retire(&s, &m);
-	if (err == NULL && (d = open_dir(&now, "refs")) != NULL) {
-		rfd = dup(dirfd(d));
-		closedir(d);
-		if (rfd != -1)
-			salvage_refs_dir(&s, rfd, "");
-	}
+	if (err == NULL && (rfd = open_dir_fd(&now, "refs")) != -1)
+		(void)cairn_refs_walk(now.vfs, rfd, salvage_visit, &s);
 	if (err == NULL)
 		salvage_lost_objects(&s);
 done:
@@ -2864,7 +2931,7 @@ done:
 	if (fd != -1)
 		c->vfs->close(c->vfs, fd);
 	if (q.fd != -1)
-		close(q.fd);
+		c->vfs->close(c->vfs, q.fd);
 	return err;
 }
 
@@ -2910,10 +2977,10 @@ report_all(struct finding *f, size_t n, const struct finding *left,
 }
 
 const struct cairn_error *
-cairn_fsck(const char *path, unsigned flags,
+cairn_fsck_vfs(const char *path, unsigned flags,
     void (*report)(void *arg, const struct cairn_finding *f),
     void (*progress)(void *arg, uint64_t records, uint64_t bytes),
-    void *arg, struct cairn_fsck_result *res)
+    void *arg, struct cairn_fsck_result *res, struct cairn_vfs *vfs)
 {
 	const struct cairn_error *err;
 	struct cairn_fsck_result scratch;
@@ -2922,7 +2989,7 @@ cairn_fsck(const char *path, unsigned flags,
 	size_t n, nleft, i;
 
 	memset(res, 0, sizeof(*res));
-	pass_init(&c, path, flags, res);
+	pass_init(&c, vfs, path, flags, res);
 	c.progress = progress;
 	c.arg = arg;
 	if ((err = run_pass(&c)) != NULL) {
@@ -2945,7 +3012,7 @@ cairn_fsck(const char *path, unsigned flags,
 	}
 	if (err == NULL)
 		err = repair(&c, f, n, &scratch);
-	pass_init(&after, path, flags, &scratch);
+	pass_init(&after, vfs, path, flags, &scratch);
 	if (err == NULL)
 		err = run_pass(&after);
 	left = (struct finding *)after.findings.data;
@@ -2967,4 +3034,14 @@ cairn_fsck(const char *path, unsigned flags,
 	release(&after);
 	release(&c);
 	return err;
+}
+
+const struct cairn_error *
+cairn_fsck(const char *path, unsigned flags,
+    void (*report)(void *arg, const struct cairn_finding *f),
+    void (*progress)(void *arg, uint64_t records, uint64_t bytes),
+    void *arg, struct cairn_fsck_result *res)
+{
+	return cairn_fsck_vfs(path, flags, report, progress, arg, res,
+	    cairn_vfs_default());
 }

@@ -752,6 +752,7 @@ add_name(struct ref_walk *w, const char *name)
  * be read, is passed to fn with its kind; fn's error stops the walk.
  */
 struct walker {
+	struct cairn_vfs *vfs;
 	cairn_refs_visit fn;
 	void *arg;
 };
@@ -764,13 +765,20 @@ walk(struct walker *w, int dfd, struct cairn_buf *name)
 	struct dirent *de;
 	struct stat st;
 	size_t len, at = name->len;
-	DIR *d;
-	int sub;
+	DIR *d = NULL;
+	int sub, listed;
 
-	if ((d = fdopendir(dfd)) == NULL) {
+	/*
+	 * The listing reads a duplicate; everything else is relative to
+	 * dfd, which the I/O layer opened (and closes).
+	 */
+	if ((listed = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (d = fdopendir(listed)) == NULL) {
 		err = w->fn(w->arg, CAIRN_REFS_UNREADABLE, (char *)name->data,
 		    -1, NULL, errno);
-		close(dfd);
+		if (listed != -1)
+			close(listed);
+		w->vfs->close(w->vfs, dfd);
 		return err;
 	}
 	for (;;) {
@@ -789,10 +797,10 @@ walk(struct walker *w, int dfd, struct cairn_buf *name)
 		if ((err = cairn_buf_printf(name, "%s", de->d_name)) != NULL)
 			break;
 		len = strlen(de->d_name);
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (w->vfs->fstatat(w->vfs, dfd, de->d_name, &st) != 0) {
 			if (errno != ENOENT &&	/* else removed meanwhile */
 			    (err = w->fn(w->arg, CAIRN_REFS_UNREADABLE,
-			    (char *)name->data, dirfd(d), de->d_name,
+			    (char *)name->data, dfd, de->d_name,
 			    errno)) != NULL)
 				break;
 			continue;
@@ -800,13 +808,13 @@ walk(struct walker *w, int dfd, struct cairn_buf *name)
 		if (S_ISDIR(st.st_mode)) {
 			if ((err = cairn_buf_printf(name, "/")) != NULL)
 				break;
-			sub = openat(dirfd(d), de->d_name, O_RDONLY |
-			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			sub = w->vfs->openat(w->vfs, dfd, de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 			if (sub != -1)
 				err = walk(w, sub, name);
 			else if (errno != ENOENT)
 				err = w->fn(w->arg, CAIRN_REFS_UNREADABLE,
-				    (char *)name->data, dirfd(d), de->d_name,
+				    (char *)name->data, dfd, de->d_name,
 				    errno);
 			if (err != NULL)
 				break;
@@ -823,11 +831,12 @@ walk(struct walker *w, int dfd, struct cairn_buf *name)
 			kind = CAIRN_REFS_BAD_NAME;
 		else
 			kind = CAIRN_REFS_REF;
-		if ((err = w->fn(w->arg, kind, (char *)name->data, dirfd(d),
+		if ((err = w->fn(w->arg, kind, (char *)name->data, dfd,
 		    de->d_name, 0)) != NULL)
 			break;
 	}
 	closedir(d);
+	w->vfs->close(w->vfs, dfd);
 	name->len = at;
 	if (name->data != NULL)
 		name->data[at] = '\0';
@@ -835,14 +844,15 @@ walk(struct walker *w, int dfd, struct cairn_buf *name)
 }
 
 const struct cairn_error *
-cairn_refs_walk(int dfd, cairn_refs_visit fn, void *arg)
+cairn_refs_walk(struct cairn_vfs *vfs, int dfd, cairn_refs_visit fn,
+    void *arg)
 {
 	const struct cairn_error *err;
 	struct cairn_buf name = { 0 };
-	struct walker w = { fn, arg };
+	struct walker w = { vfs, fn, arg };
 
 	if ((err = cairn_buf_printf(&name, "%s", "")) != NULL) {
-		close(dfd);
+		vfs->close(vfs, dfd);
 		return err;
 	}
 	err = walk(&w, dfd, &name);
@@ -909,13 +919,13 @@ cairn_refs_list(struct cairn_refs *refs, const char *prefix,
 	memset(&w, 0, sizeof(w));
 	w.prefix = prefix ? prefix : "";
 	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL) {
-		dfd = open((char *)dir.data, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
+		dfd = refs->vfs->open(refs->vfs, (char *)dir.data,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 		if (dfd == -1)
 			problem(&w, "", cairn_error_sys(errno, "cannot read "
 			    "'%s'", (char *)dir.data));
 		else
-			err = cairn_refs_walk(dfd, list_visit, &w);
+			err = cairn_refs_walk(refs->vfs, dfd, list_visit, &w);
 	}
 	if (err == NULL && w.n > 0)
 		qsort(w.names, w.n, sizeof(*w.names), cmp_str);

@@ -46,11 +46,12 @@ const struct cairn_error *cairn_refs_get(struct cairn_refs *refs,
 const struct cairn_error *cairn_refs_update(struct cairn_refs *refs,
     const struct cairn_ref_update *u, size_t n);
 /*
- * cairn_refs_walk(dfd, fn, arg):
- * The one walk of refs/ (open as dfd, closed here), for the listing and
- * for fsck.  Directories are entered relative to the one above without
- * following a link, to any depth.  fn sees every entry that is not a
- * directory, by kind, with its name under refs/, and (where there is one)
+ * cairn_refs_walk(vfs, dfd, fn, arg):
+ * The one walk of refs/ (open as dfd through vfs, closed here), for the
+ * listing and for fsck.  Every call but the listing of a directory goes
+ * through vfs, and the dfd passed to fn is one vfs opened.  Directories
+ * are entered relative to the one above without following a link, to
+ * any depth.  fn sees every entry that is not a directory, by kind, with its name under refs/, and (where there is one)
  * the directory it is in (dfd) and its name there (base), valid during
  * the call; and every directory that cannot be read (name ending in '/',
  * "" for refs/ itself), or entry that cannot be examined, as UNREADABLE
@@ -69,8 +70,8 @@ typedef const struct cairn_error *(*cairn_refs_visit)(void *arg,
     enum cairn_refs_kind kind, const char *name, int dfd, const char *base,
     int sys_errno);
 
-const struct cairn_error *cairn_refs_walk(int dfd, cairn_refs_visit fn,
-    void *arg);
+const struct cairn_error *cairn_refs_walk(struct cairn_vfs *vfs, int dfd,
+    cairn_refs_visit fn, void *arg);
 
 const struct cairn_error *cairn_refs_list(struct cairn_refs *refs,
     const char *prefix,

@@ -16,4 +16,13 @@ const struct cairn_error *cairn_repo_open_vfs(struct cairn_repo **out,
 const struct cairn_error *cairn_repo_init_vfs(const char *path,
     const struct cairn_init_opts *opts, struct cairn_vfs *vfs);
 
+/*
+ * cairn_fsck with an explicit I/O layer: the check, the repair and the
+ * opens a repair makes (recovery, the alternate) all go through vfs.
+ */
+const struct cairn_error *cairn_fsck_vfs(const char *path, unsigned flags,
+    void (*report)(void *arg, const struct cairn_finding *f),
+    void (*progress)(void *arg, uint64_t records, uint64_t bytes),
+    void *arg, struct cairn_fsck_result *res, struct cairn_vfs *vfs);
+
 #endif
