@@ -232,7 +232,8 @@ check-man:
 # t0070).  make fuzz builds the targets with clang's libFuzzer and sanitizers
 # into FUZZ_O and runs each for FUZZ_SECONDS on a copy of its corpus.  The
 # --batch targets run the CLI in-process: cmd/main.c is built again with its
-# main renamed.
+# main renamed (FUZZ_CLI, which the test build of cairn, TEST_CAIRN, links
+# too).
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz-%.c=%)
 FUZZ_REPLAY = $(FUZZ_NAMES:%=$(O)/tests/fuzz/%-replay)

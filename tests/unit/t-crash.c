@@ -2,7 +2,7 @@
  * t-crash.c: simulated power loss at every point of every workload.
  *
  * Each workload (a sequence of up to three steps of workload.h) runs
- * once through the crash layer (store/crash.h) to count its mutating
+ * once through the crash layer (tests/support/crash.h) to count its mutating
  * calls, then again from the pristine repository with the power failing
  * after call 1, 2, ... in turn.  For each crash point, several states the
  * disk could be left in are written (nothing pending kept, everything
