@@ -85,6 +85,7 @@ static void
 report(void *arg, const struct cairn_finding *f)
 {
 	struct fsck_out *o = arg;
+	char hex[CAIRN_OID_HEXMAX + 1];
 
 	/* The JSON document opens with the first finding or at the end. */
 	if (o->json && o->n == 0)
@@ -95,7 +96,8 @@ report(void *arg, const struct cairn_finding *f)
 	}
 	if (!o->json) {
 		/* One line whatever the names hold: see put_name. */
-		printf("%s %s ", f->error ? "error" : "warning", f->kind);
+		printf("%s %s ", f->error ? "error" : "warning",
+		    cairn_finding_kind_name(f->kind));
 		put_name(f->subject);
 		fputs(": ", stdout);
 		put_escaped(f->message);
@@ -104,9 +106,26 @@ report(void *arg, const struct cairn_finding *f)
 	}
 	printf("%s{\"severity\": \"%s\", \"kind\": ", o->n++ ? ", " : "",
 	    f->error ? "error" : "warning");
-	cmd_json_string(f->kind);
+	cmd_json_string(cairn_finding_kind_name(f->kind));
 	printf(", \"subject\": ");
 	cmd_json_string(f->subject);
+	/* The subject's parts, those it has. */
+	if (f->file != NULL) {
+		printf(", \"file\": ");
+		cmd_json_string(f->file);
+	}
+	if (f->offset != CAIRN_FINDING_NO_OFFSET)
+		printf(", \"offset\": %llu", (unsigned long long)f->offset);
+	if (f->id != NULL)
+		printf(", \"id\": \"%s\"", cairn_oid_fmt(hex, f->id));
+	if (f->ref != NULL) {
+		printf(", \"ref\": ");
+		cmd_json_string(f->ref);
+	}
+	if (f->key != NULL) {
+		printf(", \"key\": ");
+		cmd_json_string(f->key);
+	}
 	printf(", \"message\": ");
 	cmd_json_string(f->message);
 	printf(", \"repairable\": %s, \"repaired\": %s}",

@@ -394,12 +394,47 @@ const struct cairn_error *cairn_ref_list(struct cairn_repo *repo,
 #define CAIRN_FSCK_SALVAGE	0x4	/* rebuild from every intact record;
 					   quarantine what is damaged */
 
-/* One problem found by cairn_fsck. */
+/* What a finding of cairn_fsck is about. */
+enum cairn_finding_kind {
+	CAIRN_FINDING_CONFIG = 1,	/* the config file or a setting */
+	CAIRN_FINDING_MANIFEST,
+	CAIRN_FINDING_DATA,		/* the data file or a record in it */
+	CAIRN_FINDING_OBJECT,		/* an object's content or syntax */
+	CAIRN_FINDING_LINK,		/* what an object names */
+	CAIRN_FINDING_INDEX,		/* an index segment or its entries */
+	CAIRN_FINDING_BLOOM,		/* a segment's bloom filter */
+	CAIRN_FINDING_WAL,		/* the write-ahead log */
+	CAIRN_FINDING_REF,
+	CAIRN_FINDING_LOCK,		/* a ref's lock file */
+	CAIRN_FINDING_TMP,		/* a leftover temporary file */
+	CAIRN_FINDING_STRAY,		/* a file no one names */
+	CAIRN_FINDING_LAYOUT,		/* a directory or lock file every
+					   command needs */
+};
+
+/* "config", "manifest", ... "layout"; "unknown" for another value. */
+const char *cairn_finding_kind_name(enum cairn_finding_kind kind);
+
+#define CAIRN_FINDING_NO_OFFSET UINT64_MAX
+
+/*
+ * One problem found by cairn_fsck.  Its subject is given by its parts,
+ * each NULL (offset: CAIRN_FINDING_NO_OFFSET) when it is not part of
+ * it, and printed as one string: the ref, else the object's id, else
+ * the file with "@<offset>".  A finding's identity is its kind and its
+ * subject's parts, never its message (which may change between runs).
+ */
 struct cairn_finding {
 	int error;		/* 1: error, 0: warning */
-	const char *kind;	/* config, manifest, data, object, link, index,
-				   bloom, wal, ref, lock, tmp, stray */
-	const char *subject;	/* a file (with @offset), an id or a ref */
+	enum cairn_finding_kind kind;
+	const char *file;	/* a file or directory, relative to the
+				   repository */
+	uint64_t offset;	/* a byte offset in file */
+	const struct cairn_oid *id;	/* an object */
+	const char *ref;	/* a ref or lock, its name under refs/ ("" for
+				   refs/ itself) */
+	const char *key;	/* a setting of the config */
+	const char *subject;	/* the subject as printed */
 	const char *message;
 	int repairable;		/* derived or garbage: --repair fixes it */
 	int repaired;		/* with CAIRN_FSCK_REPAIR: it was fixed */

@@ -47,19 +47,88 @@
 /* What a repair does about a finding, decided by identity, never by text. */
 enum fix {
 	FIX_NONE,
-	FIX_DIR,		/* subject: a directory to (re)create */
-	FIX_FILE,		/* subject: an empty lock file to (re)create */
+	FIX_DIR,		/* file: a directory to (re)create */
+	FIX_FILE,		/* file: an empty lock file to (re)create */
 	FIX_DATA_HEADER,	/* rewrite the data file's 16-byte header */
 	FIX_LOST,		/* salvage: lost for good, never "repaired" */
 	FIX_CONFIG,		/* write a config anew (object.format known) */
-	FIX_QUARANTINE,		/* subject: a directory where a file belongs */
+	FIX_QUARANTINE,		/* file: a directory where a file belongs */
 };
+
+/*
+ * What a finding is about, by its parts (struct cairn_finding): a file
+ * of the repository (and an offset in it), an object, a ref (or lock)
+ * under refs/, a setting.  A finding's identity is its kind and these
+ * parts: the repair, and the check after it that marks what was
+ * repaired, compare nothing else (never the message).
+ */
+struct subject {
+	const char *file;
+	uint64_t offset;
+	const unsigned char *id;
+	const char *ref;
+	const char *key;
+};
+
+#define NO_OFFSET CAIRN_FINDING_NO_OFFSET
+
+static struct subject
+in_file(const char *file)
+{
+	struct subject s = { file, NO_OFFSET, NULL, NULL, NULL };
+
+	return s;
+}
+
+static struct subject
+at_offset(const char *file, uint64_t offset)
+{
+	struct subject s = { file, offset, NULL, NULL, NULL };
+
+	return s;
+}
+
+/* An object, and (file NULL: nowhere in particular) where it was seen. */
+static struct subject
+object_at(const unsigned char *id, const char *file, uint64_t offset)
+{
+	struct subject s = { file, offset, id, NULL, NULL };
+
+	return s;
+}
+
+static struct subject
+object(const unsigned char *id)
+{
+	return object_at(id, NULL, NO_OFFSET);
+}
+
+/* A ref or lock, by its name under refs/ ("" for refs/ itself). */
+static struct subject
+ref_named(const char *ref)
+{
+	struct subject s = { NULL, NO_OFFSET, NULL, ref, NULL };
+
+	return s;
+}
+
+static struct subject
+config_key(const char *key)
+{
+	struct subject s = { "config", NO_OFFSET, NULL, NULL, key };
+
+	return s;
+}
 
 struct finding {
 	struct cairn_finding f;
 	enum fix fix;
-	char kind[16];
-	char *subject;		/* malloc'd: names are any length */
+	/* The subject's parts, owned (NULL: not part of it). */
+	char *file, *ref, *key;
+	uint64_t offset;
+	struct cairn_oid id;
+	int has_id;
+	char *subject;		/* as printed */
 	char message[512];
 };
 
@@ -117,71 +186,125 @@ note_wanted(struct fsck *c, const struct cairn_oid *id)
 	(void)cairn_memtable_put(&c->wanted, &e);
 }
 
+static const char *const kind_names[] = {
+	NULL, "config", "manifest", "data", "object", "link", "index",
+	"bloom", "wal", "ref", "lock", "tmp", "stray", "layout",
+};
+
+const char *
+cairn_finding_kind_name(enum cairn_finding_kind kind)
+{
+	if ((size_t)kind >= sizeof(kind_names) / sizeof(kind_names[0]) ||
+	    kind_names[kind] == NULL)
+		return "unknown";
+	return kind_names[kind];
+}
+
+static void
+finding_free(struct finding *f)
+{
+	free(f->file);
+	free(f->ref);
+	free(f->key);
+	free(f->subject);
+}
+
+/* Own copies of the subject's parts, and the subject as printed. */
+static int
+finding_subject(struct finding *f, const struct subject *s, size_t idlen)
+{
+	char hex[CAIRN_OID_HEXMAX + 1];
+	size_t len;
+
+	f->offset = s->offset;
+	if (s->id != NULL) {
+		cairn_oid_set(&f->id, s->id, idlen);
+		f->has_id = 1;
+	}
+	if ((s->file != NULL && (f->file = strdup(s->file)) == NULL) ||
+	    (s->ref != NULL && (f->ref = strdup(s->ref)) == NULL) ||
+	    (s->key != NULL && (f->key = strdup(s->key)) == NULL))
+		return -1;
+	/* Printed: the ref, else the object, else the file[@offset]. */
+	if (s->ref != NULL)
+		f->subject = strdup(*s->ref ? s->ref : "refs/");
+	else if (s->id != NULL)
+		f->subject = strdup(cairn_oid_fmt(hex, &f->id));
+	else if (s->file != NULL && s->offset != NO_OFFSET) {
+		len = strlen(s->file) + 24;
+		if ((f->subject = malloc(len)) != NULL)
+			snprintf(f->subject, len, "%s@%llu", s->file,
+			    (unsigned long long)s->offset);
+	} else
+		f->subject = strdup(s->file != NULL ? s->file : "");
+	return f->subject == NULL ? -1 : 0;
+}
+
 static void
 vfind(struct fsck *c, int error, int repairable, enum fix fix,
-    const char *kind, const char *subject, const char *fmt, va_list ap)
+    enum cairn_finding_kind kind, struct subject s, const char *fmt,
+    va_list ap)
 {
 	struct finding f;
 
 	memset(&f, 0, sizeof(f));
 	f.f.error = error;
 	f.f.repairable = repairable;
+	f.f.kind = kind;
 	f.fix = fix;
-	snprintf(f.kind, sizeof(f.kind), "%s", kind);
 	vsnprintf(f.message, sizeof(f.message), fmt, ap);
 	/* Out of memory here loses a finding, never the check. */
-	if ((f.subject = strdup(subject)) == NULL)
-		return;
-	if (cairn_buf_append(&c->findings, &f, sizeof(f)) != NULL)
-		free(f.subject);
+	if (finding_subject(&f, &s, c->idlen) != 0 ||
+	    cairn_buf_append(&c->findings, &f, sizeof(f)) != NULL)
+		finding_free(&f);
 }
 
 static void
-find(struct fsck *c, int error, int repairable, const char *kind,
-    const char *subject, const char *fmt, ...)
+find(struct fsck *c, int error, int repairable, enum cairn_finding_kind kind,
+    struct subject s, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
 static void
-find(struct fsck *c, int error, int repairable, const char *kind,
-    const char *subject, const char *fmt, ...)
+find(struct fsck *c, int error, int repairable, enum cairn_finding_kind kind,
+    struct subject s, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfind(c, error, repairable, FIX_NONE, kind, subject, fmt, ap);
+	vfind(c, error, repairable, FIX_NONE, kind, s, fmt, ap);
 	va_end(ap);
 }
 
 /* An error salvage could not undo: an object or ref lost. */
 static void
-vfind_lost(struct fsck *c, const char *kind, const char *subject,
+find_lost(struct fsck *c, enum cairn_finding_kind kind, struct subject s,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-vfind_lost(struct fsck *c, const char *kind, const char *subject,
+find_lost(struct fsck *c, enum cairn_finding_kind kind, struct subject s,
     const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfind(c, 1, 0, FIX_LOST, kind, subject, fmt, ap);
+	vfind(c, 1, 0, FIX_LOST, kind, s, fmt, ap);
 	va_end(ap);
 }
 
 /* A repairable error whose repair is fix. */
 static void
-find_fix(struct fsck *c, enum fix fix, const char *kind,
-    const char *subject, const char *fmt, ...)
+find_fix(struct fsck *c, enum fix fix, enum cairn_finding_kind kind,
+    struct subject s, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 static void
-find_fix(struct fsck *c, enum fix fix, const char *kind,
-    const char *subject, const char *fmt, ...)
+find_fix(struct fsck *c, enum fix fix, enum cairn_finding_kind kind,
+    struct subject s, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vfind(c, 1, 1, fix, kind, subject, fmt, ap);
+	vfind(c, 1, 1, fix, kind, s, fmt, ap);
 	va_end(ap);
 }
 
@@ -192,7 +315,7 @@ findings_release(struct cairn_buf *b)
 	size_t i, n = b->len / sizeof(*f);
 
 	for (i = 0; i < n; i++)
-		free(f[i].subject);
+		finding_free(&f[i]);
 	cairn_buf_release(b);
 }
 
@@ -486,7 +609,8 @@ check_config_values(struct fsck *c, const struct cairn_config *cfg)
 		if ((k = cairn_config_key_find(cfg->items[i].key)) != NULL &&
 		    strcasecmp(k->key, "object.format") != 0 &&
 		    (err = cairn_config_check(k, cfg->items[i].value)) != NULL)
-			find(c, 1, 0, "config", "config", "%s", err->msg);
+			find(c, 1, 0, CAIRN_FINDING_CONFIG, config_key(k->key),
+			    "%s", err->msg);
 }
 
 /* The algorithm the header of the data file or WAL name says, or 0. */
@@ -584,14 +708,14 @@ config_unusable(struct fsck *c, const char *why)
 
 	if (c->vfs->fstatat(c->vfs, c->rootfd, "config", &st) == 0 &&
 	    S_ISREG(st.st_mode)) {
-		find(c, 1, 0, "config", "config", "%s", why);
+		find(c, 1, 0, CAIRN_FINDING_CONFIG, in_file("config"), "%s", why);
 		return;
 	}
 	if ((c->algo = algo_from_files(c)) == 0) {
-		find(c, 1, 0, "config", "config", "%s", why);
+		find(c, 1, 0, CAIRN_FINDING_CONFIG, in_file("config"), "%s", why);
 		return;
 	}
-	find_fix(c, FIX_CONFIG, "config", "config", "%s; --repair writes a new "
+	find_fix(c, FIX_CONFIG, CAIRN_FINDING_CONFIG, in_file("config"), "%s; --repair writes a new "
 	    "one (object.format = %s, other settings their defaults)", why,
 	    cairn_hash_name(c->algo));
 }
@@ -620,10 +744,10 @@ check_config(struct fsck *c)
 	}
 	/* The parser reads text up to a NUL: what follows would be lost. */
 	if (text.len > 0 && memchr(text.data, '\0', text.len) != NULL)
-		find(c, 1, 0, "config", "config", "holds a NUL byte");
+		find(c, 1, 0, CAIRN_FINDING_CONFIG, in_file("config"), "holds a NUL byte");
 	if ((err = cairn_config_parse(&cfg, text.data ? (char *)text.data :
 	    "", path)) != NULL) {
-		find(c, 1, 0, "config", "config", "%s", err->msg);
+		find(c, 1, 0, CAIRN_FINDING_CONFIG, in_file("config"), "%s", err->msg);
 	} else {
 		check_config_values(c, &cfg);
 		/* A bad value leaves the default, to wait with. */
@@ -632,12 +756,12 @@ check_config(struct fsck *c)
 		fmt = cairn_config_get(&cfg, "object.format");
 		c->algo = fmt ? cairn_hash_parse(fmt) : 0;
 		if (c->algo == 0)
-			find(c, 1, 0, "config", "config",
+			find(c, 1, 0, CAIRN_FINDING_CONFIG, in_file("config"),
 			    "bad or missing object.format");
 		fmt = cairn_config_get(&cfg, "core.alternate");
 		if (fmt != NULL && (err = cairn_repo_open_vfs(&c->alternate,
 		    fmt, CAIRN_OPEN_READ_ONLY, c->vfs)) != NULL)
-			find(c, 1, 0, "config", "config", "alternate '%s': %s",
+			find(c, 1, 0, CAIRN_FINDING_CONFIG, in_file("config"), "alternate '%s': %s",
 			    fmt, err->msg);
 		cairn_config_release(&cfg);
 	}
@@ -703,7 +827,7 @@ check_next(struct fsck *c)
 		if (name_number(c->man.seg[i]) + 1 > used)
 			used = name_number(c->man.seg[i]) + 1;
 	if (used > c->man.next)
-		find(c, 1, 1, "manifest", "manifest", "next file number %llu "
+		find(c, 1, 1, CAIRN_FINDING_MANIFEST, in_file("manifest"), "next file number %llu "
 		    "is not above %llu, which is in use",
 		    (unsigned long long)c->man.next,
 		    (unsigned long long)(used - 1));
@@ -730,10 +854,10 @@ check_manifest(struct fsck *c)
 	}
 	if (c->vfs->fstatat(c->vfs, c->rootfd, "manifest", &st) == 0 &&
 	    S_ISDIR(st.st_mode))	/* no rename replaces it */
-		find_fix(c, FIX_QUARANTINE, "manifest", "manifest", "%s",
+		find_fix(c, FIX_QUARANTINE, CAIRN_FINDING_MANIFEST, in_file("manifest"), "%s",
 		    err->msg);
 	else
-		find(c, 1, 1, "manifest", "manifest", "%s", err->msg);
+		find(c, 1, 1, CAIRN_FINDING_MANIFEST, in_file("manifest"), "%s", err->msg);
 	/* Go on with what the directory holds. */
 	memset(&c->man, 0, sizeof(c->man));
 	highest(c, "data", c->man.data, sizeof(c->man.data));
@@ -869,7 +993,7 @@ scan_data_record(struct fsck *c, uint64_t *off)
 {
 	struct cairn_rec rec;
 	const struct cairn_error *err;
-	char subject[128], hex[CAIRN_OID_HEXMAX + 1];
+	char subject[128];
 	const char *why;
 	int below = *off < c->man.watermark;
 
@@ -887,7 +1011,8 @@ scan_data_record(struct fsck *c, uint64_t *off)
 		err = cairn_error_new(CAIRN_ERR_CORRUPT, "truncated record");
 	if (err != NULL) {
 		/* Past the watermark, the WAL redoes it: a crash artefact. */
-		find(c, below, !below, "data", subject, "%s%s", err->msg,
+		find(c, below, !below, CAIRN_FINDING_DATA,
+		    at_offset(c->man.data, *off), "%s%s", err->msg,
 		    below ? " (cairn fsck --salvage keeps the intact records "
 		    "around it)" : "");
 		*off = resync(c, *off);
@@ -899,10 +1024,11 @@ scan_data_record(struct fsck *c, uint64_t *off)
 		why = verify_record(c, &rec, c->data + *off + CAIRN_REC_HDR_SIZE);
 		/* Past the watermark, a writer rewrites it from the WAL. */
 		if (why != NULL && !below)
-			find(c, 0, 1, "data", subject, "%s", why);
+			find(c, 0, 1, CAIRN_FINDING_DATA,
+			    at_offset(c->man.data, *off), "%s", why);
 		else if (why != NULL)
-			find(c, 1, 0, "object", (hex_id(hex, rec.id.hash,
-			    c->idlen), hex), "%s (%s)", why, subject);
+			find(c, 1, 0, CAIRN_FINDING_OBJECT, object_at(rec.id.hash,
+			    c->man.data, *off), "%s (%s)", why, subject);
 		if (why != NULL)
 			note_named(c, rec.id.hash);
 		else
@@ -941,15 +1067,15 @@ check_data(struct fsck *c)
 	int fd;
 
 	if (c->man.data[0] == '\0') {
-		find(c, 1, 0, "data", "data", "no data file");
+		find(c, 1, 0, CAIRN_FINDING_DATA, in_file("data"), "no data file");
 		return;
 	}
 	if ((fd = open_file(c, c->man.data, O_RDONLY, &st, &why)) == -1) {
 		if (held_back(c, c->man.data, errno))
-			find(c, 1, 0, "data", c->man.data, "cannot read: %s "
+			find(c, 1, 0, CAIRN_FINDING_DATA, in_file(c->man.data), "cannot read: %s "
 			    "(nothing is repaired until it can be)", why);
 		else
-			find(c, 1, 0, "data", c->man.data, "cannot read: %s "
+			find(c, 1, 0, CAIRN_FINDING_DATA, in_file(c->man.data), "cannot read: %s "
 			    "(cairn fsck --salvage rebuilds from the intact "
 			    "records left)", why);
 		return;
@@ -958,12 +1084,12 @@ check_data(struct fsck *c)
 	c->data = c->data_len ? c->vfs->mmap(c->vfs, fd, c->data_len) : NULL;
 	c->vfs->close(c->vfs, fd);
 	if (c->data_len > 0 && c->data == NULL) {
-		find(c, 1, 0, "data", c->man.data, "cannot map: %s",
+		find(c, 1, 0, CAIRN_FINDING_DATA, in_file(c->man.data), "cannot map: %s",
 		    strerror(errno));
 		return;
 	}
 	if (c->data_len < CAIRN_FILEHDR_SIZE) {
-		find(c, 1, 0, "data", c->man.data, "bad file header");
+		find(c, 1, 0, CAIRN_FINDING_DATA, in_file(c->man.data), "bad file header");
 		return;
 	}
 	/*
@@ -972,10 +1098,10 @@ check_data(struct fsck *c)
 	 * are checked as usual.
 	 */
 	if (cairn_filehdr_check(c->data, CAIRN_DATA_MAGIC, c->algo) != NULL)
-		find_fix(c, FIX_DATA_HEADER, "data", c->man.data,
+		find_fix(c, FIX_DATA_HEADER, CAIRN_FINDING_DATA, in_file(c->man.data),
 		    "bad file header");
 	if (c->have_man && c->data_len < c->man.watermark)
-		find(c, 1, 0, "data", c->man.data, "shorter (%zu bytes) than "
+		find(c, 1, 0, CAIRN_FINDING_DATA, in_file(c->man.data), "shorter (%zu bytes) than "
 		    "its watermark %llu (cairn fsck --salvage rebuilds from "
 		    "the intact records left)", c->data_len,
 		    (unsigned long long)c->man.watermark);
@@ -993,7 +1119,6 @@ check_data(struct fsck *c)
 static void
 wal_object(struct fsck *c, const struct cairn_rec *rec, size_t off)
 {
-	char hex[CAIRN_OID_HEXMAX + 1];
 	const char *why;
 
 	why = verify_record(c, rec, c->wal.data + off + CAIRN_REC_HDR_SIZE);
@@ -1001,8 +1126,8 @@ wal_object(struct fsck *c, const struct cairn_rec *rec, size_t off)
 		note_object(c, rec, CAIRN_MEM_WAL, off);
 		return;
 	}
-	hex_id(hex, rec->id.hash, c->idlen);
-	find(c, 1, 0, "object", hex, "%s (%s@%zu)", why, c->man.wal, off);
+	find(c, 1, 0, CAIRN_FINDING_OBJECT, object_at(rec->id.hash, c->man.wal,
+	    off), "%s (%s@%zu)", why, c->man.wal, off);
 }
 
 /* Check the records of one whole batch (wal.h). */
@@ -1027,7 +1152,7 @@ wal_batch(void *arg, const unsigned char *data, size_t start, size_t end)
 			char hex[CAIRN_OID_HEXMAX + 1];
 
 			hex_id(hex, rec.id.hash, c->idlen);
-			find(c, 1, 0, "wal", c->man.wal, "object %s logged at "
+			find(c, 1, 0, CAIRN_FINDING_WAL, in_file(c->man.wal), "object %s logged at "
 			    "'%s' offset %llu is not intact there", hex,
 			    c->man.data, (unsigned long long)rec.data_off);
 		}
@@ -1097,7 +1222,6 @@ static void
 check_wal(struct fsck *c)
 {
 	const struct cairn_error *err;
-	char subject[128];
 	size_t good, bad;
 
 	if (c->man.wal[0] == '\0')
@@ -1106,7 +1230,7 @@ check_wal(struct fsck *c)
 	/* errno: why slurp failed, 0 if not the system's refusal */
 	if (err != NULL && err->code != CAIRN_ERR_NOT_FOUND &&
 	    held_back(c, c->man.wal, errno)) {
-		find(c, 1, 0, "wal", c->man.wal, "%s (nothing is repaired "
+		find(c, 1, 0, CAIRN_FINDING_WAL, in_file(c->man.wal), "%s (nothing is repaired "
 		    "until it can be read)", err->msg);
 		cairn_buf_reset(&c->wal);
 		return;
@@ -1119,10 +1243,10 @@ check_wal(struct fsck *c)
 		 * them.
 		 */
 		if (err == NULL && !wal_after_covered(c, 0))
-			find(c, 1, 0, "wal", c->man.wal, "bad file header "
+			find(c, 1, 0, CAIRN_FINDING_WAL, in_file(c->man.wal), "bad file header "
 			    "before whole batches (fsck --salvage keeps them)");
 		else
-			find(c, 1, 1, "wal", c->man.wal, "%s",
+			find(c, 1, 1, CAIRN_FINDING_WAL, in_file(c->man.wal), "%s",
 			    err ? err->msg : "bad file header");
 		cairn_buf_reset(&c->wal);
 		return;
@@ -1130,7 +1254,6 @@ check_wal(struct fsck *c)
 	good = wal_walk(c, &bad);
 	if (good == c->wal.len)
 		return;
-	snprintf(subject, sizeof(subject), "%s@%zu", c->man.wal, bad);
 	/*
 	 * A whole batch starting where the walk stopped counts: its commit
 	 * record vouches for the bytes the walk refused, so they were
@@ -1141,14 +1264,16 @@ check_wal(struct fsck *c)
 	 * batch.
 	 */
 	if (wal_batch_after(c, good) && !wal_after_covered(c, good))
-		find(c, 1, 0, "wal", subject, "corrupt record in or before "
-		    "a whole batch (fsck --salvage keeps every intact batch)");
+		find(c, 1, 0, CAIRN_FINDING_WAL, at_offset(c->man.wal, bad),
+		    "corrupt record in or before a whole batch (fsck "
+		    "--salvage keeps every intact batch)");
 	else if (wal_batch_after(c, good))
-		find(c, 1, 1, "wal", subject, "corrupt record in or before "
-		    "a whole batch");
+		find(c, 1, 1, CAIRN_FINDING_WAL, at_offset(c->man.wal, bad),
+		    "corrupt record in or before a whole batch");
 	else
-		find(c, 0, 1, "wal", subject, "torn tail of %zu bytes (a crash "
-		    "artefact: never acknowledged)", c->wal.len - good);
+		find(c, 0, 1, CAIRN_FINDING_WAL, at_offset(c->man.wal, bad),
+		    "torn tail of %zu bytes (a crash artefact: never "
+		    "acknowledged)", c->wal.len - good);
 }
 
 /* Index segments. */
@@ -1165,20 +1290,20 @@ check_entries(struct fsck *c, const struct cairn_segment *seg, const char *name)
 	for (i = 0; i < seg->count; i++) {
 		cairn_segment_entry(seg, i, &e);
 		if (i > 0 && memcmp(prev.id, e.id, c->idlen) >= 0 && !bad++)
-			find(c, 1, 1, "index", name, "entries out of order or "
+			find(c, 1, 1, CAIRN_FINDING_INDEX, in_file(name), "entries out of order or "
 			    "repeated at entry %llu", (unsigned long long)i);
 		prev = e;
 		note_named(c, e.id);
 		if (!cairn_bloom_test(seg->bloom, seg->bloom_size, e.id) &&
 		    !misses++)
-			find(c, 1, 1, "bloom", name, "bloom filter denies "
+			find(c, 1, 1, CAIRN_FINDING_BLOOM, in_file(name), "bloom filter denies "
 			    "indexed object %s", (hex_id(hex, e.id, c->idlen),
 			    hex));
 		o = cairn_memtable_get(&c->objs, e.id);
 		if (o == NULL || o->where != CAIRN_MEM_DATA || o->loc != e.off ||
 		    e.off >= c->man.watermark) {
-			hex_id(hex, e.id, c->idlen);
-			find(c, 1, 1, "index", hex, "%s points at offset %llu, "
+			find(c, 1, 1, CAIRN_FINDING_INDEX, object_at(e.id, name,
+			    NO_OFFSET), "%s points at offset %llu, "
 			    "which holds no intact record of it", name,
 			    (unsigned long long)e.off);
 			continue;
@@ -1205,20 +1330,20 @@ check_segments(struct fsck *c)
 		/* Never mapped through a link, never a FIFO opened blocking. */
 		if ((fd = open_file(c, c->man.seg[i], O_RDONLY, &st,
 		    &why)) == -1) {
-			find(c, 1, 1, "index", c->man.seg[i], "%s", why);
+			find(c, 1, 1, CAIRN_FINDING_INDEX, in_file(c->man.seg[i]), "%s", why);
 			continue;
 		}
 		c->vfs->close(c->vfs, fd);
 		path_of(c, path, sizeof(path), c->man.seg[i]);
 		if ((err = cairn_segment_open(&seg, c->vfs, path,
 		    c->idlen)) != NULL) {
-			find(c, 1, 1, "index", c->man.seg[i], "%s", err->msg);
+			find(c, 1, 1, CAIRN_FINDING_INDEX, in_file(c->man.seg[i]), "%s", err->msg);
 			continue;
 		}
 		if ((err = cairn_segment_verify(&seg)) != NULL)
-			find(c, 1, 1, "index", c->man.seg[i], "%s", err->msg);
+			find(c, 1, 1, CAIRN_FINDING_INDEX, in_file(c->man.seg[i]), "%s", err->msg);
 		else if (seg.count != c->man.seg_count[i])
-			find(c, 1, 1, "index", c->man.seg[i], "%llu entries, "
+			find(c, 1, 1, CAIRN_FINDING_INDEX, in_file(c->man.seg[i]), "%llu entries, "
 			    "the manifest says %llu",
 			    (unsigned long long)seg.count,
 			    (unsigned long long)c->man.seg_count[i]);
@@ -1232,7 +1357,6 @@ static void
 check_unindexed(struct fsck *c)
 {
 	const struct cairn_mem_ent *e;
-	char hex[CAIRN_OID_HEXMAX + 1];
 	uint64_t missing = 0;
 	size_t i;
 
@@ -1243,12 +1367,13 @@ check_unindexed(struct fsck *c)
 		    cairn_memtable_get(&c->indexed, e->id) != NULL)
 			continue;
 		if (missing++ < 20)
-			find(c, 1, 1, "index", (hex_id(hex, e->id, c->idlen),
-			    hex), "object at %s@%llu is not indexed",
+			find(c, 1, 1, CAIRN_FINDING_INDEX, object_at(e->id,
+			    c->man.data, e->loc), "object at %s@%llu is not "
+			    "indexed",
 			    c->man.data, (unsigned long long)e->loc);
 	}
 	if (missing > 20)
-		find(c, 1, 1, "index", c->man.data, "%llu more objects are "
+		find(c, 1, 1, CAIRN_FINDING_INDEX, in_file(c->man.data), "%llu more objects are "
 		    "not indexed", (unsigned long long)(missing - 20));
 }
 
@@ -1256,7 +1381,7 @@ check_unindexed(struct fsck *c)
 
 struct link_ctx {
 	struct fsck *c;
-	const char *from;
+	const unsigned char *from;	/* the object that links */
 };
 
 static int
@@ -1272,11 +1397,13 @@ link_check(void *arg, const struct cairn_oid *id, int type)
 	if (e == NULL)
 		note_wanted(l->c, id);
 	if (e == NULL)
-		find(l->c, 1, 0, "link", l->from, "links to missing %s %s",
+		find(l->c, 1, 0, CAIRN_FINDING_LINK, object(l->from),
+		    "links to missing %s %s",
 		    cairn_otype_name(type) ? cairn_otype_name(type) : "object",
 		    cairn_oid_fmt(hex, id));
 	else if (type != CAIRN_OBJ_NONE && e->type != type)
-		find(l->c, 1, 0, "link", l->from, "links to %s as a %s, but "
+		find(l->c, 1, 0, CAIRN_FINDING_LINK, object(l->from),
+		    "links to %s as a %s, but "
 		    "it is a %s", cairn_oid_fmt(hex, id),
 		    cairn_otype_name(type), cairn_otype_name(e->type));
 	return 0;
@@ -1290,20 +1417,19 @@ check_graph_object(struct fsck *c, const struct cairn_mem_ent *e)
 	struct link_ctx l;
 	unsigned char *content;
 	const unsigned char *at;
-	char hex[CAIRN_OID_HEXMAX + 1];
 
 	at = e->where == CAIRN_MEM_DATA ? c->data + e->loc :
 	    c->wal.data + e->loc;
 	if (cairn_rec_decode(&rec, at, c->idlen) != NULL ||
 	    decode(&rec, at + CAIRN_REC_HDR_SIZE, &content) != NULL)
 		return;	/* reported by the record checks */
-	hex_id(hex, e->id, c->idlen);
 	if ((err = cairn_object_check(e->type, content, (size_t)e->size,
 	    c->algo)) != NULL)
-		find(c, 1, 0, "object", hex, "%s", err->msg);
+		find(c, 1, 0, CAIRN_FINDING_OBJECT, object(e->id), "%s",
+		    err->msg);
 	else {
 		l.c = c;
-		l.from = hex;
+		l.from = e->id;
 		cairn_object_links(e->type, content, (size_t)e->size, c->algo,
 		    link_check, &l);
 	}
@@ -1373,15 +1499,15 @@ check_ref_file(struct fsck *c, int dfd, const char *base, const char *name)
 	ssize_t n;
 
 	if ((n = read_small(c, dfd, base, buf, sizeof(buf), &why)) < 0) {
-		find(c, 1, 0, "ref", name, "cannot read: %s", why);
+		find(c, 1, 0, CAIRN_FINDING_REF, ref_named(name), "cannot read: %s", why);
 		return;
 	}
 	if ((err = cairn_refs_parse(&id, c->algo, buf, (size_t)n,
 	    name)) != NULL)
-		find(c, 1, 0, "ref", name, "%s", err->msg);
+		find(c, 1, 0, CAIRN_FINDING_REF, ref_named(name), "%s", err->msg);
 	else if (!have_object(c, &id)) {
 		note_wanted(c, &id);
-		find(c, 1, 0, "ref", name, "points to missing object %s",
+		find(c, 1, 0, CAIRN_FINDING_REF, ref_named(name), "points to missing object %s",
 		    cairn_oid_fmt(hex, &id));
 	}
 }
@@ -1400,21 +1526,21 @@ refs_visit(void *arg, enum cairn_refs_kind kind, const char *name, int dfd,
 		break;
 	case CAIRN_REFS_LOCK:
 		if (lock_is_stale(c, dfd, base))
-			find(c, 0, 1, "lock", name, "stale lock (its holder "
+			find(c, 0, 1, CAIRN_FINDING_LOCK, ref_named(name), "stale lock (its holder "
 			    "is gone)");
 		break;
 	case CAIRN_REFS_BAD_NAME:
-		find(c, 1, 0, "ref", name, "invalid ref name");
+		find(c, 1, 0, CAIRN_FINDING_REF, ref_named(name), "invalid ref name");
 		break;
 	case CAIRN_REFS_LINK:
-		find(c, 1, 0, "ref", name, "is a symlink");
+		find(c, 1, 0, CAIRN_FINDING_REF, ref_named(name), "is a symlink");
 		break;
 	case CAIRN_REFS_NOT_FILE:
-		find(c, 1, 0, "ref", name, "is not a regular file");
+		find(c, 1, 0, CAIRN_FINDING_REF, ref_named(name), "is not a regular file");
 		break;
 	default:
 		len = strlen(name);
-		find(c, 1, 0, "ref", len ? name : "refs/", "cannot read%s: %s",
+		find(c, 1, 0, CAIRN_FINDING_REF, ref_named(name), "cannot read%s: %s",
 		    len == 0 || name[len - 1] == '/' ? " the directory" : "",
 		    open_why(sys_errno));
 		break;
@@ -1612,10 +1738,10 @@ check_stray(struct fsck *c, const char *name)
 		 * what is wrong (a manifest rebuilt from a newer copy).
 		 */
 		if ((lacking = stray_objects(c, name, 1)) == 0)
-			find(c, 0, 1, "stray", name, "left over from an older "
+			find(c, 0, 1, CAIRN_FINDING_STRAY, in_file(name), "left over from an older "
 			    "generation");
 		else
-			find(c, 0, 0, "stray", name, "numbered as an older "
+			find(c, 0, 0, CAIRN_FINDING_STRAY, in_file(name), "numbered as an older "
 			    "generation, but holds %llu objects that refs or "
 			    "links name and the repository lacks (cairn fsck "
 			    "--salvage keeps them)",
@@ -1625,9 +1751,9 @@ check_stray(struct fsck *c, const char *name)
 	if (strncmp(name, "objects.", 8) == 0)
 		lacking = stray_objects(c, name, 0);
 	if (lacking == 0)
-		find(c, 0, 1, "stray", name, "not named by the manifest");
+		find(c, 0, 1, CAIRN_FINDING_STRAY, in_file(name), "not named by the manifest");
 	else
-		find(c, 0, 0, "stray", name, "not named by the manifest, but "
+		find(c, 0, 0, CAIRN_FINDING_STRAY, in_file(name), "not named by the manifest, but "
 		    "holds %llu objects the repository lacks",
 		    (unsigned long long)lacking);
 }
@@ -1654,7 +1780,7 @@ check_strays(struct fsck *c, const char *sub, const char *kind)
 		if (strcmp(kind, "tmp") == 0 && !S_ISDIR(st.st_mode) &&
 		    (now - st.st_mtime >= STRAY_AGE ||
 		    (c->flags & (CAIRN_FSCK_REPAIR | CAIRN_FSCK_SALVAGE))))
-			find(c, 0, 1, "tmp", name, "leftover temporary file");
+			find(c, 0, 1, CAIRN_FINDING_TMP, in_file(name), "leftover temporary file");
 		if (!S_ISREG(st.st_mode) || (now - st.st_mtime < STRAY_AGE &&
 		    !(c->flags & (CAIRN_FSCK_REPAIR | CAIRN_FSCK_SALVAGE))))
 			continue;
@@ -1693,19 +1819,19 @@ check_layout(struct fsck *c)
 			return;
 		if (c->vfs->fstatat(c->vfs, c->rootfd, parts[i].name, &st) != 0) {
 			if (errno == ENOENT)
-				find_fix(c, fix, "layout", parts[i].name,
+				find_fix(c, fix, CAIRN_FINDING_LAYOUT, in_file(parts[i].name),
 				    "missing");
 			else
-				find(c, 1, 0, "layout", parts[i].name,
+				find(c, 1, 0, CAIRN_FINDING_LAYOUT, in_file(parts[i].name),
 				    "cannot stat: %s", strerror(errno));
 		} else if (S_ISLNK(st.st_mode))
-			find_fix(c, fix, "layout", parts[i].name,
+			find_fix(c, fix, CAIRN_FINDING_LAYOUT, in_file(parts[i].name),
 			    "is a symbolic link");
 		else if (parts[i].dir && !S_ISDIR(st.st_mode))
-			find_fix(c, fix, "layout", parts[i].name,
+			find_fix(c, fix, CAIRN_FINDING_LAYOUT, in_file(parts[i].name),
 			    "is not a directory");
 		else if (!parts[i].dir && !S_ISREG(st.st_mode))
-			find_fix(c, fix, "layout", parts[i].name,
+			find_fix(c, fix, CAIRN_FINDING_LAYOUT, in_file(parts[i].name),
 			    "is not a regular file");
 	}
 }
@@ -1719,7 +1845,7 @@ check_files(struct fsck *c)
 	if ((fd = open_dir_fd(c, "refs")) != -1)
 		(void)cairn_refs_walk(c->vfs, fd, refs_visit, c);
 	else if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
-		find(c, 1, 0, "ref", "refs/", "cannot read the directory: %s",
+		find(c, 1, 0, CAIRN_FINDING_REF, ref_named(""), "cannot read the directory: %s",
 		    strerror(errno));
 	check_strays(c, "tmp", "tmp");
 	check_strays(c, "", "stray");
@@ -1757,7 +1883,7 @@ run_pass(struct fsck *c)
 	if ((err = check_config(c)) != NULL)
 		return err;
 	if (c->algo == 0) {
-		find(c, 1, 0, "config", "config", "cannot tell the object "
+		find(c, 1, 0, CAIRN_FINDING_CONFIG, in_file("config"), "cannot tell the object "
 		    "format: nothing else can be checked");
 		return NULL;
 	}
@@ -1983,20 +2109,20 @@ fix_layout(struct fsck *c, const struct finding *f, struct quarantine *q)
 	struct stat st;
 	int fd;
 
-	if (c->vfs->fstatat(c->vfs, c->rootfd, f->subject, &st) == 0) {
+	if (c->vfs->fstatat(c->vfs, c->rootfd, f->file, &st) == 0) {
 		if (f->fix == FIX_DIR ? S_ISDIR(st.st_mode) :
 		    S_ISREG(st.st_mode))
 			return NULL;	/* fixed since */
 		if (S_ISLNK(st.st_mode) || (!S_ISREG(st.st_mode) &&
 		    !S_ISDIR(st.st_mode))) {
-			if (c->vfs->unlinkat(c->vfs, c->rootfd, f->subject,
+			if (c->vfs->unlinkat(c->vfs, c->rootfd, f->file,
 			    0) != 0 && errno != ENOENT)
 				return cairn_error_sys(errno, "remove '%s/%s'",
-				    c->root, f->subject);
-		} else if ((err = quarantine_move(c, q, f->subject)) != NULL)
+				    c->root, f->file);
+		} else if ((err = quarantine_move(c, q, f->file)) != NULL)
 			return err;
 	}
-	path_of(c, path, sizeof(path), f->subject);
+	path_of(c, path, sizeof(path), f->file);
 	if (f->fix == FIX_DIR) {
 		if (c->vfs->mkdir(c->vfs, path, CAIRN_DIR_MODE) != 0 &&
 		    errno != EEXIST)
@@ -2024,10 +2150,10 @@ fix_quarantine(struct fsck *c, const struct finding *f, struct quarantine *q)
 {
 	struct stat st;
 
-	if (c->vfs->fstatat(c->vfs, c->rootfd, f->subject, &st) != 0 ||
+	if (c->vfs->fstatat(c->vfs, c->rootfd, f->file, &st) != 0 ||
 	    S_ISREG(st.st_mode))
 		return NULL;	/* fixed since */
-	return quarantine_move(c, q, f->subject);
+	return quarantine_move(c, q, f->file);
 }
 
 /*
@@ -2134,12 +2260,12 @@ remove_garbage(struct fsck *c, const struct finding *f, size_t n)
 
 	for (i = 0; i < n; i++) {
 		e = NULL;
-		if (strcmp(f[i].kind, "tmp") == 0 ||
-		    (strcmp(f[i].kind, "stray") == 0 && f[i].f.repairable))
-			e = unlink_in(c, f[i].subject);
-		else if (strcmp(f[i].kind, "lock") == 0) {
+		if (f[i].f.kind == CAIRN_FINDING_TMP ||
+		    (f[i].f.kind == CAIRN_FINDING_STRAY && f[i].f.repairable))
+			e = unlink_in(c, f[i].file);
+		else if (f[i].f.kind == CAIRN_FINDING_LOCK) {
 			cairn_buf_reset(&rel);
-			if (cairn_buf_printf(&rel, "refs/%s", f[i].subject) ||
+			if (cairn_buf_printf(&rel, "refs/%s", f[i].ref) ||
 			    (dfd = open_parent(c, (char *)rel.data,
 			    &base)) == -1)
 				continue;
@@ -2364,12 +2490,12 @@ recover(struct fsck *c)
 }
 
 static int
-has_kind(const struct finding *f, size_t n, const char *kind)
+has_kind(const struct finding *f, size_t n, enum cairn_finding_kind kind)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(f[i].kind, kind) == 0)
+		if (f[i].f.kind == kind)
 			return 1;
 	return 0;
 }
@@ -2386,8 +2512,8 @@ recoverable(const struct finding *f, size_t n)
 	int torn = 0;
 
 	for (i = 0; i < n; i++) {
-		if (strcmp(f[i].kind, "data") != 0 &&
-		    strcmp(f[i].kind, "wal") != 0)
+		if (f[i].f.kind != CAIRN_FINDING_DATA &&
+		    f[i].f.kind != CAIRN_FINDING_WAL)
 			continue;
 		if (!f[i].f.repairable || f[i].fix != FIX_NONE)
 			return 0;
@@ -2407,7 +2533,7 @@ wal_broken(const struct finding *f, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(f[i].kind, "wal") == 0 && f[i].f.error &&
+		if (f[i].f.kind == CAIRN_FINDING_WAL && f[i].f.error &&
 		    f[i].f.repairable)
 			return 1;
 	return 0;
@@ -2452,8 +2578,8 @@ repair(struct fsck *c, const struct finding *f, size_t n,
 				err = fix_data_header(&now);
 		if (wal_broken(g, m))
 			now.have_man = 0;	/* rebuild with a fresh WAL */
-		if (err == NULL && (has_kind(g, m, "index") ||
-		    has_kind(g, m, "bloom") || has_kind(g, m, "manifest") ||
+		if (err == NULL && (has_kind(g, m, CAIRN_FINDING_INDEX) ||
+		    has_kind(g, m, CAIRN_FINDING_BLOOM) || has_kind(g, m, CAIRN_FINDING_MANIFEST) ||
 		    wal_broken(g, m)))
 			err = rebuild(&now, scratch, wal_broken(g, m), &q);
 		else
@@ -2824,10 +2950,10 @@ salvage_ref(struct salvage *s, int dfd, const char *base, const char *name)
 	if (cairn_buf_printf(&rel, "refs/%s", name) == NULL &&
 	    (err = quarantine_move(s->c, s->q, (char *)rel.data)) == NULL) {
 		s->lost_refs++;
-		vfind_lost(s->sink, "ref", name, "lost: %s (moved to %s/%s)",
+		find_lost(s->sink, CAIRN_FINDING_REF, ref_named(name), "lost: %s (moved to %s/%s)",
 		    why, s->q->name, (char *)rel.data);
 	} else
-		vfind_lost(s->sink, "ref", name, "lost: %s; cannot move it: "
+		find_lost(s->sink, CAIRN_FINDING_REF, ref_named(name), "lost: %s; cannot move it: "
 		    "%s", why, err ? err->msg : "out of memory");
 	cairn_buf_release(&rel);
 }
@@ -2853,7 +2979,6 @@ salvage_lost_objects(struct salvage *s)
 {
 	const struct cairn_mem_ent *e;
 	struct cairn_oid id;
-	char hex[CAIRN_OID_HEXMAX + 1];
 	size_t i;
 
 	for (i = 0; i < s->c->named.cap; i++) {
@@ -2864,7 +2989,7 @@ salvage_lost_objects(struct salvage *s)
 		if (s->c->alternate != NULL &&
 		    cairn_exists(s->c->alternate, &id) == NULL)
 			continue;
-		vfind_lost(s->sink, "object", cairn_oid_fmt(hex, &id), "lost: "
+		find_lost(s->sink, CAIRN_FINDING_OBJECT, object(e->id), "lost: "
 		    "no intact record of it was found");
 	}
 }
@@ -2938,11 +3063,20 @@ done:
 /* Reporting. */
 
 static int
+same_text(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* The same identity: kind and subject, never the message. */
+static int
 same_finding(const struct finding *a, const struct finding *b)
 {
-	return strcmp(a->kind, b->kind) == 0 &&
-	    strcmp(a->subject, b->subject) == 0 &&
-	    strcmp(a->message, b->message) == 0;
+	return a->f.kind == b->f.kind && a->offset == b->offset &&
+	    a->has_id == b->has_id &&
+	    (!a->has_id || cairn_oid_cmp(&a->id, &b->id) == 0) &&
+	    same_text(a->file, b->file) && same_text(a->ref, b->ref) &&
+	    same_text(a->key, b->key);
 }
 
 static void
@@ -2953,7 +3087,11 @@ report_all(struct finding *f, size_t n, const struct finding *left,
 	size_t i, j;
 
 	for (i = 0; i < n; i++) {
-		f[i].f.kind = f[i].kind;
+		f[i].f.file = f[i].file;
+		f[i].f.offset = f[i].offset;
+		f[i].f.id = f[i].has_id ? &f[i].id : NULL;
+		f[i].f.ref = f[i].ref;
+		f[i].f.key = f[i].key;
 		f[i].f.subject = f[i].subject;
 		f[i].f.message = f[i].message;
 		if (repairing && f[i].fix != FIX_LOST) {

@@ -141,7 +141,7 @@ all_readable () {
 # output writes them, after checking the counts against the findings.
 json_lines () {
 	python3 - "$1" <<\EOF
-import json, sys
+import json, re, sys
 
 # The man page's quoting of a finding line: C escapes, \ooo for other
 # control bytes and bytes that are not UTF-8; a name in double quotes when
@@ -181,9 +181,24 @@ if set(d) != want:
     sys.exit("fsck --json: keys %s" % sorted(d))
 counts = {"error": 0, "warning": 0, "repaired": 0}
 for f in d["findings"]:
-    if set(f) != {"severity", "kind", "subject", "message", "repairable",
-                  "repaired"}:
+    must = {"severity", "kind", "subject", "message", "repairable",
+            "repaired"}
+    parts = {"file", "offset", "id", "ref", "key"}
+    if not must <= set(f) or not set(f) - must <= parts:
         sys.exit("fsck --json: finding keys %s" % sorted(f))
+    for k in ("file", "ref", "key"):
+        if k in f and not isinstance(f[k], str):
+            sys.exit("fsck --json: %s is not a string: %r" % (k, f))
+    if "offset" in f and (not isinstance(f["offset"], int) or
+                          f["offset"] < 0 or "file" not in f):
+        sys.exit("fsck --json: bad offset: %r" % f)
+    if "id" in f and not re.fullmatch("[0-9a-f]{40}|[0-9a-f]{64}", f["id"]):
+        sys.exit("fsck --json: bad id: %r" % f)
+    if "ref" in f and f["subject"] != (f["ref"] or "refs/"):
+        sys.exit("fsck --json: ref %r is not the subject %r"
+                 % (f["ref"], f["subject"]))
+    if not set(f) & parts:
+        sys.exit("fsck --json: a finding without a subject part: %r" % f)
     if f["severity"] not in ("error", "warning"):
         sys.exit("fsck --json: severity %r" % f["severity"])
     if not isinstance(f["repairable"], bool) or \

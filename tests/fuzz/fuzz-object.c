@@ -2,7 +2,7 @@
  * fuzz-object.c: each input is parsed as a tree, a commit and a tag, with
  * both hash algorithms, as libgit2's objects fuzzer does: cairn_object_check
  * (core/object.c), cairn_tree_next, cairn_object_links and
- * cairn_commit_parse (store/graph.c).  Invariants: a tree that checks
+ * cairn_commit_parse (core/object.c).  Invariants: a tree that checks
  * iterates to its end without a malformed entry and its entries are in
  * git's order; a commit that checks parses, and names as many parents as
  * its links report.

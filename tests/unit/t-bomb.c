@@ -365,8 +365,8 @@ on_finding(void *arg, const struct cairn_finding *f)
 		r->warnings++;
 	if (r->msg[0] == '\0')
 		snprintf(r->msg, sizeof(r->msg), "%s %s %s: %s",
-		    f->error ? "error" : "warning", f->kind, f->subject,
-		    f->message);
+		    f->error ? "error" : "warning",
+		    cairn_finding_kind_name(f->kind), f->subject, f->message);
 }
 
 static void

@@ -500,7 +500,8 @@ w_finding(void *arg, const struct cairn_finding *f)
 	if (f->error && !f->repairable) {
 		if (w->unrepairable++ == 0)
 			snprintf(w->first, sizeof(w->first), "%s %s: %s",
-			    f->kind, f->subject, f->message);
+			    cairn_finding_kind_name(f->kind), f->subject,
+			    f->message);
 	}
 }
 
