@@ -10,6 +10,12 @@
  * directory entries) and each is opened with the real code and checked
  * against what the workload had acknowledged (check_repo in workload.h).
  *
+ * fsck --repair too: from a damaged repository (w_damage) repair alone
+ * and followed by each step, and from the pristine one each step
+ * followed by repair; each state is then checked as an operator would
+ * find it (check_repaired: nothing repair cannot fix, a second repair
+ * completes, and check_repo holds).
+ *
  * Negative controls: the same checker with one fsync skipped by the
  * layer (the WAL's fdatasync; the refs directory's fsync after a rename)
  * must find violations, or it could not see a missing fsync either.
@@ -27,7 +33,8 @@
 #include "workload.h"
 #include "crash.h"
 
-static char base[1024], pristine[1100], work[1100], state[1100];
+static char base[1024], pristine[1100], damaged[1100], work[1100];
+static char state[1100];
 static struct oracle orig;
 static int torture;
 
@@ -72,8 +79,10 @@ crash_point(struct run *run, const struct oracle *start, long at, int nrandom)
 	struct cairn_vfs_crash c;
 	struct oracle o;
 	long calls;
-	int k;
+	int i, k, repair = 0;
 
+	for (i = 0; i < run->n; i++)
+		repair |= run->seq[i] == W_REPAIR;
 	rm_rf(work);
 	copy_tree(run->from, work);
 	oracle_copy(&o, start);
@@ -98,7 +107,8 @@ crash_point(struct run *run, const struct oracle *start, long at, int nrandom)
 		if ((err = cairn_vfs_crash_state(&c, state, keep, seed)) != NULL)
 			bail_out("crash state: %s", err->msg);
 		run->states++;
-		if (check_repo(state, &o, &run->t) != 0 &&
+		if ((repair ? check_repaired(state, &o, &run->t) :
+		    check_repo(state, &o, &run->t)) != 0 &&
 		    run->bad_states++ == 0)
 			snprintf(run->first, sizeof(run->first),
 			    "power lost %s %ld, %s pending kept "
@@ -518,6 +528,9 @@ main(void)
 	snprintf(work, sizeof(work), "%s/work", base);
 	snprintf(state, sizeof(state), "%s/state", base);
 	w_pristine(pristine, &orig);
+	snprintf(damaged, sizeof(damaged), "%s/damaged", base);
+	copy_tree(pristine, damaged);
+	w_damage(damaged);
 
 	/* CAIRN_CRASH_MUTANT=<step>:<pattern>: one mutant run only. */
 	if ((mutant = getenv("CAIRN_CRASH_MUTANT")) != NULL &&
@@ -566,6 +579,29 @@ main(void)
 			}
 
 	crash_recovery(r3, torture ? 1 : 2);
+
+	/* Repair, from the damaged repository or after a step. */
+	memset(&run, 0, sizeof(run));
+	seq[0] = W_REPAIR;
+	run.seq = seq;
+	run.n = 1;
+	run.from = damaged;
+	run.start = &orig;
+	crash_workload(&run, r1, 1);
+	report(&run);
+	for (a = 0; a < 2 * W_NSTEPS; a++) {
+		memset(&run, 0, sizeof(run));
+		seq[a % 2] = W_REPAIR;
+		seq[1 - a % 2] = (enum wstep)(a / 2);
+		run.seq = seq;
+		run.n = 2;
+		if (a % 2 == 0) {
+			run.from = damaged;
+			run.start = &orig;
+		}
+		crash_workload(&run, r2, 1);
+		report(&run);
+	}
 
 	negative_control(W_PUT, "objects.*.wal", "the WAL's fdatasync");
 	negative_control(W_REFS, "refs", "the fsync of refs/ after a rename");

@@ -11,6 +11,13 @@
  * new values, fsck finds nothing repair cannot fix, and nothing after a
  * repair, and a put and a flush work).  The loop ends when a fault past
  * the last call no longer fires: every fault point was exhausted.
+ *
+ * fsck --repair gets the same treatment: from a damaged repository
+ * (w_damage: no index, a stale lock, a leftover file) repair alone and
+ * followed by each step, and from the pristine one each step followed
+ * by repair (of what the fault left); each of their calls fails in turn.
+ * Afterwards fsck finds nothing repair cannot fix, a second repair
+ * completes, and everything acknowledged is there (check_repaired).
  */
 #define _XOPEN_SOURCE 700
 #include <time.h>
@@ -20,7 +27,7 @@
 #include "workload.h"
 #include "fault.h"
 
-static char base[1024], pristine[1100], work[1100];
+static char base[1024], pristine[1100], damaged[1100], work[1100];
 static struct oracle orig;
 
 static const struct mode {
@@ -50,10 +57,12 @@ fault_run(const enum wstep *seq, int n, long at, const struct mode *m,
 	struct cairn_vfs_fault f;
 	struct w_tally t;
 	struct oracle o;
-	int bad = 0;
+	int i, bad = 0, repair = 0;
 
+	for (i = 0; i < n; i++)
+		repair |= seq[i] == W_REPAIR;
 	rm_rf(work);
-	copy_tree(pristine, work);
+	copy_tree(seq[0] == W_REPAIR ? damaged : pristine, work);
 	oracle_copy(&o, &orig);
 	cairn_vfs_fault_init(&f, cairn_vfs_posix());
 	f.fail_at = at;
@@ -76,7 +85,8 @@ fault_run(const enum wstep *seq, int n, long at, const struct mode *m,
 	else if (f.fired)
 		n_failed_clean++;
 	memset(&t, 0, sizeof(t));
-	if (!bad && check_repo(work, &o, &t)) {
+	if (!bad && (repair ? check_repaired(work, &o, &t) :
+	    check_repo(work, &o, &t))) {
 		snprintf(why, whylen, "afterwards: %s", w_why);
 		bad = 1;
 	}
@@ -139,6 +149,9 @@ main(void)
 	snprintf(pristine, sizeof(pristine), "%s/pristine", base);
 	snprintf(work, sizeof(work), "%s/work", base);
 	w_pristine(pristine, &orig);
+	snprintf(damaged, sizeof(damaged), "%s/damaged", base);
+	copy_tree(pristine, damaged);
+	w_damage(damaged);
 
 	for (a = 0; a < W_NSTEPS; a++) {
 		seq[0] = (enum wstep)a;
@@ -150,6 +163,17 @@ main(void)
 			seq[1] = (enum wstep)b;
 			fault_workload(seq, 2);
 		}
+	/* Repair alone, then before and after each step. */
+	seq[0] = W_REPAIR;
+	fault_workload(seq, 1);
+	for (a = 0; a < W_NSTEPS; a++) {
+		seq[0] = W_REPAIR;
+		seq[1] = (enum wstep)a;
+		fault_workload(seq, 2);
+		seq[0] = (enum wstep)a;
+		seq[1] = W_REPAIR;
+		fault_workload(seq, 2);
+	}
 	for (a = 0; torture && a < W_NSTEPS; a++)
 		for (b = 0; b < W_NSTEPS; b++)
 			for (c = 0; c < W_NSTEPS; c++) {

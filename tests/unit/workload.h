@@ -14,6 +14,10 @@
  *   refs	a ref created, "main" moved by compare-and-swap, and a
  *		transaction creating one ref and moving "keep"
  *   gc		gc keeping only what refs reach
+ * and one step the sequences of every step leave out, for a damaged
+ * repository (w_damage):
+ *   repair	fsck --repair through the same I/O layer, the handle closed
+ *		for it (fsck takes the writer lock) and opened again after
  * Every object's content is unique to its workload position.
  *
  * The oracle: an object is acknowledged when the call that wrote it
@@ -26,14 +30,19 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <time.h>
 
 #include "cairn.h"
 #include "repo_int.h"
 
-enum wstep { W_PUT, W_BATCH, W_AUTO, W_BIG, W_REFS, W_GC, W_NSTEPS };
+enum wstep {
+	W_PUT, W_BATCH, W_AUTO, W_BIG, W_REFS, W_GC,
+	W_NSTEPS,		/* the steps the sequences are made of */
+	W_REPAIR = W_NSTEPS
+};
 
-static const char *const wstep_names[W_NSTEPS] = {
-	"put", "batch", "auto", "big", "refs", "gc",
+static const char *const wstep_names[W_NSTEPS + 1] = {
+	"put", "batch", "auto", "big", "refs", "gc", "repair",
 };
 
 struct wobj {
@@ -413,22 +422,64 @@ w_step(struct cairn_repo *r, struct oracle *o, enum wstep s, int pos)
 }
 
 /*
+ * A workload's first error, copied: the library's error messages live in
+ * a ring that later failures of the same workload overwrite.
+ */
+static struct cairn_error w_first_err;
+static char w_first_msg[1024];
+
+static const struct cairn_error *
+w_keep_copy(const struct cairn_error **first, const struct cairn_error *err)
+{
+	if (err != NULL && *first == NULL) {
+		snprintf(w_first_msg, sizeof(w_first_msg), "%s", err->msg);
+		w_first_err = *err;
+		w_first_err.msg = w_first_msg;
+		*first = &w_first_err;
+	}
+	return err;
+}
+
+/* fsck --repair of path through vfs. */
+static const struct cairn_error *
+w_repair(const char *path, struct cairn_vfs *vfs)
+{
+	struct cairn_fsck_result res;
+
+	return cairn_fsck_vfs(path, CAIRN_FSCK_REPAIR, NULL, NULL, NULL, &res,
+	    vfs);
+}
+
+/*
  * Open path through vfs and run steps; *first gets the first error (NULL
- * if every step succeeded).  Every step runs even after a failure.
+ * if every step succeeded).  Every step runs even after a failure; a
+ * step that needs the handle is skipped if it cannot be opened.
  */
 static void
 w_run(const char *path, struct cairn_vfs *vfs, struct oracle *o,
     const enum wstep *steps, int nsteps, const struct cairn_error **first)
 {
-	struct cairn_repo *r;
+	struct cairn_repo *r = NULL;
 	int i;
 
 	*first = NULL;
-	if (w_keep(first, cairn_repo_open_vfs(&r, path, 0, vfs)) != NULL)
-		return;
-	for (i = 0; i < nsteps; i++)
-		w_keep(first, w_step(r, o, steps[i], i));
-	cairn_repo_close(r);
+	for (i = 0; i < nsteps; i++) {
+		if (steps[i] == W_REPAIR) {
+			if (r != NULL)
+				cairn_repo_close(r);
+			r = NULL;
+			w_keep_copy(first, w_repair(path, vfs));
+			continue;
+		}
+		if (r == NULL && w_keep_copy(first, cairn_repo_open_vfs(&r,
+		    path, 0, vfs)) != NULL) {
+			r = NULL;
+			continue;
+		}
+		w_keep_copy(first, w_step(r, o, steps[i], i));
+	}
+	if (r != NULL)
+		cairn_repo_close(r);
 }
 
 /*
@@ -457,6 +508,52 @@ w_pristine(const char *path, struct oracle *o)
 	ref_acked(o, "main", &o->o[0].id);
 	ref_acked(o, "keep", &o->o[1].id);
 	cairn_repo_close(r);
+}
+
+/*
+ * The damaged repository the repair workloads start from: the pristine
+ * one at path with its index segments removed (every flushed object
+ * unindexed: repair rebuilds the index and publishes a new generation),
+ * a stale ref lock and a leftover temporary file two hours old (repair
+ * removes both).  Its oracle is the pristine one's.
+ */
+static void
+w_damage(const char *path)
+{
+	struct timespec old[2];
+	char p[1500];
+	DIR *d;
+	struct dirent *e;
+	int fd, removed = 0;
+
+	snprintf(p, sizeof(p), "%s/index", path);
+	if ((d = opendir(p)) == NULL)
+		bail_out("cannot list %s", p);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/index/%s", path, e->d_name);
+		if (unlink(p) != 0)
+			bail_out("cannot remove %s", p);
+		removed++;
+	}
+	closedir(d);
+	if (removed == 0)
+		bail_out("no index segment to remove in %s", path);
+	snprintf(p, sizeof(p), "%s/refs/stale.lock", path);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644)) == -1)
+		bail_out("cannot make %s", p);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/tmp/leftover", path);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644)) == -1 ||
+	    write(fd, "junk", 4) != 4)
+		bail_out("cannot make %s", p);
+	close(fd);
+	clock_gettime(CLOCK_REALTIME, &old[0]);
+	old[0].tv_sec -= 7200;
+	old[1] = old[0];
+	if (utimensat(AT_FDCWD, p, old, 0) != 0)
+		bail_out("cannot age %s", p);
 }
 
 /* ---- checking a repository against an oracle ---- */
@@ -603,6 +700,31 @@ check_repo(const char *path, const struct oracle *o, struct w_tally *t)
 		free(data);
 	cairn_repo_close(r);
 	return bad;
+}
+
+/*
+ * check_repaired(path, o, t): a repair workload's end state, as an
+ * operator finds it after an interrupted repair: fsck names nothing
+ * repair cannot fix, a second repair (the real I/O layer) completes,
+ * and then check_repo holds.
+ */
+static int
+check_repaired(const char *path, const struct oracle *o, struct w_tally *t)
+{
+	const struct cairn_error *err;
+	struct cairn_fsck_result res;
+	struct w_findings fs;
+
+	memset(&fs, 0, sizeof(fs));
+	if ((err = cairn_fsck(path, 0, w_finding, NULL, &fs, &res)) != NULL)
+		return w_fail(&t->unrecoverable, "fsck: %s", err->msg);
+	if (fs.unrepairable)
+		return w_fail(&t->unrecoverable, "fsck: %ld findings repair "
+		    "cannot fix, the first: %s", fs.unrepairable, fs.first);
+	if ((err = w_repair(path, cairn_vfs_posix())) != NULL)
+		return w_fail(&t->unrecoverable, "fsck --repair: %s",
+		    err->msg);
+	return check_repo(path, o, t);
 }
 
 #endif
