@@ -83,6 +83,9 @@ int cmd_help(const char *usage);
 /* Print "cairn: <msg>" on stderr; return the exit status for err. */
 int cmd_fail(const struct cairn_error *err);
 
+/* The value of a config key, or NULL if it is not set. */
+const char *cmd_config_value(struct cairn_repo *repo, const char *key);
+
 /* Print a formatted usage error ("cairn: ..."), then usage; return 2. */
 int cmd_usage(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

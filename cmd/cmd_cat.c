@@ -50,10 +50,10 @@ print_tree(struct cairn_repo *repo, const struct cat_opts *o,
 	size_t len, pos = 0;
 	int type, r;
 
-	if ((err = cairn_get(repo, id, get_flags(o), &type, &data, &len)))
+	if ((err = cairn_object_get(repo, id, get_flags(o), &type, &data, &len)))
 		return err;
-	while ((r = cairn_tree_next(&e, data, len, &pos,
-	    cairn_repo_hash_algo(repo))) == 1)
+	while ((r = cairn_tree_next(data, len, &pos, cairn_repo_hash_algo(repo),
+	    &e)) == 1)
 		cmd_print_entry(&e, "", 0);
 	free(data);
 	if (r < 0)
@@ -71,9 +71,9 @@ cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
 	uint64_t size;
 	int type;
 
-	err = cairn_resolve(repo, &id, name);
+	err = cairn_object_resolve(repo, name, &id);
 	if (err == NULL)
-		err = cairn_stat(repo, &id, &type, &size);
+		err = cairn_object_stat(repo, &id, &type, &size);
 	if (o->mode == 'e') {
 		if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND) {
 			*status = 1;
@@ -90,7 +90,8 @@ cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
 	else if (o->mode == 'p' && type == CAIRN_OBJ_TREE)
 		err = print_tree(repo, o, &id);
 	else
-		err = cairn_get_stream(repo, &id, get_flags(o), out_sink, NULL);
+		err = cairn_object_get_stream(repo, &id, get_flags(o),
+		    out_sink, NULL);
 	return err;
 }
 
@@ -111,9 +112,9 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 	size_t len;
 	int type;
 
-	err = cairn_resolve(repo, &id, name);
+	err = cairn_object_resolve(repo, name, &id);
 	if (err == NULL)
-		err = cairn_stat(repo, &id, &type, &size);
+		err = cairn_object_stat(repo, &id, &type, &size);
 	if (err != NULL && err->code == CAIRN_ERR_AMBIGUOUS) {
 		printf("%s ambiguous%c", name, eol);
 		return NULL;
@@ -125,7 +126,7 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 	}
 	if (err != NULL)
 		return err;
-	cairn_oid_fmt(hex, &id);
+	cairn_oid_fmt(&id, hex);
 	if (o->mode == 'c') {
 		printf("%s %s %" PRIu64 "%c", hex, cairn_otype_name(type), size,
 		    eol);
@@ -133,7 +134,7 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 	}
 	if (size <= ((uint64_t)64 << 20)) {
 		/* Whole and verified before its header goes out. */
-		if ((err = cairn_get(repo, &id, get_flags(o), &type, &data,
+		if ((err = cairn_object_get(repo, &id, get_flags(o), &type, &data,
 		    &len)) != NULL)
 			return err;
 		printf("%s %s %zu%c", hex, cairn_otype_name(type), len, eol);
@@ -142,7 +143,8 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 	} else {
 		printf("%s %s %" PRIu64 "%c", hex, cairn_otype_name(type), size,
 		    eol);
-		err = cairn_get_stream(repo, &id, get_flags(o), out_sink, NULL);
+		err = cairn_object_get_stream(repo, &id, get_flags(o),
+		    out_sink, NULL);
 	}
 	if (err == NULL && putchar(eol) == EOF)
 		err = cairn_error_sys(errno, "write to standard output");

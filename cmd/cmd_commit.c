@@ -69,10 +69,10 @@ identity(struct cairn_repo *repo, const char *who, struct cairn_ident *id)
 
 	snprintf(var, sizeof(var), "CAIRN_%s_NAME", who);
 	if ((id->name = getenv(var)) == NULL)
-		id->name = cairn_config_value(repo, "user.name");
+		id->name = cmd_config_value(repo, "user.name");
 	snprintf(var, sizeof(var), "CAIRN_%s_EMAIL", who);
 	if ((id->email = getenv(var)) == NULL)
-		id->email = cairn_config_value(repo, "user.email");
+		id->email = cmd_config_value(repo, "user.email");
 	if (id->name == NULL || id->email == NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID, "%s identity unknown: "
 		    "set CAIRN_%s_NAME and CAIRN_%s_EMAIL, or the config keys "
@@ -161,15 +161,15 @@ cmd_commit(int argc, char **argv)
 	if (err == NULL)
 		err = cmd_open(&repo, 1);
 	if (err == NULL)
-		err = cairn_resolve(repo, &tree, argv[g.ind]);
+		err = cairn_object_resolve(repo, argv[g.ind], &tree);
 	for (i = 0; err == NULL && i < np; i++)
-		err = cairn_resolve(repo, &parents[i], pnames[i]);
+		err = cairn_object_resolve(repo, pnames[i], &parents[i]);
 	if (err == NULL && (err = identity(repo, "AUTHOR", &author)) == NULL &&
 	    (err = identity(repo, "COMMITTER", &committer)) == NULL)
-		err = cairn_commit_create(repo, &id, &tree, parents,
-		    (size_t)np, &author, &committer, msg);
+		err = cairn_commit_create(repo, &tree, parents, (size_t)np,
+		    &author, &committer, msg, &id);
 	if (err == NULL)
-		printf("%s\n", cairn_oid_fmt(hex, &id));
+		printf("%s\n", cairn_oid_fmt(&id, hex));
 	cmd_close(repo);
 	status = err ? cmd_fail(err) : cmd_finish_output(0);
 done:

@@ -54,12 +54,12 @@ cmd_config(int argc, char **argv)
 	if ((err = cmd_open(&repo, n == 2 || unset)) != NULL)
 		return cmd_fail(err);
 	if (list)
-		cairn_config_each(repo, print_item, NULL);
+		cairn_repo_config_list(repo, print_item, NULL);
 	else if (unset)
-		err = cairn_config_unset(repo, argv[g.ind]);
+		err = cairn_repo_config_unset(repo, argv[g.ind]);
 	else if (n == 2)
-		err = cairn_config_update(repo, argv[g.ind], argv[g.ind + 1]);
-	else if ((err = cairn_config_lookup(&v, repo, argv[g.ind])) == NULL)
+		err = cairn_repo_config_set(repo, argv[g.ind], argv[g.ind + 1]);
+	else if ((err = cairn_repo_config_get(repo, argv[g.ind], &v)) == NULL)
 		printf("%s\n", v);
 	cmd_close(repo);
 	/* A key not set is exit 1 with nothing printed, read or unset. */

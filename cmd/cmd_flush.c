@@ -28,7 +28,7 @@ cmd_flush(int argc, char **argv)
 		    argv[g.ind]);
 	if ((err = cmd_open(&repo, 1)) != NULL)
 		return cmd_fail(err);
-	err = cairn_flush(repo);
+	err = cairn_repo_flush(repo);
 	cmd_close(repo);
 	return err ? cmd_fail(err) : 0;
 }

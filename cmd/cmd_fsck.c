@@ -117,7 +117,7 @@ report(void *arg, const struct cairn_finding *f)
 	if (f->offset != CAIRN_FINDING_NO_OFFSET)
 		printf(", \"offset\": %llu", (unsigned long long)f->offset);
 	if (f->id != NULL)
-		printf(", \"id\": \"%s\"", cairn_oid_fmt(hex, f->id));
+		printf(", \"id\": \"%s\"", cairn_oid_fmt(f->id, hex));
 	if (f->ref != NULL) {
 		printf(", \"ref\": ");
 		cmd_json_string(f->ref);
@@ -200,7 +200,7 @@ cmd_fsck(int argc, char **argv)
 		return cmd_fail(err);
 	o.meter = !cmd_global.no_progress && isatty(2);
 	clock_gettime(CLOCK_MONOTONIC, &o.start);
-	err = cairn_fsck(path, flags, report, progress, &o, &res);
+	err = cairn_repo_fsck(path, flags, report, progress, &o, &res);
 	free(path);
 	if (o.meter) {
 		fputs("\r\033[K", stderr);

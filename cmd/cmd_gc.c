@@ -59,20 +59,20 @@ cmd_gc(int argc, char **argv)
 		return cmd_usage(cmd_gc_usage, "unexpected argument '%s'",
 		    argv[g.ind]);
 	/* A bad --prune is a usage error, found before the repository. */
-	if (prune != NULL && (err = cairn_gc_expiry(&o.keep_since, prune,
-	    (int64_t)time(NULL))) != NULL)
+	if (prune != NULL && (err = cairn_gc_expiry_parse(prune,
+	    (int64_t)time(NULL), &o.keep_since)) != NULL)
 		return cmd_fail(err);
 	/* A dry run also takes the locks, to count a stable state. */
 	if ((err = cmd_open(&repo, 1)) != NULL)
 		return cmd_fail(err);
-	if (prune == NULL && (prune = cairn_config_value(repo,
+	if (prune == NULL && (prune = cmd_config_value(repo,
 	    "gc.pruneExpire")) == NULL)
 		prune = DEFAULT_EXPIRE;
-	err = cairn_gc_expiry(&o.keep_since, prune, (int64_t)time(NULL));
+	err = cairn_gc_expiry_parse(prune, (int64_t)time(NULL), &o.keep_since);
 	if (!cmd_global.no_progress && isatty(2))
 		o.progress = progress;
 	if (err == NULL)
-		err = cairn_gc(repo, &o, &res);
+		err = cairn_repo_gc(repo, &o, &res);
 	if (o.progress != NULL) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);

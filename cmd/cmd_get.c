@@ -40,11 +40,11 @@ cmd_get(int argc, char **argv)
 		return cmd_usage(cmd_get_usage, "expected a tree and a directory");
 	if ((err = cmd_open(&repo, 0)) != NULL)
 		return cmd_fail(err);
-	err = cairn_resolve(repo, &id, argv[optind]);
+	err = cairn_object_resolve(repo, argv[optind], &id);
 	if (err == NULL)
 		err = cmd_peel_tree(repo, &id);
 	if (err == NULL)
-		err = cairn_checkout(repo, &id, argv[optind + 1], flags);
+		err = cairn_tree_checkout(repo, &id, argv[optind + 1], flags);
 	cmd_close(repo);
 	return err ? cmd_fail(err) : 0;
 }

@@ -27,12 +27,12 @@ abbrev(struct cairn_repo *repo, const struct cairn_oid *id, char *out)
 	struct cairn_oid got;
 	size_t n, full = 2 * (size_t)id->len;
 
-	cairn_oid_fmt(out, id);
+	cairn_oid_fmt(id, out);
 	for (n = 7; n < full; n++) {
 		char save = out[n];
 
 		out[n] = '\0';
-		err = cairn_resolve(repo, &got, out);
+		err = cairn_object_resolve(repo, out, &got);
 		if (err == NULL || err->code != CAIRN_ERR_AMBIGUOUS)
 			return;
 		out[n] = save;
@@ -123,7 +123,7 @@ print_medium(struct log_opts *o, const struct cairn_oid *id,
 
 	if (o->shown++)
 		putchar('\n');
-	printf("commit %s\n", cairn_oid_fmt(hex, id));
+	printf("commit %s\n", cairn_oid_fmt(id, hex));
 	if (ci->nparents > 1) {
 		printf("Merge:");
 		cairn_object_links(CAIRN_OBJ_COMMIT, data, len,
@@ -190,8 +190,8 @@ show(void *arg, const struct cairn_oid *id, const unsigned char *data,
 	struct log_opts *o = arg;
 	struct cairn_commit_info ci;
 
-	if (cairn_commit_parse(&ci, data, len,
-	    cairn_repo_hash_algo(o->repo)) != NULL)
+	if (cairn_commit_parse(data, len, cairn_repo_hash_algo(o->repo),
+	    &ci) != NULL)
 		return 0;
 	if (o->oneline)
 		print_oneline(o, id, &ci);
@@ -241,7 +241,7 @@ cmd_log(int argc, char **argv)
 		return cmd_fail(err);
 	if ((err = cmd_open(&o.repo, 0)) != NULL)
 		return cmd_fail(err);
-	err = cairn_resolve(o.repo, &id, argv[g.ind]);
+	err = cairn_object_resolve(o.repo, argv[g.ind], &id);
 	/* -n 0 shows nothing (max 0 would be no limit), as git log. */
 	if (err == NULL && !none)
 		err = cairn_log_walk(o.repo, &id, max, show, &o);

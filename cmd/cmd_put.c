@@ -60,7 +60,7 @@ put_commit(struct putter *p)
 		return err;
 	}
 	for (i = 0; i < p->nids; i++)
-		printf("%s\n", cairn_oid_fmt(hex, &p->ids[i]));
+		printf("%s\n", cairn_oid_fmt(&p->ids[i], hex));
 	p->nids = 0;
 	p->bytes = 0;
 	if (fflush(stdout) != 0)
@@ -75,7 +75,7 @@ put_note(struct putter *p, const struct cairn_oid *id, uint64_t size)
 	char hex[CAIRN_OID_HEXMAX + 1];
 
 	if (p->dry) {
-		printf("%s\n", cairn_oid_fmt(hex, id));
+		printf("%s\n", cairn_oid_fmt(id, hex));
 		return NULL;
 	}
 	if (p->nids == p->cap) {
@@ -207,7 +207,7 @@ dry_check(struct putter *p, struct cairn_oid *out, int type, cairn_read_fn read,
 		    "expected %lld", len, (long long)size);
 	else if ((err = cairn_object_check_flags(type, buf, len, p->algo,
 	    p->check_flags)) == NULL)
-		err = cairn_hash_object(out, p->algo, type, buf, len);
+		err = cairn_hash_object(p->algo, type, buf, len, out);
 done:
 	free(buf);
 	return err;
@@ -252,7 +252,7 @@ dry_hash(struct putter *p, struct cairn_oid *out, int type, cairn_read_fn read,
 		    "bytes, expected %lld", (unsigned long long)got,
 		    (long long)size);
 	if (err == NULL)
-		err = cairn_hasher_final(out, &h);
+		err = cairn_hasher_final(&h, out);
 done:
 	cairn_hasher_release(&h);
 	spool_release(&sp);
@@ -287,7 +287,7 @@ put_stream(struct putter *p, struct cairn_oid *out, int type,
 			goto done;
 		p->open = 1;
 	}
-	err = cairn_batch_add_stream(p->repo, out, type, read, arg, size);
+	err = cairn_batch_add_stream(p->repo, type, read, arg, size, out);
 done:
 	spool_release(&sp);
 	return err;
@@ -421,8 +421,8 @@ parse_header(struct putter *p, char *line, int *type, uint64_t *size,
 	if (n < 2 || n > 3 || empty)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "malformed batch header '%s'", orig);
-	if (*has_claim && cairn_oid_parse(claim, p->algo, f[0],
-	    strlen(f[0])) != NULL)
+	if (*has_claim && cairn_oid_parse(p->algo, f[0], strlen(f[0]),
+	    claim) != NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "malformed object id '%s'", f[0]);
 	if ((*type = cmd_parse_type(f[n - 2])) == 0)
@@ -490,7 +490,7 @@ check_claim(const struct cairn_oid *got, const struct cairn_oid *claim)
 		return NULL;
 	return cairn_error_new(CAIRN_ERR_INVALID,
 	    "object %s does not match its content (which hashes to %s)",
-	    cairn_oid_fmt(a, claim), cairn_oid_fmt(b, got));
+	    cairn_oid_fmt(claim, a), cairn_oid_fmt(got, b));
 }
 
 /* The LF that ends a record's content. */
@@ -520,8 +520,8 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 		if ((err = read_content(p, in, size, &buf)) != NULL)
 			return err;
 		if ((err = record_end(in, nrec)) != NULL ||
-		    (claim != NULL && ((err = cairn_hash_object(&id, p->algo,
-		    type, buf, (size_t)size)) != NULL ||
+		    (claim != NULL && ((err = cairn_hash_object(p->algo, type,
+		    buf, (size_t)size, &id)) != NULL ||
 		    (err = check_claim(&id, claim)) != NULL))) {
 			free(buf);
 			return err;
@@ -683,8 +683,9 @@ open_repo(struct cairn_repo **out, int write, unsigned flags)
 		return cmd_open(out, write);
 	if ((err = cmd_repo_path(&path)) != NULL)
 		return err;
-	err = cairn_repo_open(out, path, flags |
-	    (write && !cmd_global.read_only ? 0 : CAIRN_OPEN_READ_ONLY));
+	err = cairn_repo_open(path,
+	    flags | (write && !cmd_global.read_only ? 0 : CAIRN_OPEN_READ_ONLY),
+	    out);
 	free(path);
 	return err;
 }
@@ -730,12 +731,13 @@ put_dir(struct putter *p, const char *dir, struct cairn_oid *id)
 	struct cairn_repo *scratch;
 
 	if (!p->dry)
-		return cairn_put_dir(p->repo, id, dir);
-	if ((err = cairn_repo_open(&scratch, NULL, CAIRN_OPEN_MEMORY |
-	    (p->check_flags ? CAIRN_OPEN_LITERALLY : 0) |
-	    (p->algo == CAIRN_HASH_SHA1 ? CAIRN_OPEN_SHA1 : 0))) != NULL)
+		return cairn_tree_put_dir(p->repo, dir, id);
+	if ((err = cairn_repo_open(NULL,
+	    CAIRN_OPEN_MEMORY | (p->check_flags ? CAIRN_OPEN_LITERALLY : 0) |
+	    (p->algo == CAIRN_HASH_SHA1 ? CAIRN_OPEN_SHA1 : 0),
+	    &scratch)) != NULL)
 		return err;
-	err = cairn_put_dir(scratch, id, dir);
+	err = cairn_tree_put_dir(scratch, dir, id);
 	cairn_repo_close(scratch);
 	return err;
 }
@@ -752,7 +754,7 @@ put_run(struct putter *p, const struct put_opts *o, int argc, char **argv)
 		return put_batch(p);
 	if (o->dir != NULL) {
 		if ((err = put_dir(p, o->dir, &id)) == NULL) {
-			printf("%s\n", cairn_oid_fmt(hex, &id));
+			printf("%s\n", cairn_oid_fmt(&id, hex));
 			fflush(stdout);
 		}
 		return err;

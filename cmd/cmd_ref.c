@@ -47,7 +47,7 @@ list_one(void *arg, const char *name, const struct cairn_oid *id)
 	struct list_out *o = arg;
 	char hex[CAIRN_OID_HEXMAX + 1];
 
-	cairn_oid_fmt(hex, id);
+	cairn_oid_fmt(id, hex);
 	if (o->json) {
 		printf("%s{\"name\": ", o->n++ ? ", " : "");
 		cmd_json_string(name);
@@ -130,12 +130,12 @@ ref_get(int argc, char **argv)
 		return status;
 	if (argc - ind != 1)
 		return cmd_usage(GET_USAGE, "ref get takes one name");
-	if ((err = cairn_refname_valid(argv[ind])) != NULL)
+	if ((err = cairn_ref_name_check(argv[ind])) != NULL)
 		return cmd_fail(err);
 	if ((status = open_repo(&repo, 0)) != 0)
 		return status;
 	if ((err = cairn_ref_get(repo, argv[ind], &id)) == NULL)
-		printf("%s\n", cairn_oid_fmt(hex, &id));
+		printf("%s\n", cairn_oid_fmt(&id, hex));
 	cmd_close(repo);
 	return err ? cmd_fail(err) : cmd_finish_output(0);
 }
@@ -203,14 +203,14 @@ ref_set(int argc, char **argv)
 		return cmd_usage(SET_USAGE,
 		    "ref set takes a name and an object");
 	name = argv[pc.ind];
-	if ((err = cairn_refname_valid(name)) != NULL ||
+	if ((err = cairn_ref_name_check(name)) != NULL ||
 	    (err = cmd_check_name(argv[pc.ind + 1])) != NULL)
 		return cmd_fail(err);
 	if ((status = open_repo(&repo, 1)) != 0)
 		return status;
 	if ((pc.old == NULL ||
-	    (err = cairn_resolve(repo, &old, pc.old)) == NULL) &&
-	    (err = cairn_resolve(repo, &id, argv[pc.ind + 1])) == NULL) {
+	    (err = cairn_object_resolve(repo, pc.old, &old)) == NULL) &&
+	    (err = cairn_object_resolve(repo, argv[pc.ind + 1], &id)) == NULL) {
 		if (pc.create)
 			err = cairn_ref_create(repo, name, &id);
 		else
@@ -236,11 +236,12 @@ ref_delete(int argc, char **argv)
 	if (argc - pc.ind != 1)
 		return cmd_usage(DELETE_USAGE, "ref delete takes one name");
 	name = argv[pc.ind];
-	if ((err = cairn_refname_valid(name)) != NULL)
+	if ((err = cairn_ref_name_check(name)) != NULL)
 		return cmd_fail(err);
 	if ((status = open_repo(&repo, 1)) != 0)
 		return status;
-	if (pc.old == NULL || (err = cairn_resolve(repo, &old, pc.old)) == NULL)
+	if (pc.old == NULL || (err = cairn_object_resolve(repo, pc.old,
+	    &old)) == NULL)
 		err = cairn_ref_delete(repo, name, pc.old ? &old : NULL);
 	cmd_close(repo);
 	return err ? cmd_fail(err) : cmd_finish_output(0);
@@ -257,7 +258,7 @@ static const struct cairn_error *
 tx_id(struct cairn_repo *repo, const char *s, struct cairn_oid *out, int *has)
 {
 	*has = *s != '\0';
-	return *has ? cairn_resolve(repo, out, s) : NULL;
+	return *has ? cairn_object_resolve(repo, s, out) : NULL;
 }
 
 /*
@@ -303,7 +304,7 @@ tx_add(struct tx *tx, struct cairn_repo *repo, int op, const char *name,
 	u = &tx->u[tx->n];
 	memset(u, 0, sizeof(*u));
 	u->op = op;
-	if ((err = cairn_refname_valid(name)) != NULL)
+	if ((err = cairn_ref_name_check(name)) != NULL)
 		return err;
 	if ((u->name = strdup(name)) == NULL)
 		return cairn_error_nomem();

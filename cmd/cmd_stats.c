@@ -10,7 +10,7 @@
 const char cmd_stats_usage[] = "cairn stats [--json]";
 
 static void
-print_stats(const struct cairn_stats *st, int json)
+print_stats(const struct cairn_repo_stats *st, int json)
 {
 	const char *fmt_s = json ? "%s\"%s\": \"%s\"" : "%s%s: %s\n";
 	const char *fmt_u = json ? "%s\"%s\": %" PRIu64 : "%s%s: %" PRIu64 "\n";
@@ -51,7 +51,7 @@ cmd_stats(int argc, char **argv)
 	};
 	const struct cairn_error *err;
 	struct cairn_repo *repo;
-	struct cairn_stats st;
+	struct cairn_repo_stats st;
 	struct cmd_getopt g;
 	int c, json = 0;
 
@@ -70,7 +70,7 @@ cmd_stats(int argc, char **argv)
 		    argv[g.ind]);
 	if ((err = cmd_open(&repo, 0)) != NULL)
 		return cmd_fail(err);
-	err = cairn_stats(repo, &st);
+	err = cairn_repo_stats(repo, &st);
 	if (err == NULL)
 		print_stats(&st, json);
 	cmd_close(repo);

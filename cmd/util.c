@@ -28,6 +28,27 @@ put_message(const char *msg)
 			fputc(*p, stderr);
 }
 
+/* The exit status of CLI.md for an error's code. */
+static int
+exit_status(const struct cairn_error *err)
+{
+	switch (err->code) {
+	case CAIRN_ERR_NOT_FOUND:
+	case CAIRN_ERR_CAS_MISMATCH:
+	case CAIRN_ERR_EXISTS:
+		return 1;
+	case CAIRN_ERR_USAGE:
+	case CAIRN_ERR_INVALID:
+	case CAIRN_ERR_AMBIGUOUS:
+		return 2;
+	case CAIRN_ERR_LOCKED:
+		return 4;
+	default:
+		/* NOT_REPO, CORRUPT, IO, READ_ONLY, NOMEM and anything unknown. */
+		return 3;
+	}
+}
+
 int
 cmd_fail(const struct cairn_error *err)
 {
@@ -35,7 +56,15 @@ cmd_fail(const struct cairn_error *err)
 	fputs("cairn: ", stderr);
 	put_message(err->msg);
 	fputc('\n', stderr);
-	return cairn_error_exit_status(err);
+	return exit_status(err);
+}
+
+const char *
+cmd_config_value(struct cairn_repo *repo, const char *key)
+{
+	const char *value;
+
+	return cairn_repo_config_get(repo, key, &value) == NULL ? value : NULL;
 }
 
 /*
@@ -208,15 +237,15 @@ cmd_getopt(struct cmd_getopt *g, int argc, char **argv,
 }
 
 /*
- * cairn_resolve takes a ref name or a hex id or prefix, and every hex
+ * cairn_object_resolve takes a ref name or a hex id or prefix, and every hex
  * string short enough to be an id is also a well-formed ref name.
- * XXX the rule is cairn_resolve's; a cairn_objname_valid in the library
+ * XXX the rule is cairn_object_resolve's; a cairn_objname_valid in the library
  * would keep it in one place.
  */
 const struct cairn_error *
 cmd_check_name(const char *name)
 {
-	if (cairn_refname_valid(name) != NULL)
+	if (cairn_ref_name_check(name) != NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "not a valid object name: '%s'", name);
 	return NULL;
@@ -231,7 +260,7 @@ cmd_repo_path(char **out)
 		*out = strdup(cmd_global.repo ? cmd_global.repo : env);
 		return *out ? NULL : cairn_error_nomem();
 	}
-	return cairn_repo_find(out, ".");
+	return cairn_repo_find(".", out);
 }
 
 const struct cairn_error *
@@ -242,8 +271,8 @@ cmd_open(struct cairn_repo **out, int write)
 
 	if ((err = cmd_repo_path(&path)) != NULL)
 		return err;
-	err = cairn_repo_open(out, path,
-	    write && !cmd_global.read_only ? 0 : CAIRN_OPEN_READ_ONLY);
+	err = cairn_repo_open(path,
+	    write && !cmd_global.read_only ? 0 : CAIRN_OPEN_READ_ONLY, out);
 	free(path);
 	return err;
 }
@@ -499,7 +528,7 @@ cmd_print_entry(const struct cairn_tree_entry *e, const char *prefix,
 	const char *type = e->mode == CAIRN_MODE_TREE ? "tree" :
 	    e->mode == CAIRN_MODE_GITLINK ? "commit" : "blob";
 
-	printf("%06o %s %s\t", e->mode, type, cairn_oid_fmt(hex, &e->id));
+	printf("%06o %s %s\t", e->mode, type, cairn_oid_fmt(&e->id, hex));
 	if (nul) {
 		fputs(prefix, stdout);
 		fwrite(e->name, 1, e->name_len, stdout);
@@ -536,24 +565,24 @@ cmd_peel_tree(struct cairn_repo *repo, struct cairn_oid *id)
 	int type, i;
 
 	for (i = 0; i < 16; i++) {
-		if ((err = cairn_stat(repo, id, &type, NULL)) != NULL)
+		if ((err = cairn_object_stat(repo, id, &type, NULL)) != NULL)
 			return err;
 		if (type == CAIRN_OBJ_TREE)
 			return NULL;
 		if (type == CAIRN_OBJ_BLOB)
 			return cairn_error_new(CAIRN_ERR_INVALID,
 			    "not a tree: a blob");
-		if ((err = cairn_get(repo, id, 0, &type, &data, &len)))
+		if ((err = cairn_object_get(repo, id, 0, &type, &data, &len)))
 			return err;
 		if (type == CAIRN_OBJ_COMMIT) {
-			err = cairn_commit_parse(&ci, data, len,
-			    cairn_repo_hash_algo(repo));
+			err = cairn_commit_parse(data, len,
+			    cairn_repo_hash_algo(repo), &ci);
 			if (err == NULL)
 				*id = ci.tree;
 		} else
-			err = cairn_oid_parse(id, cairn_repo_hash_algo(repo),
+			err = cairn_oid_parse(cairn_repo_hash_algo(repo),
 			    (char *)data + 7,
-			    2 * cairn_hash_len(cairn_repo_hash_algo(repo)));
+			    2 * cairn_hash_len(cairn_repo_hash_algo(repo)), id);
 		free(data);
 		if (err != NULL)
 			return err;
@@ -565,9 +594,9 @@ cmd_peel_tree(struct cairn_repo *repo, struct cairn_oid *id)
 void
 cmd_print_counters(struct cairn_repo *repo)
 {
-	struct cairn_stats st;
+	struct cairn_repo_stats st;
 
-	if (repo == NULL || cairn_stats(repo, &st) != NULL)
+	if (repo == NULL || cairn_repo_stats(repo, &st) != NULL)
 		return;
 	fprintf(stderr, "reads %llu, writes %llu, cache hits %llu, cache "
 	    "misses %llu, bloom negatives %llu, bloom false positives %llu\n",

@@ -105,25 +105,3 @@ cairn_error_nomem(void)
 {
 	return &nomem;
 }
-
-int
-cairn_error_exit_status(const struct cairn_error *err)
-{
-	if (err == NULL)
-		return 0;
-	switch (err->code) {
-	case CAIRN_ERR_NOT_FOUND:
-	case CAIRN_ERR_CAS_MISMATCH:
-	case CAIRN_ERR_EXISTS:
-		return 1;
-	case CAIRN_ERR_USAGE:
-	case CAIRN_ERR_INVALID:
-	case CAIRN_ERR_AMBIGUOUS:
-		return 2;
-	case CAIRN_ERR_LOCKED:
-		return 4;
-	default:
-		/* NOT_REPO, CORRUPT, IO, READ_ONLY, NOMEM and anything unknown. */
-		return 3;
-	}
-}

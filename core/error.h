@@ -5,21 +5,24 @@
 #ifndef CAIRN_ERROR_H
 #define CAIRN_ERROR_H
 
-/* Error codes.  Callers branch on these, never on the message text. */
+/*
+ * Error codes.  Callers branch on these, never on the message text (the
+ * command line maps them to its exit statuses: cmd/util.c).
+ */
 enum cairn_errcode {
 	CAIRN_ERR_NONE = 0,
-	CAIRN_ERR_NOT_FOUND,	/* object or ref absent (exit 1) */
-	CAIRN_ERR_CAS_MISMATCH,	/* a compare-and-swap precondition failed (exit 1) */
-	CAIRN_ERR_EXISTS,	/* the thing to create already exists (exit 1) */
-	CAIRN_ERR_USAGE,	/* bad arguments (exit 2) */
-	CAIRN_ERR_INVALID,	/* malformed id, name or object content (exit 2) */
-	CAIRN_ERR_AMBIGUOUS,	/* an id prefix matches several objects (exit 2) */
-	CAIRN_ERR_NOT_REPO,	/* no repository there (exit 3) */
-	CAIRN_ERR_CORRUPT,	/* damaged repository data (exit 3) */
-	CAIRN_ERR_IO,		/* a system call failed (exit 3) */
-	CAIRN_ERR_READ_ONLY,	/* a write on a read-only handle (exit 3) */
-	CAIRN_ERR_NOMEM,	/* out of memory (exit 3) */
-	CAIRN_ERR_LOCKED,	/* a lock was not obtained in time (exit 4) */
+	CAIRN_ERR_NOT_FOUND,	/* object or ref absent */
+	CAIRN_ERR_CAS_MISMATCH,	/* a compare-and-swap precondition failed */
+	CAIRN_ERR_EXISTS,	/* the thing to create already exists */
+	CAIRN_ERR_USAGE,	/* bad arguments */
+	CAIRN_ERR_INVALID,	/* malformed id, name or object content */
+	CAIRN_ERR_AMBIGUOUS,	/* an id prefix matches several objects */
+	CAIRN_ERR_NOT_REPO,	/* no repository there */
+	CAIRN_ERR_CORRUPT,	/* damaged repository data */
+	CAIRN_ERR_IO,		/* a system call failed */
+	CAIRN_ERR_READ_ONLY,	/* a write on a read-only handle */
+	CAIRN_ERR_NOMEM,	/* out of memory */
+	CAIRN_ERR_LOCKED,	/* a lock was not obtained in time */
 };
 
 struct cairn_error {
@@ -47,8 +50,5 @@ const struct cairn_error *cairn_error_sys(int err, const char *fmt, ...)
 
 /* The out-of-memory error, a static object. */
 const struct cairn_error *cairn_error_nomem(void);
-
-/* Return the conventional exit status of CLI.md for an error (0 for NULL). */
-int cairn_error_exit_status(const struct cairn_error *err);
 
 #endif

@@ -20,8 +20,8 @@ static const struct {
 };
 
 int
-cairn_tree_next(struct cairn_tree_entry *e, const unsigned char *data,
-    size_t len, size_t *pos, int algo)
+cairn_tree_next(const unsigned char *data, size_t len, size_t *pos, int algo,
+    struct cairn_tree_entry *e)
 {
 	const unsigned char *p = data + *pos, *end = data + len, *sp, *nul;
 	size_t idlen = cairn_hash_len(algo), i;
@@ -42,7 +42,7 @@ cairn_tree_next(struct cairn_tree_entry *e, const unsigned char *data,
 		return -1;
 	e->name = (const char *)sp + 1;
 	e->name_len = (size_t)(nul - sp - 1);
-	cairn_oid_set(&e->id, nul + 1, idlen);
+	cairn_oid_set(nul + 1, idlen, &e->id);
 	*pos = (size_t)(nul + 1 + idlen - data);
 	return 1;
 }
@@ -312,7 +312,7 @@ check_tree(const unsigned char *data, size_t len, int algo, unsigned flags)
 	int r;
 
 	while (err == NULL &&
-	    (r = cairn_tree_next(&e, data, len, &pos, algo)) == 1) {
+	    (r = cairn_tree_next(data, len, &pos, algo, &e)) == 1) {
 		if ((err = cairn_tree_name_check(e.name, e.name_len,
 		    flags)) != NULL)
 			break;
@@ -357,7 +357,7 @@ header_id(const char **p, const char *end, const char *key, int algo,
 		if (!((q[klen + 1 + i] >= '0' && q[klen + 1 + i] <= '9') ||
 		    (q[klen + 1 + i] >= 'a' && q[klen + 1 + i] <= 'f')))
 			return 0;
-	if (cairn_oid_parse(id, algo, q + klen + 1, hexlen) != NULL)
+	if (cairn_oid_parse(algo, q + klen + 1, hexlen, id) != NULL)
 		return 0;
 	*p = q + klen + 2 + hexlen;
 	return 1;
@@ -512,7 +512,7 @@ cairn_object_links(int type, const unsigned char *data, size_t len, int algo,
 	int r;
 
 	if (type == CAIRN_OBJ_TREE) {
-		while (cairn_tree_next(&e, data, len, &pos, algo) == 1)
+		while (cairn_tree_next(data, len, &pos, algo, &e) == 1)
 			if (e.mode != CAIRN_MODE_GITLINK && (r = fn(arg, &e.id,
 			    e.mode == CAIRN_MODE_TREE ? CAIRN_OBJ_TREE :
 			    CAIRN_OBJ_BLOB)) != 0)
@@ -564,8 +564,8 @@ ident_time(const char *s, size_t len)
 }
 
 const struct cairn_error *
-cairn_commit_parse(struct cairn_commit_info *ci, const unsigned char *data,
-    size_t len, int algo)
+cairn_commit_parse(const unsigned char *data, size_t len, int algo,
+    struct cairn_commit_info *ci)
 {
 	const struct cairn_error *err;
 	const char *p = (const char *)data, *end = p + len, *line, *blank;
@@ -576,12 +576,12 @@ cairn_commit_parse(struct cairn_commit_info *ci, const unsigned char *data,
 	memset(ci, 0, sizeof(*ci));
 	/* Validated: tree, parents, author, committer, in that order. */
 	take_line(&p, end, &line);
-	cairn_oid_parse(&ci->tree, algo, line + 5, hexlen);
+	cairn_oid_parse(algo, line + 5, hexlen, &ci->tree);
 	while ((n = take_line(&p, end, &line)) > 7 &&
 	    memcmp(line, "parent ", 7) == 0) {
 		if (ci->nparents < 16)
-			cairn_oid_parse(&ci->parents[ci->nparents], algo,
-			    line + 7, hexlen);
+			cairn_oid_parse(algo, line + 7, hexlen,
+			    &ci->parents[ci->nparents]);
 		ci->nparents++;
 	}
 	ci->author = line + 7;

@@ -43,13 +43,13 @@ struct cairn_tree_entry {
 };
 
 /*
- * cairn_tree_next(e, data, len, pos, algo):
+ * cairn_tree_next(data, len, pos, algo, e):
  * Parse the entry at *pos of a tree and advance *pos.  Returns 1 with *e,
  * 0 at the end, or -1 if the entry is malformed (syntax only; order is
  * checked by cairn_object_check).
  */
-int cairn_tree_next(struct cairn_tree_entry *e, const unsigned char *data,
-    size_t len, size_t *pos, int algo);
+int cairn_tree_next(const unsigned char *data, size_t len, size_t *pos,
+    int algo, struct cairn_tree_entry *e);
 
 /*
  * cairn_object_check(type, data, len, algo):
@@ -118,13 +118,13 @@ struct cairn_commit_info {
 };
 
 /*
- * cairn_commit_parse(ci, data, len, algo):
+ * cairn_commit_parse(data, len, algo, ci):
  * Parse a commit's content into *ci, which points into data: its tree,
  * parents, author and committer lines, committer time and message.
  * CAIRN_ERR_INVALID, as cairn_object_check says, if it is not a
  * well-formed commit.
  */
-const struct cairn_error *cairn_commit_parse(struct cairn_commit_info *ci,
-    const unsigned char *data, size_t len, int algo);
+const struct cairn_error *cairn_commit_parse(const unsigned char *data,
+    size_t len, int algo, struct cairn_commit_info *ci);
 
 #endif

@@ -93,7 +93,7 @@ hexval(char c)
 }
 
 char *
-cairn_oid_fmt(char *hex, const struct cairn_oid *oid)
+cairn_oid_fmt(const struct cairn_oid *oid, char *hex)
 {
 	size_t i;
 
@@ -107,7 +107,7 @@ cairn_oid_fmt(char *hex, const struct cairn_oid *oid)
 }
 
 const struct cairn_error *
-cairn_oid_parse(struct cairn_oid *out, int algo, const char *hex, size_t len)
+cairn_oid_parse(int algo, const char *hex, size_t len, struct cairn_oid *out)
 {
 	size_t hlen, i;
 
@@ -179,7 +179,7 @@ cairn_oid_eq(const struct cairn_oid *a, const struct cairn_oid *b)
 }
 
 void
-cairn_oid_set(struct cairn_oid *out, const unsigned char *raw, size_t len)
+cairn_oid_set(const unsigned char *raw, size_t len, struct cairn_oid *out)
 {
 	assert(len <= CAIRN_OID_MAX);
 	memset(out, 0, sizeof(*out));
@@ -188,7 +188,7 @@ cairn_oid_set(struct cairn_oid *out, const unsigned char *raw, size_t len)
 }
 
 size_t
-cairn_objhdr_fmt(char *buf, int type, uint64_t size)
+cairn_objhdr_fmt(int type, uint64_t size, char *buf)
 {
 	const char *name;
 	int n;
@@ -268,7 +268,7 @@ cairn_hasher_update(struct cairn_hasher *h, const void *data, size_t len)
 }
 
 const struct cairn_error *
-cairn_hasher_final(struct cairn_oid *out, struct cairn_hasher *h)
+cairn_hasher_final(struct cairn_hasher *h, struct cairn_oid *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -277,7 +277,7 @@ cairn_hasher_final(struct cairn_oid *out, struct cairn_hasher *h)
 		return cairn_error_new(CAIRN_ERR_IO, "openssl: %s final failed",
 		    cairn_hash_name(h->algo));
 	assert(mdlen == cairn_hash_len(h->algo));
-	cairn_oid_set(out, md, mdlen);
+	cairn_oid_set(md, mdlen, out);
 	return NULL;
 }
 
@@ -303,15 +303,15 @@ cairn_hasher_init_object(struct cairn_hasher *h, int algo, int type,
 		    "unknown object type %d", type);
 	if ((err = cairn_hasher_init(h, algo)) != NULL)
 		return err;
-	hlen = cairn_objhdr_fmt(hdr, type, size);
+	hlen = cairn_objhdr_fmt(type, size, hdr);
 	if ((err = cairn_hasher_update(h, hdr, hlen)) != NULL)
 		cairn_hasher_release(h);
 	return err;
 }
 
 const struct cairn_error *
-cairn_hash_object(struct cairn_oid *out, int algo, int type,
-    const void *data, size_t len)
+cairn_hash_object(int algo, int type, const void *data, size_t len,
+    struct cairn_oid *out)
 {
 	const struct cairn_error *err;
 	struct cairn_hasher h = { NULL, 0 };
@@ -320,7 +320,7 @@ cairn_hash_object(struct cairn_oid *out, int algo, int type,
 		goto done;
 	if ((err = cairn_hasher_update(&h, data, len)) != NULL)
 		goto done;
-	err = cairn_hasher_final(out, &h);
+	err = cairn_hasher_final(&h, out);
 done:
 	cairn_hasher_release(&h);
 	return err;

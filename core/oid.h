@@ -49,19 +49,19 @@ const char *cairn_otype_name(int type);
 int cairn_otype_parse(const char *name, size_t len);
 
 /*
- * cairn_oid_fmt(hex, oid):
+ * cairn_oid_fmt(oid, hex):
  * Write the lowercase hex of oid and a NUL to hex, which must hold
  * CAIRN_OID_HEXMAX + 1 bytes.  Returns hex.
  */
-char *cairn_oid_fmt(char *hex, const struct cairn_oid *oid);
+char *cairn_oid_fmt(const struct cairn_oid *oid, char *hex);
 
 /*
- * cairn_oid_parse(out, algo, hex, len):
+ * cairn_oid_parse(algo, hex, len, out):
  * Parse exactly len hex digits (either case) as an id of algo; len must be
  * 2 * cairn_hash_len(algo).  CAIRN_ERR_INVALID otherwise.
  */
-const struct cairn_error *cairn_oid_parse(struct cairn_oid *out, int algo,
-    const char *hex, size_t len);
+const struct cairn_error *cairn_oid_parse(int algo, const char *hex, size_t len,
+    struct cairn_oid *out);
 
 /* Nonzero if the len bytes at s are all hex digits (0 < len). */
 int cairn_hex_valid(const char *s, size_t len);
@@ -78,14 +78,14 @@ int cairn_oid_cmp(const struct cairn_oid *a, const struct cairn_oid *b);
 int cairn_oid_eq(const struct cairn_oid *a, const struct cairn_oid *b);
 
 /* Set out from len raw bytes. */
-void cairn_oid_set(struct cairn_oid *out, const unsigned char *raw, size_t len);
+void cairn_oid_set(const unsigned char *raw, size_t len, struct cairn_oid *out);
 
 /*
- * cairn_objhdr_fmt(buf, type, size):
+ * cairn_objhdr_fmt(type, size, buf):
  * Write git's object header "<type> <size>\0" to buf (CAIRN_OBJHDR_MAX
  * bytes) and return its length including the NUL.
  */
-size_t cairn_objhdr_fmt(char *buf, int type, uint64_t size);
+size_t cairn_objhdr_fmt(int type, uint64_t size, char *buf);
 
 /*
  * Incremental hashing.  A hasher must be released after a successful init,
@@ -100,8 +100,8 @@ struct cairn_hasher {
 const struct cairn_error *cairn_hasher_init(struct cairn_hasher *h, int algo);
 const struct cairn_error *cairn_hasher_update(struct cairn_hasher *h,
     const void *data, size_t len);
-const struct cairn_error *cairn_hasher_final(struct cairn_oid *out,
-    struct cairn_hasher *h);
+const struct cairn_error *cairn_hasher_final(struct cairn_hasher *h,
+    struct cairn_oid *out);
 void cairn_hasher_release(struct cairn_hasher *h);
 
 /*
@@ -113,7 +113,7 @@ const struct cairn_error *cairn_hasher_init_object(struct cairn_hasher *h,
     int algo, int type, uint64_t size);
 
 /* The id of the object (type, data[0..len)) under algo, in one call. */
-const struct cairn_error *cairn_hash_object(struct cairn_oid *out, int algo,
-    int type, const void *data, size_t len);
+const struct cairn_error *cairn_hash_object(int algo, int type,
+    const void *data, size_t len, struct cairn_oid *out);
 
 #endif

@@ -41,7 +41,7 @@ struct cairn_backend_ops {
 	/* Maintenance. */
 	const struct cairn_error *(*flush)(struct cairn_backend *);
 	const struct cairn_error *(*stats)(struct cairn_backend *,
-	    struct cairn_stats *);
+	    struct cairn_repo_stats *);
 	const char *(*notice)(struct cairn_backend *);
 	/* Refs (cairn.h has the contracts). */
 	const struct cairn_error *(*ref_get)(struct cairn_backend *,
@@ -75,7 +75,8 @@ struct cairn_counters {
 #define CAIRN_COUNT(field) __atomic_fetch_add(&(field), 1, __ATOMIC_RELAXED)
 
 /* Add the counters c to st. */
-void cairn_counters_add(struct cairn_stats *st, const struct cairn_counters *c);
+void cairn_counters_add(struct cairn_repo_stats *st,
+    const struct cairn_counters *c);
 
 struct cairn_backend {
 	const struct cairn_backend_ops *ops;

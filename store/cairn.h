@@ -49,22 +49,22 @@ const struct cairn_error *cairn_repo_init(const char *path,
     const struct cairn_init_opts *opts);
 
 /*
- * cairn_repo_find(out, start):
+ * cairn_repo_find(start, out):
  * Find the repository for a command run in start: the nearest directory
  * named .cairn in start or one of its parents.  *out is malloc'd (caller
  * frees).  CAIRN_ERR_NOT_REPO if there is none.
  */
-const struct cairn_error *cairn_repo_find(char **out, const char *start);
+const struct cairn_error *cairn_repo_find(const char *start, char **out);
 
 /*
- * cairn_repo_open(out, path, flags):
+ * cairn_repo_open(path, flags, out):
  * Open the repository at path.  Readers take no lock.  A writable handle
  * recovers from a crash the first time it takes the writer lock.
  * CAIRN_ERR_NOT_REPO if path holds no repository; CAIRN_ERR_CORRUPT if
  * its state cannot be read.
  */
-const struct cairn_error *cairn_repo_open(struct cairn_repo **out,
-    const char *path, unsigned flags);
+const struct cairn_error *cairn_repo_open(const char *path, unsigned flags,
+    struct cairn_repo **out);
 
 /* Options of cairn_repo_open_opts. */
 struct cairn_open_opts {
@@ -73,13 +73,13 @@ struct cairn_open_opts {
 };
 
 /*
- * cairn_repo_open_opts(out, path, opts):
+ * cairn_repo_open_opts(path, opts, out):
  * cairn_repo_open with a cache in front.  A repository whose config sets
  * core.alternate also reads objects from that repository (opened
  * read-only; it is never modified).
  */
-const struct cairn_error *cairn_repo_open_opts(struct cairn_repo **out,
-    const char *path, const struct cairn_open_opts *opts);
+const struct cairn_error *cairn_repo_open_opts(const char *path,
+    const struct cairn_open_opts *opts, struct cairn_repo **out);
 
 /*
  * Threads: one handle may be used from several threads at once.  Reads
@@ -129,13 +129,13 @@ typedef const struct cairn_error *(*cairn_write_fn)(void *arg,
     const void *data, size_t len);
 
 /*
- * cairn_put(repo, out, type, data, len):
+ * cairn_object_put(repo, type, data, len, out):
  * Store one object durably and set *out to its id.  Equivalent to a batch
  * of one.  CAIRN_ERR_READ_ONLY, CAIRN_ERR_LOCKED (another writer held the
  * lock past core.lockTimeout), CAIRN_ERR_IO.
  */
-const struct cairn_error *cairn_put(struct cairn_repo *repo,
-    struct cairn_oid *out, int type, const void *data, size_t len);
+const struct cairn_error *cairn_object_put(struct cairn_repo *repo, int type,
+    const void *data, size_t len, struct cairn_oid *out);
 
 /*
  * Batches: cairn_batch_begin takes the writer lock; objects added are
@@ -150,18 +150,18 @@ const struct cairn_error *cairn_put(struct cairn_repo *repo,
  * anew.
  */
 const struct cairn_error *cairn_batch_begin(struct cairn_repo *repo);
-const struct cairn_error *cairn_batch_add(struct cairn_repo *repo,
-    struct cairn_oid *out, int type, const void *data, size_t len);
+const struct cairn_error *cairn_batch_add(struct cairn_repo *repo, int type,
+    const void *data, size_t len, struct cairn_oid *out);
 /*
- * cairn_batch_add_stream(repo, out, type, read, arg, size):
+ * cairn_batch_add_stream(repo, type, read, arg, size, out):
  * Add an object whose content comes from read; size is its exact length,
  * or -1 if unknown.  Large content is streamed to the data file, written
  * once, never held in memory whole.  A stream whose length differs from
  * size is CAIRN_ERR_INVALID; a read failure CAIRN_ERR_IO.
  */
 const struct cairn_error *cairn_batch_add_stream(struct cairn_repo *repo,
-    struct cairn_oid *out, int type, cairn_read_fn read, void *arg,
-    int64_t size);
+    int type, cairn_read_fn read, void *arg, int64_t size,
+    struct cairn_oid *out);
 const struct cairn_error *cairn_batch_commit(struct cairn_repo *repo);
 void cairn_batch_abort(struct cairn_repo *repo);
 
@@ -169,59 +169,59 @@ void cairn_batch_abort(struct cairn_repo *repo);
 #define CAIRN_GET_NO_VERIFY	0x1	/* skip re-hashing content (CRCs are always checked) */
 
 /*
- * cairn_get(repo, id, flags, type, data, len):
+ * cairn_object_get(repo, id, flags, type, data, len):
  * Read an object whole.  *data is malloc'd (caller frees; NUL-terminated
  * for convenience, the NUL not counted in *len).  CAIRN_ERR_NOT_FOUND,
  * CAIRN_ERR_CORRUPT (the record fails its checksum, or the content does
  * not hash to id).
  */
-const struct cairn_error *cairn_get(struct cairn_repo *repo,
+const struct cairn_error *cairn_object_get(struct cairn_repo *repo,
     const struct cairn_oid *id, unsigned flags, int *type,
     unsigned char **data, size_t *len);
 
 /*
- * cairn_get_stream(repo, id, flags, write, arg):
+ * cairn_object_get_stream(repo, id, flags, write, arg):
  * Read an object of any size through write, in chunks, holding none of
  * it whole.  Unless CAIRN_GET_NO_VERIFY, the content is verified against
  * id before the first byte reaches write.
  */
-const struct cairn_error *cairn_get_stream(struct cairn_repo *repo,
+const struct cairn_error *cairn_object_get_stream(struct cairn_repo *repo,
     const struct cairn_oid *id, unsigned flags, cairn_write_fn write,
     void *arg);
 
 /*
- * cairn_stat(repo, id, type, size):
+ * cairn_object_stat(repo, id, type, size):
  * Type and content size of an object without reading its content.
  * CAIRN_ERR_NOT_FOUND if absent.  type or size may be NULL.
  */
-const struct cairn_error *cairn_stat(struct cairn_repo *repo,
+const struct cairn_error *cairn_object_stat(struct cairn_repo *repo,
     const struct cairn_oid *id, int *type, uint64_t *size);
 
 /* NULL if the object exists, else CAIRN_ERR_NOT_FOUND (or another error). */
-const struct cairn_error *cairn_exists(struct cairn_repo *repo,
+const struct cairn_error *cairn_object_exists(struct cairn_repo *repo,
     const struct cairn_oid *id);
 
 /*
- * cairn_resolve(repo, out, name):
+ * cairn_object_resolve(repo, name, out):
  * Resolve an object name: a full hex id (returned whether or not the
  * object exists), else the name of an existing ref, else a hex prefix of
  * at least 4 digits matching exactly one object.  CAIRN_ERR_NOT_FOUND,
  * CAIRN_ERR_AMBIGUOUS, CAIRN_ERR_INVALID (not a name).
  */
-const struct cairn_error *cairn_resolve(struct cairn_repo *repo,
-    struct cairn_oid *out, const char *name);
+const struct cairn_error *cairn_object_resolve(struct cairn_repo *repo,
+    const char *name, struct cairn_oid *out);
 
 /* Maintenance. */
 
 /*
- * cairn_flush(repo):
+ * cairn_repo_flush(repo):
  * Make everything durable and indexed: sync the data file, write an index
  * segment (merging older ones as needed), publish a new manifest, start
  * a fresh WAL.  Takes the writer lock.
  */
-const struct cairn_error *cairn_flush(struct cairn_repo *repo);
+const struct cairn_error *cairn_repo_flush(struct cairn_repo *repo);
 
-struct cairn_stats {
+struct cairn_repo_stats {
 	const char *object_format;
 	int format_version;
 	uint64_t objects;		/* distinct objects stored */
@@ -240,13 +240,13 @@ struct cairn_stats {
 };
 
 /* Fill *st.  Walks the data file's record headers (not their content). */
-const struct cairn_error *cairn_stats(struct cairn_repo *repo,
-    struct cairn_stats *st);
+const struct cairn_error *cairn_repo_stats(struct cairn_repo *repo,
+    struct cairn_repo_stats *st);
 
 /* Graphs: directories as trees, commits, history. */
 
 /*
- * cairn_put_dir(repo, out, path):
+ * cairn_tree_put_dir(repo, path, out):
  * Store the directory at path as blobs and trees, as git would track it:
  * regular files (100644, or 100755 when the owner may execute them),
  * symlinks (120000, the link's target as content) and subdirectories
@@ -255,8 +255,8 @@ const struct cairn_error *cairn_stats(struct cairn_repo *repo,
  * the same files.  One durable batch; file content is streamed.  Special
  * files (devices, sockets, fifos) are CAIRN_ERR_INVALID.
  */
-const struct cairn_error *cairn_put_dir(struct cairn_repo *repo,
-    struct cairn_oid *out, const char *path);
+const struct cairn_error *cairn_tree_put_dir(struct cairn_repo *repo,
+    const char *path, struct cairn_oid *out);
 
 /*
  * cairn_tree_walk(repo, tree, recursive, fn, arg):
@@ -273,13 +273,13 @@ const struct cairn_error *cairn_tree_walk(struct cairn_repo *repo,
 #define CAIRN_CHECKOUT_FORCE	0x1	/* dir may be non-empty; replace entries */
 
 /*
- * cairn_checkout(repo, tree, dir, flags):
+ * cairn_tree_checkout(repo, tree, dir, flags):
  * Write the files of tree into dir (created if missing; it must be empty
  * unless CAIRN_CHECKOUT_FORCE).  Entry names are validated before use;
  * nothing is ever written outside dir or through a symlink, whatever the
  * tree holds.  Modes are restored (executable bit, symlinks).
  */
-const struct cairn_error *cairn_checkout(struct cairn_repo *repo,
+const struct cairn_error *cairn_tree_checkout(struct cairn_repo *repo,
     const struct cairn_oid *tree, const char *dir, unsigned flags);
 
 /* An identity: name, email, and a time with its UTC offset in minutes. */
@@ -291,17 +291,17 @@ struct cairn_ident {
 };
 
 /*
- * cairn_commit_create(repo, out, tree, parents, nparents, author,
- *     committer, message):
+ * cairn_commit_create(repo, tree, parents, nparents, author, *     committer,
+ message, out):
  * Store a commit in git's format.  tree must be a tree and each parent a
  * commit of the repository (CAIRN_ERR_NOT_FOUND, CAIRN_ERR_INVALID).
  * message is stored as given.
  */
 const struct cairn_error *cairn_commit_create(struct cairn_repo *repo,
-    struct cairn_oid *out, const struct cairn_oid *tree,
-    const struct cairn_oid *parents, size_t nparents,
-    const struct cairn_ident *author, const struct cairn_ident *committer,
-    const char *message);
+    const struct cairn_oid *tree, const struct cairn_oid *parents,
+    size_t nparents, const struct cairn_ident *author,
+    const struct cairn_ident *committer, const char *message,
+    struct cairn_oid *out);
 
 /*
  * cairn_log_walk(repo, start, max, fn, arg):
@@ -332,12 +332,12 @@ struct cairn_ref_update {
 };
 
 /*
- * cairn_refname_valid(name):
+ * cairn_ref_name_check(name):
  * NULL if name is a valid ref name (git's check-ref-format rules with
  * one-level names allowed, components of at most 255 bytes), else
  * CAIRN_ERR_INVALID saying why.
  */
-const struct cairn_error *cairn_refname_valid(const char *name);
+const struct cairn_error *cairn_ref_name_check(const char *name);
 
 /* The id name points at.  CAIRN_ERR_NOT_FOUND if there is no such ref. */
 const struct cairn_error *cairn_ref_get(struct cairn_repo *repo,
@@ -394,7 +394,7 @@ const struct cairn_error *cairn_ref_list(struct cairn_repo *repo,
 #define CAIRN_FSCK_SALVAGE	0x4	/* rebuild from every intact record;
 					   quarantine what is damaged */
 
-/* What a finding of cairn_fsck is about. */
+/* What a finding of cairn_repo_fsck is about. */
 enum cairn_finding_kind {
 	CAIRN_FINDING_CONFIG = 1,	/* the config file or a setting */
 	CAIRN_FINDING_MANIFEST,
@@ -418,7 +418,7 @@ const char *cairn_finding_kind_name(enum cairn_finding_kind kind);
 #define CAIRN_FINDING_NO_OFFSET UINT64_MAX
 
 /*
- * One problem found by cairn_fsck.  Its subject is given by its parts,
+ * One problem found by cairn_repo_fsck.  Its subject is given by its parts,
  * each NULL (offset: CAIRN_FINDING_NO_OFFSET) when it is not part of
  * it, and printed as one string: the ref, else the object's id, else
  * the file with "@<offset>".  A finding's identity is its kind and its
@@ -449,7 +449,7 @@ struct cairn_fsck_result {
 };
 
 /*
- * cairn_fsck(path, flags, report, progress, arg, res):
+ * cairn_repo_fsck(path, flags, report, progress, arg, res):
  * Check every file of the repository at path (man/cairn-repository.5
  * lists what is checked) without trusting any of them, and call report
  * for each finding.  With CAIRN_FSCK_REPAIR, under the writer lock, it
@@ -462,7 +462,7 @@ struct cairn_fsck_result {
  * only if the check could not run (CAIRN_ERR_NOT_REPO, CAIRN_ERR_LOCKED,
  * CAIRN_ERR_IO).  Disk repositories only.
  */
-const struct cairn_error *cairn_fsck(const char *path, unsigned flags,
+const struct cairn_error *cairn_repo_fsck(const char *path, unsigned flags,
     void (*report)(void *arg, const struct cairn_finding *f),
     void (*progress)(void *arg, uint64_t records, uint64_t bytes),
     void *arg, struct cairn_fsck_result *res);
@@ -489,17 +489,17 @@ struct cairn_gc_result {
 };
 
 /*
- * cairn_gc_expiry(out, spec, now):
+ * cairn_gc_expiry_parse(spec, now, out):
  * The keep_since time for a prune spec as git's gc.pruneExpire takes it:
  * "now", "never", "<n>.<unit>[.ago]" or "<n> <unit> ago" with unit
  * second, minute, hour, day, week, month (30 days) or year (365 days),
  * plural or not, or "@<seconds>".  CAIRN_ERR_INVALID otherwise.
  */
-const struct cairn_error *cairn_gc_expiry(int64_t *out, const char *spec,
-    int64_t now);
+const struct cairn_error *cairn_gc_expiry_parse(const char *spec, int64_t now,
+    int64_t *out);
 
 /*
- * cairn_gc(repo, opts, res):
+ * cairn_repo_gc(repo, opts, res):
  * Under the writer lock and an exclusive lock that holds off ref updates:
  * mark every object reachable from refs through tree, commit and tag
  * links, plus those kept by opts->keep_since and what they reach; copy
@@ -514,44 +514,41 @@ const struct cairn_error *cairn_gc_expiry(int64_t *out, const char *spec,
  * CAIRN_ERR_IO; the message ends "nothing was removed").  Disk
  * repositories only (CAIRN_ERR_USAGE otherwise).
  */
-const struct cairn_error *cairn_gc(struct cairn_repo *repo,
+const struct cairn_error *cairn_repo_gc(struct cairn_repo *repo,
     const struct cairn_gc_opts *opts, struct cairn_gc_result *res);
 
 /* Configuration. */
 
-/* The value of key (valid until the next config call), or NULL. */
-const char *cairn_config_value(struct cairn_repo *repo, const char *key);
-
 /*
- * cairn_config_lookup(value, repo, key):
+ * cairn_repo_config_get(repo, key, value):
  * *value = the value of key (valid until the next config call).
  * CAIRN_ERR_INVALID for a malformed key or one cairn does not know;
  * CAIRN_ERR_NOT_FOUND if key is not set (*value is NULL).
  */
-const struct cairn_error *cairn_config_lookup(const char **value,
-    struct cairn_repo *repo, const char *key);
+const struct cairn_error *cairn_repo_config_get(struct cairn_repo *repo,
+    const char *key, const char **value);
 
 /*
- * cairn_config_update(repo, key, value):
- * Durably set key (value NULL: remove it, as cairn_config_unset).
+ * cairn_repo_config_set(repo, key, value):
+ * Durably set key (value NULL: remove it, as cairn_repo_config_unset).
  * CAIRN_ERR_INVALID for a malformed or unknown key, a value the key does
  * not take, or a read-only key (object.format, core.formatVersion).
  */
-const struct cairn_error *cairn_config_update(struct cairn_repo *repo,
+const struct cairn_error *cairn_repo_config_set(struct cairn_repo *repo,
     const char *key, const char *value);
 
 /*
- * cairn_config_unset(repo, key):
+ * cairn_repo_config_unset(repo, key):
  * Durably remove key.  CAIRN_ERR_NOT_FOUND if it is not set;
  * CAIRN_ERR_INVALID for a malformed key, a read-only key, core.alternate,
  * or an unknown key the file does not hold; CAIRN_ERR_READ_ONLY on a
  * read-only handle.
  */
-const struct cairn_error *cairn_config_unset(struct cairn_repo *repo,
+const struct cairn_error *cairn_repo_config_unset(struct cairn_repo *repo,
     const char *key);
 
 /* Call fn for every setting, in file order; a nonzero return stops. */
-void cairn_config_each(struct cairn_repo *repo,
+void cairn_repo_config_list(struct cairn_repo *repo,
     int (*fn)(void *arg, const char *key, const char *value), void *arg);
 
 #endif

@@ -283,7 +283,7 @@ check_type(const struct cairn_config_key *k, const char *value)
 	case CAIRN_CONFIG_INT:
 		return parse_int(&v, k->key, value, k->min, k->max);
 	case CAIRN_CONFIG_EXPIRY:
-		if (cairn_gc_expiry(&t, value, 0) != NULL)
+		if (cairn_gc_expiry_parse(value, 0, &t) != NULL)
 			return cairn_error_new(CAIRN_ERR_INVALID, "config "
 			    "value for '%s' is not a prune time (\"now\", "
 			    "\"never\", \"2.weeks.ago\", \"@<seconds>\"...): "

@@ -44,7 +44,7 @@
 enum cairn_config_type {
 	CAIRN_CONFIG_INT,	/* a decimal integer in [min, max] */
 	CAIRN_CONFIG_STRING,	/* any value that reads back as written */
-	CAIRN_CONFIG_EXPIRY,	/* a prune time cairn_gc_expiry takes */
+	CAIRN_CONFIG_EXPIRY,	/* a prune time cairn_gc_expiry_parse takes */
 	CAIRN_CONFIG_IDENT,	/* a commit identity part: no '<' or '>' */
 	CAIRN_CONFIG_PATH,	/* a path, not empty (the repository checks
 				 * what it names when it is set) */

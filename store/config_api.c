@@ -6,25 +6,26 @@
 
 #include "cairn.h"
 #include "config.h"
+#include "repo_int.h"
 
 const struct cairn_error *
-cairn_config_lookup(const char **value, struct cairn_repo *repo,
-    const char *key)
+cairn_repo_config_get(struct cairn_repo *repo, const char *key,
+    const char **value)
 {
 	const struct cairn_error *err;
 
 	*value = NULL;
 	if ((err = cairn_config_key_check(key)) != NULL)
 		return err;
-	if ((*value = cairn_config_value(repo, key)) == NULL)
+	if ((*value = cairn_repo_cfg_value(repo, key)) == NULL)
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
 		    "config key '%s' is not set", key);
 	return NULL;
 }
 
 const struct cairn_error *
-cairn_config_unset(struct cairn_repo *repo, const char *key)
+cairn_repo_config_unset(struct cairn_repo *repo, const char *key)
 {
 	/* cairn_config_set decides, under the lock, on the file as it is. */
-	return cairn_config_update(repo, key, NULL);
+	return cairn_repo_config_set(repo, key, NULL);
 }

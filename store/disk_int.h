@@ -128,7 +128,7 @@ const struct cairn_error *disk_stat(struct cairn_backend *,
 const struct cairn_error *disk_prefix(struct cairn_backend *, const char *,
     size_t, struct cairn_oid *, int *);
 const struct cairn_error *disk_stats(struct cairn_backend *,
-    struct cairn_stats *);
+    struct cairn_repo_stats *);
 const struct cairn_error *disk_begin(struct cairn_backend *);
 const struct cairn_error *disk_write(struct cairn_backend *,
     struct cairn_oid *, int, const void *, size_t);

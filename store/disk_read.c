@@ -294,7 +294,7 @@ found_record(struct disk *d, const struct cairn_oid *id, int where,
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "index entry of object %s points at offset %llu, past the "
 		    "watermark %llu of '%s' (run cairn fsck --repair)",
-		    cairn_oid_fmt(hex, id), (unsigned long long)loc,
+		    cairn_oid_fmt(id, hex), (unsigned long long)loc,
 		    (unsigned long long)d->man.watermark, d->man.data);
 	if ((err = object_header(d, where, loc, id, rec)) != NULL)
 		return err;
@@ -311,12 +311,12 @@ find(struct disk *d, const struct cairn_oid *id, int *where, uint64_t *loc,
 
 	if (id->len != d->idlen)
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
-		    "object %s not found", cairn_oid_fmt(hex, id));
+		    "object %s not found", cairn_oid_fmt(id, hex));
 	if (!locate(d, id->hash, where, loc, &seg)) {
 		if ((err = segments_intact(d)) != NULL)
 			return err;
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
-		    "object %s not found", cairn_oid_fmt(hex, id));
+		    "object %s not found", cairn_oid_fmt(id, hex));
 	}
 	err = found_record(d, id, *where, *loc, seg, rec);
 	/*
@@ -347,12 +347,12 @@ verify(struct disk *d, int where, uint64_t loc, const struct cairn_rec *rec,
 	else if (err == NULL)
 		err = read_content(d, where, loc, rec, hash_sink, &h);
 	if (err == NULL)
-		err = cairn_hasher_final(&got, &h);
+		err = cairn_hasher_final(&h, &got);
 	cairn_hasher_release(&h);
 	if (err == NULL && !cairn_oid_eq(&got, id))
 		err = cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "object %s does not match its content (it hashes to %s)",
-		    cairn_oid_fmt(hex, id), cairn_oid_fmt(hex2, &got));
+		    cairn_oid_fmt(id, hex), cairn_oid_fmt(&got, hex2));
 	return err;
 }
 
@@ -367,7 +367,7 @@ disk_hash_record(struct disk *d, uint64_t off, const struct cairn_rec *rec,
 	if (err == NULL)
 		err = read_content(d, CAIRN_MEM_DATA, off, rec, hash_sink, &h);
 	if (err == NULL)
-		err = cairn_hasher_final(out, &h);
+		err = cairn_hasher_final(&h, out);
 	cairn_hasher_release(&h);
 	return err;
 }
@@ -497,7 +497,7 @@ add_match(struct cairn_oid *out, int *n, const unsigned char *id, size_t len)
 {
 	struct cairn_oid o;
 
-	cairn_oid_set(&o, id, len);
+	cairn_oid_set(id, len, &o);
 	if (*n >= 1 && cairn_oid_eq(&out[0], &o))
 		return;
 	if (*n < 2)
@@ -537,7 +537,7 @@ disk_prefix(struct cairn_backend *be, const char *hex, size_t len,
 	for (i = 0; i < d->mem.cap; i++) {
 		if (!d->mem.tab[i].used)
 			continue;
-		cairn_oid_set(&o, d->mem.tab[i].id, d->idlen);
+		cairn_oid_set(d->mem.tab[i].id, d->idlen, &o);
 		if (cairn_hex_prefix_match(&o, hex, len))
 			add_match(out, n, o.hash, d->idlen);
 	}
@@ -545,7 +545,7 @@ disk_prefix(struct cairn_backend *be, const char *hex, size_t len,
 		for (j = cairn_segment_lower_bound(&d->seg[i], key, klen);
 		    j < d->seg[i].count && *n < 2; j++) {
 			cairn_segment_entry(&d->seg[i], j, &e);
-			cairn_oid_set(&o, e.id, d->idlen);
+			cairn_oid_set(e.id, d->idlen, &o);
 			if (!cairn_hex_prefix_match(&o, hex, len))
 				break;
 			add_match(out, n, o.hash, d->idlen);
@@ -573,7 +573,7 @@ content_bytes(struct disk *d, uint64_t *sum)
 }
 
 const struct cairn_error *
-disk_stats(struct cairn_backend *be, struct cairn_stats *st)
+disk_stats(struct cairn_backend *be, struct cairn_repo_stats *st)
 {
 	struct disk *d = (struct disk *)be;
 	const struct cairn_error *err;

@@ -144,7 +144,7 @@ disk_write(struct cairn_backend *be, struct cairn_oid *out, int type,
 
 	if ((err = check_batch(d, type)) != NULL)
 		return err;
-	if ((err = cairn_hash_object(out, be->algo, type, data, len)) != NULL)
+	if ((err = cairn_hash_object(be->algo, type, data, len, out)) != NULL)
 		return err;
 	if ((err = exists(d, out, &found)) != NULL)
 		return err;
@@ -335,7 +335,7 @@ write_big(struct disk *d, struct cairn_oid *out, int type, unsigned char *buf,
 	rec.crc = b.crc;
 	rec.flags = b.deflate ? CAIRN_REC_DEFLATED : 0;
 	if (err == NULL && size >= 0)
-		err = cairn_hasher_final(&rec.id, &h);
+		err = cairn_hasher_final(&h, &rec.id);
 	else if (err == NULL)
 		err = disk_hash_record(d, d->data_end, &rec, &rec.id);
 	if (err == NULL)

@@ -171,7 +171,7 @@ static int
 have_object(struct fsck *c, const struct cairn_oid *id)
 {
 	return cairn_memtable_get(&c->objs, id->hash) != NULL ||
-	    (c->alternate != NULL && cairn_exists(c->alternate, id) == NULL);
+	    (c->alternate != NULL && cairn_object_exists(c->alternate, id) == NULL);
 }
 
 /* A missing object that a ref or a link names. */
@@ -218,7 +218,7 @@ finding_subject(struct finding *f, const struct subject *s, size_t idlen)
 
 	f->offset = s->offset;
 	if (s->id != NULL) {
-		cairn_oid_set(&f->id, s->id, idlen);
+		cairn_oid_set(s->id, idlen, &f->id);
 		f->has_id = 1;
 	}
 	if ((s->file != NULL && (f->file = strdup(s->file)) == NULL) ||
@@ -229,7 +229,7 @@ finding_subject(struct finding *f, const struct subject *s, size_t idlen)
 	if (s->ref != NULL)
 		f->subject = strdup(*s->ref ? s->ref : "refs/");
 	else if (s->id != NULL)
-		f->subject = strdup(cairn_oid_fmt(hex, &f->id));
+		f->subject = strdup(cairn_oid_fmt(&f->id, hex));
 	else if (s->file != NULL && s->offset != NO_OFFSET) {
 		len = strlen(s->file) + 24;
 		if ((f->subject = malloc(len)) != NULL)
@@ -582,8 +582,8 @@ hex_id(char *out, const unsigned char *id, size_t len)
 {
 	struct cairn_oid o;
 
-	cairn_oid_set(&o, id, len);
-	cairn_oid_fmt(out, &o);
+	cairn_oid_set(id, len, &o);
+	cairn_oid_fmt(&o, out);
 	return 1;
 }
 
@@ -759,8 +759,8 @@ check_config(struct fsck *c)
 			find(c, 1, 0, CAIRN_FINDING_CONFIG, in_file("config"),
 			    "bad or missing object.format");
 		fmt = cairn_config_get(&cfg, "core.alternate");
-		if (fmt != NULL && (err = cairn_repo_open_vfs(&c->alternate,
-		    fmt, CAIRN_OPEN_READ_ONLY, c->vfs)) != NULL)
+		if (fmt != NULL && (err = cairn_repo_open_vfs(fmt,
+		    CAIRN_OPEN_READ_ONLY, c->vfs, &c->alternate)) != NULL)
 			find(c, 1, 0, CAIRN_FINDING_CONFIG, in_file("config"), "alternate '%s': %s",
 			    fmt, err->msg);
 		cairn_config_release(&cfg);
@@ -944,7 +944,7 @@ hash_content(struct fsck *c, const struct cairn_rec *rec,
 	} else if (err == NULL)
 		err = cairn_hasher_update(&h, stored, (size_t)rec->stored);
 	if (err == NULL)
-		err = cairn_hasher_final(got, &h);
+		err = cairn_hasher_final(&h, got);
 	cairn_hasher_release(&h);
 	return err;
 }
@@ -1400,11 +1400,11 @@ link_check(void *arg, const struct cairn_oid *id, int type)
 		find(l->c, 1, 0, CAIRN_FINDING_LINK, object(l->from),
 		    "links to missing %s %s",
 		    cairn_otype_name(type) ? cairn_otype_name(type) : "object",
-		    cairn_oid_fmt(hex, id));
+		    cairn_oid_fmt(id, hex));
 	else if (type != CAIRN_OBJ_NONE && e->type != type)
 		find(l->c, 1, 0, CAIRN_FINDING_LINK, object(l->from),
 		    "links to %s as a %s, but "
-		    "it is a %s", cairn_oid_fmt(hex, id),
+		    "it is a %s", cairn_oid_fmt(id, hex),
 		    cairn_otype_name(type), cairn_otype_name(e->type));
 	return 0;
 }
@@ -1508,7 +1508,7 @@ check_ref_file(struct fsck *c, int dfd, const char *base, const char *name)
 	else if (!have_object(c, &id)) {
 		note_wanted(c, &id);
 		find(c, 1, 0, CAIRN_FINDING_REF, ref_named(name), "points to missing object %s",
-		    cairn_oid_fmt(hex, &id));
+		    cairn_oid_fmt(&id, hex));
 	}
 }
 
@@ -1621,7 +1621,7 @@ stream_verify(struct rec_reader *r, uint64_t off, const struct cairn_rec *rec,
 		err = bad;	/* out of memory: no verdict */
 	if (err == NULL && bad == NULL && crc == rec->crc) {
 		*intact = 1;
-		if (hashing && ((err = cairn_hasher_final(&got, &h)) != NULL ||
+		if (hashing && ((err = cairn_hasher_final(&h, &got)) != NULL ||
 		    !cairn_oid_eq(&got, &rec->id)))
 			*intact = 0;
 	}
@@ -2482,7 +2482,7 @@ recover(struct fsck *c)
 {
 	struct cairn_repo *r;
 
-	if (cairn_repo_open_vfs(&r, c->root, 0, c->vfs) != NULL)
+	if (cairn_repo_open_vfs(c->root, 0, c->vfs, &r) != NULL)
 		return;
 	if (cairn_batch_begin(r) == NULL)
 		(void)cairn_batch_commit(r);
@@ -2942,9 +2942,9 @@ salvage_ref(struct salvage *s, int dfd, const char *base, const char *name)
 		snprintf(why, sizeof(why), "is malformed");
 	else if (cairn_memtable_get(&s->found, id.hash) == NULL &&
 	    (s->c->alternate == NULL ||
-	    cairn_exists(s->c->alternate, &id) != NULL))
+	    cairn_object_exists(s->c->alternate, &id) != NULL))
 		snprintf(why, sizeof(why), "points to %s, which no intact "
-		    "record holds", cairn_oid_fmt(hex, &id));
+		    "record holds", cairn_oid_fmt(&id, hex));
 	else
 		return;
 	if (cairn_buf_printf(&rel, "refs/%s", name) == NULL &&
@@ -2985,9 +2985,9 @@ salvage_lost_objects(struct salvage *s)
 		e = &s->c->named.tab[i];
 		if (!e->used || cairn_memtable_get(&s->found, e->id) != NULL)
 			continue;
-		cairn_oid_set(&id, e->id, s->c->idlen);
+		cairn_oid_set(e->id, s->c->idlen, &id);
 		if (s->c->alternate != NULL &&
-		    cairn_exists(s->c->alternate, &id) == NULL)
+		    cairn_object_exists(s->c->alternate, &id) == NULL)
 			continue;
 		find_lost(s->sink, CAIRN_FINDING_OBJECT, object(e->id), "lost: "
 		    "no intact record of it was found");
@@ -3175,7 +3175,7 @@ cairn_fsck_vfs(const char *path, unsigned flags,
 }
 
 const struct cairn_error *
-cairn_fsck(const char *path, unsigned flags,
+cairn_repo_fsck(const char *path, unsigned flags,
     void (*report)(void *arg, const struct cairn_finding *f),
     void (*progress)(void *arg, uint64_t records, uint64_t bytes),
     void *arg, struct cairn_fsck_result *res)

@@ -51,7 +51,7 @@ struct gc {
 };
 
 const struct cairn_error *
-cairn_gc_expiry(int64_t *out, const char *spec, int64_t now)
+cairn_gc_expiry_parse(const char *spec, int64_t now, int64_t *out)
 {
 	static const struct {
 		const char *unit;
@@ -208,7 +208,7 @@ follow_lower(struct gc *g, const struct cairn_oid *id, int strict)
 	cairn_buf_release(&b);
 	if (err == NULL || (!strict && err->code != CAIRN_ERR_NOMEM))
 		return NULL;
-	cairn_oid_fmt(hex, id);
+	cairn_oid_fmt(id, hex);
 	if (err->code == CAIRN_ERR_NOT_FOUND)
 		return cairn_error_new(CAIRN_ERR_CORRUPT, "object %s, which a "
 		    "ref reaches, is missing%s (run cairn fsck; nothing was "
@@ -254,8 +254,8 @@ read_marked(struct gc *g, const struct cairn_mem_ent *e,
 	else
 		memcpy(*content, stored, (size_t)rec.size);
 	if (err == NULL)
-		err = cairn_hash_object(&got, g->d->be.algo, rec.type,
-		    *content, (size_t)rec.size);
+		err = cairn_hash_object(g->d->be.algo, rec.type, *content,
+		    (size_t)rec.size, &got);
 	if (err == NULL && !cairn_oid_eq(&got, &rec.id))
 		err = cairn_error_new(CAIRN_ERR_CORRUPT, "content does not "
 		    "hash to its id");
@@ -347,7 +347,7 @@ mark_roots(struct gc *g, int64_t keep_since)
 		if (g->objs.tab[i].used && keep_since != INT64_MAX &&
 		    (keep_since == INT64_MIN ||
 		    (int64_t)g->objs.tab[i].data_off >= keep_since)) {
-			cairn_oid_set(&id, g->objs.tab[i].id, g->d->idlen);
+			cairn_oid_set(g->objs.tab[i].id, g->d->idlen, &id);
 			if ((err = push(g, &id)) != NULL)
 				return err;
 		}

@@ -51,7 +51,7 @@ mem_find(struct memory *m, const struct cairn_oid *id,
 	    (*e = cairn_memtable_get(&m->index, id->hash)) == NULL ||
 	    (*e)->loc >= m->nobjs)
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
-		    "object %s not found", cairn_oid_fmt(hex, id));
+		    "object %s not found", cairn_oid_fmt(id, hex));
 	return NULL;
 }
 
@@ -114,7 +114,7 @@ mem_prefix(struct cairn_backend *be, const char *hex, size_t len,
 	for (i = 0; i < m->index.cap && *n < 2; i++) {
 		if (!m->index.tab[i].used || m->index.tab[i].loc >= m->nobjs)
 			continue;
-		cairn_oid_set(&o, m->index.tab[i].id, m->index.idlen);
+		cairn_oid_set(m->index.tab[i].id, m->index.idlen, &o);
 		if (cairn_hex_prefix_match(&o, hex, len))
 			out[(*n)++] = o;
 	}
@@ -149,7 +149,7 @@ mem_write(struct cairn_backend *be, struct cairn_oid *out, int type,
 	if (cairn_otype_name(type) == NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID, "bad object type %d",
 		    type);
-	if ((err = cairn_hash_object(out, be->algo, type, data, len)) != NULL)
+	if ((err = cairn_hash_object(be->algo, type, data, len, out)) != NULL)
 		return err;
 	if (cairn_memtable_get(&m->index, out->hash) != NULL)
 		return NULL;
@@ -244,7 +244,7 @@ mem_flush(struct cairn_backend *be)
 }
 
 static const struct cairn_error *
-mem_stats(struct cairn_backend *be, struct cairn_stats *st)
+mem_stats(struct cairn_backend *be, struct cairn_repo_stats *st)
 {
 	struct memory *m = (struct memory *)be;
 	size_t i;
@@ -367,14 +367,14 @@ mem_ref_check(struct memory *m, const struct cairn_ref_update *u)
 	if (u->has_old && !cairn_oid_eq(&r->id, &u->old_id))
 		return cairn_error_new(CAIRN_ERR_CAS_MISMATCH,
 		    "ref '%s' is at %s but expected %s", u->name,
-		    cairn_oid_fmt(a, &r->id), cairn_oid_fmt(b, &u->old_id));
+		    cairn_oid_fmt(&r->id, a), cairn_oid_fmt(&u->old_id, b));
 	if (sets && r == NULL && mref_conflict(m, u->name))
 		return cairn_error_new(CAIRN_ERR_EXISTS,
 		    "cannot create ref '%s': it conflicts with an existing ref",
 		    u->name);
 	if (sets && (mem_find(m, &u->new_id, &e)) != NULL)
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
-		    "object %s not found", cairn_oid_fmt(a, &u->new_id));
+		    "object %s not found", cairn_oid_fmt(&u->new_id, a));
 	return NULL;
 }
 

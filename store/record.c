@@ -84,7 +84,7 @@ cairn_rec_decode(struct cairn_rec *rec, const unsigned char *p, size_t idlen)
 	if (p[7] > CAIRN_OID_MAX)
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "record id length %u", (unsigned)p[7]);
-	cairn_oid_set(&rec->id, p + 40, p[7]);
+	cairn_oid_set(p + 40, p[7], &rec->id);
 	return check_fields(rec, idlen);
 }
 

@@ -54,7 +54,7 @@ cairn_refs_parse(struct cairn_oid *out, int algo, const char *text,
 		if (!((text[i] >= '0' && text[i] <= '9') ||
 		    (text[i] >= 'a' && text[i] <= 'f')))
 			goto bad;
-	return cairn_oid_parse(out, algo, text, hexlen);
+	return cairn_oid_parse(algo, text, hexlen, out);
 bad:
 	return cairn_error_new(CAIRN_ERR_CORRUPT,
 	    "ref '%s' is malformed (expected a hex id and a newline)", name);
@@ -531,7 +531,7 @@ check_one(struct cairn_refs *refs, const struct held *h)
 	if (u->has_old && !cairn_oid_eq(&h->cur, &u->old_id))
 		return cairn_error_new(CAIRN_ERR_CAS_MISMATCH,
 		    "ref '%s' is at %s but expected %s", u->name,
-		    cairn_oid_fmt(a, &h->cur), cairn_oid_fmt(b, &u->old_id));
+		    cairn_oid_fmt(&h->cur, a), cairn_oid_fmt(&u->old_id, b));
 	if ((u->op == CAIRN_REF_SET || u->op == CAIRN_REF_CREATE) &&
 	    u->new_id.len != cairn_hash_len(refs->algo))
 		return cairn_error_new(CAIRN_ERR_INVALID,
@@ -548,7 +548,7 @@ write_lock(struct cairn_refs *refs, struct held *h)
 	char line[CAIRN_OID_HEXMAX + 2];
 	size_t len;
 
-	cairn_oid_fmt(line, &h->u->new_id);
+	cairn_oid_fmt(&h->u->new_id, line);
 	len = strlen(line);
 	line[len++] = '\n';
 	if ((err = cairn_file_pwrite(refs->vfs, h->fd, line, len, 0,

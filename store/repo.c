@@ -117,7 +117,7 @@ wr_unlock(struct cairn_repo *r)
 }
 
 void
-cairn_counters_add(struct cairn_stats *st, const struct cairn_counters *c)
+cairn_counters_add(struct cairn_repo_stats *st, const struct cairn_counters *c)
 {
 	st->reads += __atomic_load_n(&c->reads, __ATOMIC_RELAXED);
 	st->writes += __atomic_load_n(&c->writes, __ATOMIC_RELAXED);
@@ -301,7 +301,7 @@ check_alternate(const char *path, int algo, char *abs, const char *self)
 	if (realpath(path, abs) == NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s': %s",
 		    path, strerror(errno));
-	if ((err = cairn_repo_open(&r, abs, CAIRN_OPEN_READ_ONLY)) != NULL)
+	if ((err = cairn_repo_open(abs, CAIRN_OPEN_READ_ONLY, &r)) != NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s': %s",
 		    path, err->msg);
 	other = cairn_repo_hash_algo(r);
@@ -391,7 +391,7 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 }
 
 const struct cairn_error *
-cairn_repo_find(char **out, const char *start)
+cairn_repo_find(const char *start, char **out)
 {
 	char dir[PATH_MAX], cand[PATH_MAX + 16], *slash;
 	struct stat st;
@@ -553,18 +553,18 @@ params(struct cairn_repo *r, struct cairn_backend_params *p)
 }
 
 const struct cairn_error *
-cairn_repo_open(struct cairn_repo **out, const char *path, unsigned flags)
+cairn_repo_open(const char *path, unsigned flags, struct cairn_repo **out)
 {
 	struct cairn_open_opts o;
 
 	memset(&o, 0, sizeof(o));
 	o.flags = flags;
-	return cairn_repo_open_opts(out, path, &o);
+	return cairn_repo_open_opts(path, &o, out);
 }
 
 const struct cairn_error *
-cairn_repo_open_vfs(struct cairn_repo **out, const char *path, unsigned flags,
-    struct cairn_vfs *vfs)
+cairn_repo_open_vfs(const char *path, unsigned flags, struct cairn_vfs *vfs,
+    struct cairn_repo **out)
 {
 	struct cairn_open_opts o;
 
@@ -574,8 +574,8 @@ cairn_repo_open_vfs(struct cairn_repo **out, const char *path, unsigned flags,
 }
 
 const struct cairn_error *
-cairn_repo_open_opts(struct cairn_repo **out, const char *path,
-    const struct cairn_open_opts *o)
+cairn_repo_open_opts(const char *path, const struct cairn_open_opts *o,
+    struct cairn_repo **out)
 {
 	return open_with(out, path, o, cairn_vfs_default(), 0);
 }
@@ -722,8 +722,8 @@ cairn_batch_begin(struct cairn_repo *r)
 }
 
 const struct cairn_error *
-cairn_batch_add(struct cairn_repo *r, struct cairn_oid *out, int type,
-    const void *data, size_t len)
+cairn_batch_add(struct cairn_repo *r, int type, const void *data, size_t len,
+    struct cairn_oid *out)
 {
 	const struct cairn_error *err;
 	unsigned check;
@@ -768,15 +768,15 @@ add_checked_stream(struct cairn_repo *r, struct cairn_oid *out, int type,
 		    "content is %zu bytes, expected %lld", b.len,
 		    (long long)size);
 	else
-		err = cairn_batch_add(r, out, type, b.data, b.len);
+		err = cairn_batch_add(r, type, b.data, b.len, out);
 done:
 	cairn_buf_release(&b);
 	return err;
 }
 
 const struct cairn_error *
-cairn_batch_add_stream(struct cairn_repo *r, struct cairn_oid *out, int type,
-    cairn_read_fn read, void *arg, int64_t size)
+cairn_batch_add_stream(struct cairn_repo *r, int type, cairn_read_fn read,
+    void *arg, int64_t size, struct cairn_oid *out)
 {
 	if (!mine(r))
 		return no_batch(r);
@@ -807,14 +807,14 @@ cairn_batch_abort(struct cairn_repo *r)
 }
 
 const struct cairn_error *
-cairn_put(struct cairn_repo *r, struct cairn_oid *out, int type,
-    const void *data, size_t len)
+cairn_object_put(struct cairn_repo *r, int type, const void *data, size_t len,
+    struct cairn_oid *out)
 {
 	const struct cairn_error *err;
 
 	if ((err = cairn_batch_begin(r)) != NULL)
 		return err;
-	if ((err = cairn_batch_add(r, out, type, data, len)) != NULL) {
+	if ((err = cairn_batch_add(r, type, data, len, out)) != NULL) {
 		cairn_batch_abort(r);
 		return err;
 	}
@@ -822,8 +822,8 @@ cairn_put(struct cairn_repo *r, struct cairn_oid *out, int type,
 }
 
 const struct cairn_error *
-cairn_get(struct cairn_repo *r, const struct cairn_oid *id, unsigned flags,
-    int *type, unsigned char **data, size_t *len)
+cairn_object_get(struct cairn_repo *r, const struct cairn_oid *id,
+    unsigned flags, int *type, unsigned char **data, size_t *len)
 {
 	const struct cairn_error *err;
 	struct cairn_buf b = { 0 };
@@ -845,7 +845,7 @@ cairn_get(struct cairn_repo *r, const struct cairn_oid *id, unsigned flags,
 }
 
 const struct cairn_error *
-cairn_get_stream(struct cairn_repo *r, const struct cairn_oid *id,
+cairn_object_get_stream(struct cairn_repo *r, const struct cairn_oid *id,
     unsigned flags, cairn_write_fn write, void *arg)
 {
 	const struct cairn_error *err;
@@ -859,7 +859,7 @@ cairn_get_stream(struct cairn_repo *r, const struct cairn_oid *id,
 }
 
 const struct cairn_error *
-cairn_stat(struct cairn_repo *r, const struct cairn_oid *id, int *type,
+cairn_object_stat(struct cairn_repo *r, const struct cairn_oid *id, int *type,
     uint64_t *size)
 {
 	int t;
@@ -877,13 +877,14 @@ cairn_stat(struct cairn_repo *r, const struct cairn_oid *id, int *type,
 }
 
 const struct cairn_error *
-cairn_exists(struct cairn_repo *r, const struct cairn_oid *id)
+cairn_object_exists(struct cairn_repo *r, const struct cairn_oid *id)
 {
-	return cairn_stat(r, id, NULL, NULL);
+	return cairn_object_stat(r, id, NULL, NULL);
 }
 
 const struct cairn_error *
-cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
+cairn_object_resolve(struct cairn_repo *r, const char *name,
+    struct cairn_oid *out)
 {
 	const struct cairn_error *err;
 	struct cairn_oid m[2];
@@ -891,7 +892,7 @@ cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
 	int n;
 
 	if (len == full && cairn_hex_valid(name, len))
-		return cairn_oid_parse(out, r->be->algo, name, len);
+		return cairn_oid_parse(r->be->algo, name, len, out);
 	if (cairn_refname_check(name, len) == NULL) {
 		err = cairn_ref_get(r, name, out);
 		if (err == NULL || err->code != CAIRN_ERR_NOT_FOUND)
@@ -929,7 +930,7 @@ cairn_resolve(struct cairn_repo *r, struct cairn_oid *out, const char *name)
 /* Refs. */
 
 const struct cairn_error *
-cairn_refname_valid(const char *name)
+cairn_ref_name_check(const char *name)
 {
 	return cairn_refname_check(name, strlen(name));
 }
@@ -1015,7 +1016,7 @@ cairn_ref_list(struct cairn_repo *r, const char *prefix,
 /* Maintenance. */
 
 const struct cairn_error *
-cairn_gc(struct cairn_repo *r, const struct cairn_gc_opts *opts,
+cairn_repo_gc(struct cairn_repo *r, const struct cairn_gc_opts *opts,
     struct cairn_gc_result *res)
 {
 	const struct cairn_error *err;
@@ -1033,7 +1034,7 @@ cairn_gc(struct cairn_repo *r, const struct cairn_gc_opts *opts,
 }
 
 const struct cairn_error *
-cairn_flush(struct cairn_repo *r)
+cairn_repo_flush(struct cairn_repo *r)
 {
 	const struct cairn_error *err;
 
@@ -1054,7 +1055,7 @@ count_ref(void *arg, const char *name, const struct cairn_oid *id)
 }
 
 const struct cairn_error *
-cairn_stats(struct cairn_repo *r, struct cairn_stats *st)
+cairn_repo_stats(struct cairn_repo *r, struct cairn_repo_stats *st)
 {
 	const struct cairn_error *err;
 
@@ -1077,7 +1078,7 @@ cairn_stats(struct cairn_repo *r, struct cairn_stats *st)
 /* Configuration. */
 
 const char *
-cairn_config_value(struct cairn_repo *r, const char *key)
+cairn_repo_cfg_value(struct cairn_repo *r, const char *key)
 {
 	return cairn_config_get(&r->cfg, key);
 }
@@ -1107,7 +1108,7 @@ config_lock(struct cairn_repo *r, int *fd, long long timeout_ms)
 }
 
 const struct cairn_error *
-cairn_config_update(struct cairn_repo *r, const char *key, const char *value)
+cairn_repo_config_set(struct cairn_repo *r, const char *key, const char *value)
 {
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 }, tmp = { 0 };
@@ -1167,7 +1168,7 @@ done:
 }
 
 void
-cairn_config_each(struct cairn_repo *r,
+cairn_repo_config_list(struct cairn_repo *r,
     int (*fn)(void *arg, const char *key, const char *value), void *arg)
 {
 	size_t i;

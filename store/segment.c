@@ -249,7 +249,7 @@ seg_finish(struct seg_writer *sw, const unsigned char *head, size_t headlen,
 		entbytes -= n;
 	}
 	if ((err = sw_put(sw, bloom, bsize)) != NULL ||
-	    (err = cairn_hasher_final(&sum, &sw->h)) != NULL ||
+	    (err = cairn_hasher_final(&sw->h, &sum)) != NULL ||
 	    (err = cairn_wbuf_put(&sw->w, sum.hash, 32)) != NULL ||
 	    (err = cairn_wbuf_flush(&sw->w)) != NULL)
 		return err;
@@ -324,7 +324,7 @@ cairn_segment_verify(const struct cairn_segment *seg)
 
 	if ((err = cairn_hasher_init(&h, CAIRN_HASH_SHA256)) == NULL &&
 	    (err = cairn_hasher_update(&h, seg->map, body)) == NULL)
-		err = cairn_hasher_final(&sum, &h);
+		err = cairn_hasher_final(&h, &sum);
 	cairn_hasher_release(&h);
 	if (err == NULL && memcmp(sum.hash, seg->map + body, 32) != 0)
 		err = seg_corrupt(seg, "checksum mismatch");

@@ -94,7 +94,7 @@ ro_abort(struct cairn_backend *be)
 }
 
 static const struct cairn_error *
-ro_stats(struct cairn_backend *be, struct cairn_stats *st)
+ro_stats(struct cairn_backend *be, struct cairn_repo_stats *st)
 {
 	const struct cairn_error *err = BELOW(be)->ops->stats(BELOW(be), st);
 
@@ -564,7 +564,7 @@ la_write(struct cairn_backend *be, struct cairn_oid *out, int type,
 	uint64_t size;
 	int t;
 
-	if ((err = cairn_hash_object(out, be->algo, type, data, len)) != NULL)
+	if ((err = cairn_hash_object(be->algo, type, data, len, out)) != NULL)
 		return err;
 	if (l->lower->ops->stat(l->lower, out, &t, &size) == NULL)
 		return NULL;

@@ -143,7 +143,7 @@ test_expect_success 'libcairn.so has its soname and exports the public functions
 	declared_functions >declared &&
 	exported_functions "$lib" >exported &&
 	test_cmp declared exported &&
-	for f in cairn_repo_open cairn_put cairn_get cairn_ref_set cairn_oid_fmt
+	for f in cairn_repo_open cairn_object_put cairn_object_get cairn_ref_set cairn_oid_fmt
 	do
 		grep -qx "$f" exported || {
 			echo "$f is not exported" >&9

@@ -39,7 +39,7 @@ check_entry_name(const struct cairn_oid *tree, const struct cairn_tree_entry *e)
 		code = CAIRN_ERR_INVALID;
 	}
 	return cairn_error_new(code, "refusing to check out tree %s: %s",
-	    cairn_oid_fmt(hex, tree), err->msg);
+	    cairn_oid_fmt(tree, hex), err->msg);
 }
 
 /*
@@ -66,11 +66,11 @@ checkout_check(struct cairn_repo *repo, const struct cairn_oid *tree,
 	if ((err = cairn_graph_get_typed(repo, tree, CAIRN_OBJ_TREE, &data,
 	    &len)) != NULL)
 		return err;
-	while (err == NULL && (r = cairn_tree_next(&e, data, len, &pos,
-	    cairn_repo_hash_algo(repo))) == 1)
+	while (err == NULL && (r = cairn_tree_next(data, len, &pos,
+	    cairn_repo_hash_algo(repo), &e)) == 1)
 		err = check_entry_name(tree, &e);
-	for (pos = 0; err == NULL && r == 0 && cairn_tree_next(&e, data, len,
-	    &pos, cairn_repo_hash_algo(repo)) == 1;)
+	for (pos = 0; err == NULL && r == 0 && cairn_tree_next(data, len, &pos,
+	    cairn_repo_hash_algo(repo), &e) == 1;)
 		if (e.mode == CAIRN_MODE_TREE)
 			err = checkout_check(repo, &e.id, seen, depth + 1);
 	if (err == NULL && r < 0)
@@ -239,7 +239,7 @@ blob_ready(struct cairn_repo *repo, const struct cairn_tree_entry *e,
 	    CAIRN_OBJ_BLOB)) != NULL ||
 	    e->mode != CAIRN_MODE_LINK)
 		return err;
-	if ((err = cairn_stat(repo, &e->id, NULL, &size)) != NULL)
+	if ((err = cairn_object_stat(repo, &e->id, NULL, &size)) != NULL)
 		return err;
 	if (size >= PATH_MAX)
 		return cairn_error_sys(ENAMETOOLONG, "create symbolic link "
@@ -280,7 +280,7 @@ write_blob(struct cairn_repo *repo, int dirfd,
 		return cairn_error_sys(errno, "create '%s'", name);
 	s.fd = fd;
 	s.name = name;
-	err = cairn_get_stream(repo, &e->id, 0, write_sink, &s);
+	err = cairn_object_get_stream(repo, &e->id, 0, write_sink, &s);
 	if (close(fd) != 0 && err == NULL)
 		err = cairn_error_sys(errno, "close '%s'", name);
 	return err;
@@ -365,8 +365,8 @@ checkout_tree(struct cairn_repo *repo, const struct cairn_oid *tree, int dirfd,
 	if ((err = cairn_graph_get_typed(repo, tree, CAIRN_OBJ_TREE, &data,
 	    &len)) != NULL)
 		return err;
-	while (err == NULL && (r = cairn_tree_next(&e, data, len, &pos,
-	    cairn_repo_hash_algo(repo))) == 1) {
+	while (err == NULL && (r = cairn_tree_next(data, len, &pos,
+	    cairn_repo_hash_algo(repo), &e)) == 1) {
 		free(name);
 		if ((err = check_entry_name(tree, &e)) != NULL)
 			break;
@@ -408,7 +408,7 @@ dir_is_empty(int fd)
 }
 
 const struct cairn_error *
-cairn_checkout(struct cairn_repo *repo, const struct cairn_oid *tree,
+cairn_tree_checkout(struct cairn_repo *repo, const struct cairn_oid *tree,
     const char *dir, unsigned flags)
 {
 	const struct cairn_error *err;

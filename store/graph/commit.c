@@ -44,20 +44,20 @@ cairn_graph_expect_type(struct cairn_repo *repo, const struct cairn_oid *id,
 	char hex[CAIRN_OID_HEXMAX + 1];
 	int type;
 
-	if ((err = cairn_stat(repo, id, &type, NULL)) != NULL)
+	if ((err = cairn_object_stat(repo, id, &type, NULL)) != NULL)
 		return err;
 	if (type != want)
 		return cairn_error_new(CAIRN_ERR_INVALID, "object %s is a %s, "
-		    "not a %s", cairn_oid_fmt(hex, id), cairn_otype_name(type),
+		    "not a %s", cairn_oid_fmt(id, hex), cairn_otype_name(type),
 		    cairn_otype_name(want));
 	return NULL;
 }
 
 const struct cairn_error *
-cairn_commit_create(struct cairn_repo *repo, struct cairn_oid *out,
-    const struct cairn_oid *tree, const struct cairn_oid *parents,
-    size_t nparents, const struct cairn_ident *author,
-    const struct cairn_ident *committer, const char *message)
+cairn_commit_create(struct cairn_repo *repo, const struct cairn_oid *tree,
+    const struct cairn_oid *parents, size_t nparents,
+    const struct cairn_ident *author, const struct cairn_ident *committer,
+    const char *message, struct cairn_oid *out)
 {
 	const struct cairn_error *err;
 	struct cairn_buf b = { 0 };
@@ -72,15 +72,16 @@ cairn_commit_create(struct cairn_repo *repo, struct cairn_oid *out,
 		if ((err = cairn_graph_expect_type(repo, &parents[i],
 		    CAIRN_OBJ_COMMIT)) != NULL)
 			return err;
-	err = cairn_buf_printf(&b, "tree %s\n", cairn_oid_fmt(hex, tree));
+	err = cairn_buf_printf(&b, "tree %s\n", cairn_oid_fmt(tree, hex));
 	for (i = 0; i < nparents && err == NULL; i++)
 		err = cairn_buf_printf(&b, "parent %s\n",
-		    cairn_oid_fmt(hex, &parents[i]));
+		    cairn_oid_fmt(&parents[i], hex));
 	if (err == NULL && (err = ident_fmt(&b, "author", author)) == NULL &&
 	    (err = ident_fmt(&b, "committer", committer)) == NULL)
 		err = cairn_buf_printf(&b, "\n%s", message);
 	if (err == NULL)
-		err = cairn_put(repo, out, CAIRN_OBJ_COMMIT, b.data, b.len);
+		err = cairn_object_put(repo, CAIRN_OBJ_COMMIT, b.data, b.len,
+		    out);
 	cairn_buf_release(&b);
 	return err;
 }

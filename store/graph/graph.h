@@ -15,7 +15,7 @@
 
 /*
  * cairn_graph_get_typed(repo, id, want, data, len):
- * cairn_get of an object that must be of type want (CAIRN_ERR_INVALID,
+ * cairn_object_get of an object that must be of type want (CAIRN_ERR_INVALID,
  * with nothing to free, if it is another).
  */
 const struct cairn_error *cairn_graph_get_typed(struct cairn_repo *repo,

@@ -95,7 +95,7 @@ enqueue(struct cairn_repo *repo, struct heap *h, struct cairn_memtable *seen,
 	if ((err = cairn_graph_get_typed(repo, id, CAIRN_OBJ_COMMIT, &data,
 	    &len)) != NULL)
 		return err;
-	err = cairn_commit_parse(&ci, data, len, cairn_repo_hash_algo(repo));
+	err = cairn_commit_parse(data, len, cairn_repo_hash_algo(repo), &ci);
 	free(data);
 	if (err != NULL)
 		return err;
@@ -134,15 +134,16 @@ peel(struct cairn_repo *repo, struct cairn_oid *id)
 	int type, i;
 
 	for (i = 0; i < 16; i++) {
-		if ((err = cairn_stat(repo, id, &type, NULL)) != NULL)
+		if ((err = cairn_object_stat(repo, id, &type, NULL)) != NULL)
 			return err;
 		if (type != CAIRN_OBJ_TAG)
 			return NULL;
-		if ((err = cairn_get(repo, id, 0, &type, &data, &len)) != NULL)
+		if ((err = cairn_object_get(repo, id, 0, &type, &data,
+		    &len)) != NULL)
 			return err;
-		err = cairn_oid_parse(id, cairn_repo_hash_algo(repo),
-		    (char *)data + 7, 2 * cairn_hash_len(
-		    cairn_repo_hash_algo(repo)));
+		err = cairn_oid_parse(cairn_repo_hash_algo(repo),
+		    (char *)data + 7,
+		    2 * cairn_hash_len( cairn_repo_hash_algo(repo)), id);
 		free(data);
 		if (err != NULL)
 			return err;
@@ -175,8 +176,8 @@ cairn_log_walk(struct cairn_repo *repo, const struct cairn_oid *start,
 		if ((err = cairn_graph_get_typed(repo, &top.id,
 		    CAIRN_OBJ_COMMIT, &data, &len)) != NULL)
 			break;
-		err = cairn_commit_parse(&ci, data, len,
-		    cairn_repo_hash_algo(repo));
+		err = cairn_commit_parse(data, len, cairn_repo_hash_algo(repo),
+		    &ci);
 		/* Every parent, however many (the info keeps 16). */
 		pq.repo = repo;
 		pq.h = &h;

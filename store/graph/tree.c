@@ -16,7 +16,7 @@
 #include "graph.h"
 
 /*
- * cairn_put_dir commits its batch whenever it holds this much, so memory
+ * cairn_tree_put_dir commits its batch whenever it holds this much, so memory
  * does not grow with the directory: a batch's small objects wait in
  * memory until their commit.  An interrupted put leaves only objects no
  * ref reaches, which gc removes after the grace period.
@@ -102,8 +102,8 @@ put_file(struct putdir *pd, const char *path, const struct stat *st,
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return cairn_error_sys(errno, "open '%s'", path);
 	if ((err = putdir_begin(pd)) == NULL)
-		err = cairn_batch_add_stream(pd->repo, out, CAIRN_OBJ_BLOB,
-		    fd_read, &fd, (int64_t)st->st_size);
+		err = cairn_batch_add_stream(pd->repo, CAIRN_OBJ_BLOB, fd_read,
+		    &fd, (int64_t)st->st_size, out);
 	close(fd);
 	return err ? err : putdir_added(pd, (uint64_t)st->st_size);
 }
@@ -118,8 +118,8 @@ put_link(struct putdir *pd, const char *path, struct cairn_oid *out)
 	if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
 		return cairn_error_sys(errno, "read link '%s'", path);
 	if ((err = putdir_begin(pd)) != NULL ||
-	    (err = cairn_batch_add(pd->repo, out, CAIRN_OBJ_BLOB, target,
-	    (size_t)n)) != NULL)
+	    (err = cairn_batch_add(pd->repo, CAIRN_OBJ_BLOB, target, (size_t)n,
+	    out)) != NULL)
 		return err;
 	return putdir_added(pd, (uint64_t)n);
 }
@@ -201,8 +201,8 @@ add_tree(struct putdir *pd, struct dent *e, size_t n, struct cairn_oid *out)
 		    (err = cairn_buf_append(&t, "", 1)) == NULL)
 			err = cairn_buf_append(&t, e[i].id.hash, e[i].id.len);
 	if (err == NULL && (err = putdir_begin(pd)) == NULL &&
-	    (err = cairn_batch_add(pd->repo, out, CAIRN_OBJ_TREE, t.data,
-	    t.len)) == NULL)
+	    (err = cairn_batch_add(pd->repo, CAIRN_OBJ_TREE, t.data, t.len,
+	    out)) == NULL)
 		err = putdir_added(pd, t.len);
 	cairn_buf_release(&t);
 	return err;
@@ -253,7 +253,8 @@ done:
 }
 
 const struct cairn_error *
-cairn_put_dir(struct cairn_repo *repo, struct cairn_oid *out, const char *path)
+cairn_tree_put_dir(struct cairn_repo *repo, const char *path,
+    struct cairn_oid *out)
 {
 	const struct cairn_error *err;
 	struct putdir pd = { repo, 0, 0, 0 };
@@ -269,7 +270,7 @@ cairn_put_dir(struct cairn_repo *repo, struct cairn_oid *out, const char *path)
 	err = put_tree(&pd, path, out, &empty, 0);
 	/* Nothing to track: the empty tree, as git write-tree gives. */
 	if (err == NULL && empty && (err = putdir_begin(&pd)) == NULL)
-		err = cairn_batch_add(repo, out, CAIRN_OBJ_TREE, "", 0);
+		err = cairn_batch_add(repo, CAIRN_OBJ_TREE, "", 0, out);
 	if (err != NULL) {
 		if (pd.open)
 			cairn_batch_abort(repo);
@@ -288,12 +289,12 @@ cairn_graph_get_typed(struct cairn_repo *repo, const struct cairn_oid *id,
 	char hex[CAIRN_OID_HEXMAX + 1];
 	int type;
 
-	if ((err = cairn_get(repo, id, 0, &type, data, len)) != NULL)
+	if ((err = cairn_object_get(repo, id, 0, &type, data, len)) != NULL)
 		return err;
 	if (type != want) {
 		free(*data);
 		return cairn_error_new(CAIRN_ERR_INVALID, "object %s is a %s, "
-		    "not a %s", cairn_oid_fmt(hex, id), cairn_otype_name(type),
+		    "not a %s", cairn_oid_fmt(id, hex), cairn_otype_name(type),
 		    cairn_otype_name(want));
 	}
 	return NULL;
@@ -323,8 +324,8 @@ walk_tree(struct walk *w, const struct cairn_oid *tree, struct cairn_buf *path,
 	if ((err = cairn_graph_get_typed(w->repo, tree, CAIRN_OBJ_TREE, &data,
 	    &len)) != NULL)
 		return err;
-	while (err == NULL && !w->stopped && (r = cairn_tree_next(&e, data,
-	    len, &pos, cairn_repo_hash_algo(w->repo))) == 1) {
+	while (err == NULL && !w->stopped && (r = cairn_tree_next(data, len,
+	    &pos, cairn_repo_hash_algo(w->repo), &e)) == 1) {
 		path->len = base;
 		if ((err = cairn_buf_append(path, e.name, e.name_len)) != NULL ||
 		    (err = cairn_buf_append(path, "", 1)) != NULL)

@@ -34,7 +34,7 @@ show(const char *label, const struct cairn_oid *id)
 {
 	char hex[CAIRN_OID_HEXMAX + 1];
 
-	printf("# %s %s\n", label, cairn_oid_fmt(hex, id));
+	printf("# %s %s\n", label, cairn_oid_fmt(id, hex));
 }
 
 /* Read a back whole and compare it with what was stored. */
@@ -46,7 +46,7 @@ check_get(struct cairn_repo *repo, const struct cairn_oid *a)
 	size_t len = 0;
 	int type = 0;
 
-	err = cairn_get(repo, a, 0, &type, &data, &len);
+	err = cairn_object_get(repo, a, 0, &type, &data, &len);
 	report(err == NULL && type == CAIRN_OBJ_BLOB &&
 	    len == strlen(first) && memcmp(data, first, len) == 0,
 	    "get returns the blob as it was put", err);
@@ -97,15 +97,15 @@ main(int argc, char **argv)
 
 	err = cairn_repo_init(argv[1], NULL);
 	if (err == NULL)
-		err = cairn_repo_open(&repo, argv[1], 0);
+		err = cairn_repo_open(argv[1], 0, &repo);
 	report(err == NULL, "init and open a repository", err);
 	if (err != NULL)
 		goto done;
 
-	err = cairn_put(repo, &a, CAIRN_OBJ_BLOB, first, strlen(first));
+	err = cairn_object_put(repo, CAIRN_OBJ_BLOB, first, strlen(first), &a);
 	if (err == NULL)
-		err = cairn_put(repo, &b, CAIRN_OBJ_BLOB, second,
-		    strlen(second));
+		err = cairn_object_put(repo, CAIRN_OBJ_BLOB, second,
+		    strlen(second), &b);
 	report(err == NULL, "put two blobs", err);
 	if (err != NULL)
 		goto done;

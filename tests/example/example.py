@@ -46,21 +46,21 @@ def load(path):
     sigs = {
         "cairn_version": (ctypes.c_char_p, []),
         "cairn_repo_init": (ERR, [ctypes.c_char_p, P]),
-        "cairn_repo_open": (ERR, [ctypes.POINTER(P), ctypes.c_char_p,
-                                  ctypes.c_uint]),
+        "cairn_repo_open": (ERR, [ctypes.c_char_p, ctypes.c_uint,
+                                  ctypes.POINTER(P)]),
         "cairn_repo_close": (None, [P]),
-        "cairn_put": (ERR, [P, ctypes.POINTER(Oid), ctypes.c_int,
-                            ctypes.c_char_p, ctypes.c_size_t]),
-        "cairn_get": (ERR, [P, ctypes.POINTER(Oid), ctypes.c_uint,
-                            ctypes.POINTER(ctypes.c_int),
-                            ctypes.POINTER(ctypes.POINTER(ctypes.c_char)),
-                            ctypes.POINTER(ctypes.c_size_t)]),
+        "cairn_object_put": (ERR, [P, ctypes.c_int, ctypes.c_char_p,
+                                   ctypes.c_size_t, ctypes.POINTER(Oid)]),
+        "cairn_object_get": (ERR, [P, ctypes.POINTER(Oid), ctypes.c_uint,
+                                   ctypes.POINTER(ctypes.c_int),
+                                   ctypes.POINTER(ctypes.POINTER(ctypes.c_char)),
+                                   ctypes.POINTER(ctypes.c_size_t)]),
         "cairn_ref_create": (ERR, [P, ctypes.c_char_p, ctypes.POINTER(Oid)]),
         "cairn_ref_set": (ERR, [P, ctypes.c_char_p, ctypes.POINTER(Oid),
                                 ctypes.POINTER(Oid)]),
         "cairn_ref_get": (ERR, [P, ctypes.c_char_p, ctypes.POINTER(Oid)]),
-        "cairn_oid_fmt": (ctypes.c_char_p, [ctypes.c_char_p,
-                                            ctypes.POINTER(Oid)]),
+        "cairn_oid_fmt": (ctypes.c_char_p, [ctypes.POINTER(Oid),
+                                            ctypes.c_char_p]),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)
@@ -83,7 +83,7 @@ class Repo:
         self.libc = ctypes.CDLL(None)
         self.libc.free.argtypes = [P]
         self.handle = P()
-        check(lib.cairn_repo_open(ctypes.byref(self.handle), path, 0))
+        check(lib.cairn_repo_open(path, 0, ctypes.byref(self.handle)))
 
     def close(self):
         self.lib.cairn_repo_close(self.handle)
@@ -91,8 +91,8 @@ class Repo:
 
     def put(self, data):
         oid = Oid()
-        check(self.lib.cairn_put(self.handle, ctypes.byref(oid),
-                                 CAIRN_OBJ_BLOB, data, len(data)))
+        check(self.lib.cairn_object_put(self.handle, CAIRN_OBJ_BLOB, data,
+                                        len(data), ctypes.byref(oid)))
         return oid
 
     def get(self, oid):
@@ -100,9 +100,10 @@ class Repo:
         otype = ctypes.c_int()
         buf = ctypes.POINTER(ctypes.c_char)()
         size = ctypes.c_size_t()
-        check(self.lib.cairn_get(self.handle, ctypes.byref(oid), 0,
-                                 ctypes.byref(otype), ctypes.byref(buf),
-                                 ctypes.byref(size)))
+        check(self.lib.cairn_object_get(self.handle, ctypes.byref(oid), 0,
+                                        ctypes.byref(otype),
+                                        ctypes.byref(buf),
+                                        ctypes.byref(size)))
         try:
             return otype.value, ctypes.string_at(buf, size.value)
         finally:
@@ -122,7 +123,7 @@ class Repo:
 
     def hex(self, oid):
         buf = ctypes.create_string_buffer(CAIRN_OID_HEXMAX + 1)
-        return self.lib.cairn_oid_fmt(buf, ctypes.byref(oid)).decode()
+        return self.lib.cairn_oid_fmt(ctypes.byref(oid), buf).decode()
 
 
 class Tap:

@@ -38,7 +38,7 @@ known(const char *hex)
 	size_t i;
 
 	for (i = 0; i < tmpl.nobj; i++)
-		if (strcmp(cairn_oid_fmt(h, &tmpl.obj[i].id), hex) == 0)
+		if (strcmp(cairn_oid_fmt(&tmpl.obj[i].id, h), hex) == 0)
 			return &tmpl.obj[i];
 	return NULL;
 }

@@ -78,10 +78,10 @@ open_with(const char *text, size_t len)
 	path = fuzz_path(repo, "config");
 	fuzz_write_file(path, text, len);
 	free(path);
-	if (cairn_repo_open(&r, repo, CAIRN_OPEN_READ_ONLY) == NULL)
+	if (cairn_repo_open(repo, CAIRN_OPEN_READ_ONLY, &r) == NULL)
 		cairn_repo_close(r);
-	if (cairn_repo_open(&r, repo, 0) == NULL) {
-		cairn_put(r, &id, CAIRN_OBJ_BLOB, "x", 1);
+	if (cairn_repo_open(repo, 0, &r) == NULL) {
+		cairn_object_put(r, CAIRN_OBJ_BLOB, "x", 1, &id);
 		cairn_repo_close(r);
 	}
 }

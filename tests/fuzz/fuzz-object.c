@@ -39,7 +39,7 @@ one_tree(const unsigned char *data, size_t len, int algo)
 	int ok, r;
 
 	ok = cairn_object_check(CAIRN_OBJ_TREE, data, len, algo) == NULL;
-	while ((r = cairn_tree_next(&e, data, len, &pos, algo)) == 1) {
+	while ((r = cairn_tree_next(data, len, &pos, algo, &e)) == 1) {
 		FUZZ_CHECK(pos <= len, "tree entry past the end");
 		FUZZ_CHECK(e.name + e.name_len < (const char *)data + len,
 		    "tree entry name out of bounds");
@@ -68,7 +68,7 @@ one_commit(const unsigned char *data, size_t len, int algo)
 	int ok, parsed;
 
 	ok = cairn_object_check(CAIRN_OBJ_COMMIT, data, len, algo) == NULL;
-	parsed = cairn_commit_parse(&ci, data, len, algo) == NULL;
+	parsed = cairn_commit_parse(data, len, algo, &ci) == NULL;
 	FUZZ_CHECK(!ok || parsed, "a valid commit does not parse");
 	if (parsed) {
 		FUZZ_CHECK(ci.message >= (const char *)data &&

@@ -62,13 +62,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Ids and newlines only: a NUL would hide what follows from strtok. */
 	FUZZ_CHECK(memchr(out, '\0', outlen) == NULL, "put printed a NUL byte");
 	if (!dry) {
-		fuzz_ok(cairn_repo_open(&r, repo, CAIRN_OPEN_READ_ONLY),
+		fuzz_ok(cairn_repo_open(repo, CAIRN_OPEN_READ_ONLY, &r),
 		    "open after put");
 		for (line = strtok_r(out, "\n", &save); line != NULL;
 		    line = strtok_r(NULL, "\n", &save)) {
-			FUZZ_CHECK(cairn_oid_parse(&id, CAIRN_HASH_SHA256, line,
-			    strlen(line)) == NULL, "put printed '%s'", line);
-			FUZZ_CHECK(cairn_get(r, &id, 0, &type, &content,
+			FUZZ_CHECK(cairn_oid_parse(CAIRN_HASH_SHA256, line,
+			    strlen(line),
+			    &id) == NULL, "put printed '%s'", line);
+			FUZZ_CHECK(cairn_object_get(r, &id, 0, &type, &content,
 			    &len) == NULL, "put printed %s, which is absent",
 			    line);
 			free(content);

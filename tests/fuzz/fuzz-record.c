@@ -10,7 +10,7 @@
  * The first 80 bytes are decoded raw by cairn_rec_decode; every record of
  * the walk must encode and decode back to itself.  Then the image becomes
  * the data file of an empty repository: opened read-only (stats), checked
- * by cairn_fsck, repaired (which indexes the records), and every record's
+ * by cairn_repo_fsck, repaired (which indexes the records), and every record's
  * object read: a read that succeeds must give content that hashes to the
  * id asked for.
  */
@@ -79,20 +79,20 @@ static void
 read_all(const struct walk *w)
 {
 	struct cairn_repo *r;
-	struct cairn_stats st;
+	struct cairn_repo_stats st;
 	struct cairn_oid got;
 	unsigned char *data;
 	size_t i, len;
 	int type;
 
-	if (cairn_repo_open(&r, repo, CAIRN_OPEN_READ_ONLY) != NULL)
+	if (cairn_repo_open(repo, CAIRN_OPEN_READ_ONLY, &r) != NULL)
 		return;
-	cairn_stats(r, &st);
+	cairn_repo_stats(r, &st);
 	for (i = 0; i < w->n; i++) {
-		if (cairn_get(r, &w->ids[i], 0, &type, &data, &len) != NULL)
+		if (cairn_object_get(r, &w->ids[i], 0, &type, &data, &len) != NULL)
 			continue;
-		fuzz_ok(cairn_hash_object(&got, CAIRN_HASH_SHA256, type, data,
-		    len), "hash");
+		fuzz_ok(cairn_hash_object(CAIRN_HASH_SHA256, type, data, len,
+		    &got), "hash");
 		FUZZ_CHECK(cairn_oid_eq(&got, &w->ids[i]),
 		    "an object read does not hash to its id");
 		free(data);
@@ -146,8 +146,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cairn_buf_release(&mtext);
 
 	read_all(&w);
-	cairn_fsck(repo, 0, count, NULL, &findings, &res);
-	cairn_fsck(repo, CAIRN_FSCK_REPAIR, count, NULL, &findings, &res);
+	cairn_repo_fsck(repo, 0, count, NULL, &findings, &res);
+	cairn_repo_fsck(repo, CAIRN_FSCK_REPAIR, count, NULL, &findings, &res);
 	read_all(&w);
 	return 0;
 }

@@ -4,7 +4,7 @@
  *     with both hash algorithms, and read from disk as refs/x by
  *     cairn_refs_get and cairn_refs_list;
  *   - checked as a ref name by cairn_refname_check (core/refname.c) and
- *     cairn_refname_valid, against an independent statement of the rules
+ *     cairn_ref_name_check, against an independent statement of the rules
  *     of core/refname.h: a name the library accepts must break none;
  *   - if valid, looked up as a ref (a path is built from it).
  */
@@ -91,7 +91,7 @@ ref_file(const uint8_t *data, size_t size, int algo)
 	parsed = cairn_refs_parse(&id, algo, (const char *)data, size, "x") ==
 	    NULL;
 	if (parsed) {
-		cairn_oid_fmt(hex, &id);
+		cairn_oid_fmt(&id, hex);
 		FUZZ_CHECK(size == strlen(hex) + 1 &&
 		    memcmp(hex, data, size - 1) == 0,
 		    "a ref file parses to another id");
@@ -126,8 +126,8 @@ ref_name(const uint8_t *data, size_t size)
 	memcpy(name, data, size);
 	name[size] = '\0';
 	if (strlen(name) == size)
-		FUZZ_CHECK((cairn_refname_valid(name) == NULL) == ok,
-		    "cairn_refname_valid disagrees with cairn_refname_check");
+		FUZZ_CHECK((cairn_ref_name_check(name) == NULL) == ok,
+		    "cairn_ref_name_check disagrees with cairn_refname_check");
 	if (ok) {
 		memset(&refs, 0, sizeof(refs));
 		refs.vfs = cairn_vfs_posix();

@@ -16,7 +16,7 @@
  * Then the repository is opened read-only and every object read
  * (store/repo.c, disk.c, disk_read.c, segment.c, record.c, core/zip.c);
  * opened writable and flushed (recovery, store/disk_write.c) and read
- * again; checked by cairn_fsck, repaired by cairn_fsck --repair
+ * again; checked by cairn_repo_fsck, repaired by cairn_repo_fsck --repair
  * (store/fsck.c), and read once more.  Every read must give the right
  * bytes or an error, never wrong content.
  */
@@ -113,19 +113,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(s.files[i].data);
 	free(s.files);
 
-	if (cairn_repo_open(&r, repo, CAIRN_OPEN_READ_ONLY) == NULL) {
+	if (cairn_repo_open(repo, CAIRN_OPEN_READ_ONLY, &r) == NULL) {
 		fuzz_template_check(&tmpl, r, 0);
 		cairn_repo_close(r);
 	}
-	if (cairn_repo_open(&r, repo, 0) == NULL) {
-		cairn_flush(r);
+	if (cairn_repo_open(repo, 0, &r) == NULL) {
+		cairn_repo_flush(r);
 		fuzz_template_check(&tmpl, r, 0);
 		cairn_repo_close(r);
 	}
-	cairn_fsck(repo, CAIRN_FSCK_QUICK, count, NULL, &findings, &res);
-	if (cairn_fsck(repo, CAIRN_FSCK_REPAIR, count, NULL, &findings,
-	    &res) == NULL && cairn_repo_open(&r, repo,
-	    CAIRN_OPEN_READ_ONLY) == NULL) {
+	cairn_repo_fsck(repo, CAIRN_FSCK_QUICK, count, NULL, &findings, &res);
+	if (cairn_repo_fsck(repo, CAIRN_FSCK_REPAIR, count, NULL, &findings,
+	    &res) == NULL && cairn_repo_open(repo, CAIRN_OPEN_READ_ONLY,
+	    &r) == NULL) {
 		fuzz_template_check(&tmpl, r, 0);
 		cairn_repo_close(r);
 	}

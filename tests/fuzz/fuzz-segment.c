@@ -6,7 +6,7 @@
  * its checksum verified.  Then it replaces the index segment of a small
  * repository made by the real code (util.c), which is opened read-only:
  * every object must read back right or fail, whatever the segment says;
- * and the repository is checked by cairn_fsck --quick.
+ * and the repository is checked by cairn_repo_fsck --quick.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +78,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	path = fuzz_path(repo, segfile->path);
 	fuzz_write_file(path, data, size);
 	free(path);
-	if (cairn_repo_open(&r, repo, CAIRN_OPEN_READ_ONLY) == NULL) {
+	if (cairn_repo_open(repo, CAIRN_OPEN_READ_ONLY, &r) == NULL) {
 		fuzz_template_check(&tmpl, r, 0);
 		cairn_repo_close(r);
 	}
-	cairn_fsck(repo, CAIRN_FSCK_QUICK, count, NULL, &findings, &res);
+	cairn_repo_fsck(repo, CAIRN_FSCK_QUICK, count, NULL, &findings, &res);
 	return 0;
 }

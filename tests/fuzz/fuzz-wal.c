@@ -11,7 +11,7 @@
  * (util.c).  It is opened read-only and every object of the template and
  * of the WAL read; opened writable and flushed (recovery: torn tails,
  * the data file redone from the WAL) and read again; then checked by
- * cairn_fsck.  A read that succeeds must give the right content.
+ * cairn_repo_fsck.  A read that succeeds must give the right content.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +72,10 @@ read_all(struct cairn_repo *r, const struct walk *w, int forged)
 
 	fuzz_template_check(&tmpl, r, forged);
 	for (i = 0; i < w->n; i++) {
-		if (cairn_get(r, &w->ids[i], 0, &type, &data, &len) != NULL)
+		if (cairn_object_get(r, &w->ids[i], 0, &type, &data, &len) != NULL)
 			continue;
-		fuzz_ok(cairn_hash_object(&got, CAIRN_HASH_SHA256, type, data,
-		    len), "hash");
+		fuzz_ok(cairn_hash_object(CAIRN_HASH_SHA256, type, data, len,
+		    &got), "hash");
 		FUZZ_CHECK(cairn_oid_eq(&got, &w->ids[i]),
 		    "an object read does not hash to its id");
 		free(data);
@@ -124,15 +124,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_write_file(path, datafile->data, (size_t)man.watermark);
 		free(path);
 	}
-	if (cairn_repo_open(&r, repo, CAIRN_OPEN_READ_ONLY) == NULL) {
+	if (cairn_repo_open(repo, CAIRN_OPEN_READ_ONLY, &r) == NULL) {
 		read_all(r, &w, flags & 1);
 		cairn_repo_close(r);
 	}
-	if (cairn_repo_open(&r, repo, 0) == NULL) {
-		cairn_flush(r);
+	if (cairn_repo_open(repo, 0, &r) == NULL) {
+		cairn_repo_flush(r);
 		read_all(r, &w, flags & 1);
 		cairn_repo_close(r);
 	}
-	cairn_fsck(repo, 0, count, NULL, &findings, &res);
+	cairn_repo_fsck(repo, 0, count, NULL, &findings, &res);
 	return 0;
 }

@@ -283,7 +283,7 @@ tmpl_put(struct fuzz_template *t, struct cairn_repo *r, int type,
 	memcpy(o->data, data, len);
 	o->len = len;
 	o->type = type;
-	fuzz_ok(cairn_put(r, &o->id, type, data, len), "template put");
+	fuzz_ok(cairn_object_put(r, type, data, len, &o->id), "template put");
 }
 
 static void
@@ -322,7 +322,7 @@ fuzz_template_make(struct fuzz_template *t, int flushes)
 	dir = fuzz_path(fuzz_scratch(), "template");
 	fuzz_rm_rf(dir);
 	fuzz_ok(cairn_repo_init(dir, NULL), "template init");
-	fuzz_ok(cairn_repo_open(&r, dir, 0), "template open");
+	fuzz_ok(cairn_repo_open(dir, 0, &r), "template open");
 	for (i = 0; i < sizeof(big); i++)
 		big[i] = (unsigned char)"cairn fuzz template\n"[i % 20];
 	for (i = 0; i < sizeof(noise); i++) {
@@ -334,26 +334,26 @@ fuzz_template_make(struct fuzz_template *t, int flushes)
 	tmpl_put(t, r, CAIRN_OBJ_BLOB, noise, sizeof(noise));
 	tmpl_tree(t, r, &t->obj[0], &t->obj[2]);
 	o = &t->obj[t->nobj];
-	fuzz_ok(cairn_commit_create(r, &o->id, &t->obj[3].id, NULL, 0, &who,
-	    &who, "first\n"), "template commit");
+	fuzz_ok(cairn_commit_create(r, &t->obj[3].id, NULL, 0, &who, &who,
+	    "first\n", &o->id), "template commit");
 	{
 		int type;
-		fuzz_ok(cairn_get(r, &o->id, 0, &type, &o->data, &o->len),
+		fuzz_ok(cairn_object_get(r, &o->id, 0, &type, &o->data, &o->len),
 		    "template commit read");
 		o->type = type;
 		t->nobj++;
 	}
 	n = snprintf(tag, sizeof(tag), "object %s\ntype commit\ntag v1\n"
 	    "tagger A U Thor <a@example.com> 1112911993 -0700\n\nv1\n",
-	    cairn_oid_fmt(hex, &o->id));
+	    cairn_oid_fmt(&o->id, hex));
 	tmpl_put(t, r, CAIRN_OBJ_TAG, tag, (size_t)n);
 	fuzz_ok(cairn_ref_set(r, "main", &o->id, NULL), "template ref");
 	if (flushes >= 1)
-		fuzz_ok(cairn_flush(r), "template flush");
+		fuzz_ok(cairn_repo_flush(r), "template flush");
 	tmpl_put(t, r, CAIRN_OBJ_BLOB, "second\n", 7);
 	tmpl_put(t, r, CAIRN_OBJ_BLOB, "", 0);
 	if (flushes >= 2)
-		fuzz_ok(cairn_flush(r), "template flush");
+		fuzz_ok(cairn_repo_flush(r), "template flush");
 	tmpl_put(t, r, CAIRN_OBJ_BLOB, "only in the wal\n", 16);
 	tmpl_tree(t, r, &t->obj[7], &t->obj[8]);
 	cairn_repo_close(r);
@@ -393,18 +393,18 @@ read_one(const struct fuzz_object *o, struct cairn_repo *repo,
 	uint64_t size;
 	int type, ok = 0, check = 1;
 
-	cairn_oid_fmt(hex, &o->id);
+	cairn_oid_fmt(&o->id, hex);
 	/* Unverified reads trust the CRCs, which forged ones fool. */
 	if (forged && (flags & CAIRN_GET_NO_VERIFY))
 		check = 0;
-	if (cairn_get(repo, &o->id, flags, &type, &data, &len) == NULL) {
+	if (cairn_object_get(repo, &o->id, flags, &type, &data, &len) == NULL) {
 		FUZZ_CHECK(!check || (type == o->type && len == o->len &&
 		    memcmp(data, o->data, len) == 0),
 		    "object %s read back wrong (flags %u)", hex, flags);
 		free(data);
 		ok = 1;
 	}
-	err = cairn_get_stream(repo, &o->id, flags, sink_write, &s);
+	err = cairn_object_get_stream(repo, &o->id, flags, sink_write, &s);
 	/*
 	 * A verified stream checks the content before its first byte goes
 	 * out, so what it delivers is right even if it fails later; an
@@ -416,7 +416,7 @@ read_one(const struct fuzz_object *o, struct cairn_repo *repo,
 	    "object %s streamed wrong (flags %u)", hex, flags);
 	FUZZ_CHECK(!check || err != NULL || s.off == o->len,
 	    "object %s streamed short (flags %u)", hex, flags);
-	if (cairn_stat(repo, &o->id, &type, &size) == NULL && ok && check)
+	if (cairn_object_stat(repo, &o->id, &type, &size) == NULL && ok && check)
 		FUZZ_CHECK(type == o->type && size == o->len,
 		    "object %s: stat disagrees with its content", hex);
 	return ok;

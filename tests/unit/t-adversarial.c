@@ -60,7 +60,7 @@ make_repo(const char *dir, const char *name, char *path, size_t len)
 
 	snprintf(path, len, "%s/%s", dir, name);
 	if ((err = cairn_repo_init(path, NULL)) != NULL ||
-	    (err = cairn_repo_open(&r, path, 0)) != NULL)
+	    (err = cairn_repo_open(path, 0, &r)) != NULL)
 		bail_out("init %s: %s", path, err->msg);
 	return r;
 }
@@ -117,7 +117,7 @@ add_to_batch(void *arg)
 	struct cairn_oid id;
 
 	h->tls = &tls_probe;
-	h->err = cairn_batch_add(h->r, &id, CAIRN_OBJ_BLOB, "heir", 4);
+	h->err = cairn_batch_add(h->r, CAIRN_OBJ_BLOB, "heir", 4, &id);
 	return NULL;
 }
 
@@ -172,11 +172,11 @@ gc_nomem_child(void *arg)
 		return 2;
 	for (i = 0; i < NREFS; i++) {
 		snprintf(text, sizeof(text), "blob %d", i);
-		if (cairn_batch_add(r, &ids[i], CAIRN_OBJ_BLOB, text,
-		    strlen(text)) != NULL)
+		if (cairn_batch_add(r, CAIRN_OBJ_BLOB, text, strlen(text),
+		    &ids[i]) != NULL)
 			return 2;
 	}
-	if (cairn_batch_commit(r) != NULL || cairn_flush(r) != NULL)
+	if (cairn_batch_commit(r) != NULL || cairn_repo_flush(r) != NULL)
 		return 2;
 	/* The refs written as ref files, one open each (no fsync needed). */
 	snprintf(name, sizeof(name), "%s/refs/r", path);
@@ -189,7 +189,7 @@ gc_nomem_child(void *arg)
 		snprintf(file, sizeof(file), "%s/refs/r/%05d", path, i);
 		if ((f = fopen(file, "w")) == NULL)
 			return 2;
-		fprintf(f, "%s\n", cairn_oid_fmt(hex, &ids[i]));
+		fprintf(f, "%s\n", cairn_oid_fmt(&ids[i], hex));
 		if (fclose(f) != 0)
 			return 2;
 	}
@@ -197,13 +197,13 @@ gc_nomem_child(void *arg)
 	o.keep_since = INT64_MAX;
 	/* The roots' stack outgrows 64 KiB at about 2000 ids; names do not. */
 	fail_above = 65536;
-	err = cairn_gc(r, &o, &res);
+	err = cairn_repo_gc(r, &o, &res);
 	fail_above = 0;
 	cairn_repo_close(r);
-	if ((err = cairn_repo_open(&r, path, 0)) != NULL)
+	if ((err = cairn_repo_open(path, 0, &r)) != NULL)
 		return 5;
 	for (i = 0; i < NREFS; i++)
-		if (cairn_exists(r, &ids[i]) != NULL)
+		if (cairn_object_exists(r, &ids[i]) != NULL)
 			lost++;
 	cairn_repo_close(r);
 	if (lost != 0) {

@@ -7,7 +7,7 @@
  * each place a record can be read from: the data file below the
  * watermark (through a segment), an OBJECT in the WAL, and a POINTER in
  * the WAL naming an OBJECT past the watermark.  For each, forked children
- * run cairn_stat, cairn_get, cairn_get_stream and cairn_fsck, and `cairn
+ * run cairn_object_stat, cairn_object_get, cairn_object_get_stream and cairn_repo_fsck, and `cairn
  * cat` and `cairn fsck` (CAIRN_BUILD/cairn): every lie is a clean error
  * with the right code, and the peak RSS of each child (wait4) stays under
  * a cap.
@@ -16,10 +16,10 @@
  * a 64 KiB inflate chunk, fsck hashes content as it inflates it, and the
  * WAL (about 1 MB here) is held in memory and the data file below the
  * watermark mapped.  A reader holds content whole only when asked for a
- * whole object (cairn_get; cairn_get_stream up to 64 MiB), and then at
+ * whole object (cairn_object_get; cairn_object_get_stream up to 64 MiB), and then at
  * most its declared size, once that size has passed the check that its
  * stored bytes can inflate to it.  So every child stays under RSS_CAP but
- * cairn_get of a record whose declared size passes that check (the
+ * cairn_object_get of a record whose declared size passes that check (the
  * honest 1 GiB, the 80 MiB lies, the 16 MiB bomb), held to that size plus
  * RSS_CAP; a reader that believed a claim of 2^40 bytes, or inflated a
  * bomb into memory, would go far above.
@@ -165,7 +165,7 @@ zero_id(struct cairn_oid *id, uint64_t mib)
 	for (i = 0; i < mib; i++)
 		if (cairn_hasher_update(&h, zeros, sizeof(zeros)) != NULL)
 			bail_out("hasher");
-	if (cairn_hasher_final(id, &h) != NULL)
+	if (cairn_hasher_final(&h, id) != NULL)
 		bail_out("hasher");
 	cairn_hasher_release(&h);
 }
@@ -177,7 +177,7 @@ blob_id(struct cairn_oid *id, const void *p, size_t len)
 
 	if (cairn_hasher_init_object(&h, CAIRN_HASH_SHA256, CAIRN_OBJ_BLOB,
 	    len) != NULL || cairn_hasher_update(&h, p, len) != NULL ||
-	    cairn_hasher_final(id, &h) != NULL)
+	    cairn_hasher_final(&h, id) != NULL)
 		bail_out("hasher");
 	cairn_hasher_release(&h);
 }
@@ -311,8 +311,8 @@ make_repo(const char *path, const struct craft *c)
 /* ---- children ---- */
 
 enum op { OP_STAT, OP_GET, OP_STREAM, OP_FSCK, OP_CAT, OP_CLI_FSCK };
-static const char *op_name[] = { "cairn_stat", "cairn_get",
-    "cairn_get_stream", "cairn_fsck", "cairn cat", "cairn fsck" };
+static const char *op_name[] = { "cairn_object_stat", "cairn_object_get",
+    "cairn_object_get_stream", "cairn_repo_fsck", "cairn cat", "cairn fsck" };
 
 /* What a child reports through its pipe. */
 struct result {
@@ -392,25 +392,25 @@ child_lib(enum op op, const char *path, const struct cairn_oid *id,
 
 	if (op == OP_FSCK) {
 		memset(&fr, 0, sizeof(fr));
-		err = cairn_fsck(path, 0, on_finding, NULL, r, &fr);
+		err = cairn_repo_fsck(path, 0, on_finding, NULL, r, &fr);
 		r->code = err == NULL ? 0 : (int)err->code;
 		r->errors = fr.errors;
 		r->warnings = fr.warnings;
 		return;
 	}
-	if ((err = cairn_repo_open(&repo, path, CAIRN_OPEN_READ_ONLY))) {
+	if ((err = cairn_repo_open(path, CAIRN_OPEN_READ_ONLY, &repo))) {
 		set_error(r, err);
 		return;
 	}
 	if (op == OP_STAT) {
-		err = cairn_stat(repo, id, &type, &r->n);
+		err = cairn_object_stat(repo, id, &type, &r->n);
 	} else if (op == OP_GET) {
-		err = cairn_get(repo, id, 0, &type, &data, &len);
+		err = cairn_object_get(repo, id, 0, &type, &data, &len);
 		if (err == NULL)
 			count_bytes(&c, data, len);
 		free(data);
 	} else
-		err = cairn_get_stream(repo, id, 0, count_sink, &c);
+		err = cairn_object_get_stream(repo, id, 0, count_sink, &c);
 	set_error(r, err);
 	if (op != OP_STAT) {
 		r->n = c.n;
@@ -427,7 +427,7 @@ child_cli(enum op op, const char *path, const struct cairn_oid *id,
 	char hex[CAIRN_OID_HEXMAX + 1];
 	int fd;
 
-	cairn_oid_fmt(hex, id);
+	cairn_oid_fmt(id, hex);
 	if ((fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
 	    dup2(fd, 2) == -1 || dup2(out, 1) == -1)
 		_exit(126);
@@ -634,7 +634,7 @@ run_case(const char *what, const struct craft *c, const struct expect *e)
 			break;
 		case OP_GET:
 			/*
-			 * cairn_get holds the object whole: up to its
+			 * cairn_object_get holds the object whole: up to its
 			 * declared size, when that is one its stored bytes
 			 * could inflate to.
 			 */

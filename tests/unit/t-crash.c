@@ -394,7 +394,7 @@ crash_init(int nrandom)
 			states++;
 			if (acked)
 				fail = check_repo(st_repo, &none, &run.t);
-			else if (cairn_repo_open(&r, st_repo, 0) != NULL)
+			else if (cairn_repo_open(st_repo, 0, &r) != NULL)
 				fail = 0;	/* not a repository: fine */
 			else {
 				cairn_repo_close(r);

@@ -150,7 +150,7 @@ model_add(struct model *m, int algo, const void *data, size_t len)
 			bail_out("out of memory");
 	}
 	o = &m->o[m->n++];
-	cairn_hash_object(&o->id, algo, CAIRN_OBJ_BLOB, data, len);
+	cairn_hash_object(algo, CAIRN_OBJ_BLOB, data, len, &o->id);
 	o->len = len;
 	o->data = xmalloc(len);
 	memcpy(o->data, data, len);
@@ -214,17 +214,17 @@ check_model(struct cairn_repo *r, const struct model *m, int must,
 
 	for (i = 0; i < m->n; i++) {
 		p = NULL;
-		err = cairn_get(r, &m->o[i].id, 0, &type, &p, &len);
+		err = cairn_object_get(r, &m->o[i].id, 0, &type, &p, &len);
 		if (err != NULL && !must && err->code == CAIRN_ERR_NOT_FOUND)
 			continue;
 		if (err != NULL) {
-			why("%s: get %.12s: %s", what, cairn_oid_fmt(hex,
-			    &m->o[i].id), err->msg);
+			why("%s: get %.12s: %s", what, cairn_oid_fmt(&m->o[i].id,
+			    hex), err->msg);
 			good = 0;
 		} else if (len != m->o[i].len ||
 		    memcmp(p, m->o[i].data, len) != 0) {
 			why("%s: get %.12s: wrong content", what,
-			    cairn_oid_fmt(hex, &m->o[i].id));
+			    cairn_oid_fmt(&m->o[i].id, hex));
 			good = 0;
 		}
 		free(p);
@@ -276,8 +276,8 @@ add_all(struct cairn_repo *r, const struct model *m)
 	size_t i;
 
 	for (i = 0; i < m->n; i++)
-		if ((err = cairn_batch_add(r, &id, CAIRN_OBJ_BLOB,
-		    m->o[i].data, m->o[i].len)) != NULL)
+		if ((err = cairn_batch_add(r, CAIRN_OBJ_BLOB, m->o[i].data,
+		    m->o[i].len, &id)) != NULL)
 			return err;
 	return NULL;
 }
@@ -308,15 +308,15 @@ run_op(struct cairn_repo *r, enum op op)
 	case OP_RECOVER:
 		return put_all(r, &op_objs[op]);
 	case OP_FLUSH:
-		return cairn_flush(r);
+		return cairn_repo_flush(r);
 	case OP_BIG:
 		if ((err = cairn_batch_begin(r)) != NULL)
 			return err;
 		rd.p = op_objs[op].o[0].data;
 		rd.len = op_objs[op].o[0].len;
 		rd.pos = 0;
-		err = cairn_batch_add_stream(r, &id, CAIRN_OBJ_BLOB, mem_read,
-		    &rd, (int64_t)rd.len);
+		err = cairn_batch_add_stream(r, CAIRN_OBJ_BLOB, mem_read, &rd,
+		    (int64_t)rd.len, &id);
 		if (err == NULL)
 			err = add_all(r, &op_objs[OP_BATCH]);
 		if (err != NULL) {
@@ -362,9 +362,9 @@ make_pristines(void)
 	    base_dir);
 	model_small(&acked, algo, "flushed", 10);
 	if ((err = cairn_repo_init(pristine, &o)) != NULL ||
-	    (err = cairn_repo_open(&r, pristine, 0)) != NULL ||
+	    (err = cairn_repo_open(pristine, 0, &r)) != NULL ||
 	    (err = put_all(r, &acked)) != NULL ||
-	    (err = cairn_flush(r)) != NULL)
+	    (err = cairn_repo_flush(r)) != NULL)
 		bail_out("pristine: %s", err->msg);
 	/* The flush op then merges a segment of 10 with one of 10. */
 	model_small(&acked, algo, "in the WAL", 10);
@@ -384,7 +384,7 @@ make_pristines(void)
 	manifest_names(pristine_torn, wal, data, sizeof(wal));
 	wal_before = file_size(wal);
 	model_small(&lost, algo, "torn", 4);
-	if ((err = cairn_repo_open(&r, pristine_torn, 0)) != NULL ||
+	if ((err = cairn_repo_open(pristine_torn, 0, &r)) != NULL ||
 	    (err = put_all(r, &lost)) != NULL)
 		bail_out("pristine-torn: %s", err->msg);
 	cairn_repo_close(r);
@@ -757,7 +757,7 @@ run_child(enum op op, long fail_at, const struct mode *m, char *msg,
 	if (pid == 0) {
 		close(fds[0]);
 		cairn_vfs_fault_init(&f, cairn_vfs_posix());
-		if ((err = cairn_repo_open_vfs(&r, case_dir, 0, &f.vfs))) {
+		if ((err = cairn_repo_open_vfs(case_dir, 0, &f.vfs, &r))) {
 			n = write(fds[1], err->msg, strlen(err->msg));
 			_exit(ST_SETUP);
 		}
@@ -798,7 +798,7 @@ check_after(enum op op, int op_ok)
 	char buf[64];
 	size_t len;
 
-	if ((err = cairn_repo_open(&r, case_dir, 0)) != NULL) {
+	if ((err = cairn_repo_open(case_dir, 0, &r)) != NULL) {
 		why("reopen: %s", err->msg);
 		return 0;
 	}
@@ -814,12 +814,12 @@ check_after(enum op op, int op_ok)
 	if ((err = put_all(r, &more)) != NULL) {
 		why("put afterwards: %s", err->msg);
 		good = 0;
-	} else if ((err = cairn_flush(r)) != NULL) {
+	} else if ((err = cairn_repo_flush(r)) != NULL) {
 		why("flush afterwards: %s", err->msg);
 		good = 0;
 	}
 	cairn_repo_close(r);
-	if ((err = cairn_repo_open(&r, case_dir, CAIRN_OPEN_READ_ONLY))) {
+	if ((err = cairn_repo_open(case_dir, CAIRN_OPEN_READ_ONLY, &r))) {
 		why("reopen after the flush: %s", err->msg);
 		model_free(&more);
 		return 0;
@@ -839,12 +839,12 @@ count_calls(enum op op)
 	struct cairn_vfs_fault f;
 	const struct cairn_error *err;
 	struct cairn_repo *r = NULL;
-	struct cairn_stats st;
+	struct cairn_repo_stats st;
 
 	new_case(op_pristine(op));
 	logvfs_init(&op_log, cairn_vfs_posix());
 	cairn_vfs_fault_init(&f, &op_log.vfs);
-	if ((err = cairn_repo_open_vfs(&r, case_dir, 0, &f.vfs)) != NULL)
+	if ((err = cairn_repo_open_vfs(case_dir, 0, &f.vfs, &r)) != NULL)
 		bail_out("open: %s", err->msg);
 	f.calls = 0;
 	op_log.n = 0;
@@ -852,7 +852,7 @@ count_calls(enum op op)
 	if (!no_error(err, "%s: runs without faults", op_names[op]))
 		bail_out("cannot go on");
 	if (op == OP_FLUSH) {
-		cairn_stats(r, &st);
+		cairn_repo_stats(r, &st);
 		is_uint(st.index_segments, 1, "%s: the two segments were "
 		    "merged", op_names[op]);
 	}

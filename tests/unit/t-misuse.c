@@ -41,16 +41,16 @@ static void *
 probe_run(void *arg)
 {
 	struct probe *p = arg;
-	struct cairn_stats st;
+	struct cairn_repo_stats st;
 	struct cairn_oid id;
 
 	if (p->write) {
 		p->err = cairn_batch_begin(p->r);
-		if (p->err == NULL && (p->err = cairn_batch_add(p->r, &id,
-		    CAIRN_OBJ_BLOB, "probe", 5)) == NULL)
+		if (p->err == NULL && (p->err = cairn_batch_add(p->r,
+		    CAIRN_OBJ_BLOB, "probe", 5, &id)) == NULL)
 			p->err = cairn_batch_commit(p->r);
 	} else
-		p->err = cairn_stats(p->r, &st);
+		p->err = cairn_repo_stats(p->r, &st);
 	__atomic_store_n(&p->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
@@ -107,13 +107,14 @@ open_kind(const char *dir, const char *name, int memory)
 	const struct cairn_error *err;
 
 	if (memory) {
-		if ((err = cairn_repo_open(&r, NULL, CAIRN_OPEN_MEMORY)) != NULL)
+		if ((err = cairn_repo_open(NULL, CAIRN_OPEN_MEMORY,
+		    &r)) != NULL)
 			bail_out("open memory: %s", err->msg);
 		return r;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((err = cairn_repo_init(path, NULL)) != NULL ||
-	    (err = cairn_repo_open(&r, path, 0)) != NULL)
+	    (err = cairn_repo_open(path, 0, &r)) != NULL)
 		bail_out("init %s: %s", path, err->msg);
 	return r;
 }
@@ -133,28 +134,28 @@ refused_inside_a_batch(const char *dir, int memory)
 	int type;
 
 	no_error(cairn_batch_begin(r), "%s: begin", kind);
-	no_error(cairn_batch_add(r, &id, CAIRN_OBJ_BLOB, "first", 5),
+	no_error(cairn_batch_add(r, CAIRN_OBJ_BLOB, "first", 5, &id),
 	    "%s: add", kind);
 	is_error(cairn_batch_begin(r), CAIRN_ERR_USAGE,
 	    "%s: a second begin is refused", kind);
-	ok(cairn_flush(r) != NULL || memory, "%s: flush is refused", kind);
+	ok(cairn_repo_flush(r) != NULL || memory, "%s: flush is refused", kind);
 	memset(&go, 0, sizeof(go));
 	go.keep_since = INT64_MIN;
-	ok(cairn_gc(r, &go, &gr) != NULL, "%s: gc is refused", kind);
+	ok(cairn_repo_gc(r, &go, &gr) != NULL, "%s: gc is refused", kind);
 	ok(cairn_ref_set(r, "main", &id, NULL) != NULL,
 	    "%s: a ref update is refused", kind);
 	/* The batch still holds the handle: another thread waits. */
 	start(&t, &p, r, 0);
 	ok(!finished_within(&p, 300),
 	    "%s: a reader waits for the batch after the refused calls", kind);
-	no_error(cairn_batch_add(r, &id2, CAIRN_OBJ_BLOB, "second", 6),
+	no_error(cairn_batch_add(r, CAIRN_OBJ_BLOB, "second", 6, &id2),
 	    "%s: the batch goes on", kind);
 	no_error(cairn_batch_commit(r), "%s: commit", kind);
 	ok(finished_within(&p, 20000), "%s: the reader gets the handle after "
 	    "the commit", kind);
 	join(t, &p);
 	no_error(p.err, "%s: the reader's call", kind);
-	if (no_error(cairn_get(r, &id2, 0, &type, &data, &len),
+	if (no_error(cairn_object_get(r, &id2, 0, &type, &data, &len),
 	    "%s: the object added after the refused calls", kind))
 		free(data);
 	is_error(cairn_batch_commit(r), CAIRN_ERR_USAGE,
@@ -183,16 +184,16 @@ two_handles_one_thread(const char *dir, int memory)
 	no_error(cairn_batch_begin(a), "%s: begin on a", kind);
 	no_error(cairn_batch_begin(b), "%s: begin on b while a's is open",
 	    kind);
-	no_error(cairn_batch_add(a, &ia, CAIRN_OBJ_BLOB, "in a", 4),
+	no_error(cairn_batch_add(a, CAIRN_OBJ_BLOB, "in a", 4, &ia),
 	    "%s: add to a", kind);
-	no_error(cairn_batch_add(b, &ib, CAIRN_OBJ_BLOB, "in b", 4),
+	no_error(cairn_batch_add(b, CAIRN_OBJ_BLOB, "in b", 4, &ib),
 	    "%s: add to b", kind);
 	/* Reading a while b's batch is the later one must not deadlock. */
-	if (no_error(cairn_get(a, &ia, 0, &type, &data, &len),
+	if (no_error(cairn_object_get(a, &ia, 0, &type, &data, &len),
 	    "%s: read a inside both batches", kind))
 		free(data);
 	no_error(cairn_batch_commit(a), "%s: commit a", kind);
-	if (no_error(cairn_get(b, &ib, 0, &type, &data, &len),
+	if (no_error(cairn_object_get(b, &ib, 0, &type, &data, &len),
 	    "%s: read b inside its batch", kind))
 		free(data);
 	no_error(cairn_batch_commit(b), "%s: commit b", kind);
@@ -222,7 +223,7 @@ foreign_run(void *arg)
 	struct foreign *f = arg;
 	struct cairn_oid id;
 
-	f->add = cairn_batch_add(f->r, &id, CAIRN_OBJ_BLOB, "stray", 5);
+	f->add = cairn_batch_add(f->r, CAIRN_OBJ_BLOB, "stray", 5, &id);
 	f->code_add = f->add ? f->add->code : 0;
 	f->commit = cairn_batch_commit(f->r);
 	f->code_commit = f->commit ? f->commit->code : 0;
@@ -237,11 +238,11 @@ other_threads_batch(const char *dir, int memory)
 	struct cairn_repo *r = open_kind(dir, "foreign", memory);
 	struct foreign f;
 	struct cairn_oid id;
-	struct cairn_stats st;
+	struct cairn_repo_stats st;
 	pthread_t t;
 
 	no_error(cairn_batch_begin(r), "%s: begin", kind);
-	no_error(cairn_batch_add(r, &id, CAIRN_OBJ_BLOB, "mine", 4),
+	no_error(cairn_batch_add(r, CAIRN_OBJ_BLOB, "mine", 4, &id),
 	    "%s: add", kind);
 	memset(&f, 0, sizeof(f));
 	f.r = r;
@@ -253,7 +254,7 @@ other_threads_batch(const char *dir, int memory)
 	is_int(f.code_commit, CAIRN_ERR_USAGE,
 	    "%s: a commit from a thread without the batch is refused", kind);
 	no_error(cairn_batch_commit(r), "%s: the owner's commit", kind);
-	if (no_error(cairn_stats(r, &st), "%s: stats", kind))
+	if (no_error(cairn_repo_stats(r, &st), "%s: stats", kind))
 		is_uint(st.objects, 1, "%s: only the owner's object is stored",
 		    kind);
 	cairn_repo_close(r);
@@ -268,11 +269,12 @@ closed_inside_a_batch(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/closed", dir);
 	no_error(cairn_batch_begin(r), "disk: begin, then close");
-	no_error(cairn_batch_add(r, &id, CAIRN_OBJ_BLOB, "dropped", 7),
+	no_error(cairn_batch_add(r, CAIRN_OBJ_BLOB, "dropped", 7, &id),
 	    "disk: add before the close");
 	cairn_repo_close(r);
-	if (no_error(cairn_repo_open(&again, path, 0), "disk: reopen")) {
-		no_error(cairn_put(again, &id, CAIRN_OBJ_BLOB, "kept", 4),
+	if (no_error(cairn_repo_open(path, 0, &again), "disk: reopen")) {
+		no_error(cairn_object_put(again, CAIRN_OBJ_BLOB, "kept", 4,
+		    &id),
 		    "disk: a new handle writes: the writer lock was released");
 		cairn_repo_close(again);
 	}

@@ -52,7 +52,7 @@ oid(int algo, const char *hex)
 {
 	struct cairn_oid id;
 
-	if (cairn_oid_parse(&id, algo, hex, strlen(hex)) != NULL)
+	if (cairn_oid_parse(algo, hex, strlen(hex), &id) != NULL)
 		bail_out("bad test id %s", hex);
 	return id;
 }
@@ -107,45 +107,45 @@ test_tree_next(void)
 	entry(&b, "40000", "dir", SHA1, EMPTY1);
 	entry(&b, "160000", "module", SHA1, COMMIT1);
 
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 1, "first entry");
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 1, "first entry");
 	is_uint(e.mode, CAIRN_MODE_FILE, "100644 is a file");
 	is_uint(e.name_len, 4, "name length");
 	is_mem(e.name, "file", 5, "name, NUL-terminated in the tree");
 	want = oid(SHA1, BLOB1);
 	ok(cairn_oid_eq(&e.id, &want), "id of the first entry");
 	is_uint(pos, 7 + 5 + 20, "pos after the first entry");
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 1, "second");
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 1, "second");
 	is_uint(e.mode, CAIRN_MODE_EXEC, "100755 is an executable");
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 1, "third");
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 1, "third");
 	is_uint(e.mode, CAIRN_MODE_LINK, "120000 is a symlink");
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 1, "fourth");
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 1, "fourth");
 	is_uint(e.mode, CAIRN_MODE_TREE, "40000 is a tree");
 	want = oid(SHA1, EMPTY1);
 	ok(cairn_oid_eq(&e.id, &want), "id of the tree entry");
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 1, "fifth");
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 1, "fifth");
 	is_uint(e.mode, CAIRN_MODE_GITLINK, "160000 is a gitlink");
 	is_uint(e.id.len, 20, "sha1 ids are 20 bytes");
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 0, "then the end");
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 0, "then the end");
 	is_uint(pos, b.len, "pos at the end");
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 0,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 0,
 	    "the end again");
 	pos = b.len + 10;
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 0,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 0,
 	    "pos past the end is the end");
 	pos = 0;
-	is_int(cairn_tree_next(&e, b.d, 0, &pos, SHA1), 0,
+	is_int(cairn_tree_next(b.d, 0, &pos, SHA1, &e), 0,
 	    "an empty tree has no entries");
 
 	/* The same bytes read as sha256 entries run out of id bytes. */
 	b.len = 0;
 	entry(&b, "100644", "a", SHA1, BLOB1);
 	pos = 0;
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA256), -1,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA256, &e), -1,
 	    "a 20-byte id is truncated for sha256");
 	b.len = 0;
 	entry(&b, "100644", "a", SHA256, EMPTY256);
 	pos = 0;
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA256), 1,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA256, &e), 1,
 	    "a sha256 entry");
 	is_uint(e.id.len, 32, "sha256 ids are 32 bytes");
 	want = oid(SHA256, EMPTY256);
@@ -168,7 +168,7 @@ test_tree_next_malformed(void)
 		b.len = 0;
 		entry(&b, modes[i], "a", SHA1, BLOB1);
 		pos = 0;
-		is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), -1,
+		is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), -1,
 		    "mode '%s' is refused", modes[i]);
 	}
 
@@ -177,35 +177,35 @@ test_tree_next_malformed(void)
 	add(&b, "", 1);
 	add(&b, oid(SHA1, BLOB1).hash, 20);
 	pos = 0;
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), -1,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), -1,
 	    "no space after the mode");
 
 	b.len = 0;
 	adds(&b, "100644 a");
 	pos = 0;
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), -1,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), -1,
 	    "no NUL after the name");
 
 	b.len = 0;
 	entry(&b, "100644", "a", SHA1, BLOB1);
 	b.len -= 1;
 	pos = 0;
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), -1,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), -1,
 	    "an id one byte short");
 
 	b.len = 0;
 	entry(&b, "100644", "a", SHA1, BLOB1);
 	adds(&b, "xyz");
 	pos = 0;
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 1,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 1,
 	    "a good entry before garbage");
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), -1,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), -1,
 	    "then the garbage is malformed");
 
 	b.len = 0;
 	entry(&b, "100644", "", SHA1, BLOB1);
 	pos = 0;
-	is_int(cairn_tree_next(&e, b.d, b.len, &pos, SHA1), 1,
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 1,
 	    "an empty name parses (cairn_object_check refuses it)");
 	is_uint(e.name_len, 0, "with length 0");
 }
@@ -874,8 +874,8 @@ test_commit_parse(void)
 	    "author A U Thor <a@x> 1112911993 -0700\n"
 	    "committer C O Mitter <c@x> 1112912053 +0530\n"
 	    "encoding UTF-8\n\nsubject\n\nbody\n", EMPTY1, COMMIT1, COMMIT2);
-	if (!no_error(cairn_commit_parse(&ci, (unsigned char *)text,
-	    strlen(text), SHA1), "parse a merge"))
+	if (!no_error(cairn_commit_parse((unsigned char *)text, strlen(text),
+	    SHA1, &ci), "parse a merge"))
 		return;
 	want = oid(SHA1, EMPTY1);
 	ok(cairn_oid_eq(&ci.tree, &want), "the tree");
@@ -898,16 +898,16 @@ test_commit_parse(void)
 
 	snprintf(text, sizeof(text), "tree %s\n"
 	    "author A <a@x> 5 +0000\ncommitter C <c@x> 0 +0000\n", EMPTY1);
-	no_error(cairn_commit_parse(&ci, (unsigned char *)text, strlen(text),
-	    SHA1), "parse a root commit without a message");
+	no_error(cairn_commit_parse((unsigned char *)text, strlen(text), SHA1,
+	    &ci), "parse a root commit without a message");
 	is_uint(ci.nparents, 0, "no parents");
 	is_int(ci.commit_time, 0, "commit time 0");
 	is_uint(ci.message_len, 0, "empty message");
 
 	snprintf(text, sizeof(text), "tree %s\n"
 	    "author A <a@x> 5 +0000\ncommitter C <c@x> 7 +0000\n\n", EMPTY1);
-	no_error(cairn_commit_parse(&ci, (unsigned char *)text, strlen(text),
-	    SHA1), "parse a commit with a blank line and no message");
+	no_error(cairn_commit_parse((unsigned char *)text, strlen(text), SHA1,
+	    &ci), "parse a commit with a blank line and no message");
 	is_uint(ci.message_len, 0, "empty message after the blank line");
 	is_int(ci.commit_time, 7, "commit time 7");
 
@@ -918,8 +918,8 @@ test_commit_parse(void)
 		    "parent %038d%02d\n", 0, i);
 	snprintf(text + n, sizeof(text) - n,
 	    "author A <a@x> 5 +0000\ncommitter C <c@x> 9 +0000\n\noctopus\n");
-	no_error(cairn_commit_parse(&ci, (unsigned char *)text, strlen(text),
-	    SHA1), "parse a 20-parent octopus");
+	no_error(cairn_commit_parse((unsigned char *)text, strlen(text), SHA1,
+	    &ci), "parse a 20-parent octopus");
 	is_uint(ci.nparents, 20, "twenty parents counted");
 	want = oid(SHA1, "0000000000000000000000000000000000000015");
 	ok(cairn_oid_eq(&ci.parents[15], &want), "the sixteenth kept");
@@ -932,8 +932,8 @@ test_commit_parse(void)
 	snprintf(text, sizeof(text), "tree %s\n"
 	    "author A <a@x> 5 +0000\ncommitter C <c@x> 9 +0000\n"
 	    "parent %s\ncommitter D <d@x> 10 +0000\n\nm\n", EMPTY1, COMMIT1);
-	no_error(cairn_commit_parse(&ci, (unsigned char *)text, strlen(text),
-	    SHA1), "parse a commit with look-alike extra headers");
+	no_error(cairn_commit_parse((unsigned char *)text, strlen(text), SHA1,
+	    &ci), "parse a commit with look-alike extra headers");
 	is_uint(ci.nparents, 0, "a parent header after the committer is not "
 	    "a parent");
 	is_mem(ci.committer, "C <c@x> 9 +0000", ci.committer_len,
@@ -946,24 +946,24 @@ test_commit_parse(void)
 	    "mergetag object %s\n type commit\n tag v\n"
 	    " tagger T <t@x> 11 +0000\n \n tag message\n\nmerged\n",
 	    EMPTY1, COMMIT1, COMMIT2);
-	no_error(cairn_commit_parse(&ci, (unsigned char *)text, strlen(text),
-	    SHA1), "parse a commit with a mergetag");
+	no_error(cairn_commit_parse((unsigned char *)text, strlen(text), SHA1,
+	    &ci), "parse a commit with a mergetag");
 	is_uint(ci.nparents, 1, "one parent with a mergetag");
 	is_int(ci.commit_time, 9, "the mergetag's tagger is not the committer");
 	is_mem(ci.message, "merged\n", ci.message_len,
 	    "the message after the mergetag");
 
-	is_error(cairn_commit_parse(&ci, (unsigned char *)"tree x\n", 7, SHA1),
+	is_error(cairn_commit_parse((unsigned char *)"tree x\n", 7, SHA1, &ci),
 	    CAIRN_ERR_INVALID, "a malformed commit is refused");
 	snprintf(text, sizeof(text), "tree %s\n"
 	    "author A <a@x> 5 +0000\ncommitter C <c@x> 9 +0000\n\nm\n", EMPTY1);
-	is_error(cairn_commit_parse(&ci, (unsigned char *)text, strlen(text),
-	    SHA256), CAIRN_ERR_INVALID, "a sha1 commit parsed as sha256");
+	is_error(cairn_commit_parse((unsigned char *)text, strlen(text), SHA256,
+	    &ci), CAIRN_ERR_INVALID, "a sha1 commit parsed as sha256");
 	snprintf(text, sizeof(text), "tree %s\n"
 	    "author A <a@x> 5 +0000\ncommitter C <c@x> 9 +0000\n\nm\n",
 	    EMPTY256);
-	no_error(cairn_commit_parse(&ci, (unsigned char *)text, strlen(text),
-	    SHA256), "a sha256 commit");
+	no_error(cairn_commit_parse((unsigned char *)text, strlen(text), SHA256,
+	    &ci), "a sha256 commit");
 	want = oid(SHA256, EMPTY256);
 	ok(cairn_oid_eq(&ci.tree, &want), "its sha256 tree");
 }

@@ -218,17 +218,17 @@ obj_intact(struct cairn_repo *r, const struct obj *o, const char *what)
 	int type = 0;
 
 	for (flags = 0; flags <= CAIRN_GET_NO_VERIFY; flags++) {
-		err = cairn_get(r, &o->id, flags, &type, &p, &len);
+		err = cairn_object_get(r, &o->id, flags, &type, &p, &len);
 		if (err != NULL) {
-			why("%s: get %.12s: %s", what, cairn_oid_fmt(hex,
-			    &o->id), err->msg);
+			why("%s: get %.12s: %s", what, cairn_oid_fmt(&o->id,
+			    hex), err->msg);
 			return 0;
 		}
 		if (type != o->type || len != o->len ||
 		    memcmp(p, o->data, len) != 0) {
 			free(p);
 			why("%s: get %.12s returned wrong content", what,
-			    cairn_oid_fmt(hex, &o->id));
+			    cairn_oid_fmt(&o->id, hex));
 			return 0;
 		}
 		free(p);
@@ -256,9 +256,9 @@ model_absent(struct cairn_repo *r, const struct model *m, const char *what)
 	int good = 1;
 
 	for (i = 0; i < m->n; i++)
-		if (cairn_exists(r, &m->o[i].id) == NULL) {
+		if (cairn_object_exists(r, &m->o[i].id) == NULL) {
 			why("%s: %.12s of a torn batch is present", what,
-			    cairn_oid_fmt(hex, &m->o[i].id));
+			    cairn_oid_fmt(&m->o[i].id, hex));
 			good = 0;
 		}
 	return good;
@@ -317,12 +317,12 @@ put_batch(struct cairn_repo *r, struct model *m, size_t count,
 			    "all work and no play", "all work and no play",
 			    "all work and no play");
 		}
-		if ((err = cairn_batch_add(r, &id, CAIRN_OBJ_BLOB, buf, len)))
+		if ((err = cairn_batch_add(r, CAIRN_OBJ_BLOB, buf, len, &id)))
 			bail_out("add: %s", err->msg);
 		model_add(m, &id, CAIRN_OBJ_BLOB, buf, len);
 	}
-	if (touch != NULL && (err = cairn_batch_add(r, &id, touch->type,
-	    touch->data, touch->len)) != NULL)
+	if (touch != NULL && (err = cairn_batch_add(r, touch->type, touch->data,
+	    touch->len, &id)) != NULL)
 		bail_out("add (touch): %s", err->msg);
 	if ((err = cairn_batch_commit(r)) != NULL)
 		bail_out("commit: %s", err->msg);
@@ -362,10 +362,10 @@ make_pristine(struct pristine *p, int algo, const char *name)
 	p->algo_name = name;
 	snprintf(p->path, sizeof(p->path), "%s/pristine-%s", base_dir, name);
 	if ((err = cairn_repo_init(p->path, &o)) != NULL ||
-	    (err = cairn_repo_open(&r, p->path, 0)) != NULL)
+	    (err = cairn_repo_open(p->path, 0, &r)) != NULL)
 		bail_out("pristine %s: %s", name, err->msg);
 	put_batch(r, &p->a, 3, "a", NULL);
-	if ((err = cairn_flush(r)) != NULL)
+	if ((err = cairn_repo_flush(r)) != NULL)
 		bail_out("flush: %s", err->msg);
 	read_names(p->path, &p->n);
 	p->w1_start = wal_size(p);
@@ -485,7 +485,7 @@ open_or_why(const char *path, unsigned flags, const char *what)
 	const struct cairn_error *err;
 	struct cairn_repo *r = NULL;
 
-	if ((err = cairn_repo_open(&r, path, flags)) != NULL)
+	if ((err = cairn_repo_open(path, flags, &r)) != NULL)
 		why("%s: open: %s", what, err->msg);
 	return r;
 }
@@ -501,7 +501,8 @@ put_new(struct cairn_repo *r, struct model *m, const char *what)
 
 	len = (size_t)snprintf(buf, sizeof(buf), "new object of case %08d\n",
 	    case_seq);
-	if ((err = cairn_put(r, &id, CAIRN_OBJ_BLOB, buf, len)) != NULL) {
+	if ((err = cairn_object_put(r, CAIRN_OBJ_BLOB, buf, len,
+	    &id)) != NULL) {
 		why("%s: put: %s", what, err->msg);
 		return 0;
 	}
@@ -520,7 +521,7 @@ flush_and_check(struct cairn_repo **r, const char *path,
 	const struct cairn_error *err;
 	int good = 1;
 
-	if ((err = cairn_flush(*r)) != NULL) {
+	if ((err = cairn_repo_flush(*r)) != NULL) {
 		why("flush: %s", err->msg);
 		return 0;
 	}
@@ -569,7 +570,7 @@ wal_cut_case(const struct pristine *p, uint64_t cut, int flush_first)
 	if ((r = open_or_why(path, 0, "writer")) == NULL)
 		return 0;
 	if (flush_first) {
-		const struct cairn_error *err = cairn_flush(r);
+		const struct cairn_error *err = cairn_repo_flush(r);
 
 		if (err != NULL) {
 			why("first flush: %s", err->msg);
@@ -771,7 +772,7 @@ wal_damage_case(const struct pristine *p, uint64_t off, int batch,
 	 * what lies before the damage would make what follows it look
 	 * missing, with no error.
 	 */
-	err = cairn_repo_open(&r, path, CAIRN_OPEN_READ_ONLY);
+	err = cairn_repo_open(path, CAIRN_OPEN_READ_ONLY, &r);
 	if (err == NULL) {
 		why("a read-only open of the damaged WAL succeeded");
 		cairn_repo_close(r);
@@ -786,13 +787,13 @@ wal_damage_case(const struct pristine *p, uint64_t off, int batch,
 	 * the first write, which takes the lock and recovers.
 	 */
 	good = 1;
-	err = cairn_repo_open(&r, path, 0);
+	err = cairn_repo_open(path, 0, &r);
 	if (err != NULL) {
 		good &= refused(p, err, "writer open");
 	} else {
-		good &= refused(p, cairn_put(r, &id, CAIRN_OBJ_BLOB,
-		    "refused", 7), "put");
-		good &= refused(p, cairn_flush(r), "flush");
+		good &= refused(p, cairn_object_put(r, CAIRN_OBJ_BLOB,
+		    "refused", 7, &id), "put");
+		good &= refused(p, cairn_repo_flush(r), "flush");
 		cairn_repo_close(r);
 	}
 	/* Nothing acknowledged was thrown away. */
@@ -905,7 +906,7 @@ data_damage_case(const struct pristine *p, uint64_t rec, uint64_t off,
 	if ((r = open_or_why(path, CAIRN_OPEN_READ_ONLY, "reader")) == NULL)
 		return 0;
 	for (flags = 0; flags <= CAIRN_GET_NO_VERIFY; flags++) {
-		err = cairn_get(r, &o->id, flags, &type, &got, &len);
+		err = cairn_object_get(r, &o->id, flags, &type, &got, &len);
 		if (fix_crc && flags == CAIRN_GET_NO_VERIFY) {
 			/* Not verified on request: any bytes, no crash. */
 			if (err == NULL)
@@ -920,7 +921,7 @@ data_damage_case(const struct pristine *p, uint64_t rec, uint64_t off,
 			good = 0;
 		}
 		streamed = 0;
-		err = cairn_get_stream(r, &o->id, flags, count_sink,
+		err = cairn_object_get_stream(r, &o->id, flags, count_sink,
 		    &streamed);
 		if (err == NULL || err->code != CAIRN_ERR_CORRUPT ||
 		    streamed != 0) {
@@ -1033,9 +1034,9 @@ forged_case(const struct pristine *p, uint64_t data_off, const char *what)
 	new_case(p, path, sizeof(path));
 	repo_file(wal, sizeof(wal), path, p->n.wal);
 	forge_w2(p, wal, data_off);
-	err = cairn_repo_open(&r, path, 0);
+	err = cairn_repo_open(path, 0, &r);
 	if (err == NULL) {
-		err = cairn_put(r, &id, CAIRN_OBJ_BLOB, "refused", 7);
+		err = cairn_object_put(r, CAIRN_OBJ_BLOB, "refused", 7, &id);
 		good &= refused(p, err, "put");
 		cairn_repo_close(r);
 	} else
@@ -1043,7 +1044,7 @@ forged_case(const struct pristine *p, uint64_t data_off, const char *what)
 	if (!ok(good, "%s: %s: recovery refuses the WAL", p->algo_name, what))
 		diag("  %s", why_buf);
 	memset(&fr, 0, sizeof(fr));
-	err = cairn_fsck(path, 0, count_finding, NULL, NULL, &fr);
+	err = cairn_repo_fsck(path, 0, count_finding, NULL, NULL, &fr);
 	ok(err == NULL && fr.errors > 0, "%s: %s: fsck reports it as an error "
 	    "(%" PRIu64 " errors)", p->algo_name, what, fr.errors);
 	end_case(good && err == NULL && fr.errors > 0);

@@ -2,7 +2,7 @@
  * t-refs.c: unit tests of refs through the public API, against the disk
  * and the memory backend: get, set, create, delete, transactions and
  * their error codes, name checks, directory/file conflicts, list order
- * and prefixes, ref names in cairn_resolve, read-only handles; for disk
+ * and prefixes, ref names in cairn_object_resolve, read-only handles; for disk
  * also locks (a live holder, a stale lock, the gc lock) and I/O failures
  * at each mutating call of a set and of a transaction, after which every
  * ref holds its old or its new value and the next update works.
@@ -125,16 +125,16 @@ fixture_open(struct fixture *fx, int be)
 		snprintf(fx->path, sizeof(fx->path), "%s/repo%d", base_dir,
 		    ++repo_seq);
 		if ((err = cairn_repo_init(fx->path, NULL)) != NULL ||
-		    (err = cairn_repo_open(&fx->r, fx->path, 0)) != NULL)
+		    (err = cairn_repo_open(fx->path, 0, &fx->r)) != NULL)
 			bail_out("disk repository %s: %s", fx->path, err->msg);
-	} else if ((err = cairn_repo_open(&fx->r, NULL, CAIRN_OPEN_MEMORY)))
+	} else if ((err = cairn_repo_open(NULL, CAIRN_OPEN_MEMORY, &fx->r)))
 		bail_out("memory repository: %s", err->msg);
 	for (i = 0; i < 6; i++)
-		if ((err = cairn_put(fx->r, &fx->o[i], CAIRN_OBJ_BLOB,
-		    contents[i], strlen(contents[i]))) != NULL)
+		if ((err = cairn_object_put(fx->r, CAIRN_OBJ_BLOB, contents[i],
+		    strlen(contents[i]), &fx->o[i])) != NULL)
 			bail_out("put: %s", err->msg);
-	if ((err = cairn_hash_object(&fx->missing,
-	    cairn_repo_hash_algo(fx->r), CAIRN_OBJ_BLOB, "never\n", 6)))
+	if ((err = cairn_hash_object(cairn_repo_hash_algo(fx->r),
+	    CAIRN_OBJ_BLOB, "never\n", 6, &fx->missing)))
 		bail_out("hash: %s", err->msg);
 }
 
@@ -152,7 +152,7 @@ fixture_reopen(struct fixture *fx, unsigned flags)
 	const struct cairn_error *err;
 
 	cairn_repo_close(fx->r);
-	if ((err = cairn_repo_open(&fx->r, fx->path, flags)) != NULL)
+	if ((err = cairn_repo_open(fx->path, flags, &fx->r)) != NULL)
 		bail_out("reopen %s: %s", fx->path, err->msg);
 }
 
@@ -173,7 +173,7 @@ list_fn(void *arg, const char *name, const struct cairn_oid *id)
 	int n;
 
 	n = snprintf(t->s + t->len, sizeof(t->s) - t->len, "%s %.8s\n", name,
-	    cairn_oid_fmt(hex, id));
+	    cairn_oid_fmt(id, hex));
 	if (n > 0 && (size_t)n < sizeof(t->s) - t->len)
 		t->len += (size_t)n;
 	t->seen++;
@@ -210,7 +210,7 @@ expect_text(const char *name, ...)
 		id = va_arg(ap, const struct cairn_oid *);
 
 		len += (size_t)snprintf(s + len, sizeof(s) - len, "%s %.8s\n",
-		    name, cairn_oid_fmt(hex, id));
+		    name, cairn_oid_fmt(id, hex));
 	}
 	va_end(ap);
 	return s;
@@ -289,7 +289,7 @@ test_single(int be)
 	is_error(err, CAIRN_ERR_CAS_MISMATCH, "%s: set with a wrong old value",
 	    bn);
 	snprintf(msg, sizeof(msg), "ref 'main' is at %s but expected %s",
-	    cairn_oid_fmt(a, &o[2]), cairn_oid_fmt(b, &o[1]));
+	    cairn_oid_fmt(&o[2], a), cairn_oid_fmt(&o[1], b));
 	is_str(err ? err->msg : NULL, msg, "%s: the mismatch message", bn);
 	ok(ref_is(fx.r, "main", &o[2]), "%s: a failed set changes nothing", bn);
 	err = cairn_ref_set(fx.r, "nope", &o[3], &o[1]);
@@ -372,7 +372,7 @@ test_names(int be)
 		const struct cairn_error *e[6];
 		int j;
 
-		e[0] = cairn_refname_valid(n);
+		e[0] = cairn_ref_name_check(n);
 		e[1] = cairn_ref_get(fx.r, n, &got);
 		e[2] = cairn_ref_set(fx.r, n, &fx.o[0], NULL);
 		e[3] = cairn_ref_create(fx.r, n, &fx.o[0]);
@@ -397,9 +397,9 @@ test_names(int be)
 	memcpy(long_name2, long_name, 255);
 	long_name2[255] = 'n';
 	long_name2[256] = '\0';
-	no_error(cairn_refname_valid(long_name), "%s: a 255-byte component "
+	no_error(cairn_ref_name_check(long_name), "%s: a 255-byte component "
 	    "is valid", bn);
-	is_error(cairn_refname_valid(long_name2), CAIRN_ERR_INVALID,
+	is_error(cairn_ref_name_check(long_name2), CAIRN_ERR_INVALID,
 	    "%s: a 256-byte component is not", bn);
 	is_error(cairn_ref_set(fx.r, long_name2, &fx.o[0], NULL),
 	    CAIRN_ERR_INVALID, "%s: set of a 256-byte component", bn);
@@ -681,40 +681,41 @@ test_resolve(int be)
 	no_error(cairn_ref_set(fx.r, "main", &o[0], NULL), "%s: set main", bn);
 	no_error(cairn_ref_set(fx.r, "builds/linux/x86", &o[1], NULL),
 	    "%s: set builds/linux/x86", bn);
-	err = cairn_resolve(fx.r, &got, "main");
+	err = cairn_object_resolve(fx.r, "main", &got);
 	ok(err == NULL && cairn_oid_eq(&got, &o[0]),
 	    "%s: resolve of a ref name", bn);
-	err = cairn_resolve(fx.r, &got, "builds/linux/x86");
+	err = cairn_object_resolve(fx.r, "builds/linux/x86", &got);
 	ok(err == NULL && cairn_oid_eq(&got, &o[1]),
 	    "%s: resolve of a nested ref name", bn);
 	no_error(cairn_ref_set(fx.r, "main", &o[2], &o[0]), "%s: move main",
 	    bn);
-	err = cairn_resolve(fx.r, &got, "main");
+	err = cairn_object_resolve(fx.r, "main", &got);
 	ok(err == NULL && cairn_oid_eq(&got, &o[2]),
 	    "%s: resolve follows the move", bn);
 	/* A full id is an id, even if a ref has that name. */
-	cairn_oid_fmt(hex, &o[3]);
+	cairn_oid_fmt(&o[3], hex);
 	no_error(cairn_ref_set(fx.r, hex, &o[4], NULL),
 	    "%s: a ref named like an id", bn);
-	err = cairn_resolve(fx.r, &got, hex);
+	err = cairn_object_resolve(fx.r, hex, &got);
 	ok(err == NULL && cairn_oid_eq(&got, &o[3]),
 	    "%s: a full id wins over a ref of that name", bn);
 	/* A ref wins over a prefix. */
-	snprintf(pfx, sizeof(pfx), "%.8s", cairn_oid_fmt(hex, &o[5]));
-	err = cairn_resolve(fx.r, &got, pfx);
+	snprintf(pfx, sizeof(pfx), "%.8s", cairn_oid_fmt(&o[5], hex));
+	err = cairn_object_resolve(fx.r, pfx, &got);
 	ok(err == NULL && cairn_oid_eq(&got, &o[5]),
 	    "%s: a prefix resolves to its object", bn);
 	no_error(cairn_ref_set(fx.r, pfx, &o[0], NULL),
 	    "%s: a ref named like a prefix", bn);
-	err = cairn_resolve(fx.r, &got, pfx);
+	err = cairn_object_resolve(fx.r, pfx, &got);
 	ok(err == NULL && cairn_oid_eq(&got, &o[0]),
 	    "%s: a ref wins over a prefix", bn);
 	no_error(cairn_ref_delete(fx.r, "main", NULL), "%s: delete main", bn);
-	err = cairn_resolve(fx.r, &got, "main");
+	err = cairn_object_resolve(fx.r, "main", &got);
 	ok(err != NULL && (err->code == CAIRN_ERR_NOT_FOUND ||
 	    err->code == CAIRN_ERR_INVALID), "%s: a deleted ref resolves to "
 	    "nothing", bn);
-	is_error(cairn_resolve(fx.r, &got, "no..name"), CAIRN_ERR_INVALID,
+	is_error(cairn_object_resolve(fx.r, "no..name",
+	    &got), CAIRN_ERR_INVALID,
 	    "%s: not a name at all", bn);
 	fixture_close(&fx);
 }
@@ -732,11 +733,11 @@ test_read_only(int be)
 		struct cairn_repo *r;
 		struct cairn_oid id;
 
-		if ((err = cairn_repo_open(&r, NULL, CAIRN_OPEN_MEMORY |
-		    CAIRN_OPEN_READ_ONLY)) != NULL)
+		if ((err = cairn_repo_open(NULL,
+		    CAIRN_OPEN_MEMORY | CAIRN_OPEN_READ_ONLY, &r)) != NULL)
 			bail_out("memory read-only: %s", err->msg);
-		cairn_hash_object(&id, cairn_repo_hash_algo(r), CAIRN_OBJ_BLOB,
-		    "x", 1);
+		cairn_hash_object(cairn_repo_hash_algo(r), CAIRN_OBJ_BLOB, "x",
+		    1, &id);
 		is_error(cairn_ref_set(r, "a", &id, NULL), CAIRN_ERR_READ_ONLY,
 		    "%s: set on a read-only handle", bn);
 		u[0] = upd(CAIRN_REF_VERIFY, "a", NULL, NULL);
@@ -775,7 +776,7 @@ set_timeout(struct fixture *fx, const char *ms)
 {
 	const struct cairn_error *err;
 
-	if ((err = cairn_config_update(fx->r, "core.lockTimeout", ms)))
+	if ((err = cairn_repo_config_set(fx->r, "core.lockTimeout", ms)))
 		bail_out("config: %s", err->msg);
 	fixture_reopen(fx, 0);
 }
@@ -903,7 +904,7 @@ test_races(void)
 	snprintf(rv.unlink_path, sizeof(rv.unlink_path), "%s/refs/d/x",
 	    fx.path);
 	snprintf(rv.rmdir_path, sizeof(rv.rmdir_path), "%s/refs/d", fx.path);
-	if ((err = cairn_repo_open_vfs(&r, fx.path, 0, &rv.vfs)) != NULL)
+	if ((err = cairn_repo_open_vfs(fx.path, 0, &rv.vfs, &r)) != NULL)
 		bail_out("open %s: %s", fx.path, err->msg);
 	no_error(cairn_ref_set(r, "d/y", &fx.o[1], NULL), "race: set d/y "
 	    "while a delete of d/x removes the directory d");
@@ -1014,7 +1015,7 @@ test_swapped_dir(void)
 		snprintf(sv.moved, sizeof(sv.moved), "%s/refs/moved", fx.path);
 		snprintf(sv.outside, sizeof(sv.outside), "%s-outside", fx.path);
 		/* Outside, a valid ref file naming another object. */
-		cairn_oid_fmt(hex, &fx.o[5]);
+		cairn_oid_fmt(&fx.o[5], hex);
 		strcat(hex, "\n");
 		snprintf(p, sizeof(p), "%s/x", sv.outside);
 		if (mkdir(sv.outside, 0755) != 0 ||
@@ -1022,7 +1023,7 @@ test_swapped_dir(void)
 		    write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) ||
 		    close(fd) != 0)
 			bail_out("outside %s: %s", p, strerror(errno));
-		if ((err = cairn_repo_open_vfs(&r, fx.path, 0, &sv.vfs)))
+		if ((err = cairn_repo_open_vfs(fx.path, 0, &sv.vfs, &r)))
 			bail_out("open %s: %s", fx.path, err->msg);
 		if (op == 0)
 			err = cairn_ref_set(r, "d/x", &fx.o[1], NULL);
@@ -1145,7 +1146,7 @@ check_after(const char *dir, enum fop op, int succeeded)
 	size_t n, i;
 	int good = 1, count = 0;
 
-	if ((err = cairn_repo_open_vfs(&r, dir, 0, cairn_vfs_posix()))) {
+	if ((err = cairn_repo_open_vfs(dir, 0, cairn_vfs_posix(), &r))) {
 		why("reopen: %s", err->msg);
 		return 0;
 	}
@@ -1222,7 +1223,7 @@ fault_each(enum fop op, int err_code, int persistent)
 		copy_tree(pristine, dir);
 		case_seq++;
 		cairn_vfs_fault_init(&f, cairn_vfs_posix());
-		if ((err = cairn_repo_open_vfs(&r, dir, 0, &f.vfs)) != NULL)
+		if ((err = cairn_repo_open_vfs(dir, 0, &f.vfs, &r)) != NULL)
 			bail_out("open %s: %s", dir, err->msg);
 		f.calls = 0;
 		f.fail_at = n;

@@ -127,7 +127,7 @@ open_be(struct cairn_repo **r, const struct backend *be, const char *path,
 	memset(&o, 0, sizeof(o));
 	o.flags = flags;
 	o.cache_bytes = be->cache;
-	return cairn_repo_open_opts(r, path, &o);
+	return cairn_repo_open_opts(path, &o, r);
 }
 
 /* An open repository under test, with its path for disk ones. */
@@ -147,7 +147,7 @@ tr_open(struct tr *t, const struct backend *be)
 	memset(t, 0, sizeof(*t));
 	t->be = be;
 	if (be->kind == MEMORY) {
-		err = cairn_repo_open(&t->r, NULL, CAIRN_OPEN_MEMORY);
+		err = cairn_repo_open(NULL, CAIRN_OPEN_MEMORY, &t->r);
 	} else {
 		if (be->layered) {
 			new_repo_path(lower, sizeof(lower));
@@ -244,9 +244,9 @@ check_obj(struct cairn_repo *r, const struct obj *o, int full)
 	int type = 0;
 	static char why[600];
 
-	if ((err = cairn_exists(r, &o->id)) != NULL)
+	if ((err = cairn_object_exists(r, &o->id)) != NULL)
 		goto fail;
-	if ((err = cairn_stat(r, &o->id, &type, &size)) != NULL)
+	if ((err = cairn_object_stat(r, &o->id, &type, &size)) != NULL)
 		goto fail;
 	if (type != o->type || size != o->len) {
 		snprintf(why, sizeof(why), "stat says type %d size %" PRIu64
@@ -255,7 +255,7 @@ check_obj(struct cairn_repo *r, const struct obj *o, int full)
 	}
 	if (!full)
 		return NULL;
-	if ((err = cairn_get(r, &o->id, 0, &type, &data, &len)) != NULL)
+	if ((err = cairn_object_get(r, &o->id, 0, &type, &data, &len)) != NULL)
 		goto fail;
 	if (type != o->type || len != o->len ||
 	    memcmp(data, o->data, len) != 0 || data[len] != '\0') {
@@ -283,7 +283,7 @@ verify_model(struct cairn_repo *r, const struct model *m, int full,
 			continue;
 		if (bad++ < 3)
 			diag("object %zu (%s, %zu bytes): %s", i,
-			    cairn_oid_fmt(hex, &m->o[i].id), m->o[i].len, why);
+			    cairn_oid_fmt(&m->o[i].id, hex), m->o[i].len, why);
 	}
 	return ok(bad == 0, "%s: all %zu objects readable", what, m->n);
 }
@@ -353,7 +353,7 @@ add_stream(struct cairn_repo *r, struct cairn_oid *id, int type,
 {
 	struct reader rd = { p, len, 0, step };
 
-	return cairn_batch_add_stream(r, id, type, mem_read, &rd, size);
+	return cairn_batch_add_stream(r, type, mem_read, &rd, size, id);
 }
 
 /* One object in its own batch through the streaming call. */
@@ -375,24 +375,24 @@ put_stream(struct cairn_repo *r, struct cairn_oid *id, int type,
 static uint64_t
 stat_objects(struct cairn_repo *r)
 {
-	struct cairn_stats st;
+	struct cairn_repo_stats st;
 	const struct cairn_error *err;
 
-	if ((err = cairn_stats(r, &st)) != NULL) {
-		diag("cairn_stats: %s", err->msg);
+	if ((err = cairn_repo_stats(r, &st)) != NULL) {
+		diag("cairn_repo_stats: %s", err->msg);
 		return UINT64_MAX;
 	}
 	return st.objects;
 }
 
-static struct cairn_stats
+static struct cairn_repo_stats
 stats_of(struct cairn_repo *r)
 {
-	struct cairn_stats st;
+	struct cairn_repo_stats st;
 	const struct cairn_error *err;
 
-	if ((err = cairn_stats(r, &st)) != NULL) {
-		diag("cairn_stats: %s", err->msg);
+	if ((err = cairn_repo_stats(r, &st)) != NULL) {
+		diag("cairn_repo_stats: %s", err->msg);
 		memset(&st, 0, sizeof(st));
 	}
 	return st;
@@ -426,8 +426,8 @@ put_both(struct tr *t, struct model *m, int type, const void *data,
 {
 	struct cairn_oid want, got;
 
-	cairn_hash_object(&want, t->be->algo, type, data, len);
-	no_error(cairn_put(t->r, id, type, data, len), "%s: put a %s",
+	cairn_hash_object(t->be->algo, type, data, len, &want);
+	no_error(cairn_object_put(t->r, type, data, len, id), "%s: put a %s",
 	    t->be->name, cairn_otype_name(type));
 	ok(cairn_oid_eq(id, &want), "%s: id of the %s is the hash",
 	    t->be->name, cairn_otype_name(type));
@@ -452,7 +452,7 @@ test_nonblobs(struct tr *t, struct model *m)
 	size_t n;
 
 	put_both(t, m, CAIRN_OBJ_TREE, "", 0, &empty);
-	no_error(cairn_put(t->r, &blob, CAIRN_OBJ_BLOB, "leaf\n", 5),
+	no_error(cairn_object_put(t->r, CAIRN_OBJ_BLOB, "leaf\n", 5, &blob),
 	    "%s: put a blob for the tree", t->be->name);
 	model_add(m, &blob, CAIRN_OBJ_BLOB, "leaf\n", 5);
 	n = tree_entry(tree, "100644", "a", &blob);
@@ -462,25 +462,26 @@ test_nonblobs(struct tr *t, struct model *m)
 	n = (size_t)snprintf(text, sizeof(text), "tree %s\n"
 	    "author A U Thor <author@example.com> 1112911993 -0700\n"
 	    "committer C O Mitter <committer@example.com> 1112912053 -0700\n"
-	    "\na commit\n", cairn_oid_fmt(hex, &tid));
+	    "\na commit\n", cairn_oid_fmt(&tid, hex));
 	put_both(t, m, CAIRN_OBJ_COMMIT, text, n, &cid);
 	n = (size_t)snprintf(text, sizeof(text), "object %s\ntype commit\n"
 	    "tag v1.0\n"
 	    "tagger C O Mitter <committer@example.com> 1112912053 -0700\n"
-	    "\na tag\n", cairn_oid_fmt(hex, &cid));
+	    "\na tag\n", cairn_oid_fmt(&cid, hex));
 	put_both(t, m, CAIRN_OBJ_TAG, text, n, &tagid);
 
 	before = stat_objects(t->r);
-	is_error(cairn_put(t->r, &id, CAIRN_OBJ_COMMIT, "not a commit\n", 13),
+	is_error(cairn_object_put(t->r, CAIRN_OBJ_COMMIT, "not a commit\n", 13,
+	    &id),
 	    CAIRN_ERR_INVALID, "%s: a commit without headers", t->be->name);
 	is_error(put_stream(t->r, &id, CAIRN_OBJ_TAG, (unsigned char *)
 	    "not a tag\n", 10, 10, 0), CAIRN_ERR_INVALID, "%s: a streamed "
 	    "tag without headers", t->be->name);
 	n = tree_entry(tree, "100644", "b", &blob);
 	n += tree_entry(tree + n, "100644", "a", &blob);
-	is_error(cairn_put(t->r, &id, CAIRN_OBJ_TREE, tree, n),
+	is_error(cairn_object_put(t->r, CAIRN_OBJ_TREE, tree, n, &id),
 	    CAIRN_ERR_INVALID, "%s: a tree out of order", t->be->name);
-	is_error(cairn_put(t->r, &id, CAIRN_OBJ_TREE, tree, n - 1),
+	is_error(cairn_object_put(t->r, CAIRN_OBJ_TREE, tree, n - 1, &id),
 	    CAIRN_ERR_INVALID, "%s: a truncated tree", t->be->name);
 	is_uint(stat_objects(t->r), before, "%s: invalid objects are not "
 	    "stored", t->be->name);
@@ -492,7 +493,7 @@ test_roundtrip(const struct backend *be)
 	static const size_t sizes[] = { 0, 1, 100, 64 << 10 };
 	const size_t big = 3 << 20;
 	struct cairn_oid id, want;
-	struct cairn_stats before, after;
+	struct cairn_repo_stats before, after;
 	struct model m = { 0 };
 	struct sink s = { 0 };
 	unsigned char *buf, *bigr, *bigz;
@@ -505,13 +506,13 @@ test_roundtrip(const struct backend *be)
 	is_int(cairn_repo_hash_algo(t.r), be->algo, "%s: hash algorithm",
 	    be->name);
 
-	/* Small sizes, each through cairn_put and through the stream call. */
+	/* Small sizes, each through cairn_object_put and through the stream call. */
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		int type = CAIRN_OBJ_BLOB;
 
 		rng_fill(buf, sizes[i]);
-		cairn_hash_object(&want, be->algo, type, buf, sizes[i]);
-		if (!no_error(cairn_put(t.r, &id, type, buf, sizes[i]),
+		cairn_hash_object(be->algo, type, buf, sizes[i], &want);
+		if (!no_error(cairn_object_put(t.r, type, buf, sizes[i], &id),
 		    "%s: put %zu bytes", be->name, sizes[i]))
 			continue;
 		ok(cairn_oid_eq(&id, &want), "%s: id of %zu bytes is the "
@@ -519,7 +520,7 @@ test_roundtrip(const struct backend *be)
 		model_add(&m, &id, type, buf, sizes[i]);
 		buf[0] ^= 0x55;
 		if (sizes[i] > 0) {
-			cairn_hash_object(&want, be->algo, type, buf, sizes[i]);
+			cairn_hash_object(be->algo, type, buf, sizes[i], &want);
 			no_error(put_stream(t.r, &id, type, buf, sizes[i],
 			    (int64_t)sizes[i], 333), "%s: stream %zu bytes",
 			    be->name, sizes[i]);
@@ -542,27 +543,27 @@ test_roundtrip(const struct backend *be)
 		bigz[i] = (unsigned char)("cairn stores objects\n"[i % 21] +
 		    (i % 4099 == 0));
 	before = stats_of(t.r);
-	cairn_hash_object(&want, be->algo, CAIRN_OBJ_BLOB, bigr, big);
+	cairn_hash_object(be->algo, CAIRN_OBJ_BLOB, bigr, big, &want);
 	no_error(put_stream(t.r, &id, CAIRN_OBJ_BLOB, bigr, big,
 	    (int64_t)big, 0), "%s: stream 3 MiB random, size known",
 	    be->name);
 	ok(cairn_oid_eq(&id, &want), "%s: id of 3 MiB random", be->name);
 	model_add(&m, &id, CAIRN_OBJ_BLOB, bigr, big);
 	bigr[17] ^= 1;
-	cairn_hash_object(&want, be->algo, CAIRN_OBJ_BLOB, bigr, big);
+	cairn_hash_object(be->algo, CAIRN_OBJ_BLOB, bigr, big, &want);
 	no_error(put_stream(t.r, &id, CAIRN_OBJ_BLOB, bigr, big, -1, 100000),
 	    "%s: stream 3 MiB random, size unknown", be->name);
 	ok(cairn_oid_eq(&id, &want), "%s: id of 3 MiB random, size unknown",
 	    be->name);
 	model_add(&m, &id, CAIRN_OBJ_BLOB, bigr, big);
-	cairn_hash_object(&want, be->algo, CAIRN_OBJ_BLOB, bigz, big);
+	cairn_hash_object(be->algo, CAIRN_OBJ_BLOB, bigz, big, &want);
 	no_error(put_stream(t.r, &id, CAIRN_OBJ_BLOB, bigz, big, -1, 0),
 	    "%s: stream 3 MiB compressible, size unknown", be->name);
 	ok(cairn_oid_eq(&id, &want), "%s: id of 3 MiB compressible",
 	    be->name);
 	model_add(&m, &id, CAIRN_OBJ_BLOB, bigz, big);
 	bigz[5] ^= 1;
-	cairn_hash_object(&want, be->algo, CAIRN_OBJ_BLOB, bigz, big);
+	cairn_hash_object(be->algo, CAIRN_OBJ_BLOB, bigz, big, &want);
 	no_error(put_stream(t.r, &id, CAIRN_OBJ_BLOB, bigz, big, (int64_t)big,
 	    4097), "%s: stream 3 MiB compressible, size known", be->name);
 	ok(cairn_oid_eq(&id, &want), "%s: id of 3 MiB compressible, known",
@@ -602,11 +603,11 @@ test_roundtrip(const struct backend *be)
 	{
 		struct reader rd = { bigr, big, 0, 0 };
 
-		ok(cairn_batch_add_stream(t.r, &id, CAIRN_OBJ_BLOB, fail_read,
-		    &rd, (int64_t)big) != NULL, "%s: a failing reader fails "
+		ok(cairn_batch_add_stream(t.r, CAIRN_OBJ_BLOB, fail_read, &rd,
+		    (int64_t)big, &id) != NULL, "%s: a failing reader fails "
 		    "the add", be->name);
 	}
-	is_error(cairn_batch_add(t.r, &id, 9, buf, 10), CAIRN_ERR_INVALID,
+	is_error(cairn_batch_add(t.r, 9, buf, 10, &id), CAIRN_ERR_INVALID,
 	    "%s: bad object type", be->name);
 	no_error(cairn_batch_commit(t.r), "%s: commit after failed adds",
 	    be->name);
@@ -617,17 +618,17 @@ test_roundtrip(const struct backend *be)
 		ok(after.data_bytes - before.data_bytes < 4096, "%s: failed "
 		    "big adds leave no data behind (%" PRIu64 " bytes)",
 		    be->name, after.data_bytes - before.data_bytes);
-	is_error(cairn_put(t.r, &id, 0, buf, 1), CAIRN_ERR_INVALID,
+	is_error(cairn_object_put(t.r, 0, buf, 1, &id), CAIRN_ERR_INVALID,
 	    "%s: put of type 0", be->name);
 
 	/* Streaming reads of a big and a small object. */
 	memset(&s, 0, sizeof(s));
-	no_error(cairn_get_stream(t.r, &m.o[m.n - 1].id, 0, sink_write, &s),
+	no_error(cairn_object_get_stream(t.r, &m.o[m.n - 1].id, 0, sink_write, &s),
 	    "%s: get_stream of 3 MiB", be->name);
 	ok(s.len == big && memcmp(s.p, bigz, big) == 0, "%s: streamed "
 	    "content of 3 MiB", be->name);
 	s.len = 0;
-	no_error(cairn_get_stream(t.r, &m.o[2].id, CAIRN_GET_NO_VERIFY,
+	no_error(cairn_object_get_stream(t.r, &m.o[2].id, CAIRN_GET_NO_VERIFY,
 	    sink_write, &s), "%s: get_stream of 1 byte, no verify", be->name);
 	ok(s.len == m.o[2].len && memcmp(s.p, m.o[2].data, s.len) == 0,
 	    "%s: streamed content of 1 byte", be->name);
@@ -635,21 +636,20 @@ test_roundtrip(const struct backend *be)
 
 	/* Absent objects. */
 	memset(buf, 0xab, 100);
-	cairn_hash_object(&want, be->algo, CAIRN_OBJ_BLOB, buf, 99);
-	is_error(cairn_exists(t.r, &want), CAIRN_ERR_NOT_FOUND,
+	cairn_hash_object(be->algo, CAIRN_OBJ_BLOB, buf, 99, &want);
+	is_error(cairn_object_exists(t.r, &want), CAIRN_ERR_NOT_FOUND,
 	    "%s: exists of an absent object", be->name);
 	{
 		unsigned char *d = NULL;
 		size_t len;
 		int type;
 
-		is_error(cairn_get(t.r, &want, 0, &type, &d, &len),
+		is_error(cairn_object_get(t.r, &want, 0, &type, &d, &len),
 		    CAIRN_ERR_NOT_FOUND, "%s: get of an absent object",
 		    be->name);
-		cairn_hash_object(&want, be->algo == CAIRN_HASH_SHA1 ?
-		    CAIRN_HASH_SHA256 : CAIRN_HASH_SHA1, m.o[0].type,
-		    m.o[0].data, m.o[0].len);
-		is_error(cairn_get(t.r, &want, 0, &type, &d, &len),
+		cairn_hash_object(be->algo == CAIRN_HASH_SHA1 ? CAIRN_HASH_SHA256 : CAIRN_HASH_SHA1,
+		    m.o[0].type, m.o[0].data, m.o[0].len, &want);
+		is_error(cairn_object_get(t.r, &want, 0, &type, &d, &len),
 		    CAIRN_ERR_NOT_FOUND, "%s: get of an id of the other "
 		    "algorithm", be->name);
 	}
@@ -657,7 +657,7 @@ test_roundtrip(const struct backend *be)
 	verify_model(t.r, &m, 1, "round trips, same handle");
 	if (tr_reopen(&t, 0)) {
 		verify_model(t.r, &m, 1, "round trips after reopen");
-		no_error(cairn_flush(t.r), "%s: flush", be->name);
+		no_error(cairn_repo_flush(t.r), "%s: flush", be->name);
 		verify_model(t.r, &m, 1, "round trips after flush");
 		tr_reopen(&t, CAIRN_OPEN_READ_ONLY);
 		verify_model(t.r, &m, 1, "round trips after flush and "
@@ -668,7 +668,7 @@ test_roundtrip(const struct backend *be)
 			size_t len;
 			int type;
 
-			good &= cairn_get(t.r, &m.o[i].id, CAIRN_GET_NO_VERIFY,
+			good &= cairn_object_get(t.r, &m.o[i].id, CAIRN_GET_NO_VERIFY,
 			    &type, &d, &len) == NULL && len == m.o[i].len &&
 			    memcmp(d, m.o[i].data, len) == 0;
 			free(d);
@@ -689,23 +689,23 @@ test_dedup(const struct backend *be)
 {
 	const size_t big = (1 << 20) + 4096;
 	struct cairn_oid a, b;
-	struct cairn_stats s1, s2;
+	struct cairn_repo_stats s1, s2;
 	unsigned char *p;
 	char text[] = "the same content twice\n";
 	struct tr t;
 
 	tr_open(&t, be);
-	no_error(cairn_put(t.r, &a, CAIRN_OBJ_BLOB, text, strlen(text)),
+	no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, text, strlen(text), &a),
 	    "%s: first put", be->name);
 	s1 = stats_of(t.r);
-	no_error(cairn_put(t.r, &b, CAIRN_OBJ_BLOB, text, strlen(text)),
+	no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, text, strlen(text), &b),
 	    "%s: second put", be->name);
 	ok(cairn_oid_eq(&a, &b), "%s: same id twice", be->name);
 	is_uint(stat_objects(t.r), s1.objects, "%s: object count unchanged",
 	    be->name);
-	no_error(cairn_put(t.r, &a, CAIRN_OBJ_BLOB, "", 0),
+	no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, "", 0, &a),
 	    "%s: the empty blob", be->name);
-	no_error(cairn_put(t.r, &b, CAIRN_OBJ_TREE, "", 0),
+	no_error(cairn_object_put(t.r, CAIRN_OBJ_TREE, "", 0, &b),
 	    "%s: the same bytes as a tree", be->name);
 	ok(!cairn_oid_eq(&a, &b), "%s: the type is part of the id",
 	    be->name);
@@ -714,9 +714,9 @@ test_dedup(const struct backend *be)
 
 	/* Twice in one batch. */
 	no_error(cairn_batch_begin(t.r), "%s: begin", be->name);
-	no_error(cairn_batch_add(t.r, &a, CAIRN_OBJ_BLOB, text, 5), "%s: add",
+	no_error(cairn_batch_add(t.r, CAIRN_OBJ_BLOB, text, 5, &a), "%s: add",
 	    be->name);
-	no_error(cairn_batch_add(t.r, &b, CAIRN_OBJ_BLOB, text, 5),
+	no_error(cairn_batch_add(t.r, CAIRN_OBJ_BLOB, text, 5, &b),
 	    "%s: add again", be->name);
 	no_error(cairn_batch_commit(t.r), "%s: commit", be->name);
 	ok(cairn_oid_eq(&a, &b), "%s: same id twice in a batch", be->name);
@@ -745,10 +745,10 @@ test_dedup(const struct backend *be)
 
 	/* Dedup against flushed (indexed) objects, across a reopen. */
 	if (tr_reopen(&t, 0)) {
-		no_error(cairn_flush(t.r), "%s: flush", be->name);
+		no_error(cairn_repo_flush(t.r), "%s: flush", be->name);
 		s1 = stats_of(t.r);
-		no_error(cairn_put(t.r, &b, CAIRN_OBJ_BLOB, text,
-		    strlen(text)), "%s: put after flush", be->name);
+		no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, text,
+		    strlen(text), &b), "%s: put after flush", be->name);
 		no_error(put_stream(t.r, &b, CAIRN_OBJ_BLOB, p, big, -1, 0),
 		    "%s: big put after flush", be->name);
 		ok(cairn_oid_eq(&a, &b), "%s: big after flush: same id",
@@ -760,7 +760,7 @@ test_dedup(const struct backend *be)
 		    "%s: indexed count unchanged", be->name);
 		ok(s2.data_bytes - s1.data_bytes < 4096, "%s: duplicates of "
 		    "indexed objects take no space", be->name);
-		no_error(cairn_flush(t.r), "%s: flush of touches only",
+		no_error(cairn_repo_flush(t.r), "%s: flush of touches only",
 		    be->name);
 		tr_reopen(&t, 0);
 		is_uint(stat_objects(t.r), s1.objects, "%s: count after "
@@ -777,7 +777,7 @@ test_batches(const struct backend *be)
 {
 	struct model m = { 0 }, gone = { 0 };
 	struct cairn_oid id;
-	struct cairn_stats s0, s1;
+	struct cairn_repo_stats s0, s1;
 	char buf[128];
 	unsigned char *big;
 	const size_t bigsz = (1 << 20) + 100;
@@ -785,7 +785,7 @@ test_batches(const struct backend *be)
 	struct tr t;
 
 	tr_open(&t, be);
-	is_error(cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, "x", 1),
+	is_error(cairn_batch_add(t.r, CAIRN_OBJ_BLOB, "x", 1, &id),
 	    CAIRN_ERR_USAGE, "%s: add outside a batch", be->name);
 	is_error(cairn_batch_commit(t.r), CAIRN_ERR_USAGE,
 	    "%s: commit outside a batch", be->name);
@@ -794,7 +794,7 @@ test_batches(const struct backend *be)
 	is_error(cairn_batch_begin(t.r), CAIRN_ERR_USAGE,
 	    "%s: begin inside a batch", be->name);
 	if (be->kind == DISK)
-		is_error(cairn_flush(t.r), CAIRN_ERR_USAGE,
+		is_error(cairn_repo_flush(t.r), CAIRN_ERR_USAGE,
 		    "%s: flush inside a batch", be->name);
 	no_error(cairn_batch_commit(t.r), "%s: commit an empty batch",
 	    be->name);
@@ -805,7 +805,7 @@ test_batches(const struct backend *be)
 	bad = 0;
 	for (i = 0; i < 1000; i++) {
 		len = small_content(buf, sizeof(buf), "batch", (unsigned)i);
-		if (cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, buf, len) != NULL)
+		if (cairn_batch_add(t.r, CAIRN_OBJ_BLOB, buf, len, &id) != NULL)
 			bad++;
 		else
 			model_add(&m, &id, CAIRN_OBJ_BLOB, buf, len);
@@ -824,20 +824,20 @@ test_batches(const struct backend *be)
 	    be->name);
 	for (i = 0; i < 100; i++) {
 		len = small_content(buf, sizeof(buf), "aborted", (unsigned)i);
-		if (cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, buf, len) == NULL)
+		if (cairn_batch_add(t.r, CAIRN_OBJ_BLOB, buf, len, &id) == NULL)
 			model_add(&gone, &id, CAIRN_OBJ_BLOB, buf, len);
 	}
 	if (no_error(add_stream(t.r, &id, CAIRN_OBJ_BLOB, big, bigsz,
 	    (int64_t)bigsz, 0), "%s: big add in the batch to abort", be->name))
 		model_add(&gone, &id, CAIRN_OBJ_BLOB, big, bigsz);
 	/* Existing objects added again in the aborted batch stay. */
-	no_error(cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, m.o[7].data,
-	    m.o[7].len), "%s: re-add an existing object", be->name);
+	no_error(cairn_batch_add(t.r, CAIRN_OBJ_BLOB, m.o[7].data, m.o[7].len,
+	    &id), "%s: re-add an existing object", be->name);
 	verify_model(t.r, &gone, 1, "objects of the open batch readable");
 	cairn_batch_abort(t.r);
 	bad = 0;
 	for (i = 0; i < gone.n; i++)
-		if (cairn_exists(t.r, &gone.o[i].id) == NULL)
+		if (cairn_object_exists(t.r, &gone.o[i].id) == NULL)
 			bad++;
 	is_uint(bad, 0, "%s: aborted objects are gone", be->name);
 	verify_model(t.r, &m, 0, "committed objects survive an abort");
@@ -855,8 +855,8 @@ test_batches(const struct backend *be)
 			no_error(add_stream(t.r, &id, gone.o[i].type,
 			    gone.o[i].data, gone.o[i].len, -1, 0),
 			    "%s: re-add the aborted big object", be->name);
-		else if (cairn_batch_add(t.r, &id, gone.o[i].type,
-		    gone.o[i].data, gone.o[i].len) != NULL)
+		else if (cairn_batch_add(t.r, gone.o[i].type, gone.o[i].data,
+		    gone.o[i].len, &id) != NULL)
 			diag("re-add %zu failed", i);
 		model_add(&m, &gone.o[i].id, gone.o[i].type, gone.o[i].data,
 		    gone.o[i].len);
@@ -873,7 +873,7 @@ test_batches(const struct backend *be)
 		bad = 0;
 		for (i = 0; i < gone.n; i++)
 			if (i % 10 != 0 && gone.o[i].len < 1000 &&
-			    cairn_exists(t.r, &gone.o[i].id) == NULL)
+			    cairn_object_exists(t.r, &gone.o[i].id) == NULL)
 				bad++;
 		is_uint(bad, 0, "%s: aborted objects stay gone after reopen",
 		    be->name);
@@ -883,13 +883,13 @@ test_batches(const struct backend *be)
 		no_error(cairn_batch_begin(t.r), "%s: begin, then close",
 		    be->name);
 		len = small_content(buf, sizeof(buf), "closed", 1);
-		no_error(cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, buf, len),
+		no_error(cairn_batch_add(t.r, CAIRN_OBJ_BLOB, buf, len, &id),
 		    "%s: add, then close", be->name);
 		tr_reopen(&t, 0);
-		is_error(cairn_exists(t.r, &id), CAIRN_ERR_NOT_FOUND,
+		is_error(cairn_object_exists(t.r, &id), CAIRN_ERR_NOT_FOUND,
 		    "%s: closing inside a batch aborts it", be->name);
 		verify_model(t.r, &m, 0, "after closing inside a batch");
-		no_error(cairn_put(t.r, &id, CAIRN_OBJ_BLOB, buf, len),
+		no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, buf, len, &id),
 		    "%s: put after closing inside a batch", be->name);
 	}
 	free(big);
@@ -965,11 +965,11 @@ resolve_all(struct cairn_repo *r, const struct model *m, int algo,
 	size_t *need = unique_lens(m);
 
 	for (i = 0; i < m->n; i++) {
-		cairn_oid_fmt(hex, &m->o[i].id);
+		cairn_oid_fmt(&m->o[i].id, hex);
 		for (l = need[i]; l <= need[i] + 2 && l <= full; l++) {
 			memcpy(pre, hex, l);
 			pre[l] = '\0';
-			err = cairn_resolve(r, &got, pre);
+			err = cairn_object_resolve(r, pre, &got);
 			if (err == NULL && cairn_oid_eq(&got, &m->o[i].id))
 				continue;
 			if (l % 2 == 1)
@@ -1031,8 +1031,8 @@ test_resolve(const struct backend *be)
 	no_error(cairn_batch_begin(t.r), "%s: begin", be->name);
 	for (n = 0; n < 5000; n++) {
 		len = small_content(buf, sizeof(buf), "resolve", (unsigned)n);
-		if ((err = cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, buf,
-		    len)) != NULL)
+		if ((err = cairn_batch_add(t.r, CAIRN_OBJ_BLOB, buf, len,
+		    &id)) != NULL)
 			bail_out("add: %s", err->msg);
 		model_add(&m, &id, CAIRN_OBJ_BLOB, buf, len);
 		if (n % 100 == 99 && n >= 300 &&
@@ -1050,16 +1050,16 @@ test_resolve(const struct backend *be)
 		    "flushed" : "flushed and reopened";
 
 		if (phase == 1 && (be->kind == MEMORY ||
-		    !no_error(cairn_flush(t.r), "%s: flush", be->name)))
+		    !no_error(cairn_repo_flush(t.r), "%s: flush", be->name)))
 			break;
 		if (phase == 2 && !tr_reopen(&t, CAIRN_OPEN_READ_ONLY))
 			break;
 		diag("%s: resolve, %s", be->name, what);
 		resolve_all(t.r, &m, be->algo, what);
 		if (find_collision(&m, &i, &j, 0)) {
-			cairn_oid_fmt(hex, &m.o[i].id);
+			cairn_oid_fmt(&m.o[i].id, hex);
 			hex[4] = '\0';
-			is_error(cairn_resolve(t.r, &got, hex),
+			is_error(cairn_object_resolve(t.r, hex, &got),
 			    CAIRN_ERR_AMBIGUOUS, "%s: %s: ambiguous prefix "
 			    "'%s'", be->name, what, hex);
 		}
@@ -1077,30 +1077,30 @@ test_resolve(const struct backend *be)
 				i = j;
 				j = k;
 			}
-			cairn_oid_fmt(want, &m.o[j].id);
+			cairn_oid_fmt(&m.o[j].id, want);
 			snprintf(name, sizeof(name), "%.5s", want);
-			err = cairn_resolve(t.r, &got, name);
+			err = cairn_object_resolve(t.r, name, &got);
 			if (!ok(err == NULL && cairn_oid_eq(&got, &m.o[j].id),
 			    "%s: %s: odd-length prefix '%s' after a smaller "
 			    "id with the same 4 digits", be->name, what, name))
-				diag("  ids %s and %s: %s", cairn_oid_fmt(hex,
-				    &m.o[i].id), want, err ? err->msg :
+				diag("  ids %s and %s: %s", cairn_oid_fmt(&m.o[i].id,
+				    hex), want, err ? err->msg :
 				    "resolved to another id");
 		}
 		/* Full ids: present, absent, upper case. */
-		cairn_oid_fmt(hex, &m.o[3].id);
-		err = cairn_resolve(t.r, &got, hex);
+		cairn_oid_fmt(&m.o[3].id, hex);
+		err = cairn_object_resolve(t.r, hex, &got);
 		ok(err == NULL && cairn_oid_eq(&got, &m.o[3].id),
 		    "%s: %s: full id", be->name, what);
 		for (j = 0; j < full; j++)
 			name[j] = (char)(hex[j] >= 'a' ? hex[j] - 32 : hex[j]);
 		name[full] = '\0';
-		err = cairn_resolve(t.r, &got, name);
+		err = cairn_object_resolve(t.r, name, &got);
 		ok(err == NULL && cairn_oid_eq(&got, &m.o[3].id),
 		    "%s: %s: full id in upper case", be->name, what);
-		cairn_hash_object(&id, be->algo, CAIRN_OBJ_BLOB, "absent", 6);
-		cairn_oid_fmt(hex, &id);
-		err = cairn_resolve(t.r, &got, hex);
+		cairn_hash_object(be->algo, CAIRN_OBJ_BLOB, "absent", 6, &id);
+		cairn_oid_fmt(&id, hex);
+		err = cairn_object_resolve(t.r, hex, &got);
 		ok(err == NULL && cairn_oid_eq(&got, &id), "%s: %s: a full "
 		    "id resolves even if absent", be->name, what);
 		/* A 4-digit prefix nobody has. */
@@ -1112,31 +1112,37 @@ test_resolve(const struct backend *be)
 		for (v = 0; v < 65536 && (used[v / 32] >> (v % 32) & 1); v++)
 			;
 		snprintf(name, sizeof(name), "%04x", v);
-		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_NOT_FOUND,
+		is_error(cairn_object_resolve(t.r, name,
+		    &got), CAIRN_ERR_NOT_FOUND,
 		    "%s: %s: unused prefix '%s'", be->name, what, name);
 		snprintf(name, sizeof(name), "%04x0", v);
-		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_NOT_FOUND,
+		is_error(cairn_object_resolve(t.r, name,
+		    &got), CAIRN_ERR_NOT_FOUND,
 		    "%s: %s: unused odd prefix '%s'", be->name, what, name);
 		/*
 		 * Too short, not hex, too long: not ids or prefixes, but
 		 * well-formed ref names naming no ref, so not found.
 		 */
-		cairn_oid_fmt(hex, &m.o[0].id);
+		cairn_oid_fmt(&m.o[0].id, hex);
 		snprintf(name, sizeof(name), "%.3s", hex);
-		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_NOT_FOUND,
+		is_error(cairn_object_resolve(t.r, name,
+		    &got), CAIRN_ERR_NOT_FOUND,
 		    "%s: %s: 3 digits", be->name, what);
-		is_error(cairn_resolve(t.r, &got, ""), CAIRN_ERR_INVALID,
+		is_error(cairn_object_resolve(t.r, "", &got), CAIRN_ERR_INVALID,
 		    "%s: %s: empty name", be->name, what);
-		is_error(cairn_resolve(t.r, &got, "12g4"), CAIRN_ERR_NOT_FOUND,
+		is_error(cairn_object_resolve(t.r, "12g4",
+		    &got), CAIRN_ERR_NOT_FOUND,
 		    "%s: %s: not hex", be->name, what);
 		snprintf(name, sizeof(name), "%s0", hex);
-		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_NOT_FOUND,
+		is_error(cairn_object_resolve(t.r, name,
+		    &got), CAIRN_ERR_NOT_FOUND,
 		    "%s: %s: one digit too many", be->name, what);
 		snprintf(name, sizeof(name), "%.8s ", hex);
-		is_error(cairn_resolve(t.r, &got, name), CAIRN_ERR_INVALID,
+		is_error(cairn_object_resolve(t.r, name,
+		    &got), CAIRN_ERR_INVALID,
 		    "%s: %s: trailing space", be->name, what);
 		snprintf(name, sizeof(name), "%.*s", (int)full - 1, hex);
-		err = cairn_resolve(t.r, &got, name);
+		err = cairn_object_resolve(t.r, name, &got);
 		ok(err == NULL && cairn_oid_eq(&got, &m.o[0].id),
 		    "%s: %s: all but one digit", be->name, what);
 	}
@@ -1161,7 +1167,7 @@ test_flushes(const struct backend *be)
 {
 	struct model m = { 0 };
 	struct cairn_oid id;
-	struct cairn_stats st;
+	struct cairn_repo_stats st;
 	char buf[128];
 	size_t len;
 	unsigned f, i, maxseg = 0, bad_seg = 0, bad_read = 0, merged = 0;
@@ -1170,7 +1176,7 @@ test_flushes(const struct backend *be)
 
 	if (be->kind == MEMORY) {
 		tr_open(&t, be);
-		no_error(cairn_flush(t.r), "%s: flush is a no-op", be->name);
+		no_error(cairn_repo_flush(t.r), "%s: flush is a no-op", be->name);
 		tr_close(&t);
 		return;
 	}
@@ -1184,17 +1190,17 @@ test_flushes(const struct backend *be)
 		for (i = 0; i < count; i++) {
 			len = small_content(buf, sizeof(buf), "flush",
 			    f * 100 + i);
-			if (cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, buf,
-			    len) == NULL)
+			if (cairn_batch_add(t.r, CAIRN_OBJ_BLOB, buf, len,
+			    &id) == NULL)
 				model_add(&m, &id, CAIRN_OBJ_BLOB, buf, len);
 		}
 		/* One already indexed object again: a touch. */
 		if (m.n > count)
-			cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, m.o[0].data,
-			    m.o[0].len);
+			cairn_batch_add(t.r, CAIRN_OBJ_BLOB, m.o[0].data,
+			    m.o[0].len, &id);
 		if (cairn_batch_commit(t.r) != NULL)
 			bad_read++;
-		if (cairn_flush(t.r) != NULL)
+		if (cairn_repo_flush(t.r) != NULL)
 			bad_read++;
 		st = stats_of(t.r);
 		if (st.index_segments > (uint64_t)ilog2(f) + 2) {
@@ -1239,7 +1245,7 @@ test_flushes(const struct backend *be)
 	ok(merged, "%s: segments were merged", be->name);
 	/* A flush with nothing to do changes nothing. */
 	st = stats_of(t.r);
-	no_error(cairn_flush(t.r), "%s: empty flush", be->name);
+	no_error(cairn_repo_flush(t.r), "%s: empty flush", be->name);
 	is_uint(stats_of(t.r).index_segments, st.index_segments,
 	    "%s: empty flush adds no segment", be->name);
 	tr_reopen(&t, 0);
@@ -1267,17 +1273,18 @@ test_handles(const struct backend *be)
 		return;
 	tr_open(&t, be);
 	len = small_content(buf, sizeof(buf), "first", 0);
-	no_error(cairn_put(t.r, &x, CAIRN_OBJ_BLOB, buf, len), "%s: put x",
+	no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, buf, len,
+	    &x), "%s: put x",
 	    be->name);
 	model_add(&m, &x, CAIRN_OBJ_BLOB, buf, len);
-	no_error(cairn_flush(t.r), "%s: flush x into a segment", be->name);
+	no_error(cairn_repo_flush(t.r), "%s: flush x into a segment", be->name);
 	big = xmalloc(bigsz);
 	rng_fill(big, bigsz);
 	no_error(put_stream(t.r, &z, CAIRN_OBJ_BLOB, big, bigsz,
 	    (int64_t)bigsz, 0), "%s: put a big object", be->name);
 	model_add(&m, &z, CAIRN_OBJ_BLOB, big, bigsz);
 	free(big);
-	no_error(cairn_repo_open(&b, t.path, CAIRN_OPEN_READ_ONLY),
+	no_error(cairn_repo_open(t.path, CAIRN_OPEN_READ_ONLY, &b),
 	    "%s: open a reader", be->name);
 	if (b == NULL)
 		bail_out("no reader");
@@ -1285,51 +1292,54 @@ test_handles(const struct backend *be)
 
 	/* A committed object becomes visible to a reopened reader. */
 	len = small_content(buf, sizeof(buf), "second", 0);
-	no_error(cairn_put(t.r, &y, CAIRN_OBJ_BLOB, buf, len), "%s: put y",
+	no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, buf, len,
+	    &y), "%s: put y",
 	    be->name);
 	model_add(&m, &y, CAIRN_OBJ_BLOB, buf, len);
 		cairn_repo_close(b);
-	no_error(cairn_repo_open(&b, t.path, CAIRN_OPEN_READ_ONLY),
+	no_error(cairn_repo_open(t.path, CAIRN_OPEN_READ_ONLY, &b),
 	    "%s: reopen the reader", be->name);
 	verify_model(b, &m, 1, "reopened reader sees committed y");
 
 	/* Uncommitted objects are invisible to other handles. */
 	no_error(cairn_batch_begin(t.r), "%s: begin", be->name);
 	len = small_content(buf, sizeof(buf), "pending", 0);
-	no_error(cairn_batch_add(t.r, &z, CAIRN_OBJ_BLOB, buf, len),
+	no_error(cairn_batch_add(t.r, CAIRN_OBJ_BLOB, buf, len, &z),
 	    "%s: add z", be->name);
 	cairn_repo_close(b);
-	no_error(cairn_repo_open(&b, t.path, CAIRN_OPEN_READ_ONLY),
+	no_error(cairn_repo_open(t.path, CAIRN_OPEN_READ_ONLY, &b),
 	    "%s: reopen the reader during a batch", be->name);
-	is_error(cairn_exists(b, &z), CAIRN_ERR_NOT_FOUND,
+	is_error(cairn_object_exists(b, &z), CAIRN_ERR_NOT_FOUND,
 	    "%s: an uncommitted object is invisible to others", be->name);
 	/* A second writer times out on the lock. */
-	no_error(cairn_repo_open(&c, t.path, 0), "%s: open a second writer",
+	no_error(cairn_repo_open(t.path, 0, &c), "%s: open a second writer",
 	    be->name);
 	if (c == NULL)
 		bail_out("no second writer");
 	no_error(cairn_batch_commit(t.r), "%s: commit z", be->name);
 	model_add(&m, &z, CAIRN_OBJ_BLOB, buf, len);
-	no_error(cairn_config_update(c, "core.lockTimeout", "50"),
+	no_error(cairn_repo_config_set(c, "core.lockTimeout", "50"),
 	    "%s: set a short lock timeout", be->name);
 	cairn_repo_close(c);
-	no_error(cairn_repo_open(&c, t.path, 0), "%s: reopen the second "
+	no_error(cairn_repo_open(t.path, 0, &c), "%s: reopen the second "
 	    "writer", be->name);
 	no_error(cairn_batch_begin(t.r), "%s: first writer takes the lock",
 	    be->name);
-	is_error(cairn_put(c, &w, CAIRN_OBJ_BLOB, "w", 1), CAIRN_ERR_LOCKED,
+	is_error(cairn_object_put(c, CAIRN_OBJ_BLOB, "w", 1,
+	    &w), CAIRN_ERR_LOCKED,
 	    "%s: second writer gives up on the lock", be->name);
-	is_error(cairn_flush(c), CAIRN_ERR_LOCKED, "%s: so does its flush",
+	is_error(cairn_repo_flush(c), CAIRN_ERR_LOCKED, "%s: so does its flush",
 	    be->name);
 	cairn_batch_abort(t.r);
 
 	/* The second writer's objects reach the first at its next batch. */
 	len = small_content(buf, sizeof(buf), "from c", 0);
-	no_error(cairn_put(c, &w, CAIRN_OBJ_BLOB, buf, len), "%s: second "
+	no_error(cairn_object_put(c, CAIRN_OBJ_BLOB, buf, len,
+	    &w), "%s: second "
 	    "writer puts w", be->name);
 	model_add(&m, &w, CAIRN_OBJ_BLOB, buf, len);
 	verify_model(c, &m, 1, "second writer sees everything");
-	no_error(cairn_put(t.r, &x, CAIRN_OBJ_BLOB, "again", 5),
+	no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, "again", 5, &x),
 	    "%s: first writer puts again", be->name);
 	model_add(&m, &x, CAIRN_OBJ_BLOB, "again", 5);
 	verify_model(t.r, &m, 1, "first writer sees the second's objects "
@@ -1341,7 +1351,7 @@ test_handles(const struct backend *be)
 	 * A flush by one writer, merging the segment the reader mapped; the
 	 * reader still reads what it knew (x, y and the big object).
 	 */
-	no_error(cairn_flush(t.r), "%s: flush by the first writer", be->name);
+	no_error(cairn_repo_flush(t.r), "%s: flush by the first writer", be->name);
 	{
 		struct model known = { 0 };
 		size_t i;
@@ -1354,17 +1364,18 @@ test_handles(const struct backend *be)
 		model_free(&known);
 	}
 	len = small_content(buf, sizeof(buf), "after flush", 0);
-	no_error(cairn_put(c, &w, CAIRN_OBJ_BLOB, buf, len), "%s: second "
+	no_error(cairn_object_put(c, CAIRN_OBJ_BLOB, buf, len,
+	    &w), "%s: second "
 	    "writer puts after the first flushed", be->name);
 	model_add(&m, &w, CAIRN_OBJ_BLOB, buf, len);
-	no_error(cairn_flush(c), "%s: second writer flushes", be->name);
+	no_error(cairn_repo_flush(c), "%s: second writer flushes", be->name);
 	len = small_content(buf, sizeof(buf), "after both", 0);
-	no_error(cairn_put(t.r, &w, CAIRN_OBJ_BLOB, buf, len),
+	no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, buf, len, &w),
 	    "%s: first writer puts after the second flushed", be->name);
 	model_add(&m, &w, CAIRN_OBJ_BLOB, buf, len);
 	verify_model(t.r, &m, 1, "first writer after both flushed");
 	cairn_repo_close(b);
-	err = cairn_repo_open(&b, t.path, CAIRN_OPEN_READ_ONLY);
+	err = cairn_repo_open(t.path, CAIRN_OPEN_READ_ONLY, &b);
 	no_error(err, "%s: reopen the reader at the end", be->name);
 	if (err == NULL)
 		verify_model(b, &m, 1, "reader reopened at the end");
@@ -1388,39 +1399,41 @@ test_read_only(const struct backend *be)
 	struct tr t;
 
 	if (be->kind == MEMORY) {
-		no_error(cairn_repo_open(&r, NULL, CAIRN_OPEN_MEMORY |
-		    CAIRN_OPEN_READ_ONLY), "%s: open read-only", be->name);
+		no_error(cairn_repo_open(NULL,
+		    CAIRN_OPEN_MEMORY | CAIRN_OPEN_READ_ONLY,
+		    &r), "%s: open read-only", be->name);
 		if (r == NULL)
 			return;
-		is_error(cairn_put(r, &id, CAIRN_OBJ_BLOB, "x", 1),
+		is_error(cairn_object_put(r, CAIRN_OBJ_BLOB, "x", 1, &id),
 		    CAIRN_ERR_READ_ONLY, "%s: put read-only", be->name);
 		is_error(cairn_batch_begin(r), CAIRN_ERR_READ_ONLY,
 		    "%s: begin read-only", be->name);
-		is_error(cairn_flush(r), CAIRN_ERR_READ_ONLY,
+		is_error(cairn_repo_flush(r), CAIRN_ERR_READ_ONLY,
 		    "%s: flush read-only", be->name);
 		cairn_repo_close(r);
 		return;
 	}
 	tr_open(&t, be);
-	no_error(cairn_put(t.r, &id, CAIRN_OBJ_BLOB, "kept", 4), "%s: put",
+	no_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, "kept", 4,
+	    &id), "%s: put",
 	    be->name);
 	model_add(&m, &id, CAIRN_OBJ_BLOB, "kept", 4);
 	tr_reopen(&t, CAIRN_OPEN_READ_ONLY);
 	snprintf(man, sizeof(man), "%s/manifest", t.path);
 	stat(man, &s1);
-	is_error(cairn_put(t.r, &id, CAIRN_OBJ_BLOB, "x", 1),
+	is_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, "x", 1, &id),
 	    CAIRN_ERR_READ_ONLY, "%s: put read-only", be->name);
-	is_error(cairn_put(t.r, &id, CAIRN_OBJ_BLOB, "kept", 4),
+	is_error(cairn_object_put(t.r, CAIRN_OBJ_BLOB, "kept", 4, &id),
 	    CAIRN_ERR_READ_ONLY, "%s: put of an existing object read-only",
 	    be->name);
 	is_error(cairn_batch_begin(t.r), CAIRN_ERR_READ_ONLY,
 	    "%s: begin read-only", be->name);
-	is_error(cairn_batch_add(t.r, &id, CAIRN_OBJ_BLOB, "x", 1),
+	is_error(cairn_batch_add(t.r, CAIRN_OBJ_BLOB, "x", 1, &id),
 	    CAIRN_ERR_READ_ONLY, "%s: add without a batch read-only",
 	    be->name);
-	is_error(cairn_flush(t.r), CAIRN_ERR_READ_ONLY, "%s: flush read-only",
+	is_error(cairn_repo_flush(t.r), CAIRN_ERR_READ_ONLY, "%s: flush read-only",
 	    be->name);
-	is_error(cairn_config_update(t.r, "core.compression", "5"),
+	is_error(cairn_repo_config_set(t.r, "core.compression", "5"),
 	    CAIRN_ERR_READ_ONLY, "%s: config update read-only", be->name);
 	verify_model(t.r, &m, 1, "read-only handle reads");
 	stat(man, &s2);
@@ -1431,10 +1444,10 @@ test_read_only(const struct backend *be)
 		char p[4200];
 
 		snprintf(p, sizeof(p), "%s/tmp", t.path);
-		is_error(cairn_repo_open(&r, p, CAIRN_OPEN_READ_ONLY),
+		is_error(cairn_repo_open(p, CAIRN_OPEN_READ_ONLY, &r),
 		    CAIRN_ERR_NOT_REPO, "%s: open a non-repository", be->name);
 		snprintf(p, sizeof(p), "%s/nonexistent", t.path);
-		is_error(cairn_repo_open(&r, p, 0), CAIRN_ERR_NOT_REPO,
+		is_error(cairn_repo_open(p, 0, &r), CAIRN_ERR_NOT_REPO,
 		    "%s: open a missing directory", be->name);
 		ok(cairn_repo_init(t.path, NULL) != NULL, "%s: init over a "
 		    "repository fails", be->name);
@@ -1467,7 +1480,7 @@ test_write_amp(void)
 	const size_t size = (size_t)64 << 20;
 	static const struct backend be = { "disk sha256", DISK,
 	    CAIRN_HASH_SHA256, 0, 0 };
-	struct cairn_stats s1, s2;
+	struct cairn_repo_stats s1, s2;
 	struct cairn_oid id, want;
 	unsigned char *p, *got = NULL;
 	uint64_t w1 = 0, w2 = 0, grown;
@@ -1478,7 +1491,7 @@ test_write_amp(void)
 	tr_open(&t, &be);
 	p = xmalloc(size);
 	rng_fill(p, size);
-	cairn_hash_object(&want, be.algo, CAIRN_OBJ_BLOB, p, size);
+	cairn_hash_object(be.algo, CAIRN_OBJ_BLOB, p, size, &want);
 	s1 = stats_of(t.r);
 	have = proc_write_bytes(&w1);
 	no_error(put_stream(t.r, &id, CAIRN_OBJ_BLOB, p, size, (int64_t)size,
@@ -1497,7 +1510,7 @@ test_write_amp(void)
 		    "write amplification: %" PRIu64 " bytes written for %"
 		    PRIu64 " stored (%.3fx)", w2 - w1, grown,
 		    (double)(w2 - w1) / (double)grown);
-	ok(cairn_get(t.r, &id, 0, &type, &got, &len) == NULL &&
+	ok(cairn_object_get(t.r, &id, 0, &type, &got, &len) == NULL &&
 	    len == size && memcmp(got, p, size) == 0,
 	    "write amplification: 64 MiB reads back");
 	free(got);
@@ -1524,21 +1537,23 @@ test_reopen_other(void)
 	new_repo_path(b, sizeof(b));
 	if (cairn_repo_init(a, NULL) != NULL || cairn_repo_init(b, NULL) != NULL)
 		bail_out("init %s, %s", a, b);
-	if (cairn_repo_open(&r, b, 0) != NULL ||
-	    cairn_put(r, &pad, CAIRN_OBJ_BLOB, "padding first", 13) != NULL)
+	if (cairn_repo_open(b, 0, &r) != NULL ||
+	    cairn_object_put(r, CAIRN_OBJ_BLOB, "padding first", 13,
+	        &pad) != NULL)
 		bail_out("put in %s", b);
 	cairn_repo_close(r);
 	for (i = 0; i < 2; i++) {
-		if (cairn_repo_open(&r, i ? b : a, 0) != NULL ||
-		    cairn_put(r, &id, CAIRN_OBJ_BLOB, "same", 4) != NULL ||
-		    cairn_flush(r) != NULL)
+		if (cairn_repo_open(i ? b : a, 0, &r) != NULL ||
+		    cairn_object_put(r, CAIRN_OBJ_BLOB, "same", 4,
+		        &id) != NULL ||
+		    cairn_repo_flush(r) != NULL)
 			bail_out("put and flush");
 		cairn_repo_close(r);
 	}
 	for (i = 0; i < 4; i++) {
-		if (cairn_repo_open(&r, i % 2 ? b : a, 0) != NULL)
+		if (cairn_repo_open(i % 2 ? b : a, 0, &r) != NULL)
 			bail_out("open");
-		ok(cairn_get(r, &id, 0, &type, &data, &len) == NULL &&
+		ok(cairn_object_get(r, &id, 0, &type, &data, &len) == NULL &&
 		    len == 4 && memcmp(data, "same", 4) == 0, "reopen: a "
 		    "handle on %s after one on %s finds the object",
 		    i % 2 ? "b" : "a", i % 2 ? "a" : "b");

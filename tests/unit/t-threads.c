@@ -53,7 +53,7 @@ reader(void *arg)
 	for (k = 0; k < READS; k++) {
 		i = (int)(rand_r(&seed) % NOBJ);
 		content(want, sizeof(want), i);
-		if (cairn_get(s->r, &s->id[i], 0, &type, &data, &len) != NULL) {
+		if (cairn_object_get(s->r, &s->id[i], 0, &type, &data, &len) != NULL) {
 			fail(s);
 			continue;
 		}
@@ -75,7 +75,8 @@ writer(void *arg)
 
 	for (k = 0; k < WRITES; k++) {
 		snprintf(buf, sizeof(buf), "written while reading %d", k);
-		if (cairn_put(s->r, &id, CAIRN_OBJ_BLOB, buf, strlen(buf)) !=
+		if (cairn_object_put(s->r, CAIRN_OBJ_BLOB, buf, strlen(buf),
+		    &id) !=
 		    NULL || cairn_ref_set(s->r, "moving", &id, NULL) != NULL)
 			fail(s);
 	}
@@ -95,20 +96,20 @@ run(const char *path, size_t cache, const char *what)
 	pthread_mutex_init(&s.mu, NULL);
 	memset(&o, 0, sizeof(o));
 	o.cache_bytes = cache;
-	if (!no_error(cairn_repo_open_opts(&s.r, path, &o), "%s: open", what))
+	if (!no_error(cairn_repo_open_opts(path, &o, &s.r), "%s: open", what))
 		return;
 	/* Two batches: the first flushed into a segment, the second in the WAL. */
 	for (i = 0; i < NOBJ; i++) {
 		content(buf, sizeof(buf), i);
 		if ((i == 0 || i == NOBJ / 2) && cairn_batch_begin(s.r) != NULL)
 			s.failures++;
-		if (cairn_batch_add(s.r, &s.id[i], CAIRN_OBJ_BLOB, buf,
-		    strlen(buf)) != NULL)
+		if (cairn_batch_add(s.r, CAIRN_OBJ_BLOB, buf, strlen(buf),
+		    &s.id[i]) != NULL)
 			s.failures++;
 		if ((i == NOBJ / 2 - 1 || i == NOBJ - 1) &&
 		    cairn_batch_commit(s.r) != NULL)
 			s.failures++;
-		if (i == NOBJ / 2 - 1 && cairn_flush(s.r) != NULL)
+		if (i == NOBJ / 2 - 1 && cairn_repo_flush(s.r) != NULL)
 			s.failures++;
 	}
 	ok(s.failures == 0, "%s: %d objects stored", what, NOBJ);

@@ -32,7 +32,7 @@ read_all(struct cairn_repo *r, const struct cairn_oid *id, int n, int *bad)
 
 	for (i = 0; i < n; i++) {
 		fill(want, i);
-		if (cairn_get(r, &id[i], 0, &type, &data, &len) != NULL) {
+		if (cairn_object_get(r, &id[i], 0, &type, &data, &len) != NULL) {
 			(*bad)++;
 			continue;
 		}
@@ -42,9 +42,9 @@ read_all(struct cairn_repo *r, const struct cairn_oid *id, int n, int *bad)
 }
 
 static void
-stats(struct cairn_repo *r, struct cairn_stats *st)
+stats(struct cairn_repo *r, struct cairn_repo_stats *st)
 {
-	if (cairn_stats(r, st) != NULL)
+	if (cairn_repo_stats(r, st) != NULL)
 		memset(st, 0, sizeof(*st));
 }
 
@@ -55,7 +55,7 @@ main(void)
 	struct cairn_open_opts o;
 	struct cairn_repo *r;
 	struct cairn_oid id[N];
-	struct cairn_stats a, b, c;
+	struct cairn_repo_stats a, b, c;
 	unsigned char buf[SIZE];
 	const char *dir = mkdtemp(tmpl);
 	int i, bad = 0;
@@ -67,12 +67,12 @@ main(void)
 		return done_testing();
 	memset(&o, 0, sizeof(o));
 	o.cache_bytes = 16 * (SIZE + 256);	/* room for about 16 objects */
-	if (!no_error(cairn_repo_open_opts(&r, path, &o), "open cached"))
+	if (!no_error(cairn_repo_open_opts(path, &o, &r), "open cached"))
 		return done_testing();
 	no_error(cairn_batch_begin(r), "begin");
 	for (i = 0; i < N; i++) {
 		fill(buf, i);
-		bad += cairn_batch_add(r, &id[i], CAIRN_OBJ_BLOB, buf, SIZE) !=
+		bad += cairn_batch_add(r, CAIRN_OBJ_BLOB, buf, SIZE, &id[i]) !=
 		    NULL;
 	}
 	no_error(cairn_batch_commit(r), "commit");
@@ -104,7 +104,7 @@ main(void)
 	cairn_repo_close(r);
 
 	/* Without a cache nothing is counted as a hit or a miss. */
-	if (no_error(cairn_repo_open(&r, path, 0), "open plain")) {
+	if (no_error(cairn_repo_open(path, 0, &r), "open plain")) {
 		read_all(r, id, 8, &bad);
 		read_all(r, id, 8, &bad);
 		stats(r, &a);

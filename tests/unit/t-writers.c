@@ -74,8 +74,8 @@ set_config(const char *path, const char *key, const char *val)
 {
 	struct cairn_repo *r;
 
-	if (cairn_repo_open(&r, path, 0) != NULL ||
-	    cairn_config_update(r, key, val) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL ||
+	    cairn_repo_config_set(r, key, val) != NULL)
 		bail_out("config %s in %s", key, path);
 	cairn_repo_close(r);
 }
@@ -124,9 +124,9 @@ reads(struct cairn_repo *r, const struct cairn_oid *id, const void *data,
 	size_t glen = 0;
 	int type, same;
 
-	if (cairn_get(r, id, 0, &type, &got, &glen) != NULL) {
+	if (cairn_object_get(r, id, 0, &type, &got, &glen) != NULL) {
 		nanosleep(&ts, NULL);
-		if (cairn_get(r, id, 0, &type, &got, &glen) != NULL)
+		if (cairn_object_get(r, id, 0, &type, &got, &glen) != NULL)
 			return 0;
 	}
 	same = glen == len && memcmp(got, data, len) == 0;
@@ -158,8 +158,8 @@ child_put(const char *path, const unsigned char *data)
 	if ((pid = fork()) == -1)
 		bail_out("fork: %s", strerror(errno));
 	if (pid == 0) {
-		if (cairn_repo_open(&r, path, 0) != NULL ||
-		    cairn_put(r, &id, CAIRN_OBJ_BLOB, data, OBJ) != NULL)
+		if (cairn_repo_open(path, 0, &r) != NULL ||
+		    cairn_object_put(r, CAIRN_OBJ_BLOB, data, OBJ, &id) != NULL)
 			_exit(1);
 		cairn_repo_close(r);
 		_exit(0);
@@ -189,7 +189,7 @@ test_long_writers(void)
 	/* No automatic flush: everything stays in the WAL and past the mark. */
 	set_config(path, "core.walLimit", "1073741824");
 	for (i = 0; i < HANDLES; i++)
-		if ((err = cairn_repo_open(&h[i], path, 0)) != NULL)
+		if ((err = cairn_repo_open(path, 0, &h[i])) != NULL)
 			bail_out("open: %s", err->msg);
 	a->n = 0;
 	manifest_file(path, "wal", wal0, sizeof(wal0));
@@ -198,14 +198,14 @@ test_long_writers(void)
 		rng_fill(a->data[a->n], OBJ);
 		writer = (int)(splitmix64(&rng_state) % (HANDLES + 2));
 		if (writer >= HANDLES) {
-			cairn_hash_object(&a->id[a->n], CAIRN_HASH_SHA256,
-			    CAIRN_OBJ_BLOB, a->data[a->n], OBJ);
+			cairn_hash_object(CAIRN_HASH_SHA256, CAIRN_OBJ_BLOB,
+			    a->data[a->n], OBJ, &a->id[a->n]);
 			if (!child_put(path, a->data[a->n])) {
 				bad_put++;
 				continue;
 			}
-		} else if ((err = cairn_put(h[writer], &a->id[a->n],
-		    CAIRN_OBJ_BLOB, a->data[a->n], OBJ)) != NULL) {
+		} else if ((err = cairn_object_put(h[writer], CAIRN_OBJ_BLOB,
+		    a->data[a->n], OBJ, &a->id[a->n])) != NULL) {
 			if (bad_put++ == 0)
 				diag("round %d: handle %d: %s", k, writer,
 				    err->msg);
@@ -214,7 +214,7 @@ test_long_writers(void)
 		a->n++;
 		if (k == ROUNDS / 2) {
 			/* A flush by one of them: the others must follow. */
-			if ((err = cairn_flush(h[k % HANDLES])) != NULL &&
+			if ((err = cairn_repo_flush(h[k % HANDLES])) != NULL &&
 			    bad_put++ == 0)
 				diag("flush: %s", err->msg);
 			manifest_file(path, "wal", wal0, sizeof(wal0));
@@ -243,7 +243,7 @@ test_long_writers(void)
 	is_int(shrank, 0, "the WAL and the data file never shrank");
 	for (i = 0; i < HANDLES; i++)
 		cairn_repo_close(h[i]);
-	if ((err = cairn_repo_open(&fresh, path, 0)) != NULL)
+	if ((err = cairn_repo_open(path, 0, &fresh)) != NULL)
 		bail_out("open: %s", err->msg);
 	for (j = 0, unreadable = 0; j < a->n; j++)
 		unreadable += !reads(fresh, &a->id[j], a->data[j], OBJ);
@@ -273,8 +273,8 @@ big_past_wal(char *path, size_t len, struct cairn_oid *id,
 	new_repo(path, len);
 	set_config(path, "core.walLimit", "1073741824");
 	rng_fill(big, BIG);
-	if ((err = cairn_repo_open(&r, path, 0)) != NULL ||
-	    (err = cairn_put(r, id, CAIRN_OBJ_BLOB, big, BIG)) != NULL)
+	if ((err = cairn_repo_open(path, 0, &r)) != NULL ||
+	    (err = cairn_object_put(r, CAIRN_OBJ_BLOB, big, BIG, id)) != NULL)
 		bail_out("put big: %s", err->msg);
 	cairn_repo_close(r);
 	manifest_file(path, "wal", wal, sizeof(wal));
@@ -333,10 +333,11 @@ test_salvage_memory(void)
 		rl.rlim_cur = rl.rlim_max = vm_size() + ((uint64_t)24 << 20);
 		if (setrlimit(RLIMIT_AS, &rl) != 0)
 			_exit(20);
-		if (cairn_repo_open(&r, path, 0) != NULL)
+		if (cairn_repo_open(path, 0, &r) != NULL)
 			_exit(21);
 		/* The first write recovers. */
-		rc = cairn_put(r, &sid, CAIRN_OBJ_BLOB, "small", 5) != NULL;
+		rc = cairn_object_put(r, CAIRN_OBJ_BLOB, "small", 5,
+		    &sid) != NULL;
 		cairn_repo_close(r);
 		_exit(rc);
 	}
@@ -346,9 +347,9 @@ test_salvage_memory(void)
 	ok(size_of(data) >= dsize, "the data file kept the big record "
 	    "(%llu bytes, was %llu)", (unsigned long long)size_of(data),
 	    (unsigned long long)dsize);
-	if (cairn_repo_open(&r, path, 0) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL)
 		bail_out("reopen");
-	ok(cairn_put(r, &sid, CAIRN_OBJ_BLOB, "other", 5) == NULL &&
+	ok(cairn_object_put(r, CAIRN_OBJ_BLOB, "other", 5, &sid) == NULL &&
 	    reads(r, &id, big, BIG), "the acknowledged big object is still "
 	    "there after recovery");
 	cairn_repo_close(r);
@@ -392,17 +393,17 @@ test_salvage_eio(void)
 	e.vfs = *e.below;
 	e.vfs.pread = eio_pread;
 	e.failed = 0;
-	if (cairn_repo_open_vfs(&r, path, 0, &e.vfs) != NULL)
+	if (cairn_repo_open_vfs(path, 0, &e.vfs, &r) != NULL)
 		bail_out("open");
-	err = cairn_put(r, &sid, CAIRN_OBJ_BLOB, "small", 5);
+	err = cairn_object_put(r, CAIRN_OBJ_BLOB, "small", 5, &sid);
 	ok(err != NULL && err->code == CAIRN_ERR_IO && e.failed > 0,
 	    "recovery that cannot read a record past the WAL fails with an "
 	    "I/O error (%s)", err ? err->msg : "no error");
 	cairn_repo_close(r);
 	ok(size_of(data) >= dsize, "and truncates nothing");
-	if (cairn_repo_open(&r, path, 0) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL)
 		bail_out("reopen");
-	ok(cairn_put(r, &sid, CAIRN_OBJ_BLOB, "other", 5) == NULL &&
+	ok(cairn_object_put(r, CAIRN_OBJ_BLOB, "other", 5, &sid) == NULL &&
 	    reads(r, &id, big, BIG), "a later recovery keeps the object");
 	cairn_repo_close(r);
 	free(big);
@@ -426,23 +427,23 @@ test_failed_commit(void)
 	new_repo(path, sizeof(path));
 	for (at = 1; at <= 8; at++) {
 		cairn_vfs_fault_init(&f, cairn_vfs_posix());
-		if (cairn_repo_open_vfs(&r, path, 0, &f.vfs) != NULL)
+		if (cairn_repo_open_vfs(path, 0, &f.vfs, &r) != NULL)
 			bail_out("open");
 		/* Recover and warm up first, then fail call at of a commit. */
-		if (cairn_put(r, &id, CAIRN_OBJ_BLOB, "warm", 4) != NULL)
+		if (cairn_object_put(r, CAIRN_OBJ_BLOB, "warm", 4, &id) != NULL)
 			bail_out("warm-up put");
 		f.fail_at = f.calls + at;
 		f.err = EIO;
 		snprintf(content, sizeof(content), "never stored %ld", at);
 		err = cairn_batch_begin(r);
-		if (err == NULL && (err = cairn_batch_add(r, &id,
-		    CAIRN_OBJ_BLOB, content, strlen(content))) == NULL)
+		if (err == NULL && (err = cairn_batch_add(r, CAIRN_OBJ_BLOB,
+		    content, strlen(content), &id)) == NULL)
 			err = cairn_batch_commit(r);
 		else if (err == NULL)
 			cairn_batch_abort(r);
 		if (err != NULL) {
 			failed++;
-			if (cairn_get(r, &id, 0, &type, &got, &glen) == NULL) {
+			if (cairn_object_get(r, &id, 0, &type, &got, &glen) == NULL) {
 				visible++;
 				free(got);
 			}
@@ -472,12 +473,12 @@ test_stale_durable(void)
 	pid_t pid;
 
 	new_repo(path, sizeof(path));
-	if (cairn_repo_open(&r, path, 0) != NULL ||
-	    cairn_put(r, &x, CAIRN_OBJ_BLOB, "doomed", 6) != NULL ||
-	    cairn_flush(r) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL ||
+	    cairn_object_put(r, CAIRN_OBJ_BLOB, "doomed", 6, &x) != NULL ||
+	    cairn_repo_flush(r) != NULL)
 		bail_out("put x");
 	cairn_repo_close(r);
-	if (cairn_repo_open(&old, path, 0) != NULL)
+	if (cairn_repo_open(path, 0, &old) != NULL)
 		bail_out("open old");
 	ok(reads(old, &x, "doomed", 6), "the old handle sees x");
 	if ((pid = fork()) == -1)
@@ -485,8 +486,8 @@ test_stale_durable(void)
 	if (pid == 0) {
 		memset(&go, 0, sizeof(go));
 		go.keep_since = INT64_MAX;
-		if (cairn_repo_open(&r, path, 0) != NULL ||
-		    cairn_gc(r, &go, &res) != NULL || res.removed == 0)
+		if (cairn_repo_open(path, 0, &r) != NULL ||
+		    cairn_repo_gc(r, &go, &res) != NULL || res.removed == 0)
 			_exit(1);
 		cairn_repo_close(r);
 		_exit(0);
@@ -533,23 +534,25 @@ test_dedup_damaged(void)
 	new_repo(path, sizeof(path));
 	set_config(path, "core.compression", "0");
 	rng_fill(content, sizeof(content));
-	if (cairn_repo_open(&r, path, 0) != NULL ||
-	    cairn_put(r, &id, CAIRN_OBJ_BLOB, content, sizeof(content)) ||
-	    cairn_flush(r) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL ||
+	    cairn_object_put(r, CAIRN_OBJ_BLOB, content, sizeof(content),
+	        &id) ||
+	    cairn_repo_flush(r) != NULL)
 		bail_out("put");
 	cairn_repo_close(r);
 	damage_data(path, 10);
-	if (cairn_repo_open(&r, path, 0) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL)
 		bail_out("open");
 	ok(!reads(r, &id, content, sizeof(content)), "the damaged copy does "
 	    "not read");
-	ok(cairn_put(r, &id2, CAIRN_OBJ_BLOB, content, sizeof(content)) ==
+	ok(cairn_object_put(r, CAIRN_OBJ_BLOB, content, sizeof(content),
+	    &id2) ==
 	    NULL && reads(r, &id, content, sizeof(content)), "putting the "
 	    "content again stores a copy that reads");
-	ok(cairn_flush(r) == NULL && reads(r, &id, content, sizeof(content)),
+	ok(cairn_repo_flush(r) == NULL && reads(r, &id, content, sizeof(content)),
 	    "and it still reads after a flush");
 	cairn_repo_close(r);
-	if (cairn_repo_open(&r, path, 0) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL)
 		bail_out("open");
 	ok(reads(r, &id, content, sizeof(content)), "and from a new handle");
 	cairn_repo_close(r);
@@ -560,20 +563,20 @@ test_dedup_damaged(void)
 	set_config(path, "core.compression", "0");
 	big = xmalloc(bigsz);
 	rng_fill(big, bigsz);
-	if (cairn_repo_open(&r, path, 0) != NULL ||
-	    cairn_put(r, &id, CAIRN_OBJ_BLOB, big, bigsz) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL ||
+	    cairn_object_put(r, CAIRN_OBJ_BLOB, big, bigsz, &id) != NULL)
 		bail_out("put big");
 	cairn_repo_close(r);
 	damage_data(path, 100);
-	if (cairn_repo_open(&r, path, 0) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL)
 		bail_out("open");
-	ok(cairn_put(r, &id2, CAIRN_OBJ_BLOB, big, bigsz) == NULL &&
+	ok(cairn_object_put(r, CAIRN_OBJ_BLOB, big, bigsz, &id2) == NULL &&
 	    reads(r, &id, big, bigsz), "a big object put again over a "
 	    "damaged copy reads");
 	cairn_repo_close(r);
-	if (cairn_repo_open(&r, path, 0) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL)
 		bail_out("open");
-	ok(reads(r, &id, big, bigsz) && cairn_flush(r) == NULL &&
+	ok(reads(r, &id, big, bigsz) && cairn_repo_flush(r) == NULL &&
 	    reads(r, &id, big, bigsz), "from a new handle, and after a flush");
 	cairn_repo_close(r);
 	free(big);
@@ -618,25 +621,25 @@ test_next_behind(void)
 	int good;
 
 	new_repo(path, sizeof(path));
-	if (cairn_repo_open(&r, path, 0) != NULL ||
-	    cairn_put(r, &x, CAIRN_OBJ_BLOB, "x in the WAL", 12) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL ||
+	    cairn_object_put(r, CAIRN_OBJ_BLOB, "x in the WAL", 12, &x) != NULL)
 		bail_out("put x");
 	cairn_repo_close(r);
 	/* The live files are objects.1.data and objects.2.wal. */
 	set_next(path, 1);
-	if (cairn_repo_open(&r, path, 0) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL)
 		bail_out("open");
-	err = cairn_put(r, &y, CAIRN_OBJ_BLOB, "y", 1);
+	err = cairn_object_put(r, CAIRN_OBJ_BLOB, "y", 1, &y);
 	if (err == NULL)
-		err = cairn_flush(r);
+		err = cairn_repo_flush(r);
 	no_error(err, "a put and a flush with the manifest's counter behind "
 	    "the numbers in use");
 	cairn_repo_close(r);
-	err = cairn_repo_open(&r, path, 0);
+	err = cairn_repo_open(path, 0, &r);
 	good = err == NULL && reads(r, &x, "x in the WAL", 12) &&
 	    reads(r, &y, "y", 1) &&
-	    cairn_put(r, &z, CAIRN_OBJ_BLOB, "z", 1) == NULL &&
-	    cairn_flush(r) == NULL && reads(r, &x, "x in the WAL", 12) &&
+	    cairn_object_put(r, CAIRN_OBJ_BLOB, "z", 1, &z) == NULL &&
+	    cairn_repo_flush(r) == NULL && reads(r, &x, "x in the WAL", 12) &&
 	    reads(r, &z, "z", 1);
 	ok(good, "the repository opens afterwards and holds every object "
 	    "(%s)", err ? err->msg : "opened");
@@ -662,11 +665,11 @@ open_and_read(const char *path, const struct cairn_oid *id)
 		bail_out("fork");
 	if (pid == 0) {
 		alarm(10);
-		if ((err = cairn_repo_open(&r, path, 0)) == NULL) {
-			err = cairn_get(r, id, 0, &type, &got, &glen);
+		if ((err = cairn_repo_open(path, 0, &r)) == NULL) {
+			err = cairn_object_get(r, id, 0, &type, &got, &glen);
 			if (err == NULL)
-				err = cairn_put(r, &(struct cairn_oid){ 0 },
-				    CAIRN_OBJ_BLOB, "w", 1);
+				err = cairn_object_put(r, CAIRN_OBJ_BLOB, "w",
+				    1, &(struct cairn_oid){ 0 });
 		}
 		_exit(err == NULL ? 0 : err->code);
 	}
@@ -688,9 +691,9 @@ test_not_regular(void)
 	int f, k, rc, fd;
 
 	new_repo(path, sizeof(path));
-	if (cairn_repo_open(&r, path, 0) != NULL ||
-	    cairn_put(r, &x, CAIRN_OBJ_BLOB, "indexed", 7) != NULL ||
-	    cairn_flush(r) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL ||
+	    cairn_object_put(r, CAIRN_OBJ_BLOB, "indexed", 7, &x) != NULL ||
+	    cairn_repo_flush(r) != NULL)
 		bail_out("put");
 	cairn_repo_close(r);
 	snprintf(outside, sizeof(outside), "%s/outside-%d", base_dir,
@@ -741,10 +744,10 @@ test_missing_dirs(void)
 	rmdir(dir);
 	snprintf(dir, sizeof(dir), "%s/index", path);
 	rmdir(dir);
-	if (cairn_repo_open(&r, path, 0) != NULL ||
-	    cairn_put(r, &x, CAIRN_OBJ_BLOB, "x", 1) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL ||
+	    cairn_object_put(r, CAIRN_OBJ_BLOB, "x", 1, &x) != NULL)
 		bail_out("put");
-	no_error(cairn_flush(r), "a flush with tmp/ and index/ missing");
+	no_error(cairn_repo_flush(r), "a flush with tmp/ and index/ missing");
 	snprintf(dir, sizeof(dir), "%s/tmp", path);
 	ok(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode), "it made tmp/");
 	snprintf(dir, sizeof(dir), "%s/index", path);
@@ -759,10 +762,10 @@ test_missing_dirs(void)
 	snprintf(dir, sizeof(dir), "%s/tmp", path);
 	if ((rmdir(dir) != 0 && errno != ENOENT) || symlink(outside, dir) != 0)
 		bail_out("symlink %s", dir);
-	if (cairn_repo_open(&r, path, 0) != NULL ||
-	    cairn_put(r, &x, CAIRN_OBJ_BLOB, "y", 1) != NULL)
+	if (cairn_repo_open(path, 0, &r) != NULL ||
+	    cairn_object_put(r, CAIRN_OBJ_BLOB, "y", 1, &x) != NULL)
 		bail_out("put");
-	err = cairn_flush(r);
+	err = cairn_repo_flush(r);
 	is_error(err, CAIRN_ERR_CORRUPT, "a flush with tmp/ a symbolic link "
 	    "fails");
 	cairn_repo_close(r);

@@ -5,7 +5,7 @@
  *
  * A workload is a sequence of steps run on one handle, from a pristine
  * repository (objects in two segments and in the WAL, two refs):
- *   put	one object (cairn_put)
+ *   put	one object (cairn_object_put)
  *   batch	a batch of ten objects, then a flush
  *   auto	six objects of about 900 bytes, one put each: the WAL passes
  *		core.walLimit (4096 here), so a put flushes and merges segments
@@ -111,7 +111,7 @@ oracle_obj(struct oracle *o, const void *data, size_t len)
 	}
 	w = &o->o[o->n];
 	memset(w, 0, sizeof(*w));
-	if (cairn_hash_object(&w->id, w_algo, CAIRN_OBJ_BLOB, data, len))
+	if (cairn_hash_object(w_algo, CAIRN_OBJ_BLOB, data, len, &w->id))
 		bail_out("hash failed");
 	w->data = xmalloc(len);
 	memcpy(w->data, data, len);
@@ -233,8 +233,8 @@ w_batch(struct cairn_repo *r, struct oracle *o, int pos, int count)
 		len = w_content(buf, sizeof(buf), pos, "batch", i,
 		    40 + (size_t)i * 17);
 		idx[i] = oracle_obj(o, buf, len);
-		if ((err = cairn_batch_add(r, &id, CAIRN_OBJ_BLOB, buf,
-		    len)) != NULL) {
+		if ((err = cairn_batch_add(r, CAIRN_OBJ_BLOB, buf, len,
+		    &id)) != NULL) {
 			cairn_batch_abort(r);
 			return err;
 		}
@@ -257,7 +257,7 @@ w_put(struct cairn_repo *r, struct oracle *o, const char *what, int pos,
 
 	len = w_content(buf, sizeof(buf), pos, what, i, len);
 	k = oracle_obj(o, buf, len);
-	if ((err = cairn_put(r, &id, CAIRN_OBJ_BLOB, buf, len)) == NULL)
+	if ((err = cairn_object_put(r, CAIRN_OBJ_BLOB, buf, len, &id)) == NULL)
 		o->o[k].acked = 1;
 	return err;
 }
@@ -277,9 +277,10 @@ w_big(struct cairn_repo *r, struct oracle *o, int pos)
 	ks = oracle_obj(o, small, ls);
 	if ((err = cairn_batch_begin(r)) != NULL)
 		return err;
-	if ((err = cairn_batch_add_stream(r, &id, CAIRN_OBJ_BLOB, w_read, &rd,
-	    (int64_t)rd.len)) != NULL ||
-	    (err = cairn_batch_add(r, &id, CAIRN_OBJ_BLOB, small, ls)) != NULL) {
+	if ((err = cairn_batch_add_stream(r, CAIRN_OBJ_BLOB, w_read, &rd,
+	    (int64_t)rd.len, &id)) != NULL ||
+	    (err = cairn_batch_add(r, CAIRN_OBJ_BLOB, small, ls,
+	        &id)) != NULL) {
 		cairn_batch_abort(r);
 		return err;
 	}
@@ -388,7 +389,7 @@ w_gc(struct cairn_repo *r, struct oracle *o)
 	}
 	memset(&opts, 0, sizeof(opts));
 	opts.keep_since = INT64_MAX;
-	return cairn_gc(r, &opts, &res);
+	return cairn_repo_gc(r, &opts, &res);
 }
 
 /* Run step s at position pos of a workload. */
@@ -404,7 +405,7 @@ w_step(struct cairn_repo *r, struct oracle *o, enum wstep s, int pos)
 	case W_BATCH:
 		if ((err = w_batch(r, o, pos, 10)) != NULL)
 			return err;
-		return cairn_flush(r);
+		return cairn_repo_flush(r);
 	case W_AUTO:
 		for (i = 0; i < 6 && err == NULL; i++)
 			err = w_put(r, o, "auto", pos, i, 900);
@@ -471,8 +472,8 @@ w_run(const char *path, struct cairn_vfs *vfs, struct oracle *o,
 			w_keep_copy(first, w_repair(path, vfs));
 			continue;
 		}
-		if (r == NULL && w_keep_copy(first, cairn_repo_open_vfs(&r,
-		    path, 0, vfs)) != NULL) {
+		if (r == NULL && w_keep_copy(first, cairn_repo_open_vfs(path, 0,
+		    vfs, &r)) != NULL) {
 			r = NULL;
 			continue;
 		}
@@ -494,12 +495,12 @@ w_pristine(const char *path, struct oracle *o)
 
 	memset(o, 0, sizeof(*o));
 	if (cairn_repo_init(path, &io) != NULL ||
-	    cairn_repo_open(&r, path, 0) != NULL ||
-	    cairn_config_update(r, "core.walLimit", "4096") != NULL ||
-	    cairn_config_update(r, "core.bigFileThreshold", "1024") != NULL)
+	    cairn_repo_open(path, 0, &r) != NULL ||
+	    cairn_repo_config_set(r, "core.walLimit", "4096") != NULL ||
+	    cairn_repo_config_set(r, "core.bigFileThreshold", "1024") != NULL)
 		bail_out("cannot make the pristine repository %s", path);
-	if (w_batch(r, o, 100, 8) != NULL || cairn_flush(r) != NULL ||
-	    w_batch(r, o, 101, 6) != NULL || cairn_flush(r) != NULL ||
+	if (w_batch(r, o, 100, 8) != NULL || cairn_repo_flush(r) != NULL ||
+	    w_batch(r, o, 101, 6) != NULL || cairn_repo_flush(r) != NULL ||
 	    w_batch(r, o, 102, 4) != NULL)
 		bail_out("cannot fill the pristine repository");
 	if (cairn_ref_create(r, "main", &o->o[0].id) != NULL ||
@@ -625,26 +626,26 @@ check_repo(const char *path, const struct oracle *o, struct w_tally *t)
 	size_t i, len;
 	int j, type, bad = 0;
 
-	if ((err = cairn_repo_open(&r, path, 0)) != NULL)
+	if ((err = cairn_repo_open(path, 0, &r)) != NULL)
 		return w_fail(&t->unrecoverable, "open: %s", err->msg);
 	for (i = 0; i < o->n && !bad; i++) {
 		const struct wobj *w = &o->o[i];
 
-		err = cairn_get(r, &w->id, 0, &type, &data, &len);
+		err = cairn_object_get(r, &w->id, 0, &type, &data, &len);
 		if (err == NULL) {
 			if (len != w->len || memcmp(data, w->data, len) != 0)
 				bad = w_fail(&t->wrong, "object %s: wrong "
-				    "content", cairn_oid_fmt(hex, &w->id));
+				    "content", cairn_oid_fmt(&w->id, hex));
 			free(data);
 		} else if (err->code != CAIRN_ERR_NOT_FOUND)
 			bad = w_fail(w->acked && !w->may_vanish ? &t->lost :
 			    &t->other, "object %s (%s): %s",
-			    cairn_oid_fmt(hex, &w->id),
+			    cairn_oid_fmt(&w->id, hex),
 			    w->acked ? "acknowledged" : "not acknowledged",
 			    err->msg);
 		else if (w->acked && !w->may_vanish)
 			bad = w_fail(&t->lost, "acknowledged object %s is "
-			    "missing", cairn_oid_fmt(hex, &w->id));
+			    "missing", cairn_oid_fmt(&w->id, hex));
 	}
 	for (i = 0; i < o->nr && !bad; i++) {
 		const struct wref *w = &o->r[i];
@@ -662,39 +663,40 @@ check_repo(const char *path, const struct oracle *o, struct w_tally *t)
 		if (j == w->n)
 			bad = w_fail(&t->bad_ref, "ref %s is %s, neither its "
 			    "old nor its new value", w->name,
-			    has ? cairn_oid_fmt(hex, &id) : "absent");
-		else if (has && (err = cairn_exists(r, &id)) != NULL)
+			    has ? cairn_oid_fmt(&id, hex) : "absent");
+		else if (has && (err = cairn_object_exists(r, &id)) != NULL)
 			bad = w_fail(&t->bad_ref, "ref %s points at %s: %s",
-			    w->name, cairn_oid_fmt(hex, &id), err->msg);
+			    w->name, cairn_oid_fmt(&id, hex), err->msg);
 	}
 	cairn_repo_close(r);
 	if (bad)
 		return 1;
 
 	memset(&fs, 0, sizeof(fs));
-	if ((err = cairn_fsck(path, 0, w_finding, NULL, &fs, &res)) != NULL)
+	if ((err = cairn_repo_fsck(path, 0, w_finding, NULL, &fs, &res)) != NULL)
 		return w_fail(&t->unrecoverable, "fsck: %s", err->msg);
 	if (fs.unrepairable)
 		return w_fail(&t->unrecoverable, "fsck: %ld findings repair "
 		    "cannot fix, the first: %s", fs.unrepairable, fs.first);
 	if (res.errors + res.warnings > 0) {
-		if ((err = cairn_fsck(path, CAIRN_FSCK_REPAIR, w_finding, NULL,
+		if ((err = cairn_repo_fsck(path, CAIRN_FSCK_REPAIR, w_finding, NULL,
 		    &fs, &res)) != NULL)
 			return w_fail(&t->unrecoverable, "fsck --repair: %s",
 			    err->msg);
 		memset(&fs, 0, sizeof(fs));
-		if ((err = cairn_fsck(path, 0, w_finding, NULL, &fs,
+		if ((err = cairn_repo_fsck(path, 0, w_finding, NULL, &fs,
 		    &res)) != NULL || res.errors + res.warnings > 0)
 			return w_fail(&t->unrecoverable, "fsck after repair: "
 			    "%" PRIu64 " errors, %" PRIu64 " warnings",
 			    res.errors, res.warnings);
 	}
 
-	if ((err = cairn_repo_open(&r, path, 0)) != NULL)
+	if ((err = cairn_repo_open(path, 0, &r)) != NULL)
 		return w_fail(&t->other, "reopen: %s", err->msg);
-	if ((err = cairn_put(r, &id, CAIRN_OBJ_BLOB, "after", 5)) != NULL ||
-	    (err = cairn_flush(r)) != NULL ||
-	    (err = cairn_get(r, &id, 0, &type, &data, &len)) != NULL)
+	if ((err = cairn_object_put(r, CAIRN_OBJ_BLOB, "after", 5,
+	    &id)) != NULL ||
+	    (err = cairn_repo_flush(r)) != NULL ||
+	    (err = cairn_object_get(r, &id, 0, &type, &data, &len)) != NULL)
 		bad = w_fail(&t->other, "write afterwards: %s", err->msg);
 	else
 		free(data);
@@ -716,7 +718,7 @@ check_repaired(const char *path, const struct oracle *o, struct w_tally *t)
 	struct w_findings fs;
 
 	memset(&fs, 0, sizeof(fs));
-	if ((err = cairn_fsck(path, 0, w_finding, NULL, &fs, &res)) != NULL)
+	if ((err = cairn_repo_fsck(path, 0, w_finding, NULL, &fs, &res)) != NULL)
 		return w_fail(&t->unrecoverable, "fsck: %s", err->msg);
 	if (fs.unrepairable)
 		return w_fail(&t->unrecoverable, "fsck: %ld findings repair "
