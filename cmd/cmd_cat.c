@@ -48,7 +48,8 @@ print_tree(struct cairn_repo *repo, const struct cat_opts *o,
 	struct cairn_tree_entry e;
 	unsigned char *data;
 	size_t len, pos = 0;
-	int type, r;
+	enum cairn_otype type;
+	int r;
 
 	if ((err = cairn_object_get(repo, id, get_flags(o), &type, &data, &len)))
 		return err;
@@ -69,7 +70,7 @@ cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
 	const struct cairn_error *err;
 	struct cairn_oid id;
 	uint64_t size;
-	int type;
+	enum cairn_otype type;
 
 	err = cairn_object_resolve(repo, name, &id);
 	if (err == NULL)
@@ -110,7 +111,7 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 	unsigned char *data = NULL;
 	uint64_t size;
 	size_t len;
-	int type;
+	enum cairn_otype type;
 
 	err = cairn_object_resolve(repo, name, &id);
 	if (err == NULL)

@@ -133,19 +133,22 @@ report(void *arg, const struct cairn_finding *f)
 }
 
 static void
-progress(void *arg, uint64_t records, uint64_t bytes)
+progress(void *arg, const char *phase, uint64_t bytes, uint64_t total)
 {
 	struct fsck_out *o = arg;
 	struct timespec now;
 	double secs;
 
+	(void)phase;
 	if (!o->meter)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = (double)(now.tv_sec - o->start.tv_sec) +
 	    (double)(now.tv_nsec - o->start.tv_nsec) / 1e9;
-	fprintf(stderr, "\rfsck: %" PRIu64 " records, %.1f MiB, %.1f MiB/s",
-	    records, (double)bytes / 1048576.0,
+	fprintf(stderr, "\rfsck: %.1f MiB", (double)bytes / 1048576.0);
+	if (total > 0)
+		fprintf(stderr, " of %.1f MiB", (double)total / 1048576.0);
+	fprintf(stderr, ", %.1f MiB/s",
 	    secs > 0 ? (double)bytes / 1048576.0 / secs : 0.0);
 	fflush(stderr);
 }
@@ -162,7 +165,8 @@ cmd_fsck(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cairn_error *err;
-	struct cairn_fsck_result res;
+	struct cairn_fsck_result res = CAIRN_FSCK_RESULT_INIT;
+	struct cairn_fsck_opts fo = CAIRN_FSCK_OPTS_INIT;
 	struct fsck_out o;
 	unsigned flags = 0;
 	char *path;
@@ -200,7 +204,11 @@ cmd_fsck(int argc, char **argv)
 		return cmd_fail(err);
 	o.meter = !cmd_global.no_progress && isatty(2);
 	clock_gettime(CLOCK_MONOTONIC, &o.start);
-	err = cairn_repo_fsck(path, flags, report, progress, &o, &res);
+	fo.flags = flags;
+	fo.report = report;
+	fo.progress = progress;
+	fo.arg = &o;
+	err = cairn_repo_fsck(path, &fo, &res);
 	free(path);
 	if (o.meter) {
 		fputs("\r\033[K", stderr);

@@ -3,6 +3,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,12 +13,11 @@
 const char cmd_gc_usage[] =
     "cairn gc [--prune=<age>|now|never] [--dry-run] [--json]";
 
-#define DEFAULT_EXPIRE "2.weeks.ago"
-
 static void
-progress(void *arg, const char *phase, uint64_t done)
+progress(void *arg, const char *phase, uint64_t done, uint64_t total)
 {
 	(void)arg;
+	(void)total;
 	fprintf(stderr, "\rgc: %s: %" PRIu64 " objects", phase, done);
 	fflush(stderr);
 }
@@ -34,13 +34,13 @@ cmd_gc(int argc, char **argv)
 	};
 	const struct cairn_error *err;
 	struct cairn_repo *repo;
-	struct cairn_gc_opts o;
-	struct cairn_gc_result res;
+	struct cairn_gc_opts o = CAIRN_GC_OPTS_INIT;
+	struct cairn_gc_result res = CAIRN_GC_RESULT_INIT;
 	struct cmd_getopt g;
 	const char *prune = NULL;
+	char *path;
 	int c, json = 0;
 
-	memset(&o, 0, sizeof(o));
 	cmd_getopt_init(&g, 0);
 	while ((c = cmd_getopt(&g, argc, argv, "h", opts,
 	    cmd_gc_usage)) != -1) {
@@ -62,22 +62,35 @@ cmd_gc(int argc, char **argv)
 	if (prune != NULL && (err = cairn_gc_expiry_parse(prune,
 	    (int64_t)time(NULL), &o.keep_since)) != NULL)
 		return cmd_fail(err);
-	/* A dry run also takes the locks, to count a stable state. */
+	/*
+	 * The repository opened for writing first: recovery and its notice,
+	 * and the config's gc.pruneExpire.  A dry run also takes the locks,
+	 * to count a stable state.
+	 */
 	if ((err = cmd_open(&repo, 1)) != NULL)
 		return cmd_fail(err);
-	if (prune == NULL && (prune = cmd_config_value(repo,
+	if (cmd_global.read_only)
+		err = cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	if (err == NULL && prune == NULL && (prune = cmd_config_value(repo,
 	    "gc.pruneExpire")) == NULL)
-		prune = DEFAULT_EXPIRE;
-	err = cairn_gc_expiry_parse(prune, (int64_t)time(NULL), &o.keep_since);
+		prune = cairn_config_default("gc.pruneExpire");
+	if (err == NULL)
+		err = cairn_gc_expiry_parse(prune, (int64_t)time(NULL),
+		    &o.keep_since);
+	cmd_close(repo);
+	if (err == NULL)
+		err = cmd_repo_path(&path);
+	if (err != NULL)
+		return cmd_fail(err);
 	if (!cmd_global.no_progress && isatty(2))
 		o.progress = progress;
-	if (err == NULL)
-		err = cairn_repo_gc(repo, &o, &res);
+	err = cairn_repo_gc(path, &o, &res);
+	free(path);
 	if (o.progress != NULL) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
 	}
-	cmd_close(repo);
 	if (err != NULL)
 		return cmd_fail(err);
 	if (json)

@@ -22,7 +22,7 @@ cmd_init(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cairn_init_opts io = { CAIRN_HASH_SHA256, -1, NULL };
+	struct cairn_init_opts io = CAIRN_INIT_OPTS_INIT;
 	const struct cairn_error *err;
 	const char *path;
 	char abs[PATH_MAX], *end;

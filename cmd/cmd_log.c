@@ -68,7 +68,7 @@ print_date(const char *ident, size_t len)
 }
 
 static int
-print_parent(void *arg, const struct cairn_oid *id, int type)
+print_parent(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 {
 	struct log_opts *o = arg;
 	char hex[CAIRN_OID_HEXMAX + 1];

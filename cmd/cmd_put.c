@@ -293,17 +293,6 @@ done:
 	return err;
 }
 
-static ssize_t
-fd_read(void *arg, void *buf, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = read(*(int *)arg, buf, len);
-	while (n < 0 && errno == EINTR);
-	return n;
-}
-
 static const struct cairn_error *
 put_file(struct putter *p, int type, const char *path)
 {
@@ -321,7 +310,7 @@ put_file(struct putter *p, int type, const char *path)
 		return cairn_error_new(CAIRN_ERR_INVALID, "'%s' is a directory",
 		    path);
 	}
-	err = put_stream(p, &id, type, fd_read, &fd,
+	err = put_stream(p, &id, type, cairn_fd_read, &fd,
 	    S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1);
 	close(fd);
 	if (err == NULL)
@@ -762,12 +751,13 @@ put_run(struct putter *p, const struct put_opts *o, int argc, char **argv)
 	if (o->paths)
 		return put_paths(p, o->type, o->nul ? '\0' : '\n');
 	if (o->stdin_) {
-		err = put_stream(p, &id, o->type, fd_read, &fd, stdin_size());
+		err = put_stream(p, &id, o->type, cairn_fd_read, &fd,
+		    stdin_size());
 		return err ? err : put_note(p, &id, 0);
 	}
 	for (i = 0; i < argc && err == NULL; i++) {
 		if (strcmp(argv[i], "-") == 0) {
-			err = put_stream(p, &id, o->type, fd_read, &fd,
+			err = put_stream(p, &id, o->type, cairn_fd_read, &fd,
 			    stdin_size());
 			if (err == NULL)
 				err = put_note(p, &id, 0);

@@ -51,7 +51,7 @@ cmd_stats(int argc, char **argv)
 	};
 	const struct cairn_error *err;
 	struct cairn_repo *repo;
-	struct cairn_repo_stats st;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
 	struct cmd_getopt g;
 	int c, json = 0;
 

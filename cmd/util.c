@@ -562,7 +562,8 @@ cmd_peel_tree(struct cairn_repo *repo, struct cairn_oid *id)
 	struct cairn_commit_info ci;
 	unsigned char *data;
 	size_t len;
-	int type, i;
+	enum cairn_otype type;
+	int i;
 
 	for (i = 0; i < 16; i++) {
 		if ((err = cairn_object_stat(repo, id, &type, NULL)) != NULL)
@@ -594,7 +595,7 @@ cmd_peel_tree(struct cairn_repo *repo, struct cairn_oid *id)
 void
 cmd_print_counters(struct cairn_repo *repo)
 {
-	struct cairn_repo_stats st;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
 
 	if (repo == NULL || cairn_repo_stats(repo, &st) != NULL)
 		return;

@@ -31,7 +31,7 @@ static const struct cairn_error nomem = {
 
 /* Take the oldest slot of this thread's ring and fill it. */
 static const struct cairn_error *
-ring_put(int code, int sys_errno, const char *msg)
+ring_put(enum cairn_errcode code, int sys_errno, const char *msg)
 {
 	unsigned int i;
 	size_t n;
@@ -60,7 +60,7 @@ format_msg(char *tmp, const char *fmt, va_list ap)
 }
 
 const struct cairn_error *
-cairn_error_new(int code, const char *fmt, ...)
+cairn_error_new(enum cairn_errcode code, const char *fmt, ...)
 {
 	char tmp[RING_MSGLEN];
 	va_list ap;
@@ -69,6 +69,23 @@ cairn_error_new(int code, const char *fmt, ...)
 	format_msg(tmp, fmt, ap);
 	va_end(ap);
 	return ring_put(code, 0, tmp);
+}
+
+const struct cairn_error *
+cairn_error_relabel(const struct cairn_error *err, enum cairn_errcode code,
+    const char *fmt, ...)
+{
+	char tmp[RING_MSGLEN];
+	va_list ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		format_msg(tmp, fmt, ap);
+		va_end(ap);
+	} else
+		snprintf(tmp, sizeof(tmp), "%s", err->msg);
+	return ring_put(code != CAIRN_ERR_NONE ? code : err->code,
+	    err->sys_errno, tmp);
 }
 
 /* Append ": <strerror(err)>" to the message in tmp, as room allows. */

@@ -26,7 +26,7 @@ enum cairn_errcode {
 };
 
 struct cairn_error {
-	int code;		/* enum cairn_errcode */
+	enum cairn_errcode code;
 	int sys_errno;		/* errno behind a CAIRN_ERR_IO, else 0 */
 	const char *msg;	/* one line, lowercase, no final period */
 };
@@ -37,8 +37,18 @@ struct cairn_error {
  * per-thread ring of buffers: it stays valid until several more errors have
  * been made on the same thread.  Never allocates, never fails.
  */
-const struct cairn_error *cairn_error_new(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+const struct cairn_error *cairn_error_new(enum cairn_errcode code,
+    const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * cairn_error_relabel(err, code, fmt, ...):
+ * err said again: with fmt's message (which may quote err->msg; NULL
+ * keeps err's), with code (CAIRN_ERR_NONE keeps err's) and with err's
+ * errno, so that wrapping an error loses neither.
+ */
+const struct cairn_error *cairn_error_relabel(const struct cairn_error *err,
+    enum cairn_errcode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /*
  * cairn_error_sys(err, fmt, ...):

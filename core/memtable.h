@@ -3,7 +3,8 @@
  * table keyed by id (ids of idlen bytes, at least 16, whose bytes are a
  * hash's, so already uniformly random), each with a few values its user
  * keeps beside it.  The engine keeps its unflushed objects in one (where,
- * loc, data_off: the record of the object; type, size: the object);
+ * loc, data_off: the record of the object, where taking record.h's
+ * enum cairn_mem_where; type, size: the object);
  * fsck, gc and the graph layer keep sets of ids seen in others, leaving
  * the values zero or giving them a meaning of their own.
  */
@@ -15,12 +16,6 @@
 
 #include "error.h"
 #include "oid.h"
-
-/* The engine's values of where (another user gives its own). */
-enum cairn_mem_where {
-	CAIRN_MEM_WAL = 1,	/* loc: offset of the OBJECT record in the WAL */
-	CAIRN_MEM_DATA = 2,	/* loc: offset of the OBJECT record in the data file */
-};
 
 /* An entry: the id and the values kept with it, all the user's. */
 struct cairn_mem_ent {

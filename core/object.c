@@ -20,7 +20,7 @@ static const struct {
 };
 
 int
-cairn_tree_next(const unsigned char *data, size_t len, size_t *pos, int algo,
+cairn_tree_next(const unsigned char *data, size_t len, size_t *pos, enum cairn_hash_algo algo,
     struct cairn_tree_entry *e)
 {
 	const unsigned char *p = data + *pos, *end = data + len, *sp, *nul;
@@ -477,14 +477,14 @@ check_tag(const char *data, size_t len, int algo)
 }
 
 const struct cairn_error *
-cairn_object_check(int type, const unsigned char *data, size_t len, int algo)
+cairn_object_check(enum cairn_otype type, const unsigned char *data, size_t len, enum cairn_hash_algo algo)
 {
 	return cairn_object_check_flags(type, data, len, algo, 0);
 }
 
 const struct cairn_error *
-cairn_object_check_flags(int type, const unsigned char *data, size_t len,
-    int algo, unsigned flags)
+cairn_object_check_flags(enum cairn_otype type, const unsigned char *data, size_t len,
+    enum cairn_hash_algo algo, unsigned flags)
 {
 	switch (type) {
 	case CAIRN_OBJ_BLOB:
@@ -502,8 +502,8 @@ cairn_object_check_flags(int type, const unsigned char *data, size_t len,
 }
 
 int
-cairn_object_links(int type, const unsigned char *data, size_t len, int algo,
-    int (*fn)(void *arg, const struct cairn_oid *id, int type), void *arg)
+cairn_object_links(enum cairn_otype type, const unsigned char *data, size_t len, enum cairn_hash_algo algo,
+    int (*fn)(void *arg, const struct cairn_oid *id, enum cairn_otype type), void *arg)
 {
 	const char *p = (const char *)data, *end = p + len;
 	struct cairn_tree_entry e;
@@ -564,8 +564,8 @@ ident_time(const char *s, size_t len)
 }
 
 const struct cairn_error *
-cairn_commit_parse(const unsigned char *data, size_t len, int algo,
-    struct cairn_commit_info *ci)
+cairn_commit_parse(const unsigned char *data, size_t len,
+    enum cairn_hash_algo algo, struct cairn_commit_info *ci)
 {
 	const struct cairn_error *err;
 	const char *p = (const char *)data, *end = p + len, *line, *blank;
@@ -577,13 +577,11 @@ cairn_commit_parse(const unsigned char *data, size_t len, int algo,
 	/* Validated: tree, parents, author, committer, in that order. */
 	take_line(&p, end, &line);
 	cairn_oid_parse(algo, line + 5, hexlen, &ci->tree);
+	ci->algo = algo;
+	ci->parents = p;
 	while ((n = take_line(&p, end, &line)) > 7 &&
-	    memcmp(line, "parent ", 7) == 0) {
-		if (ci->nparents < 16)
-			cairn_oid_parse(algo, line + 7, hexlen,
-			    &ci->parents[ci->nparents]);
+	    memcmp(line, "parent ", 7) == 0)
 		ci->nparents++;
-	}
 	ci->author = line + 7;
 	ci->author_len = n - 7;
 	n = take_line(&p, end, &line);
@@ -597,4 +595,18 @@ cairn_commit_parse(const unsigned char *data, size_t len, int algo,
 	ci->message = blank < end ? blank + 1 : end;
 	ci->message_len = (size_t)(end - ci->message);
 	return NULL;
+}
+
+/* The parent lines are validated and consecutive, each of one length. */
+const struct cairn_error *
+cairn_commit_parent(const struct cairn_commit_info *ci, size_t i,
+    struct cairn_oid *out)
+{
+	size_t hexlen = 2 * cairn_hash_len(ci->algo);
+
+	if (i >= ci->nparents)
+		return cairn_error_new(CAIRN_ERR_USAGE, "the commit has %zu "
+		    "parents, not %zu", ci->nparents, i + 1);
+	return cairn_oid_parse(ci->algo, ci->parents + i * (hexlen + 8) + 7,
+	    hexlen, out);
 }

@@ -49,7 +49,7 @@ struct cairn_tree_entry {
  * checked by cairn_object_check).
  */
 int cairn_tree_next(const unsigned char *data, size_t len, size_t *pos,
-    int algo, struct cairn_tree_entry *e);
+    enum cairn_hash_algo algo, struct cairn_tree_entry *e);
 
 /*
  * cairn_object_check(type, data, len, algo):
@@ -57,8 +57,8 @@ int cairn_tree_next(const unsigned char *data, size_t len, size_t *pos,
  * else CAIRN_ERR_INVALID with the reason, in git fsck's words where it
  * has them.
  */
-const struct cairn_error *cairn_object_check(int type,
-    const unsigned char *data, size_t len, int algo);
+const struct cairn_error *cairn_object_check(enum cairn_otype type,
+    const unsigned char *data, size_t len, enum cairn_hash_algo algo);
 
 /*
  * cairn_object_check_flags(type, data, len, algo, flags):
@@ -68,8 +68,9 @@ const struct cairn_error *cairn_object_check(int type,
  * they are accepted, and everything else is still checked.
  */
 #define CAIRN_CHECK_LITERALLY	0x1
-const struct cairn_error *cairn_object_check_flags(int type,
-    const unsigned char *data, size_t len, int algo, unsigned flags);
+const struct cairn_error *cairn_object_check_flags(enum cairn_otype type,
+    const unsigned char *data, size_t len, enum cairn_hash_algo algo,
+    unsigned flags);
 
 /*
  * cairn_tree_name_check(name, len, flags):
@@ -99,15 +100,17 @@ int cairn_tree_name_cmp(const char *a, size_t alen, int a_tree,
  * tree and parents, a tag's object.  A nonzero return of fn stops the walk
  * and is returned.
  */
-int cairn_object_links(int type, const unsigned char *data, size_t len,
-    int algo, int (*fn)(void *arg, const struct cairn_oid *id, int type),
-    void *arg);
+typedef int (*cairn_link_fn)(void *arg, const struct cairn_oid *id,
+    enum cairn_otype type);
+int cairn_object_links(enum cairn_otype type, const unsigned char *data,
+    size_t len, enum cairn_hash_algo algo, cairn_link_fn fn, void *arg);
 
 /* A parsed commit, pointing into the caller's buffer. */
 struct cairn_commit_info {
 	struct cairn_oid tree;
-	size_t nparents;
-	struct cairn_oid parents[16];	/* the first 16 */
+	size_t nparents;		/* all of them: see cairn_commit_parent */
+	const char *parents;		/* the first "parent " line */
+	enum cairn_hash_algo algo;
 	const char *author;		/* "<name> <<email>> <time> <tz>" */
 	size_t author_len;
 	const char *committer;
@@ -125,6 +128,14 @@ struct cairn_commit_info {
  * well-formed commit.
  */
 const struct cairn_error *cairn_commit_parse(const unsigned char *data,
-    size_t len, int algo, struct cairn_commit_info *ci);
+    size_t len, enum cairn_hash_algo algo, struct cairn_commit_info *ci);
+
+/*
+ * cairn_commit_parent(ci, i, out):
+ * The id of parent i (0 <= i < ci->nparents) of a parsed commit, as many
+ * as it has; CAIRN_ERR_USAGE for i out of range.
+ */
+const struct cairn_error *cairn_commit_parent(
+    const struct cairn_commit_info *ci, size_t i, struct cairn_oid *out);
 
 #endif

@@ -23,7 +23,7 @@ static const char *const otype_names[] = {
 };
 
 size_t
-cairn_hash_len(int algo)
+cairn_hash_len(enum cairn_hash_algo algo)
 {
 	switch (algo) {
 	case CAIRN_HASH_SHA256:
@@ -36,7 +36,7 @@ cairn_hash_len(int algo)
 }
 
 const char *
-cairn_hash_name(int algo)
+cairn_hash_name(enum cairn_hash_algo algo)
 {
 	switch (algo) {
 	case CAIRN_HASH_SHA256:
@@ -48,7 +48,7 @@ cairn_hash_name(int algo)
 	}
 }
 
-int
+enum cairn_hash_algo
 cairn_hash_parse(const char *name)
 {
 	if (strcmp(name, "sha256") == 0)
@@ -59,14 +59,14 @@ cairn_hash_parse(const char *name)
 }
 
 const char *
-cairn_otype_name(int type)
+cairn_otype_name(enum cairn_otype type)
 {
 	if (type <= CAIRN_OBJ_NONE || type > CAIRN_OBJ_TAG)
 		return NULL;
 	return otype_names[type];
 }
 
-int
+enum cairn_otype
 cairn_otype_parse(const char *name, size_t len)
 {
 	int t;
@@ -79,9 +79,8 @@ cairn_otype_parse(const char *name, size_t len)
 	return CAIRN_OBJ_NONE;
 }
 
-/* The value of hex digit c (either case), or -1. */
-static int
-hexval(char c)
+int
+cairn_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -107,7 +106,7 @@ cairn_oid_fmt(const struct cairn_oid *oid, char *hex)
 }
 
 const struct cairn_error *
-cairn_oid_parse(int algo, const char *hex, size_t len, struct cairn_oid *out)
+cairn_oid_parse(enum cairn_hash_algo algo, const char *hex, size_t len, struct cairn_oid *out)
 {
 	size_t hlen, i;
 
@@ -125,8 +124,8 @@ cairn_oid_parse(int algo, const char *hex, size_t len, struct cairn_oid *out)
 		    cairn_hash_name(algo));
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < hlen; i++)
-		out->hash[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
-		    hexval(hex[2 * i + 1]));
+		out->hash[i] = (unsigned char)(cairn_hex_digit(hex[2 * i]) << 4 |
+		    cairn_hex_digit(hex[2 * i + 1]));
 	out->len = (unsigned char)hlen;
 	return NULL;
 }
@@ -139,7 +138,7 @@ cairn_hex_valid(const char *s, size_t len)
 	if (len == 0)
 		return 0;
 	for (i = 0; i < len; i++) {
-		if (hexval(s[i]) < 0)
+		if (cairn_hex_digit(s[i]) < 0)
 			return 0;
 	}
 	return 1;
@@ -155,7 +154,7 @@ cairn_hex_prefix_match(const struct cairn_oid *oid, const char *hex,
 	if (len > 2 * (size_t)oid->len)
 		return 0;
 	for (i = 0; i < len; i++) {
-		v = hexval(hex[i]);
+		v = cairn_hex_digit(hex[i]);
 		nib = (i % 2 == 0) ? oid->hash[i / 2] >> 4 :
 		    oid->hash[i / 2] & 0xf;
 		if (v != nib)
@@ -188,7 +187,7 @@ cairn_oid_set(const unsigned char *raw, size_t len, struct cairn_oid *out)
 }
 
 size_t
-cairn_objhdr_fmt(int type, uint64_t size, char *buf)
+cairn_objhdr_fmt(enum cairn_otype type, uint64_t size, char *buf)
 {
 	const char *name;
 	int n;
@@ -235,7 +234,7 @@ evp_md(int algo)
 }
 
 const struct cairn_error *
-cairn_hasher_init(struct cairn_hasher *h, int algo)
+cairn_hasher_init(struct cairn_hasher *h, enum cairn_hash_algo algo)
 {
 	const EVP_MD *md;
 	EVP_MD_CTX *ctx;
@@ -290,7 +289,7 @@ cairn_hasher_release(struct cairn_hasher *h)
 }
 
 const struct cairn_error *
-cairn_hasher_init_object(struct cairn_hasher *h, int algo, int type,
+cairn_hasher_init_object(struct cairn_hasher *h, enum cairn_hash_algo algo, enum cairn_otype type,
     uint64_t size)
 {
 	const struct cairn_error *err;
@@ -310,7 +309,7 @@ cairn_hasher_init_object(struct cairn_hasher *h, int algo, int type,
 }
 
 const struct cairn_error *
-cairn_hash_object(int algo, int type, const void *data, size_t len,
+cairn_hash_object(enum cairn_hash_algo algo, enum cairn_otype type, const void *data, size_t len,
     struct cairn_oid *out)
 {
 	const struct cairn_error *err;

@@ -36,17 +36,17 @@ struct cairn_oid {
 };
 
 /* Bytes in an id of the algorithm (32 or 20), 0 for an unknown one. */
-size_t cairn_hash_len(int algo);
+size_t cairn_hash_len(enum cairn_hash_algo algo);
 
 /* "sha256" / "sha1", or NULL.  Parse returns 0 for an unknown name. */
-const char *cairn_hash_name(int algo);
-int cairn_hash_parse(const char *name);
+const char *cairn_hash_name(enum cairn_hash_algo algo);
+enum cairn_hash_algo cairn_hash_parse(const char *name);
 
 /* "blob", "tree", "commit", "tag", or NULL for another value. */
-const char *cairn_otype_name(int type);
+const char *cairn_otype_name(enum cairn_otype type);
 
 /* The type named by the len bytes at name, or CAIRN_OBJ_NONE. */
-int cairn_otype_parse(const char *name, size_t len);
+enum cairn_otype cairn_otype_parse(const char *name, size_t len);
 
 /*
  * cairn_oid_fmt(oid, hex):
@@ -60,11 +60,14 @@ char *cairn_oid_fmt(const struct cairn_oid *oid, char *hex);
  * Parse exactly len hex digits (either case) as an id of algo; len must be
  * 2 * cairn_hash_len(algo).  CAIRN_ERR_INVALID otherwise.
  */
-const struct cairn_error *cairn_oid_parse(int algo, const char *hex, size_t len,
-    struct cairn_oid *out);
+const struct cairn_error *cairn_oid_parse(enum cairn_hash_algo algo,
+    const char *hex, size_t len, struct cairn_oid *out);
 
 /* Nonzero if the len bytes at s are all hex digits (0 < len). */
 int cairn_hex_valid(const char *s, size_t len);
+
+/* The value of hex digit c (either case), or -1. */
+int cairn_hex_digit(char c);
 
 /*
  * cairn_hex_prefix_match(oid, hex, len):
@@ -85,7 +88,7 @@ void cairn_oid_set(const unsigned char *raw, size_t len, struct cairn_oid *out);
  * Write git's object header "<type> <size>\0" to buf (CAIRN_OBJHDR_MAX
  * bytes) and return its length including the NUL.
  */
-size_t cairn_objhdr_fmt(int type, uint64_t size, char *buf);
+size_t cairn_objhdr_fmt(enum cairn_otype type, uint64_t size, char *buf);
 
 /*
  * Incremental hashing.  A hasher must be released after a successful init,
@@ -94,10 +97,11 @@ size_t cairn_objhdr_fmt(int type, uint64_t size, char *buf);
  */
 struct cairn_hasher {
 	void *ctx;		/* EVP_MD_CTX */
-	int algo;
+	enum cairn_hash_algo algo;
 };
 
-const struct cairn_error *cairn_hasher_init(struct cairn_hasher *h, int algo);
+const struct cairn_error *cairn_hasher_init(struct cairn_hasher *h,
+    enum cairn_hash_algo algo);
 const struct cairn_error *cairn_hasher_update(struct cairn_hasher *h,
     const void *data, size_t len);
 const struct cairn_error *cairn_hasher_final(struct cairn_hasher *h,
@@ -110,10 +114,11 @@ void cairn_hasher_release(struct cairn_hasher *h);
  * feeding the content and calling final yields the object id.
  */
 const struct cairn_error *cairn_hasher_init_object(struct cairn_hasher *h,
-    int algo, int type, uint64_t size);
+    enum cairn_hash_algo algo, enum cairn_otype type, uint64_t size);
 
 /* The id of the object (type, data[0..len)) under algo, in one call. */
-const struct cairn_error *cairn_hash_object(int algo, int type,
+const struct cairn_error *cairn_hash_object(enum cairn_hash_algo algo,
+    enum cairn_otype type,
     const void *data, size_t len, struct cairn_oid *out);
 
 #endif

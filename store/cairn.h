@@ -19,10 +19,45 @@
 #include "object.h"
 #include "oid.h"
 
-#define CAIRN_VERSION "0.1.0"
+/*
+ * The version of this header; cairn_version() and cairn_version_number()
+ * give the library's, which may be newer.  The major number changes when
+ * the API or ABI does in an incompatible way.
+ */
+#define CAIRN_VERSION_MAJOR	0
+#define CAIRN_VERSION_MINOR	2
+#define CAIRN_VERSION_PATCH	0
+#define CAIRN_VERSION "0.2.0"
+#define CAIRN_VERSION_NUMBER \
+	(CAIRN_VERSION_MAJOR * 10000 + CAIRN_VERSION_MINOR * 100 + \
+	CAIRN_VERSION_PATCH)
 
-/* The library's version string. */
+/* The library's version string, "<major>.<minor>.<patch>". */
 const char *cairn_version(void);
+
+/* The library's version as CAIRN_VERSION_NUMBER computes it. */
+int cairn_version_number(void);
+
+/*
+ * Option, result and statistics structs begin with a size field, set by
+ * their _INIT macro to the size the caller was compiled with; fields may
+ * be added at the end in later versions, and the library reads and
+ * writes only what the caller's size covers (fields it does not cover
+ * take their defaults).  A size of 0 or one larger than the library
+ * knows is CAIRN_ERR_USAGE.  Declare them as
+ *	struct cairn_gc_opts o = CAIRN_GC_OPTS_INIT;
+ * and then set the fields wanted.
+ */
+
+/* Callbacks.  A nonzero return of a walk's callback stops the walk. */
+
+/*
+ * Called now and then by long operations: phase names the work ("check",
+ * "scan", "mark", "copy"), done counts what it has done so far (bytes or
+ * objects, as the phase says), total what it will do, or 0 if unknown.
+ */
+typedef void (*cairn_progress_fn)(void *arg, const char *phase,
+    uint64_t done, uint64_t total);
 
 struct cairn_repo;
 
@@ -34,10 +69,14 @@ struct cairn_repo;
 					   for safety (.git, .cairn, lookalikes) */
 
 struct cairn_init_opts {
-	int hash_algo;		/* CAIRN_HASH_SHA256 (0 means that) or _SHA1 */
+	size_t size;		/* CAIRN_INIT_OPTS_INIT sets it */
+	enum cairn_hash_algo hash_algo;	/* CAIRN_HASH_SHA256 (0 means that)
+					   or _SHA1 */
 	int compression;	/* zlib level 0-9; -1: the default (1) */
 	const char *alternate;	/* a repository to read objects from, or NULL */
 };
+#define CAIRN_INIT_OPTS_INIT { .size = sizeof(struct cairn_init_opts), \
+	.hash_algo = CAIRN_HASH_SHA256, .compression = -1 }
 
 /*
  * cairn_repo_init(path, opts):
@@ -68,9 +107,11 @@ const struct cairn_error *cairn_repo_open(const char *path, unsigned flags,
 
 /* Options of cairn_repo_open_opts. */
 struct cairn_open_opts {
+	size_t size;		/* CAIRN_OPEN_OPTS_INIT sets it */
 	unsigned flags;		/* CAIRN_OPEN_* */
 	size_t cache_bytes;	/* > 0: an LRU of decoded objects this large */
 };
+#define CAIRN_OPEN_OPTS_INIT { .size = sizeof(struct cairn_open_opts) }
 
 /*
  * cairn_repo_open_opts(path, opts, out):
@@ -104,7 +145,7 @@ const struct cairn_error *cairn_repo_open_opts(const char *path,
 void cairn_repo_close(struct cairn_repo *repo);
 
 /* The repository's hash algorithm (CAIRN_HASH_*). */
-int cairn_repo_hash_algo(const struct cairn_repo *repo);
+enum cairn_hash_algo cairn_repo_hash_algo(const struct cairn_repo *repo);
 
 /*
  * cairn_repo_notice(repo):
@@ -121,6 +162,9 @@ const char *cairn_repo_notice(const struct cairn_repo *repo);
  */
 typedef ssize_t (*cairn_read_fn)(void *arg, void *buf, size_t len);
 
+/* A cairn_read_fn of a file descriptor: arg points at the int fd. */
+ssize_t cairn_fd_read(void *arg, void *buf, size_t len);
+
 /*
  * Receives content from streaming reads.  Returning an error stops the
  * read, which returns that error.
@@ -134,7 +178,8 @@ typedef const struct cairn_error *(*cairn_write_fn)(void *arg,
  * of one.  CAIRN_ERR_READ_ONLY, CAIRN_ERR_LOCKED (another writer held the
  * lock past core.lockTimeout), CAIRN_ERR_IO.
  */
-const struct cairn_error *cairn_object_put(struct cairn_repo *repo, int type,
+const struct cairn_error *cairn_object_put(struct cairn_repo *repo,
+    enum cairn_otype type,
     const void *data, size_t len, struct cairn_oid *out);
 
 /*
@@ -150,7 +195,8 @@ const struct cairn_error *cairn_object_put(struct cairn_repo *repo, int type,
  * anew.
  */
 const struct cairn_error *cairn_batch_begin(struct cairn_repo *repo);
-const struct cairn_error *cairn_batch_add(struct cairn_repo *repo, int type,
+const struct cairn_error *cairn_batch_add(struct cairn_repo *repo,
+    enum cairn_otype type,
     const void *data, size_t len, struct cairn_oid *out);
 /*
  * cairn_batch_add_stream(repo, type, read, arg, size, out):
@@ -160,7 +206,7 @@ const struct cairn_error *cairn_batch_add(struct cairn_repo *repo, int type,
  * size is CAIRN_ERR_INVALID; a read failure CAIRN_ERR_IO.
  */
 const struct cairn_error *cairn_batch_add_stream(struct cairn_repo *repo,
-    int type, cairn_read_fn read, void *arg, int64_t size,
+    enum cairn_otype type, cairn_read_fn read, void *arg, int64_t size,
     struct cairn_oid *out);
 const struct cairn_error *cairn_batch_commit(struct cairn_repo *repo);
 void cairn_batch_abort(struct cairn_repo *repo);
@@ -176,7 +222,7 @@ void cairn_batch_abort(struct cairn_repo *repo);
  * not hash to id).
  */
 const struct cairn_error *cairn_object_get(struct cairn_repo *repo,
-    const struct cairn_oid *id, unsigned flags, int *type,
+    const struct cairn_oid *id, unsigned flags, enum cairn_otype *type,
     unsigned char **data, size_t *len);
 
 /*
@@ -195,7 +241,7 @@ const struct cairn_error *cairn_object_get_stream(struct cairn_repo *repo,
  * CAIRN_ERR_NOT_FOUND if absent.  type or size may be NULL.
  */
 const struct cairn_error *cairn_object_stat(struct cairn_repo *repo,
-    const struct cairn_oid *id, int *type, uint64_t *size);
+    const struct cairn_oid *id, enum cairn_otype *type, uint64_t *size);
 
 /* NULL if the object exists, else CAIRN_ERR_NOT_FOUND (or another error). */
 const struct cairn_error *cairn_object_exists(struct cairn_repo *repo,
@@ -222,6 +268,7 @@ const struct cairn_error *cairn_object_resolve(struct cairn_repo *repo,
 const struct cairn_error *cairn_repo_flush(struct cairn_repo *repo);
 
 struct cairn_repo_stats {
+	size_t size;			/* CAIRN_REPO_STATS_INIT sets it */
 	const char *object_format;
 	int format_version;
 	uint64_t objects;		/* distinct objects stored */
@@ -238,6 +285,8 @@ struct cairn_repo_stats {
 	uint64_t reads, writes, cache_hits, cache_misses;
 	uint64_t bloom_negatives, bloom_false_positives;
 };
+
+#define CAIRN_REPO_STATS_INIT { .size = sizeof(struct cairn_repo_stats) }
 
 /* Fill *st.  Walks the data file's record headers (not their content). */
 const struct cairn_error *cairn_repo_stats(struct cairn_repo *repo,
@@ -265,9 +314,10 @@ const struct cairn_error *cairn_tree_put_dir(struct cairn_repo *repo,
  * (reporting only their non-tree entries, as git ls-tree -r does).  A
  * nonzero return of fn stops the walk.
  */
+typedef int (*cairn_tree_fn)(void *arg, const char *path,
+    const struct cairn_tree_entry *e);
 const struct cairn_error *cairn_tree_walk(struct cairn_repo *repo,
-    const struct cairn_oid *tree, int recursive,
-    int (*fn)(void *arg, const char *path, const struct cairn_tree_entry *e),
+    const struct cairn_oid *tree, int recursive, cairn_tree_fn fn,
     void *arg);
 
 #define CAIRN_CHECKOUT_FORCE	0x1	/* dir may be non-empty; replace entries */
@@ -309,10 +359,10 @@ const struct cairn_error *cairn_commit_create(struct cairn_repo *repo,
  * one), newest committer date first (as git log), each once, at most max
  * of them (0: no limit).  fn gets the commit's id and content.
  */
+typedef int (*cairn_log_fn)(void *arg, const struct cairn_oid *id,
+    const unsigned char *data, size_t len);
 const struct cairn_error *cairn_log_walk(struct cairn_repo *repo,
-    const struct cairn_oid *start, uint64_t max,
-    int (*fn)(void *arg, const struct cairn_oid *id,
-    const unsigned char *data, size_t len), void *arg);
+    const struct cairn_oid *start, uint64_t max, cairn_log_fn fn, void *arg);
 
 /* Refs: named roots, "refs/<name>" holding "<hex id>\n". */
 
@@ -324,7 +374,7 @@ enum cairn_ref_op {
 };
 
 struct cairn_ref_update {
-	int op;				/* enum cairn_ref_op */
+	enum cairn_ref_op op;
 	const char *name;
 	struct cairn_oid new_id;
 	int has_old;
@@ -382,10 +432,10 @@ const struct cairn_error *cairn_ref_delete(struct cairn_repo *repo,
  * prefix is returned (CAIRN_ERR_CORRUPT, or CAIRN_ERR_IO), so that a
  * caller that needs every root, as gc does, stops.
  */
+typedef int (*cairn_ref_fn)(void *arg, const char *name,
+    const struct cairn_oid *id);
 const struct cairn_error *cairn_ref_list(struct cairn_repo *repo,
-    const char *prefix,
-    int (*fn)(void *arg, const char *name, const struct cairn_oid *id),
-    void *arg);
+    const char *prefix, cairn_ref_fn fn, void *arg);
 
 /* Checking and repair. */
 
@@ -440,53 +490,74 @@ struct cairn_finding {
 	int repaired;		/* with CAIRN_FSCK_REPAIR: it was fixed */
 };
 
+typedef void (*cairn_finding_fn)(void *arg, const struct cairn_finding *f);
+
+struct cairn_fsck_opts {
+	size_t size;		/* CAIRN_FSCK_OPTS_INIT sets it */
+	unsigned flags;		/* CAIRN_FSCK_* */
+	cairn_finding_fn report;	/* each finding; may be NULL */
+	cairn_progress_fn progress;	/* phase "check": bytes of records
+					   read of total; may be NULL */
+	void *arg;		/* passed to report and progress */
+};
+#define CAIRN_FSCK_OPTS_INIT { .size = sizeof(struct cairn_fsck_opts) }
+
 struct cairn_fsck_result {
+	size_t size;		/* CAIRN_FSCK_RESULT_INIT sets it */
 	uint64_t records;	/* data and WAL records read */
 	uint64_t bytes;		/* bytes of records read */
 	uint64_t objects;	/* distinct objects found */
 	uint64_t errors, warnings;	/* findings that remain */
 	uint64_t repaired;
 };
+#define CAIRN_FSCK_RESULT_INIT { .size = sizeof(struct cairn_fsck_result) }
 
 /*
- * cairn_repo_fsck(path, flags, report, progress, arg, res):
+ * cairn_repo_fsck(path, opts, res):
  * Check every file of the repository at path (man/cairn-repository.5
- * lists what is checked) without trusting any of them, and call report
- * for each finding.  With CAIRN_FSCK_REPAIR, under the writer lock, it
+ * lists what is checked) without trusting any of them (so it takes a
+ * path, not a handle: a repository too damaged to open is checked too),
+ * and call opts->report for each finding.  opts may be NULL: a check
+ * without repair that reports nothing but res.  With CAIRN_FSCK_REPAIR,
+ * under the writer lock, it
  * also rebuilds the index segments and blooms (and, if need be, the
  * manifest) from the data file alone, drops a torn WAL tail, and removes
  * stale locks, temporary and stray files, then checks again; it never
  * deletes or alters a record whose content verifies.  Findings are
  * reported once, marked repaired when the second check no longer finds
- * them.  progress (may be NULL) is called now and then.  Returns an error
- * only if the check could not run (CAIRN_ERR_NOT_REPO, CAIRN_ERR_LOCKED,
- * CAIRN_ERR_IO).  Disk repositories only.
+ * them.  Returns an error only if the check could not run
+ * (CAIRN_ERR_NOT_REPO, CAIRN_ERR_LOCKED, CAIRN_ERR_IO, or CAIRN_ERR_USAGE
+ * for a size field not set).  Disk repositories only.
  */
-const struct cairn_error *cairn_repo_fsck(const char *path, unsigned flags,
-    void (*report)(void *arg, const struct cairn_finding *f),
-    void (*progress)(void *arg, uint64_t records, uint64_t bytes),
-    void *arg, struct cairn_fsck_result *res);
+const struct cairn_error *cairn_repo_fsck(const char *path,
+    const struct cairn_fsck_opts *opts, struct cairn_fsck_result *res);
 
 /* Garbage collection. */
 
 struct cairn_gc_opts {
+	size_t size;		/* CAIRN_GC_OPTS_INIT sets it */
 	/*
 	 * Objects written or touched (put again) at or after this time, in
 	 * seconds since the epoch, are kept as if reachable, with all they
 	 * reach.  INT64_MIN keeps everything; INT64_MAX keeps only what refs
-	 * reach.
+	 * reach.  The default keeps everything: set it, from a prune spec
+	 * with cairn_gc_expiry_parse, say.
 	 */
 	int64_t keep_since;
 	int dry_run;		/* count, change nothing */
-	/* Called now and then with the phase ("scan", "mark", "copy"); may be NULL. */
-	void (*progress)(void *arg, const char *phase, uint64_t done);
+	/* Phases "scan", "mark", "copy", counting objects; may be NULL. */
+	cairn_progress_fn progress;
 	void *arg;
 };
+#define CAIRN_GC_OPTS_INIT { .size = sizeof(struct cairn_gc_opts), \
+	.keep_since = INT64_MIN }
 
 struct cairn_gc_result {
+	size_t size;		/* CAIRN_GC_RESULT_INIT sets it */
 	uint64_t kept, kept_bytes;	/* objects and their record bytes */
 	uint64_t removed, removed_bytes;
 };
+#define CAIRN_GC_RESULT_INIT { .size = sizeof(struct cairn_gc_result) }
 
 /*
  * cairn_gc_expiry_parse(spec, now, out):
@@ -499,7 +570,11 @@ const struct cairn_error *cairn_gc_expiry_parse(const char *spec, int64_t now,
     int64_t *out);
 
 /*
- * cairn_repo_gc(repo, opts, res):
+ * cairn_repo_gc(path, opts, res):
+ * Collect the repository at path, as cairn_repo_fsck takes it (the call
+ * opens it for writing and closes it again; a handle of this process
+ * that holds the writer lock, in a batch, makes it wait and fail with
+ * CAIRN_ERR_LOCKED).  opts may be NULL: keep everything, which compacts.
  * Under the writer lock and an exclusive lock that holds off ref updates:
  * mark every object reachable from refs through tree, commit and tag
  * links, plus those kept by opts->keep_since and what they reach; copy
@@ -511,10 +586,9 @@ const struct cairn_error *cairn_gc_expiry_parse(const char *spec, int64_t now,
  * and intact: a problem under refs/ (see cairn_ref_list), a reachable
  * object missing here and in the alternate, or one whose stored bytes
  * fail their CRC or hash, stops gc first (CAIRN_ERR_CORRUPT, or
- * CAIRN_ERR_IO; the message ends "nothing was removed").  Disk
- * repositories only (CAIRN_ERR_USAGE otherwise).
+ * CAIRN_ERR_IO; the message ends "nothing was removed").
  */
-const struct cairn_error *cairn_repo_gc(struct cairn_repo *repo,
+const struct cairn_error *cairn_repo_gc(const char *path,
     const struct cairn_gc_opts *opts, struct cairn_gc_result *res);
 
 /* Configuration. */
@@ -548,7 +622,16 @@ const struct cairn_error *cairn_repo_config_unset(struct cairn_repo *repo,
     const char *key);
 
 /* Call fn for every setting, in file order; a nonzero return stops. */
-void cairn_repo_config_list(struct cairn_repo *repo,
-    int (*fn)(void *arg, const char *key, const char *value), void *arg);
+/*
+ * cairn_config_default(key):
+ * The value a known key has when it is not set ("2.weeks.ago" for
+ * gc.pruneExpire), or NULL if it has none or is not known.
+ */
+const char *cairn_config_default(const char *key);
+
+typedef int (*cairn_config_fn)(void *arg, const char *key,
+    const char *value);
+void cairn_repo_config_list(struct cairn_repo *repo, cairn_config_fn fn,
+    void *arg);
 
 #endif

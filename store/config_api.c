@@ -1,6 +1,7 @@
 /*
- * config_api.c: reading and removing a key of a repository's config
- * through the key table of config.c, over the public config calls.
+ * config_api.c: reading and removing a key of a repository's config, and
+ * a key's default, through the key table of config.c, over the public
+ * config calls.
  */
 #include <stddef.h>
 
@@ -28,4 +29,12 @@ cairn_repo_config_unset(struct cairn_repo *repo, const char *key)
 {
 	/* cairn_config_set decides, under the lock, on the file as it is. */
 	return cairn_repo_config_set(repo, key, NULL);
+}
+
+const char *
+cairn_config_default(const char *key)
+{
+	const struct cairn_config_key *k = cairn_config_key_find(key);
+
+	return k != NULL ? k->dflt : NULL;
 }

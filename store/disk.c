@@ -331,7 +331,7 @@ load_data(struct disk *d)
 	    (char *)path.data)) != NULL)
 		goto done;
 	if ((err = cairn_filehdr_check(hdr, CAIRN_DATA_MAGIC, d->be.algo))) {
-		err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': %s",
+		err = cairn_error_relabel(err, CAIRN_ERR_CORRUPT, "'%s': %s",
 		    (char *)path.data, err->msg);
 		goto done;
 	}
@@ -450,7 +450,7 @@ disk_reload(struct disk *d)
 			break;
 	}
 	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND)
-		err = cairn_error_new(CAIRN_ERR_CORRUPT, "%s", err->msg);
+		err = cairn_error_relabel(err, CAIRN_ERR_CORRUPT, NULL);
 	d->data_end = d->man.watermark;
 	return err;
 }

@@ -506,16 +506,6 @@ add_match(struct cairn_oid *out, int *n, const unsigned char *id, size_t len)
 		(*n)++;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return c - 'A' + 10;
-}
-
 const struct cairn_error *
 disk_prefix(struct cairn_backend *be, const char *hex, size_t len,
     struct cairn_oid *out, int *n)
@@ -529,11 +519,12 @@ disk_prefix(struct cairn_backend *be, const char *hex, size_t len,
 
 	*n = 0;
 	for (i = 0; i < klen; i++)
-		key[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
-		    hexval(hex[2 * i + 1]));
+		key[i] = (unsigned char)(cairn_hex_digit(hex[2 * i]) << 4 |
+		    cairn_hex_digit(hex[2 * i + 1]));
 	/* An odd digit: the smallest id with it is the digit, then zeros. */
 	if (len % 2)
-		key[klen++] = (unsigned char)(hexval(hex[len - 1]) << 4);
+		key[klen++] =
+		    (unsigned char)(cairn_hex_digit(hex[len - 1]) << 4);
 	for (i = 0; i < d->mem.cap; i++) {
 		if (!d->mem.tab[i].used)
 			continue;

@@ -89,7 +89,7 @@ log_record(struct disk *d, struct cairn_rec *rec, const void *stored)
  * gc), unless this batch wrote it.
  */
 static const struct cairn_error *
-touch(struct disk *d, const struct cairn_oid *id, int type)
+touch(struct disk *d, const struct cairn_oid *id, enum cairn_otype type)
 {
 	const struct cairn_mem_ent *e = cairn_memtable_get(&d->mem, id->hash);
 	struct cairn_rec rec;

@@ -149,7 +149,7 @@ struct fsck {
 	struct cairn_memtable objs;	/* where: DATA (loc = offset) or WAL */
 	struct cairn_memtable indexed;
 	struct cairn_fsck_result *res;
-	void (*progress)(void *, uint64_t, uint64_t);
+	cairn_progress_fn progress;
 	void *arg;
 	struct cairn_repo *alternate;	/* core.alternate, opened read-only */
 	int rootfd;			/* the repository directory, or -1 */
@@ -1037,7 +1037,8 @@ scan_data_record(struct fsck *c, uint64_t *off)
 	*off += cairn_rec_span(&rec);
 	c->data_end = *off;
 	if (c->progress && c->res->records % 4096 == 0)
-		c->progress(c->arg, c->res->records, c->res->bytes);
+		c->progress(c->arg, "check", c->res->bytes,
+		    (uint64_t)c->data_len + c->wal.len);
 }
 
 /*
@@ -1385,7 +1386,7 @@ struct link_ctx {
 };
 
 static int
-link_check(void *arg, const struct cairn_oid *id, int type)
+link_check(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 {
 	struct link_ctx *l = arg;
 	const struct cairn_mem_ent *e;
@@ -3115,20 +3116,22 @@ report_all(struct finding *f, size_t n, const struct finding *left,
 }
 
 const struct cairn_error *
-cairn_fsck_vfs(const char *path, unsigned flags,
-    void (*report)(void *arg, const struct cairn_finding *f),
-    void (*progress)(void *arg, uint64_t records, uint64_t bytes),
-    void *arg, struct cairn_fsck_result *res, struct cairn_vfs *vfs)
+cairn_fsck_vfs(const char *path, const struct cairn_fsck_opts *opts,
+    struct cairn_fsck_result *res, struct cairn_vfs *vfs)
 {
 	const struct cairn_error *err;
-	struct cairn_fsck_result scratch;
+	struct cairn_fsck_result scratch = CAIRN_FSCK_RESULT_INIT;
 	struct fsck c, after;
 	struct finding *f, *left;
 	size_t n, nleft, i;
+	unsigned flags = opts->flags;
+	cairn_finding_fn report = opts->report;
+	void *arg = opts->arg;
 
 	memset(res, 0, sizeof(*res));
+	res->size = sizeof(*res);
 	pass_init(&c, vfs, path, flags, res);
-	c.progress = progress;
+	c.progress = opts->progress;
 	c.arg = arg;
 	if ((err = run_pass(&c)) != NULL) {
 		release(&c);
@@ -3141,7 +3144,7 @@ cairn_fsck_vfs(const char *path, unsigned flags,
 		release(&c);
 		return NULL;
 	}
-	memset(&scratch, 0, sizeof(scratch));
+	scratch.size = sizeof(scratch);
 	if (flags & CAIRN_FSCK_SALVAGE) {
 		err = salvage(&c, f, n, &scratch);
 		/* salvage added findings: the buffer may have moved */
@@ -3175,11 +3178,20 @@ cairn_fsck_vfs(const char *path, unsigned flags,
 }
 
 const struct cairn_error *
-cairn_repo_fsck(const char *path, unsigned flags,
-    void (*report)(void *arg, const struct cairn_finding *f),
-    void (*progress)(void *arg, uint64_t records, uint64_t bytes),
-    void *arg, struct cairn_fsck_result *res)
+cairn_repo_fsck(const char *path, const struct cairn_fsck_opts *opts,
+    struct cairn_fsck_result *res)
 {
-	return cairn_fsck_vfs(path, flags, report, progress, arg, res,
-	    cairn_vfs_default());
+	static const struct cairn_fsck_opts defaults = CAIRN_FSCK_OPTS_INIT;
+	const struct cairn_error *err;
+	struct cairn_fsck_result full = CAIRN_FSCK_RESULT_INIT;
+	struct cairn_fsck_opts o = CAIRN_FSCK_OPTS_INIT;
+
+	if ((err = cairn_sized_in(&o, sizeof(o), &defaults, opts,
+	    "cairn_fsck_opts")) != NULL ||
+	    (err = cairn_sized_check(res, sizeof(*res),
+	    "cairn_fsck_result")) != NULL)
+		return err;
+	err = cairn_fsck_vfs(path, &o, &full, cairn_vfs_default());
+	cairn_sized_out(res, &full, sizeof(full));
+	return err;
 }

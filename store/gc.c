@@ -101,7 +101,7 @@ static void
 tick(struct gc *g, const char *phase)
 {
 	if (g->o->progress != NULL && ++g->done % 4096 == 0)
-		g->o->progress(g->o->arg, phase, g->done);
+		g->o->progress(g->o->arg, phase, g->done, 0);
 }
 
 /* Do the stored bytes of the record at off match their CRC? */
@@ -170,7 +170,7 @@ push(struct gc *g, const struct cairn_oid *id)
 }
 
 static int
-push_link(void *arg, const struct cairn_oid *id, int type)
+push_link(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 {
 	(void)type;
 	return push(arg, id) != NULL;
@@ -214,9 +214,9 @@ follow_lower(struct gc *g, const struct cairn_oid *id, int strict)
 		    "ref reaches, is missing%s (run cairn fsck; nothing was "
 		    "removed)", hex, lower != NULL ? " here and in the "
 		    "alternate" : "");
-	return err->code == CAIRN_ERR_NOMEM ? err : cairn_error_new(err->code,
-	    "object %s, which a ref reaches: %s (nothing was removed)", hex,
-	    err->msg);
+	return err->code == CAIRN_ERR_NOMEM ? err : cairn_error_relabel(err,
+	    CAIRN_ERR_NONE, "object %s, which a ref reaches: %s (nothing was "
+	    "removed)", hex, err->msg);
 }
 
 /*
@@ -336,9 +336,9 @@ mark_roots(struct gc *g, int64_t keep_since)
 	size_t i;
 
 	if ((err = cairn_refs_list(&g->d->refs, NULL, push_ref, g)) != NULL)
-		return err->code == CAIRN_ERR_NOMEM ? err : cairn_error_new(
-		    err->code, "%s (run cairn fsck; nothing was removed)",
-		    err->msg);
+		return err->code == CAIRN_ERR_NOMEM ? err :
+		    cairn_error_relabel(err, CAIRN_ERR_NONE, "%s (run cairn "
+		    "fsck; nothing was removed)", err->msg);
 	if (g->root_err != NULL)	/* the root set is not whole */
 		return g->root_err;
 	if ((err = mark(g, 1)) != NULL)

@@ -63,6 +63,16 @@
 #define CAIRN_DATA_MAGIC	"CAIRNDAT"
 #define CAIRN_WAL_MAGIC		"CAIRNWAL"
 
+/*
+ * Where the engine's table of unflushed objects (core/memtable.h) says an
+ * object's record is, in its where field.
+ */
+enum cairn_mem_where {
+	CAIRN_MEM_WAL = 1,	/* loc: offset of the OBJECT record in the WAL */
+	CAIRN_MEM_DATA = 2,	/* loc: offset of the OBJECT record in the
+				   data file */
+};
+
 enum cairn_rec_kind {
 	CAIRN_REC_OBJECT = 1,
 	CAIRN_REC_POINTER = 2,

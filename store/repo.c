@@ -136,6 +136,71 @@ cairn_version(void)
 	return CAIRN_VERSION;
 }
 
+ssize_t
+cairn_fd_read(void *arg, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(*(int *)arg, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+int
+cairn_version_number(void)
+{
+	return CAIRN_VERSION_NUMBER;
+}
+
+/*
+ * Sized structs (see cairn.h): the caller's struct, of the size its
+ * first field says, read over the defaults into the library's full one.
+ */
+const struct cairn_error *
+cairn_sized_check(const void *given, size_t full_size, const char *name)
+{
+	size_t size;
+
+	memcpy(&size, given, sizeof(size));
+	if (size < sizeof(size) || size > full_size)
+		return cairn_error_new(CAIRN_ERR_USAGE, "struct %s: its size "
+		    "field is %zu, not one this library knows (set it with "
+		    "the _INIT macro)", name, size);
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_sized_in(void *full, size_t full_size, const void *defaults,
+    const void *given, const char *name)
+{
+	const struct cairn_error *err;
+	size_t size;
+
+	memcpy(full, defaults, full_size);
+	if (given == NULL)
+		return NULL;
+	if ((err = cairn_sized_check(given, full_size, name)) != NULL)
+		return err;
+	memcpy(&size, given, sizeof(size));
+	memcpy(full, given, size);
+	memcpy(full, &full_size, sizeof(full_size));
+	return NULL;
+}
+
+void
+cairn_sized_out(void *given, const void *full, size_t full_size)
+{
+	size_t size;
+
+	memcpy(&size, given, sizeof(size));
+	if (size > full_size)
+		size = full_size;
+	if (size > sizeof(size))
+		memcpy((char *)given + sizeof(size),
+		    (const char *)full + sizeof(size), size - sizeof(size));
+}
+
 /* Creation. */
 
 /* Nonzero if the directory holds nothing but "." and "..". */
@@ -302,8 +367,8 @@ check_alternate(const char *path, int algo, char *abs, const char *self)
 		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s': %s",
 		    path, strerror(errno));
 	if ((err = cairn_repo_open(abs, CAIRN_OPEN_READ_ONLY, &r)) != NULL)
-		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s': %s",
-		    path, err->msg);
+		return cairn_error_relabel(err, CAIRN_ERR_INVALID,
+		    "alternate '%s': %s", path, err->msg);
 	other = cairn_repo_hash_algo(r);
 	cairn_repo_close(r);
 	if ((err = check_chain(abs, self)) != NULL)
@@ -355,27 +420,33 @@ const struct cairn_error *
 cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
     struct cairn_vfs *vfs)
 {
+	static const struct cairn_init_opts defaults = CAIRN_INIT_OPTS_INIT;
 	const struct cairn_error *err;
+	struct cairn_init_opts o;
 	struct cairn_buf cfg = { 0 };
 	char alt[PATH_MAX];
-	int made;
-	int algo = opts && opts->hash_algo ? opts->hash_algo : CAIRN_HASH_SHA256;
-	int level = opts && opts->compression >= 0 ? opts->compression : 1;
+	enum cairn_hash_algo algo;
+	int made, level;
 
+	if ((err = cairn_sized_in(&o, sizeof(o), &defaults, opts,
+	    "cairn_init_opts")) != NULL)
+		return err;
+	algo = o.hash_algo ? o.hash_algo : CAIRN_HASH_SHA256;
+	level = o.compression >= 0 ? o.compression : 1;
 	if (cairn_hash_name(algo) == NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID, "unknown hash algorithm");
 	if (level > 9)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "compression level must be 0 to 9");
-	if (opts && opts->alternate &&
-	    (err = check_alternate(opts->alternate, algo, alt, NULL)) != NULL)
+	if (o.alternate != NULL &&
+	    (err = check_alternate(o.alternate, algo, alt, NULL)) != NULL)
 		return err;
 	if ((err = init_dir(vfs, path, &made)) != NULL)
 		return err;
 	err = cairn_buf_printf(&cfg, "# cairn repository configuration\n"
 	    "core.formatVersion = 1\nobject.format = %s\n"
 	    "core.compression = %d\n", cairn_hash_name(algo), level);
-	if (err == NULL && opts && opts->alternate)
+	if (err == NULL && o.alternate != NULL)
 		err = cairn_buf_printf(&cfg, "core.alternate = %s\n", alt);
 	if (err == NULL)
 		err = cairn_disk_create(path, algo, vfs, (char *)cfg.data,
@@ -475,7 +546,7 @@ static const struct cairn_error *
 add_alternate(struct cairn_repo *r, int depth)
 {
 	const struct cairn_error *err;
-	struct cairn_open_opts lo;
+	struct cairn_open_opts lo = CAIRN_OPEN_OPTS_INIT;
 	struct cairn_repo *lower;
 	const char *alt = cairn_config_get(&r->cfg, "core.alternate");
 
@@ -484,11 +555,10 @@ add_alternate(struct cairn_repo *r, int depth)
 	if (depth >= ALTERNATE_DEPTH)
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "alternates nested too deep (a loop?) at '%s'", alt);
-	memset(&lo, 0, sizeof(lo));
 	lo.flags = CAIRN_OPEN_READ_ONLY;
 	if ((err = open_with(&lower, alt, &lo, r->vfs, depth + 1)) != NULL)
-		return cairn_error_new(err->code, "alternate '%s': %s", alt,
-		    err->msg);
+		return cairn_error_relabel(err, CAIRN_ERR_NONE,
+		    "alternate '%s': %s", alt, err->msg);
 	/* Take the lower's backend stack; the handle itself goes. */
 	cairn_disk_set_lower(r->base, lower->be);
 	err = cairn_wrap_layered(&r->be, r->be, lower->be);
@@ -555,9 +625,8 @@ params(struct cairn_repo *r, struct cairn_backend_params *p)
 const struct cairn_error *
 cairn_repo_open(const char *path, unsigned flags, struct cairn_repo **out)
 {
-	struct cairn_open_opts o;
+	struct cairn_open_opts o = CAIRN_OPEN_OPTS_INIT;
 
-	memset(&o, 0, sizeof(o));
 	o.flags = flags;
 	return cairn_repo_open_opts(path, &o, out);
 }
@@ -566,18 +635,25 @@ const struct cairn_error *
 cairn_repo_open_vfs(const char *path, unsigned flags, struct cairn_vfs *vfs,
     struct cairn_repo **out)
 {
-	struct cairn_open_opts o;
+	struct cairn_open_opts o = CAIRN_OPEN_OPTS_INIT;
 
-	memset(&o, 0, sizeof(o));
 	o.flags = flags;
 	return open_with(out, path, &o, vfs, 0);
 }
 
 const struct cairn_error *
-cairn_repo_open_opts(const char *path, const struct cairn_open_opts *o,
+cairn_repo_open_opts(const char *path, const struct cairn_open_opts *opts,
     struct cairn_repo **out)
 {
-	return open_with(out, path, o, cairn_vfs_default(), 0);
+	static const struct cairn_open_opts defaults = CAIRN_OPEN_OPTS_INIT;
+	const struct cairn_error *err;
+	struct cairn_open_opts o = CAIRN_OPEN_OPTS_INIT;
+
+	*out = NULL;
+	if ((err = cairn_sized_in(&o, sizeof(o), &defaults, opts,
+	    "cairn_open_opts")) != NULL)
+		return err;
+	return open_with(out, path, &o, cairn_vfs_default(), 0);
 }
 
 /*
@@ -653,7 +729,7 @@ cairn_repo_close(struct cairn_repo *r)
 	free(r);
 }
 
-int
+enum cairn_hash_algo
 cairn_repo_hash_algo(const struct cairn_repo *r)
 {
 	return r->be->algo;
@@ -722,7 +798,7 @@ cairn_batch_begin(struct cairn_repo *r)
 }
 
 const struct cairn_error *
-cairn_batch_add(struct cairn_repo *r, int type, const void *data, size_t len,
+cairn_batch_add(struct cairn_repo *r, enum cairn_otype type, const void *data, size_t len,
     struct cairn_oid *out)
 {
 	const struct cairn_error *err;
@@ -775,7 +851,7 @@ done:
 }
 
 const struct cairn_error *
-cairn_batch_add_stream(struct cairn_repo *r, int type, cairn_read_fn read,
+cairn_batch_add_stream(struct cairn_repo *r, enum cairn_otype type, cairn_read_fn read,
     void *arg, int64_t size, struct cairn_oid *out)
 {
 	if (!mine(r))
@@ -807,7 +883,7 @@ cairn_batch_abort(struct cairn_repo *r)
 }
 
 const struct cairn_error *
-cairn_object_put(struct cairn_repo *r, int type, const void *data, size_t len,
+cairn_object_put(struct cairn_repo *r, enum cairn_otype type, const void *data, size_t len,
     struct cairn_oid *out)
 {
 	const struct cairn_error *err;
@@ -823,16 +899,19 @@ cairn_object_put(struct cairn_repo *r, int type, const void *data, size_t len,
 
 const struct cairn_error *
 cairn_object_get(struct cairn_repo *r, const struct cairn_oid *id,
-    unsigned flags, int *type, unsigned char **data, size_t *len)
+    unsigned flags, enum cairn_otype *type, unsigned char **data, size_t *len)
 {
 	const struct cairn_error *err;
 	struct cairn_buf b = { 0 };
+	int t;
 
 	do {
 		rd_lock(r);
-		err = r->be->ops->read(r->be, id, flags, type, &b);
+		err = r->be->ops->read(r->be, id, flags, &t, &b);
 		rd_unlock(r);
 	} while (caught_up(r, err));
+	if (err == NULL)
+		*type = (enum cairn_otype)t;
 	if (err == NULL)
 		err = cairn_buf_append(&b, "", 1);
 	if (err != NULL) {
@@ -859,20 +938,20 @@ cairn_object_get_stream(struct cairn_repo *r, const struct cairn_oid *id,
 }
 
 const struct cairn_error *
-cairn_object_stat(struct cairn_repo *r, const struct cairn_oid *id, int *type,
-    uint64_t *size)
+cairn_object_stat(struct cairn_repo *r, const struct cairn_oid *id,
+    enum cairn_otype *type, uint64_t *size)
 {
-	int t;
-	uint64_t s;
-
 	const struct cairn_error *err;
+	uint64_t s;
+	int t;
 
 	do {
 		rd_lock(r);
-		err = r->be->ops->stat(r->be, id, type ? type : &t,
-		    size ? size : &s);
+		err = r->be->ops->stat(r->be, id, &t, size ? size : &s);
 		rd_unlock(r);
 	} while (caught_up(r, err));
+	if (err == NULL && type != NULL)
+		*type = (enum cairn_otype)t;
 	return err;
 }
 
@@ -1016,7 +1095,31 @@ cairn_ref_list(struct cairn_repo *r, const char *prefix,
 /* Maintenance. */
 
 const struct cairn_error *
-cairn_repo_gc(struct cairn_repo *r, const struct cairn_gc_opts *opts,
+cairn_repo_gc(const char *path, const struct cairn_gc_opts *opts,
+    struct cairn_gc_result *res)
+{
+	static const struct cairn_gc_opts defaults = CAIRN_GC_OPTS_INIT;
+	const struct cairn_error *err;
+	struct cairn_gc_result full = CAIRN_GC_RESULT_INIT;
+	struct cairn_gc_opts o = CAIRN_GC_OPTS_INIT;
+	struct cairn_repo *r;
+
+	if ((err = cairn_sized_in(&o, sizeof(o), &defaults, opts,
+	    "cairn_gc_opts")) != NULL ||
+	    (err = cairn_sized_check(res, sizeof(*res), "cairn_gc_result")) !=
+	    NULL)
+		return err;
+	if ((err = cairn_repo_open(path, 0, &r)) != NULL)
+		return err;
+	full.size = sizeof(full);
+	err = cairn_gc_handle(r, &o, &full);
+	cairn_repo_close(r);
+	cairn_sized_out(res, &full, sizeof(full));
+	return err;
+}
+
+const struct cairn_error *
+cairn_gc_handle(struct cairn_repo *r, const struct cairn_gc_opts *opts,
     struct cairn_gc_result *res)
 {
 	const struct cairn_error *err;
@@ -1055,11 +1158,16 @@ count_ref(void *arg, const char *name, const struct cairn_oid *id)
 }
 
 const struct cairn_error *
-cairn_repo_stats(struct cairn_repo *r, struct cairn_repo_stats *st)
+cairn_repo_stats(struct cairn_repo *r, struct cairn_repo_stats *given)
 {
 	const struct cairn_error *err;
+	struct cairn_repo_stats full, *st = &full;
 
+	if ((err = cairn_sized_check(given, sizeof(full),
+	    "cairn_repo_stats")) != NULL)
+		return err;
 	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
 	st->object_format = cairn_hash_name(r->be->algo);
 	st->format_version = 1;
 	rd_lock(r);
@@ -1072,6 +1180,7 @@ cairn_repo_stats(struct cairn_repo *r, struct cairn_repo_stats *st)
 	 * under refs/ but no ref (which the listing reports) is not counted.
 	 */
 	(void)cairn_ref_list(r, NULL, count_ref, &st->refs);
+	cairn_sized_out(given, st, sizeof(*st));
 	return NULL;
 }
 
@@ -1104,6 +1213,26 @@ config_lock(struct cairn_repo *r, int *fd, long long timeout_ms)
 		err = cairn_lock_take(r->vfs, *fd, LOCK_EX, &w,
 		    (char *)path.data, "repository is locked by another writer");
 	cairn_buf_release(&path);
+	return err;
+}
+
+/*
+ * After a failed update the handle keeps what the file holds, not a value
+ * that was never written: read it again.  err stays the error reported,
+ * saying so if even the file cannot be read (the handle's config is then
+ * empty).
+ */
+static const struct cairn_error *
+config_reread(struct cairn_repo *r, const struct cairn_error *err)
+{
+	const struct cairn_error *again;
+	char first[512];
+
+	snprintf(first, sizeof(first), "%s", err->msg);
+	cairn_config_release(&r->cfg);
+	if ((again = load_config(r)) != NULL)
+		return cairn_error_relabel(err, CAIRN_ERR_NONE, "%s (and the "
+		    "config cannot be read again: %s)", first, again->msg);
 	return err;
 }
 
@@ -1140,25 +1269,16 @@ cairn_repo_config_set(struct cairn_repo *r, const char *key, const char *value)
 	    (err = check_alternate(value, r->be->algo, alt, r->path)) == NULL)
 		err = cairn_config_set(&r->cfg, key, alt);
 	if (err != NULL || (err = params(r, &p)) != NULL) {
-		err = cairn_error_new(CAIRN_ERR_INVALID, "%s", err->msg);
-		cairn_config_release(&r->cfg);
-		(void)load_config(r);
+		err = config_reread(r, cairn_error_relabel(err,
+		    CAIRN_ERR_INVALID, NULL));
 		goto done;
 	}
 	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) == NULL &&
 	    (err = cairn_buf_printf(&tmp, "%s/tmp", r->path)) == NULL)
 		err = cairn_config_write(&r->cfg, r->vfs, (char *)tmp.data,
 		    (char *)path.data);
-	if (err != NULL) {
-		/*
-		 * The handle keeps what the file holds, not a value that
-		 * was never written.  (If even that cannot be read, the
-		 * handle's config is empty; the write's error is the one
-		 * reported.)
-		 */
-		cairn_config_release(&r->cfg);
-		(void)load_config(r);
-	}
+	if (err != NULL)
+		err = config_reread(r, err);
 done:
 	if (fd != -1)
 		r->vfs->close(r->vfs, fd);

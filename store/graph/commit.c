@@ -38,11 +38,11 @@ ident_fmt(struct cairn_buf *b, const char *key, const struct cairn_ident *id)
 
 const struct cairn_error *
 cairn_graph_expect_type(struct cairn_repo *repo, const struct cairn_oid *id,
-    int want)
+    enum cairn_otype want)
 {
 	const struct cairn_error *err;
 	char hex[CAIRN_OID_HEXMAX + 1];
-	int type;
+	enum cairn_otype type;
 
 	if ((err = cairn_object_stat(repo, id, &type, NULL)) != NULL)
 		return err;

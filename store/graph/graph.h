@@ -19,7 +19,8 @@
  * with nothing to free, if it is another).
  */
 const struct cairn_error *cairn_graph_get_typed(struct cairn_repo *repo,
-    const struct cairn_oid *id, int want, unsigned char **data, size_t *len);
+    const struct cairn_oid *id, enum cairn_otype want, unsigned char **data,
+    size_t *len);
 
 /*
  * cairn_graph_expect_type(repo, id, want):
@@ -27,6 +28,6 @@ const struct cairn_error *cairn_graph_get_typed(struct cairn_repo *repo,
  * error (CAIRN_ERR_NOT_FOUND, CAIRN_ERR_INVALID).
  */
 const struct cairn_error *cairn_graph_expect_type(struct cairn_repo *repo,
-    const struct cairn_oid *id, int want);
+    const struct cairn_oid *id, enum cairn_otype want);
 
 #endif

@@ -114,7 +114,7 @@ struct parent_queue {
 };
 
 static int
-enqueue_parent(void *arg, const struct cairn_oid *id, int type)
+enqueue_parent(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 {
 	struct parent_queue *q = arg;
 
@@ -131,7 +131,8 @@ peel(struct cairn_repo *repo, struct cairn_oid *id)
 	const struct cairn_error *err;
 	unsigned char *data;
 	size_t len;
-	int type, i;
+	enum cairn_otype type;
+	int i;
 
 	for (i = 0; i < 16; i++) {
 		if ((err = cairn_object_stat(repo, id, &type, NULL)) != NULL)

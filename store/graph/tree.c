@@ -78,17 +78,6 @@ dent_cmp(const void *a, const void *b)
 	    y->mode == CAIRN_MODE_TREE);
 }
 
-static ssize_t
-fd_read(void *arg, void *buf, size_t len)
-{
-	ssize_t n;
-
-	do
-		n = read(*(int *)arg, buf, len);
-	while (n < 0 && errno == EINTR);
-	return n;
-}
-
 static const struct cairn_error *put_tree(struct putdir *pd,
     const char *path, struct cairn_oid *out, int *empty, int depth);
 
@@ -102,8 +91,8 @@ put_file(struct putdir *pd, const char *path, const struct stat *st,
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return cairn_error_sys(errno, "open '%s'", path);
 	if ((err = putdir_begin(pd)) == NULL)
-		err = cairn_batch_add_stream(pd->repo, CAIRN_OBJ_BLOB, fd_read,
-		    &fd, (int64_t)st->st_size, out);
+		err = cairn_batch_add_stream(pd->repo, CAIRN_OBJ_BLOB,
+		    cairn_fd_read, &fd, (int64_t)st->st_size, out);
 	close(fd);
 	return err ? err : putdir_added(pd, (uint64_t)st->st_size);
 }
@@ -283,11 +272,11 @@ cairn_tree_put_dir(struct cairn_repo *repo, const char *path,
 
 const struct cairn_error *
 cairn_graph_get_typed(struct cairn_repo *repo, const struct cairn_oid *id,
-    int want, unsigned char **data, size_t *len)
+    enum cairn_otype want, unsigned char **data, size_t *len)
 {
 	const struct cairn_error *err;
 	char hex[CAIRN_OID_HEXMAX + 1];
-	int type;
+	enum cairn_otype type;
 
 	if ((err = cairn_object_get(repo, id, 0, &type, data, len)) != NULL)
 		return err;

@@ -44,7 +44,7 @@ check_get(struct cairn_repo *repo, const struct cairn_oid *a)
 	const struct cairn_error *err;
 	unsigned char *data = NULL;
 	size_t len = 0;
-	int type = 0;
+	enum cairn_otype type = CAIRN_OBJ_NONE;
 
 	err = cairn_object_get(repo, a, 0, &type, &data, &len);
 	report(err == NULL && type == CAIRN_OBJ_BLOB &&

@@ -23,7 +23,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static int
-count_link(void *arg, const struct cairn_oid *id, int type)
+count_link(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 {
 	(void)id;
 	(void)type;

@@ -42,7 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cairn_oid id;
 	unsigned char *content;
 	size_t len, outlen;
-	int argc = 0, status, type, dry;
+	enum cairn_otype type;
+	int argc = 0, status, dry;
 
 	if (size < 1)
 		return 0;

@@ -79,11 +79,11 @@ static void
 read_all(const struct walk *w)
 {
 	struct cairn_repo *r;
-	struct cairn_repo_stats st;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
 	struct cairn_oid got;
 	unsigned char *data;
 	size_t i, len;
-	int type;
+	enum cairn_otype type;
 
 	if (cairn_repo_open(repo, CAIRN_OPEN_READ_ONLY, &r) != NULL)
 		return;
@@ -113,7 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cairn_rec rec;
 	struct cairn_manifest m = man;
 	struct cairn_buf mtext = { 0 };
-	struct cairn_fsck_result res;
+	struct cairn_fsck_result res = CAIRN_FSCK_RESULT_INIT;
 	struct walk w = { .n = 0 };
 	unsigned char *img;
 	size_t len, findings = 0;
@@ -146,8 +146,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cairn_buf_release(&mtext);
 
 	read_all(&w);
-	cairn_repo_fsck(repo, 0, count, NULL, &findings, &res);
-	cairn_repo_fsck(repo, CAIRN_FSCK_REPAIR, count, NULL, &findings, &res);
+	fuzz_fsck(repo, 0, count, &findings, &res);
+	fuzz_fsck(repo, CAIRN_FSCK_REPAIR, count, &findings, &res);
 	read_all(&w);
 	return 0;
 }

@@ -90,7 +90,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_snapshot s;
-	struct cairn_fsck_result res;
+	struct cairn_fsck_result res = CAIRN_FSCK_RESULT_INIT;
 	struct cairn_repo *r;
 	size_t i, findings = 0;
 
@@ -122,8 +122,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_template_check(&tmpl, r, 0);
 		cairn_repo_close(r);
 	}
-	cairn_repo_fsck(repo, CAIRN_FSCK_QUICK, count, NULL, &findings, &res);
-	if (cairn_repo_fsck(repo, CAIRN_FSCK_REPAIR, count, NULL, &findings,
+	fuzz_fsck(repo, CAIRN_FSCK_QUICK, count, &findings, &res);
+	if (fuzz_fsck(repo, CAIRN_FSCK_REPAIR, count, &findings,
 	    &res) == NULL && cairn_repo_open(repo, CAIRN_OPEN_READ_ONLY,
 	    &r) == NULL) {
 		fuzz_template_check(&tmpl, r, 0);

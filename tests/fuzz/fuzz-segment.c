@@ -66,7 +66,7 @@ count(void *arg, const struct cairn_finding *f)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cairn_fsck_result res;
+	struct cairn_fsck_result res = CAIRN_FSCK_RESULT_INIT;
 	struct cairn_repo *r;
 	size_t findings = 0;
 	char *path;
@@ -82,6 +82,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_template_check(&tmpl, r, 0);
 		cairn_repo_close(r);
 	}
-	cairn_repo_fsck(repo, CAIRN_FSCK_QUICK, count, NULL, &findings, &res);
+	fuzz_fsck(repo, CAIRN_FSCK_QUICK, count, &findings, &res);
 	return 0;
 }

@@ -68,7 +68,7 @@ read_all(struct cairn_repo *r, const struct walk *w, int forged)
 	struct cairn_oid got;
 	unsigned char *data;
 	size_t i, len;
-	int type;
+	enum cairn_otype type;
 
 	fuzz_template_check(&tmpl, r, forged);
 	for (i = 0; i < w->n; i++) {
@@ -92,7 +92,7 @@ count(void *arg, const struct cairn_finding *f)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct cairn_fsck_result res;
+	struct cairn_fsck_result res = CAIRN_FSCK_RESULT_INIT;
 	struct cairn_repo *r;
 	struct walk w = { .n = 0 };
 	unsigned char *img;
@@ -133,6 +133,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		read_all(r, &w, flags & 1);
 		cairn_repo_close(r);
 	}
-	cairn_repo_fsck(repo, 0, count, NULL, &findings, &res);
+	fuzz_fsck(repo, 0, count, &findings, &res);
 	return 0;
 }

@@ -35,6 +35,19 @@ fuzz_fail(const char *file, int line, const char *fmt, ...)
 	abort();
 }
 
+const struct cairn_error *
+fuzz_fsck(const char *repo, unsigned flags, cairn_finding_fn report,
+    void *arg, struct cairn_fsck_result *res)
+{
+	struct cairn_fsck_opts opts = CAIRN_FSCK_OPTS_INIT;
+
+	opts.flags = flags;
+	opts.report = report;
+	opts.arg = arg;
+	res->size = sizeof(*res);
+	return cairn_repo_fsck(repo, &opts, res);
+}
+
 void
 fuzz_ok(const struct cairn_error *err, const char *what)
 {
@@ -337,7 +350,7 @@ fuzz_template_make(struct fuzz_template *t, int flushes)
 	fuzz_ok(cairn_commit_create(r, &t->obj[3].id, NULL, 0, &who, &who,
 	    "first\n", &o->id), "template commit");
 	{
-		int type;
+		enum cairn_otype type;
 		fuzz_ok(cairn_object_get(r, &o->id, 0, &type, &o->data, &o->len),
 		    "template commit read");
 		o->type = type;
@@ -391,14 +404,15 @@ read_one(const struct fuzz_object *o, struct cairn_repo *repo,
 	char hex[CAIRN_OID_HEXMAX + 1];
 	size_t len;
 	uint64_t size;
-	int type, ok = 0, check = 1;
+	enum cairn_otype type;
+	int ok = 0, check = 1;
 
 	cairn_oid_fmt(&o->id, hex);
 	/* Unverified reads trust the CRCs, which forged ones fool. */
 	if (forged && (flags & CAIRN_GET_NO_VERIFY))
 		check = 0;
 	if (cairn_object_get(repo, &o->id, flags, &type, &data, &len) == NULL) {
-		FUZZ_CHECK(!check || (type == o->type && len == o->len &&
+		FUZZ_CHECK(!check || ((int)type == o->type && len == o->len &&
 		    memcmp(data, o->data, len) == 0),
 		    "object %s read back wrong (flags %u)", hex, flags);
 		free(data);
@@ -417,7 +431,7 @@ read_one(const struct fuzz_object *o, struct cairn_repo *repo,
 	FUZZ_CHECK(!check || err != NULL || s.off == o->len,
 	    "object %s streamed short (flags %u)", hex, flags);
 	if (cairn_object_stat(repo, &o->id, &type, &size) == NULL && ok && check)
-		FUZZ_CHECK(type == o->type && size == o->len,
+		FUZZ_CHECK((int)type == o->type && size == o->len,
 		    "object %s: stat disagrees with its content", hex);
 	return ok;
 }

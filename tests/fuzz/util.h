@@ -32,6 +32,10 @@ void fuzz_fail(const char *file, int line, const char *fmt, ...)
 struct cairn_error;
 void fuzz_ok(const struct cairn_error *err, const char *what);
 
+/* cairn_repo_fsck of repo with flags, each finding to report(arg, f). */
+const struct cairn_error *fuzz_fsck(const char *repo, unsigned flags,
+    cairn_finding_fn report, void *arg, struct cairn_fsck_result *res);
+
 /*
  * A fresh directory for this process (under $TMPDIR, else /tmp), removed
  * at exit.  The returned string is static.

@@ -7,8 +7,10 @@
  *    it removes anything (CAIRN_ERR_NOMEM): a partial root set is never
  *    swept.
  *
- * Each case that could hang runs in a child process under alarm(10): a
- * child killed by the alarm is a failure (a deadlock), never a pass.
+ * Each case that could hang runs in a child process under alarm(60): a
+ * child killed by the alarm is a failure (a deadlock), never a pass.  A
+ * deadlock waits forever; a case takes well under a second, so a long
+ * alarm fails nothing on a loaded machine that a short one would catch.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "repo_int.h"
 #include "tap.h"
 #include "scratch.h"
 
@@ -66,7 +69,7 @@ make_repo(const char *dir, const char *name, char *path, size_t len)
 }
 
 /*
- * Run fn(arg) in a child under alarm(10); its exit status is the result
+ * Run fn(arg) in a child under alarm(60); its exit status is the result
  * (0 when every expectation held there).  -1: killed (a hang, a crash).
  */
 static int
@@ -79,7 +82,7 @@ in_child(int (*fn)(void *), void *arg)
 	if ((pid = fork()) == -1)
 		bail_out("fork: %s", strerror(errno));
 	if (pid == 0) {
-		alarm(10);
+		alarm(60);
 		_exit(fn(arg));
 	}
 	if (waitpid(pid, &st, 0) != pid)
@@ -160,8 +163,8 @@ gc_nomem_child(void *arg)
 {
 	const char *dir = arg;
 	const struct cairn_error *err;
-	struct cairn_gc_opts o;
-	struct cairn_gc_result res;
+	struct cairn_gc_opts o = CAIRN_GC_OPTS_INIT;
+	struct cairn_gc_result res = CAIRN_GC_RESULT_INIT;
 	struct cairn_repo *r;
 	static struct cairn_oid ids[NREFS];
 	char path[4200], text[64], name[4300];
@@ -193,11 +196,10 @@ gc_nomem_child(void *arg)
 		if (fclose(f) != 0)
 			return 2;
 	}
-	memset(&o, 0, sizeof(o));
 	o.keep_since = INT64_MAX;
 	/* The roots' stack outgrows 64 KiB at about 2000 ids; names do not. */
 	fail_above = 65536;
-	err = cairn_repo_gc(r, &o, &res);
+	err = cairn_gc_handle(r, &o, &res);
 	fail_above = 0;
 	cairn_repo_close(r);
 	if ((err = cairn_repo_open(path, 0, &r)) != NULL)

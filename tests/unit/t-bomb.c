@@ -383,16 +383,18 @@ child_lib(enum op op, const char *path, const struct cairn_oid *id,
     struct result *r)
 {
 	const struct cairn_error *err;
-	struct cairn_fsck_result fr;
+	struct cairn_fsck_result fr = CAIRN_FSCK_RESULT_INIT;
+	struct cairn_fsck_opts fo = CAIRN_FSCK_OPTS_INIT;
 	struct cairn_repo *repo = NULL;
 	struct counted c = { 0, 1 };
 	unsigned char *data = NULL;
 	size_t len = 0;
-	int type;
+	enum cairn_otype type;
 
 	if (op == OP_FSCK) {
-		memset(&fr, 0, sizeof(fr));
-		err = cairn_repo_fsck(path, 0, on_finding, NULL, r, &fr);
+		fo.report = on_finding;
+		fo.arg = r;
+		err = cairn_repo_fsck(path, &fo, &fr);
 		r->code = err == NULL ? 0 : (int)err->code;
 		r->errors = fr.errors;
 		r->warnings = fr.warnings;

@@ -127,6 +127,24 @@ test_error_ring(void)
 
 /* ---- oid ---- */
 
+/* A relabelled error keeps its errno, and its code unless told. */
+static void
+test_error_relabel(void)
+{
+	const struct cairn_error *e, *r;
+
+	e = cairn_error_sys(ENOENT, "open 'x'");
+	r = cairn_error_relabel(e, CAIRN_ERR_CORRUPT, "segment: %s", e->msg);
+	is_int(r->code, CAIRN_ERR_CORRUPT, "relabel: the new code");
+	is_int(r->sys_errno, ENOENT, "relabel: the errno stays");
+	is_str(r->msg, "segment: open 'x': No such file or directory",
+	    "relabel: the new message quotes the old");
+	r = cairn_error_relabel(e, CAIRN_ERR_NONE, NULL);
+	is_int(r->code, CAIRN_ERR_IO, "relabel: CAIRN_ERR_NONE keeps the code");
+	is_str(r->msg, e->msg, "relabel: a NULL format keeps the message");
+	is_int(r->sys_errno, ENOENT, "relabel: and the errno");
+}
+
 static void
 test_names(void)
 {
@@ -911,6 +929,7 @@ main(void)
 {
 	test_error_basics();
 	test_error_ring();
+	test_error_relabel();
 	test_names();
 	test_vectors();
 	test_hasher_misc();

@@ -356,7 +356,7 @@ layer_tests(void)
 static void
 crash_init(int nrandom)
 {
-	struct cairn_init_opts io = { CAIRN_HASH_SHA256, -1, NULL };
+	struct cairn_init_opts io = CAIRN_INIT_OPTS_INIT;
 	const struct cairn_error *err;
 	struct cairn_vfs_crash c;
 	struct oracle none;

@@ -210,7 +210,8 @@ check_model(struct cairn_repo *r, const struct model *m, int must,
 	char hex[CAIRN_OID_HEXMAX + 1];
 	unsigned char *p;
 	size_t i, len;
-	int type, good = 1;
+	enum cairn_otype type;
+	int good = 1;
 
 	for (i = 0; i < m->n; i++) {
 		p = NULL;
@@ -352,7 +353,9 @@ make_pristines(void)
 {
 	const struct cairn_error *err;
 	struct cairn_repo *r;
-	struct cairn_init_opts o = { algo, -1, NULL };
+	struct cairn_init_opts o = {
+	    .size = sizeof(struct cairn_init_opts), .hash_algo = algo,
+	    .compression = -1 };
 	struct model lost = { 0 };
 	char wal[4096], data[4096];
 	uint64_t wal_before, wm;
@@ -839,7 +842,7 @@ count_calls(enum op op)
 	struct cairn_vfs_fault f;
 	const struct cairn_error *err;
 	struct cairn_repo *r = NULL;
-	struct cairn_repo_stats st;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
 
 	new_case(op_pristine(op));
 	logvfs_init(&op_log, cairn_vfs_posix());

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "cairn.h"
+#include "repo_int.h"
 #include "tap.h"
 #include "scratch.h"
 
@@ -41,7 +43,7 @@ static void *
 probe_run(void *arg)
 {
 	struct probe *p = arg;
-	struct cairn_repo_stats st;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
 	struct cairn_oid id;
 
 	if (p->write) {
@@ -124,14 +126,14 @@ refused_inside_a_batch(const char *dir, int memory)
 {
 	const char *kind = memory ? "memory" : "disk";
 	struct cairn_repo *r = open_kind(dir, "refused", memory);
-	struct cairn_gc_opts go;
-	struct cairn_gc_result gr;
+	struct cairn_gc_opts go = CAIRN_GC_OPTS_INIT;
+	struct cairn_gc_result gr = CAIRN_GC_RESULT_INIT;
 	struct cairn_oid id, id2;
 	struct probe p;
 	pthread_t t;
 	unsigned char *data;
 	size_t len;
-	int type;
+	enum cairn_otype type;
 
 	no_error(cairn_batch_begin(r), "%s: begin", kind);
 	no_error(cairn_batch_add(r, CAIRN_OBJ_BLOB, "first", 5, &id),
@@ -139,9 +141,8 @@ refused_inside_a_batch(const char *dir, int memory)
 	is_error(cairn_batch_begin(r), CAIRN_ERR_USAGE,
 	    "%s: a second begin is refused", kind);
 	ok(cairn_repo_flush(r) != NULL || memory, "%s: flush is refused", kind);
-	memset(&go, 0, sizeof(go));
 	go.keep_since = INT64_MIN;
-	ok(cairn_repo_gc(r, &go, &gr) != NULL, "%s: gc is refused", kind);
+	ok(cairn_gc_handle(r, &go, &gr) != NULL, "%s: gc is refused", kind);
 	ok(cairn_ref_set(r, "main", &id, NULL) != NULL,
 	    "%s: a ref update is refused", kind);
 	/* The batch still holds the handle: another thread waits. */
@@ -179,7 +180,7 @@ two_handles_one_thread(const char *dir, int memory)
 	pthread_t ta, tb;
 	unsigned char *data;
 	size_t len;
-	int type;
+	enum cairn_otype type;
 
 	no_error(cairn_batch_begin(a), "%s: begin on a", kind);
 	no_error(cairn_batch_begin(b), "%s: begin on b while a's is open",
@@ -238,7 +239,7 @@ other_threads_batch(const char *dir, int memory)
 	struct cairn_repo *r = open_kind(dir, "foreign", memory);
 	struct foreign f;
 	struct cairn_oid id;
-	struct cairn_repo_stats st;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
 	pthread_t t;
 
 	no_error(cairn_batch_begin(r), "%s: begin", kind);
@@ -280,6 +281,90 @@ closed_inside_a_batch(const char *dir)
 	}
 }
 
+/*
+ * Sized structs: a size field left 0, or larger than this library's
+ * struct (a newer header), is refused before anything is done; a smaller
+ * one (an older header) gets the rest defaulted and is written no
+ * further than its size; NULL options are the defaults.
+ */
+static void
+sized_structs(const char *dir)
+{
+	struct cairn_init_opts io = CAIRN_INIT_OPTS_INIT;
+	struct cairn_fsck_opts fo = CAIRN_FSCK_OPTS_INIT;
+	struct cairn_gc_opts go = CAIRN_GC_OPTS_INIT;
+	struct cairn_open_opts oo = CAIRN_OPEN_OPTS_INIT;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
+	struct cairn_fsck_result fr = CAIRN_FSCK_RESULT_INIT;
+	struct cairn_gc_result gr = CAIRN_GC_RESULT_INIT;
+	struct {
+		struct cairn_repo_stats st;
+		unsigned char guard[16];
+	} small;
+	struct cairn_repo *r;
+	char path[4200], bad[4200];
+	size_t i, cut = offsetof(struct cairn_repo_stats, objects);
+	int guard_ok = 1;
+
+	snprintf(path, sizeof(path), "%s/sized", dir);
+	snprintf(bad, sizeof(bad), "%s/never", dir);
+	io.size = 0;
+	is_error(cairn_repo_init(bad, &io), CAIRN_ERR_USAGE,
+	    "init: a size field of 0 is refused");
+	io.size = sizeof(io) + 8;
+	is_error(cairn_repo_init(bad, &io), CAIRN_ERR_USAGE,
+	    "init: a size from a newer header is refused");
+	ok(access(bad, F_OK) != 0, "and nothing was created");
+	no_error(cairn_repo_init(path, NULL), "init: NULL options");
+	oo.size = 0;
+	is_error(cairn_repo_open_opts(path, &oo, &r), CAIRN_ERR_USAGE,
+	    "open: a size field of 0 is refused");
+	ok(r == NULL, "and no handle is made");
+	if (!no_error(cairn_repo_open_opts(path, NULL, &r),
+	    "open: NULL options"))
+		return;
+	st.size = 0;
+	is_error(cairn_repo_stats(r, &st), CAIRN_ERR_USAGE,
+	    "stats: a size field of 0 is refused");
+	memset(&small, 0xa5, sizeof(small));
+	small.st.size = cut;
+	no_error(cairn_repo_stats(r, &small.st),
+	    "stats: a struct from an older header, cut before objects");
+	for (i = cut; i < sizeof(small); i++)
+		guard_ok &= ((unsigned char *)&small)[i] == 0xa5;
+	ok(guard_ok && small.st.size == cut && small.st.object_format != NULL,
+	    "stats: written up to its size and no further");
+	cairn_repo_close(r);
+	fo.size = 0;
+	is_error(cairn_repo_fsck(path, &fo, &fr), CAIRN_ERR_USAGE,
+	    "fsck: options with a size field of 0 are refused");
+	fr.size = 0;
+	is_error(cairn_repo_fsck(path, NULL, &fr), CAIRN_ERR_USAGE,
+	    "fsck: a result with a size field of 0 is refused");
+	fr.size = sizeof(fr);
+	ok(cairn_repo_fsck(path, NULL, &fr) == NULL && fr.errors == 0 &&
+	    fr.size == sizeof(fr), "fsck: NULL options check quietly");
+	go.size = sizeof(go) + 1;
+	is_error(cairn_repo_gc(path, &go, &gr), CAIRN_ERR_USAGE,
+	    "gc: options from a newer header are refused");
+	ok(cairn_repo_gc(path, NULL, &gr) == NULL && gr.removed == 0,
+	    "gc: NULL options keep everything");
+}
+
+/* The header's version and the library's agree, in both forms. */
+static void
+versions(void)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "%d.%d.%d", CAIRN_VERSION_MAJOR,
+	    CAIRN_VERSION_MINOR, CAIRN_VERSION_PATCH);
+	is_str(CAIRN_VERSION, want, "CAIRN_VERSION is major.minor.patch");
+	is_str(cairn_version(), CAIRN_VERSION, "the library's version string");
+	is_int(cairn_version_number(), CAIRN_VERSION_NUMBER,
+	    "the library's version number");
+}
+
 int
 main(void)
 {
@@ -298,6 +383,8 @@ main(void)
 		other_threads_batch(sub, memory);
 	}
 	closed_inside_a_batch(dir);
+	sized_structs(dir);
+	versions();
 	rm_rf(dir);
 	return done_testing();
 }

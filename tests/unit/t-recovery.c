@@ -215,7 +215,7 @@ obj_intact(struct cairn_repo *r, const struct obj *o, const char *what)
 	char hex[CAIRN_OID_HEXMAX + 1];
 	size_t len = 0;
 	unsigned flags;
-	int type = 0;
+	enum cairn_otype type = 0;
 
 	for (flags = 0; flags <= CAIRN_GET_NO_VERIFY; flags++) {
 		err = cairn_object_get(r, &o->id, flags, &type, &p, &len);
@@ -224,7 +224,7 @@ obj_intact(struct cairn_repo *r, const struct obj *o, const char *what)
 			    hex), err->msg);
 			return 0;
 		}
-		if (type != o->type || len != o->len ||
+		if ((int)type != o->type || len != o->len ||
 		    memcmp(p, o->data, len) != 0) {
 			free(p);
 			why("%s: get %.12s returned wrong content", what,
@@ -352,7 +352,9 @@ walk_records(const char *path, uint64_t end, uint64_t *offs, int max)
 static void
 make_pristine(struct pristine *p, int algo, const char *name)
 {
-	struct cairn_init_opts o = { algo, -1, NULL };
+	struct cairn_init_opts o = {
+	    .size = sizeof(struct cairn_init_opts), .hash_algo = algo,
+	    .compression = -1 };
 	const struct cairn_error *err;
 	struct cairn_repo *r;
 	char data[4096];
@@ -879,7 +881,8 @@ data_damage_case(const struct pristine *p, uint64_t rec, uint64_t off,
 	uint64_t stored;
 	unsigned flags;
 	uint32_t crc;
-	int type, good = 1;
+	enum cairn_otype type;
+	int good = 1;
 
 	new_case(p, path, sizeof(path));
 	repo_file(data, sizeof(data), path, p->n.data);
@@ -1024,7 +1027,8 @@ static void
 forged_case(const struct pristine *p, uint64_t data_off, const char *what)
 {
 	const struct cairn_error *err;
-	struct cairn_fsck_result fr;
+	struct cairn_fsck_result fr = CAIRN_FSCK_RESULT_INIT;
+	struct cairn_fsck_opts fo = CAIRN_FSCK_OPTS_INIT;
 	struct cairn_repo *r = NULL;
 	struct cairn_oid id;
 	char path[2048], wal[4096];
@@ -1043,8 +1047,8 @@ forged_case(const struct pristine *p, uint64_t data_off, const char *what)
 		good &= refused(p, err, "writer open");
 	if (!ok(good, "%s: %s: recovery refuses the WAL", p->algo_name, what))
 		diag("  %s", why_buf);
-	memset(&fr, 0, sizeof(fr));
-	err = cairn_repo_fsck(path, 0, count_finding, NULL, NULL, &fr);
+	fo.report = count_finding;
+	err = cairn_repo_fsck(path, &fo, &fr);
 	ok(err == NULL && fr.errors > 0, "%s: %s: fsck reports it as an error "
 	    "(%" PRIu64 " errors)", p->algo_name, what, fr.errors);
 	end_case(good && err == NULL && fr.errors > 0);

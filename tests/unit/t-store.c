@@ -122,9 +122,8 @@ static const struct cairn_error *
 open_be(struct cairn_repo **r, const struct backend *be, const char *path,
     unsigned flags)
 {
-	struct cairn_open_opts o;
+	struct cairn_open_opts o = CAIRN_OPEN_OPTS_INIT;
 
-	memset(&o, 0, sizeof(o));
 	o.flags = flags;
 	o.cache_bytes = be->cache;
 	return cairn_repo_open_opts(path, &o, r);
@@ -140,7 +139,9 @@ struct tr {
 static void
 tr_open(struct tr *t, const struct backend *be)
 {
-	struct cairn_init_opts o = { be->algo, -1, NULL };
+	struct cairn_init_opts o = {
+	    .size = sizeof(struct cairn_init_opts), .hash_algo = be->algo,
+	    .compression = -1 };
 	const struct cairn_error *err = NULL;
 	char lower[4096];
 
@@ -241,14 +242,14 @@ check_obj(struct cairn_repo *r, const struct obj *o, int full)
 	unsigned char *data = NULL;
 	size_t len = 0;
 	uint64_t size = 0;
-	int type = 0;
+	enum cairn_otype type = 0;
 	static char why[600];
 
 	if ((err = cairn_object_exists(r, &o->id)) != NULL)
 		goto fail;
 	if ((err = cairn_object_stat(r, &o->id, &type, &size)) != NULL)
 		goto fail;
-	if (type != o->type || size != o->len) {
+	if ((int)type != o->type || size != o->len) {
 		snprintf(why, sizeof(why), "stat says type %d size %" PRIu64
 		    ", want %d %zu", type, size, o->type, o->len);
 		return why;
@@ -257,7 +258,7 @@ check_obj(struct cairn_repo *r, const struct obj *o, int full)
 		return NULL;
 	if ((err = cairn_object_get(r, &o->id, 0, &type, &data, &len)) != NULL)
 		goto fail;
-	if (type != o->type || len != o->len ||
+	if ((int)type != o->type || len != o->len ||
 	    memcmp(data, o->data, len) != 0 || data[len] != '\0') {
 		free(data);
 		return "get returned the wrong content";
@@ -375,7 +376,7 @@ put_stream(struct cairn_repo *r, struct cairn_oid *id, int type,
 static uint64_t
 stat_objects(struct cairn_repo *r)
 {
-	struct cairn_repo_stats st;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
 	const struct cairn_error *err;
 
 	if ((err = cairn_repo_stats(r, &st)) != NULL) {
@@ -388,12 +389,11 @@ stat_objects(struct cairn_repo *r)
 static struct cairn_repo_stats
 stats_of(struct cairn_repo *r)
 {
-	struct cairn_repo_stats st;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
 	const struct cairn_error *err;
 
 	if ((err = cairn_repo_stats(r, &st)) != NULL) {
 		diag("cairn_repo_stats: %s", err->msg);
-		memset(&st, 0, sizeof(st));
 	}
 	return st;
 }
@@ -508,7 +508,7 @@ test_roundtrip(const struct backend *be)
 
 	/* Small sizes, each through cairn_object_put and through the stream call. */
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		int type = CAIRN_OBJ_BLOB;
+		enum cairn_otype type = CAIRN_OBJ_BLOB;
 
 		rng_fill(buf, sizes[i]);
 		cairn_hash_object(be->algo, type, buf, sizes[i], &want);
@@ -642,7 +642,7 @@ test_roundtrip(const struct backend *be)
 	{
 		unsigned char *d = NULL;
 		size_t len;
-		int type;
+		enum cairn_otype type;
 
 		is_error(cairn_object_get(t.r, &want, 0, &type, &d, &len),
 		    CAIRN_ERR_NOT_FOUND, "%s: get of an absent object",
@@ -666,7 +666,7 @@ test_roundtrip(const struct backend *be)
 		for (i = 0; i < m.n; i++) {
 			unsigned char *d = NULL;
 			size_t len;
-			int type;
+			enum cairn_otype type;
 
 			good &= cairn_object_get(t.r, &m.o[i].id, CAIRN_GET_NO_VERIFY,
 			    &type, &d, &len) == NULL && len == m.o[i].len &&
@@ -1167,7 +1167,7 @@ test_flushes(const struct backend *be)
 {
 	struct model m = { 0 };
 	struct cairn_oid id;
-	struct cairn_repo_stats st;
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
 	char buf[128];
 	size_t len;
 	unsigned f, i, maxseg = 0, bad_seg = 0, bad_read = 0, merged = 0;
@@ -1486,7 +1486,8 @@ test_write_amp(void)
 	uint64_t w1 = 0, w2 = 0, grown;
 	size_t len = 0;
 	struct tr t;
-	int type, have;
+	enum cairn_otype type;
+	int have;
 
 	tr_open(&t, &be);
 	p = xmalloc(size);
@@ -1531,7 +1532,7 @@ test_reopen_other(void)
 	struct cairn_oid id, pad;
 	unsigned char *data = NULL;
 	size_t len = 0, i;
-	int type;
+	enum cairn_otype type;
 
 	new_repo_path(a, sizeof(a));
 	new_repo_path(b, sizeof(b));

@@ -48,7 +48,8 @@ reader(void *arg)
 	unsigned char *data;
 	char want[256];
 	size_t len;
-	int i, k, type;
+	enum cairn_otype type;
+	int i, k;
 
 	for (k = 0; k < READS; k++) {
 		i = (int)(rand_r(&seed) % NOBJ);
@@ -86,7 +87,7 @@ writer(void *arg)
 static void
 run(const char *path, size_t cache, const char *what)
 {
-	struct cairn_open_opts o;
+	struct cairn_open_opts o = CAIRN_OPEN_OPTS_INIT;
 	struct shared s;
 	pthread_t t[READERS + 1];
 	char buf[256];
@@ -94,7 +95,6 @@ run(const char *path, size_t cache, const char *what)
 
 	memset(&s, 0, sizeof(s));
 	pthread_mutex_init(&s.mu, NULL);
-	memset(&o, 0, sizeof(o));
 	o.cache_bytes = cache;
 	if (!no_error(cairn_repo_open_opts(path, &o, &s.r), "%s: open", what))
 		return;

@@ -28,7 +28,8 @@ read_all(struct cairn_repo *r, const struct cairn_oid *id, int n, int *bad)
 {
 	unsigned char *data, want[SIZE];
 	size_t len;
-	int i, type;
+	enum cairn_otype type;
+	int i;
 
 	for (i = 0; i < n; i++) {
 		fill(want, i);
@@ -52,10 +53,12 @@ int
 main(void)
 {
 	char tmpl[] = "/tmp/cairn-t-wrap.XXXXXX", path[512];
-	struct cairn_open_opts o;
+	struct cairn_open_opts o = CAIRN_OPEN_OPTS_INIT;
 	struct cairn_repo *r;
 	struct cairn_oid id[N];
-	struct cairn_repo_stats a, b, c;
+	struct cairn_repo_stats a = CAIRN_REPO_STATS_INIT;
+	struct cairn_repo_stats b = CAIRN_REPO_STATS_INIT;
+	struct cairn_repo_stats c = CAIRN_REPO_STATS_INIT;
 	unsigned char buf[SIZE];
 	const char *dir = mkdtemp(tmpl);
 	int i, bad = 0;
@@ -65,7 +68,6 @@ main(void)
 	snprintf(path, sizeof(path), "%s/repo", dir);
 	if (!no_error(cairn_repo_init(path, NULL), "init"))
 		return done_testing();
-	memset(&o, 0, sizeof(o));
 	o.cache_bytes = 16 * (SIZE + 256);	/* room for about 16 objects */
 	if (!no_error(cairn_repo_open_opts(path, &o, &r), "open cached"))
 		return done_testing();

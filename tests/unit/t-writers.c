@@ -61,7 +61,7 @@ rng_fill(unsigned char *p, size_t len)
 static void
 new_repo(char *path, size_t len)
 {
-	struct cairn_init_opts io = { CAIRN_HASH_SHA256, -1, NULL };
+	struct cairn_init_opts io = CAIRN_INIT_OPTS_INIT;
 	const struct cairn_error *err;
 
 	snprintf(path, len, "%s/r%d", base_dir, ++repo_seq);
@@ -122,7 +122,8 @@ reads(struct cairn_repo *r, const struct cairn_oid *id, const void *data,
 	struct timespec ts = { 0, 3000000 };
 	unsigned char *got = NULL;
 	size_t glen = 0;
-	int type, same;
+	enum cairn_otype type;
+	int same;
 
 	if (cairn_object_get(r, id, 0, &type, &got, &glen) != NULL) {
 		nanosleep(&ts, NULL);
@@ -420,7 +421,8 @@ test_failed_commit(void)
 	struct cairn_oid id;
 	const struct cairn_error *err;
 	long at;
-	int failed = 0, visible = 0, ref_ok = 0, type;
+	enum cairn_otype type;
+	int failed = 0, visible = 0, ref_ok = 0;
 	unsigned char *got;
 	size_t glen;
 
@@ -466,8 +468,8 @@ test_stale_durable(void)
 {
 	char path[1100];
 	struct cairn_repo *old, *r;
-	struct cairn_gc_opts go;
-	struct cairn_gc_result res;
+	struct cairn_gc_opts go = CAIRN_GC_OPTS_INIT;
+	struct cairn_gc_result res = CAIRN_GC_RESULT_INIT;
 	struct cairn_oid x;
 	const struct cairn_error *err;
 	pid_t pid;
@@ -484,10 +486,9 @@ test_stale_durable(void)
 	if ((pid = fork()) == -1)
 		bail_out("fork");
 	if (pid == 0) {
-		memset(&go, 0, sizeof(go));
 		go.keep_since = INT64_MAX;
 		if (cairn_repo_open(path, 0, &r) != NULL ||
-		    cairn_repo_gc(r, &go, &res) != NULL || res.removed == 0)
+		    cairn_gc_handle(r, &go, &res) != NULL || res.removed == 0)
 			_exit(1);
 		cairn_repo_close(r);
 		_exit(0);
@@ -659,7 +660,8 @@ open_and_read(const char *path, const struct cairn_oid *id)
 	unsigned char *got;
 	size_t glen;
 	pid_t pid;
-	int type, st;
+	enum cairn_otype type;
+	int st;
 
 	if ((pid = fork()) == -1)
 		bail_out("fork");

@@ -217,7 +217,7 @@ tap_is_error(const struct cairn_error *err, int code, const char *file,
 	int pass;
 
 	pass = code == CAIRN_ERR_NONE ? err == NULL :
-	    err != NULL && err->code == code;
+	    err != NULL && (int)err->code == code;
 	va_start(ap, fmt);
 	pass = tap_vresult(pass, file, line, fmt, ap);
 	va_end(ap);

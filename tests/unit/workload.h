@@ -372,8 +372,8 @@ w_actual_ref(void *arg, const char *name, const struct cairn_oid *id)
 static const struct cairn_error *
 w_gc(struct cairn_repo *r, struct oracle *o)
 {
-	struct cairn_gc_opts opts;
-	struct cairn_gc_result res;
+	struct cairn_gc_opts opts = CAIRN_GC_OPTS_INIT;
+	struct cairn_gc_result res = CAIRN_GC_RESULT_INIT;
 	struct w_actual act;
 	size_t i, j;
 
@@ -387,9 +387,8 @@ w_gc(struct cairn_repo *r, struct oracle *o)
 		if (!w_reached(o, &o->o[i].id) || j == act.n)
 			o->o[i].may_vanish = 1;
 	}
-	memset(&opts, 0, sizeof(opts));
 	opts.keep_since = INT64_MAX;
-	return cairn_repo_gc(r, &opts, &res);
+	return cairn_gc_handle(r, &opts, &res);
 }
 
 /* Run step s at position pos of a workload. */
@@ -445,10 +444,11 @@ w_keep_copy(const struct cairn_error **first, const struct cairn_error *err)
 static const struct cairn_error *
 w_repair(const char *path, struct cairn_vfs *vfs)
 {
-	struct cairn_fsck_result res;
+	struct cairn_fsck_opts opts = CAIRN_FSCK_OPTS_INIT;
+	struct cairn_fsck_result res = CAIRN_FSCK_RESULT_INIT;
 
-	return cairn_fsck_vfs(path, CAIRN_FSCK_REPAIR, NULL, NULL, NULL, &res,
-	    vfs);
+	opts.flags = CAIRN_FSCK_REPAIR;
+	return cairn_fsck_vfs(path, &opts, &res, vfs);
 }
 
 /*
@@ -490,7 +490,7 @@ w_run(const char *path, struct cairn_vfs *vfs, struct oracle *o,
 static void
 w_pristine(const char *path, struct oracle *o)
 {
-	struct cairn_init_opts io = { CAIRN_HASH_SHA256, -1, NULL };
+	struct cairn_init_opts io = CAIRN_INIT_OPTS_INIT;
 	struct cairn_repo *r;
 
 	memset(o, 0, sizeof(*o));
@@ -603,6 +603,20 @@ w_finding(void *arg, const struct cairn_finding *f)
 	}
 }
 
+/* fsck of path with flags, its findings counted in fs. */
+static const struct cairn_error *
+w_fsck(const char *path, unsigned flags, struct w_findings *fs,
+    struct cairn_fsck_result *res)
+{
+	struct cairn_fsck_opts opts = CAIRN_FSCK_OPTS_INIT;
+
+	opts.flags = flags;
+	opts.report = w_finding;
+	opts.arg = fs;
+	res->size = sizeof(*res);
+	return cairn_repo_fsck(path, &opts, res);
+}
+
 /*
  * check_repo(path, o, t):
  * Open the repository with the real code and check it against o: every
@@ -617,14 +631,15 @@ static int
 check_repo(const char *path, const struct oracle *o, struct w_tally *t)
 {
 	const struct cairn_error *err;
-	struct cairn_fsck_result res;
+	struct cairn_fsck_result res = CAIRN_FSCK_RESULT_INIT;
 	struct w_findings fs;
 	struct cairn_repo *r;
 	struct cairn_oid id;
 	unsigned char *data;
 	char hex[2 * CAIRN_OID_MAX + 1];
 	size_t i, len;
-	int j, type, bad = 0;
+	enum cairn_otype type;
+	int j, bad = 0;
 
 	if ((err = cairn_repo_open(path, 0, &r)) != NULL)
 		return w_fail(&t->unrecoverable, "open: %s", err->msg);
@@ -673,19 +688,19 @@ check_repo(const char *path, const struct oracle *o, struct w_tally *t)
 		return 1;
 
 	memset(&fs, 0, sizeof(fs));
-	if ((err = cairn_repo_fsck(path, 0, w_finding, NULL, &fs, &res)) != NULL)
+	if ((err = w_fsck(path, 0, &fs, &res)) != NULL)
 		return w_fail(&t->unrecoverable, "fsck: %s", err->msg);
 	if (fs.unrepairable)
 		return w_fail(&t->unrecoverable, "fsck: %ld findings repair "
 		    "cannot fix, the first: %s", fs.unrepairable, fs.first);
 	if (res.errors + res.warnings > 0) {
-		if ((err = cairn_repo_fsck(path, CAIRN_FSCK_REPAIR, w_finding, NULL,
-		    &fs, &res)) != NULL)
+		if ((err = w_fsck(path, CAIRN_FSCK_REPAIR, &fs, &res)) !=
+		    NULL)
 			return w_fail(&t->unrecoverable, "fsck --repair: %s",
 			    err->msg);
 		memset(&fs, 0, sizeof(fs));
-		if ((err = cairn_repo_fsck(path, 0, w_finding, NULL, &fs,
-		    &res)) != NULL || res.errors + res.warnings > 0)
+		if ((err = w_fsck(path, 0, &fs, &res)) != NULL ||
+		    res.errors + res.warnings > 0)
 			return w_fail(&t->unrecoverable, "fsck after repair: "
 			    "%" PRIu64 " errors, %" PRIu64 " warnings",
 			    res.errors, res.warnings);
@@ -714,11 +729,11 @@ static int
 check_repaired(const char *path, const struct oracle *o, struct w_tally *t)
 {
 	const struct cairn_error *err;
-	struct cairn_fsck_result res;
+	struct cairn_fsck_result res = CAIRN_FSCK_RESULT_INIT;
 	struct w_findings fs;
 
 	memset(&fs, 0, sizeof(fs));
-	if ((err = cairn_repo_fsck(path, 0, w_finding, NULL, &fs, &res)) != NULL)
+	if ((err = w_fsck(path, 0, &fs, &res)) != NULL)
 		return w_fail(&t->unrecoverable, "fsck: %s", err->msg);
 	if (fs.unrepairable)
 		return w_fail(&t->unrecoverable, "fsck: %ld findings repair "
