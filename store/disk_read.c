@@ -399,11 +399,7 @@ decode_in_memory(struct disk *d, int where, uint64_t loc,
 		    "'%s' offset %llu: record checksum mismatch",
 		    where == CAIRN_MEM_WAL ? d->man.wal : d->man.data,
 		    (unsigned long long)loc);
-	if (rec->flags & CAIRN_REC_DEFLATED)
-		return cairn_zip_inflate(out, (size_t)rec->size, p,
-		    (size_t)rec->stored);
-	memcpy(out, p, (size_t)rec->size);
-	return NULL;
+	return cairn_rec_content(rec, p, out);
 }
 
 const struct cairn_error *

@@ -899,12 +899,7 @@ decode(const struct cairn_rec *rec, const unsigned char *stored,
 	if (rec->size > ((uint64_t)1 << 40) ||
 	    (*out = malloc((size_t)rec->size + 1)) == NULL)
 		return cairn_error_nomem();
-	if (rec->flags & CAIRN_REC_DEFLATED)
-		err = cairn_zip_inflate(*out, (size_t)rec->size, stored,
-		    (size_t)rec->stored);
-	else
-		memcpy(*out, stored, (size_t)rec->size);
-	if (err != NULL) {
+	if ((err = cairn_rec_content(rec, stored, *out)) != NULL) {
 		free(*out);
 		*out = NULL;
 	}

@@ -248,11 +248,7 @@ read_marked(struct gc *g, const struct cairn_mem_ent *e,
 		return NULL;
 	if ((*content = malloc((size_t)rec.size + 1)) == NULL)
 		return cairn_error_nomem();
-	if (rec.flags & CAIRN_REC_DEFLATED)
-		err = cairn_zip_inflate(*content, (size_t)rec.size, stored,
-		    (size_t)rec.stored);
-	else
-		memcpy(*content, stored, (size_t)rec.size);
+	err = cairn_rec_content(&rec, stored, *content);
 	if (err == NULL)
 		err = cairn_hash_object(g->d->be.algo, rec.type, *content,
 		    (size_t)rec.size, &got);

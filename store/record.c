@@ -131,3 +131,14 @@ cairn_rec_sizes_plausible(const struct cairn_rec *rec)
 		    rec->flags & CAIRN_REC_DEFLATED ? "compressed" : "stored");
 	return NULL;
 }
+
+const struct cairn_error *
+cairn_rec_content(const struct cairn_rec *rec, const unsigned char *stored,
+    unsigned char *out)
+{
+	if (rec->flags & CAIRN_REC_DEFLATED)
+		return cairn_zip_inflate(out, (size_t)rec->size, stored,
+		    (size_t)rec->stored);
+	memcpy(out, stored, (size_t)rec->size);
+	return NULL;
+}

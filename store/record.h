@@ -128,4 +128,13 @@ const struct cairn_error *cairn_filehdr_check(const unsigned char *p,
 #define CAIRN_INFLATE_RATIO_MAX 1032
 const struct cairn_error *cairn_rec_sizes_plausible(const struct cairn_rec *rec);
 
+/*
+ * cairn_rec_content(rec, stored, out):
+ * An OBJECT record's content, from its rec->stored bytes at stored, into
+ * the rec->size bytes at out: inflated, or copied.  The caller has checked
+ * the sizes (cairn_rec_sizes_plausible) and, if it wants, the CRC.
+ */
+const struct cairn_error *cairn_rec_content(const struct cairn_rec *rec,
+    const unsigned char *stored, unsigned char *out);
+
 #endif

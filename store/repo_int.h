@@ -1,6 +1,8 @@
 /*
- * repo_int.h: repository entry points for tests inside the tree, not part
- * of the public API.
+ * repo_int.h: what the library's own files and the tests inside the tree
+ * share beyond the public API: entry points taking an I/O layer or an
+ * open handle, the sized-struct helpers, a handle's config.  Not part of
+ * the public API.
  */
 #ifndef CAIRN_REPO_INT_H
 #define CAIRN_REPO_INT_H
