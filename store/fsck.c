@@ -7,8 +7,13 @@
  * so it works on repositories too damaged to open.  The data file is
  * authoritative: every record in it is checked (frame, header CRC, data
  * CRC, content hash unless quick), and what the index and the WAL say is
- * checked against it.  Findings are collected in a list; a repair acts
- * under the writer lock, then the whole check runs again.
+ * checked against it.  Every open, read, write, sync, lock, rename and
+ * removal goes through the repository's I/O layer (c->vfs), so the fault
+ * and crash layers reach the check and the repair alike.  Findings are
+ * collected in a list, each with a kind and a subject of parts (file,
+ * offset, id, ref, config key); a repair acts under the writer lock,
+ * then the whole check runs again, and a finding is "repaired" when no
+ * finding of the same kind and subject is left, whatever its message.
  */
 #include <dirent.h>
 #include <errno.h>
