@@ -617,6 +617,23 @@ w_fsck(const char *path, unsigned flags, struct w_findings *fs,
 	return cairn_repo_fsck(path, &opts, res);
 }
 
+/* fsck of path finds nothing repair cannot fix: 0, or 1 (tallied in t). */
+static int
+w_repairable(const char *path, struct w_tally *t,
+    struct cairn_fsck_result *res)
+{
+	const struct cairn_error *err;
+	struct w_findings fs;
+
+	memset(&fs, 0, sizeof(fs));
+	if ((err = w_fsck(path, 0, &fs, res)) != NULL)
+		return w_fail(&t->unrecoverable, "fsck: %s", err->msg);
+	if (fs.unrepairable)
+		return w_fail(&t->unrecoverable, "fsck: %ld findings repair "
+		    "cannot fix, the first: %s", fs.unrepairable, fs.first);
+	return 0;
+}
+
 /*
  * check_repo(path, o, t):
  * Open the repository with the real code and check it against o: every
@@ -687,13 +704,10 @@ check_repo(const char *path, const struct oracle *o, struct w_tally *t)
 	if (bad)
 		return 1;
 
-	memset(&fs, 0, sizeof(fs));
-	if ((err = w_fsck(path, 0, &fs, &res)) != NULL)
-		return w_fail(&t->unrecoverable, "fsck: %s", err->msg);
-	if (fs.unrepairable)
-		return w_fail(&t->unrecoverable, "fsck: %ld findings repair "
-		    "cannot fix, the first: %s", fs.unrepairable, fs.first);
+	if (w_repairable(path, t, &res))
+		return 1;
 	if (res.errors + res.warnings > 0) {
+		memset(&fs, 0, sizeof(fs));
 		if ((err = w_fsck(path, CAIRN_FSCK_REPAIR, &fs, &res)) !=
 		    NULL)
 			return w_fail(&t->unrecoverable, "fsck --repair: %s",
@@ -730,14 +744,9 @@ check_repaired(const char *path, const struct oracle *o, struct w_tally *t)
 {
 	const struct cairn_error *err;
 	struct cairn_fsck_result res = CAIRN_FSCK_RESULT_INIT;
-	struct w_findings fs;
 
-	memset(&fs, 0, sizeof(fs));
-	if ((err = w_fsck(path, 0, &fs, &res)) != NULL)
-		return w_fail(&t->unrecoverable, "fsck: %s", err->msg);
-	if (fs.unrepairable)
-		return w_fail(&t->unrecoverable, "fsck: %ld findings repair "
-		    "cannot fix, the first: %s", fs.unrepairable, fs.first);
+	if (w_repairable(path, t, &res))
+		return 1;
 	if ((err = w_repair(path, cairn_vfs_posix())) != NULL)
 		return w_fail(&t->unrecoverable, "fsck --repair: %s",
 		    err->msg);
