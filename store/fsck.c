@@ -3183,9 +3183,11 @@ cairn_repo_fsck(const char *path, const struct cairn_fsck_opts *opts,
 {
 	static const struct cairn_fsck_opts defaults = CAIRN_FSCK_OPTS_INIT;
 	const struct cairn_error *err;
-	struct cairn_fsck_result full = CAIRN_FSCK_RESULT_INIT;
-	struct cairn_fsck_opts o = CAIRN_FSCK_OPTS_INIT;
+	struct cairn_fsck_result full;
+	struct cairn_fsck_opts o;
 
+	if (path == NULL)
+		return cairn_error_new(CAIRN_ERR_USAGE, "no repository path");
 	if ((err = cairn_sized_in(&o, sizeof(o), &defaults, opts,
 	    "cairn_fsck_opts")) != NULL ||
 	    (err = cairn_sized_check(res, sizeof(*res),

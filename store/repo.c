@@ -162,6 +162,9 @@ cairn_sized_check(const void *given, size_t full_size, const char *name)
 {
 	size_t size;
 
+	if (given == NULL)
+		return cairn_error_new(CAIRN_ERR_USAGE, "struct %s: NULL where "
+		    "one is needed", name);
 	memcpy(&size, given, sizeof(size));
 	if (size < sizeof(size) || size > full_size)
 		return cairn_error_new(CAIRN_ERR_USAGE, "struct %s: its size "
@@ -1101,9 +1104,11 @@ cairn_repo_gc(const char *path, const struct cairn_gc_opts *opts,
 	static const struct cairn_gc_opts defaults = CAIRN_GC_OPTS_INIT;
 	const struct cairn_error *err;
 	struct cairn_gc_result full = CAIRN_GC_RESULT_INIT;
-	struct cairn_gc_opts o = CAIRN_GC_OPTS_INIT;
+	struct cairn_gc_opts o;
 	struct cairn_repo *r;
 
+	if (path == NULL)
+		return cairn_error_new(CAIRN_ERR_USAGE, "no repository path");
 	if ((err = cairn_sized_in(&o, sizeof(o), &defaults, opts,
 	    "cairn_gc_opts")) != NULL ||
 	    (err = cairn_sized_check(res, sizeof(*res), "cairn_gc_result")) !=
@@ -1111,7 +1116,6 @@ cairn_repo_gc(const char *path, const struct cairn_gc_opts *opts,
 		return err;
 	if ((err = cairn_repo_open(path, 0, &r)) != NULL)
 		return err;
-	full.size = sizeof(full);
 	err = cairn_gc_handle(r, &o, &full);
 	cairn_repo_close(r);
 	cairn_sized_out(res, &full, sizeof(full));

@@ -349,6 +349,14 @@ sized_structs(const char *dir)
 	    "gc: options from a newer header are refused");
 	ok(cairn_repo_gc(path, NULL, &gr) == NULL && gr.removed == 0,
 	    "gc: NULL options keep everything");
+	is_error(cairn_repo_gc(path, NULL, NULL), CAIRN_ERR_USAGE,
+	    "gc: a NULL result is refused");
+	is_error(cairn_repo_fsck(path, NULL, NULL), CAIRN_ERR_USAGE,
+	    "fsck: a NULL result is refused");
+	is_error(cairn_repo_gc(NULL, NULL, &gr), CAIRN_ERR_USAGE,
+	    "gc: a NULL path is refused");
+	is_error(cairn_repo_fsck(NULL, NULL, &fr), CAIRN_ERR_USAGE,
+	    "fsck: a NULL path is refused");
 }
 
 /* The header's version and the library's agree, in both forms. */
