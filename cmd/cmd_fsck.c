@@ -126,6 +126,8 @@ report(void *arg, const struct cairn_finding *f)
 		printf(", \"key\": ");
 		cmd_json_string(f->key);
 	}
+	if (f->check != NULL)
+		printf(", \"check\": \"%s\"", f->check);
 	printf(", \"message\": ");
 	cmd_json_string(f->message);
 	printf(", \"repairable\": %s, \"repaired\": %s}",
@@ -219,9 +221,12 @@ cmd_fsck(int argc, char **argv)
 	if (o.json && err == NULL)
 		printf("], \"records\": %" PRIu64 ", \"objects\": %" PRIu64
 		    ", \"errors\": %" PRIu64 ", \"warnings\": %" PRIu64
-		    ", \"repaired\": %" PRIu64 "}\n", res.records, res.objects,
-		    res.errors, res.warnings, res.repaired);
+		    ", \"object_warnings\": %" PRIu64 ", \"repaired\": %"
+		    PRIu64 "}\n", res.records, res.objects, res.errors,
+		    res.warnings, res.object_warnings, res.repaired);
 	if (err != NULL)
 		return cmd_fail(err);
-	return cmd_finish_output(res.errors + res.warnings > 0 ? 1 : 0);
+	/* What git fsck only warns of in objects does not fail, as there. */
+	return cmd_finish_output(res.errors + res.warnings -
+	    res.object_warnings > 0 ? 1 : 0);
 }

@@ -15,7 +15,8 @@ bad(const char *name, size_t len, const char *why)
 }
 
 static const struct cairn_error *
-check_component(const char *name, size_t len, const char *c, size_t clen)
+check_component(const char *name, size_t len, const char *c, size_t clen,
+    int bounded)
 {
 	if (clen == 0)
 		return bad(name, len, "empty component");
@@ -23,7 +24,7 @@ check_component(const char *name, size_t len, const char *c, size_t clen)
 		return bad(name, len, "a component starts with '.'");
 	if (clen >= 5 && memcmp(c + clen - 5, ".lock", 5) == 0)
 		return bad(name, len, "a component ends with '.lock'");
-	if (clen > CAIRN_REFNAME_COMPONENT_MAX)
+	if (bounded && clen > CAIRN_REFNAME_COMPONENT_MAX)
 		return bad(name, len, "a component is longer than 255 bytes");
 	return NULL;
 }
@@ -48,15 +49,16 @@ check_chars(const char *name, size_t len)
 	return NULL;
 }
 
-const struct cairn_error *
-cairn_refname_check(const char *name, size_t len)
+/* The rules, with the length bounds if bounded. */
+static const struct cairn_error *
+check(const char *name, size_t len, int bounded)
 {
 	const struct cairn_error *err;
 	const char *c = name, *slash, *end = name + len;
 
 	if (len == 0)
 		return cairn_error_new(CAIRN_ERR_INVALID, "empty ref name");
-	if (len > CAIRN_REFNAME_MAX)
+	if (bounded && len > CAIRN_REFNAME_MAX)
 		return bad(name, len, "too long");
 	if (memchr(name, '\0', len) != NULL)
 		return bad(name, len, "contains NUL");
@@ -69,10 +71,22 @@ cairn_refname_check(const char *name, size_t len)
 	for (;;) {
 		slash = memchr(c, '/', (size_t)(end - c));
 		if ((err = check_component(name, len, c,
-		    (size_t)((slash ? slash : end) - c))) != NULL)
+		    (size_t)((slash ? slash : end) - c), bounded)) != NULL)
 			return err;
 		if (slash == NULL)
 			return NULL;
 		c = slash + 1;
 	}
+}
+
+const struct cairn_error *
+cairn_refname_check(const char *name, size_t len)
+{
+	return check(name, len, 1);
+}
+
+const struct cairn_error *
+cairn_refname_check_git(const char *name, size_t len)
+{
+	return check(name, len, 0);
 }

@@ -23,4 +23,11 @@
 /* NULL if name (len bytes, no NUL inside) is valid; else CAIRN_ERR_INVALID. */
 const struct cairn_error *cairn_refname_check(const char *name, size_t len);
 
+/*
+ * cairn_refname_check without the length bounds: git's rules alone, for
+ * names that are never made into paths (a tag object's name).
+ */
+const struct cairn_error *cairn_refname_check_git(const char *name,
+    size_t len);
+
 #endif

@@ -488,6 +488,9 @@ struct cairn_finding {
 	const char *message;
 	int repairable;		/* derived or garbage: --repair fixes it */
 	int repaired;		/* with CAIRN_FSCK_REPAIR: it was fixed */
+	const char *check;	/* about an object's content: git fsck's
+				   message id ("zeroPaddedFilemode",
+				   struct cairn_check_msg), else NULL */
 };
 
 typedef void (*cairn_finding_fn)(void *arg, const struct cairn_finding *f);
@@ -509,6 +512,10 @@ struct cairn_fsck_result {
 	uint64_t objects;	/* distinct objects found */
 	uint64_t errors, warnings;	/* findings that remain */
 	uint64_t repaired;
+	uint64_t object_warnings;	/* of warnings, those about object
+					   content git fsck also only warns
+					   of (a zero-padded mode): history
+					   no repair can change */
 };
 #define CAIRN_FSCK_RESULT_INIT { .size = sizeof(struct cairn_fsck_result) }
 

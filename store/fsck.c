@@ -1410,10 +1410,38 @@ link_check(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 	return 0;
 }
 
+/* What git fsck says of an object's content, as a finding. */
+struct content_ctx {
+	struct fsck *c;
+	const unsigned char *id;
+	enum cairn_otype type;
+};
+
+static void
+content_msg(void *arg, const struct cairn_check_msg *m)
+{
+	struct content_ctx *x = arg;
+	struct fsck *c = x->c;
+	size_t n = c->findings.len;
+
+	/* "invalid tree: treeNotSorted: ...", "tree: hasDotgit: ..." */
+	find(c, m->level == CAIRN_CHECK_ERROR, 0, CAIRN_FINDING_OBJECT,
+	    object(x->id), "%s%s: %s: %s", m->level == CAIRN_CHECK_ERROR ?
+	    "invalid " : "", cairn_otype_name(x->type), m->id, m->text);
+	if (c->findings.len > n)
+		((struct finding *)(c->findings.data + n))->f.check = m->id;
+}
+
+/*
+ * An object's content, checked as git fsck checks it: git's errors are
+ * errors, its warnings warnings (a ".git" entry, stored literally, is
+ * one), each with git's message id.
+ */
 static void
 check_graph_object(struct fsck *c, const struct cairn_mem_ent *e)
 {
 	const struct cairn_error *err;
+	struct content_ctx x;
 	struct cairn_rec rec;
 	struct link_ctx l;
 	unsigned char *content;
@@ -1424,11 +1452,16 @@ check_graph_object(struct fsck *c, const struct cairn_mem_ent *e)
 	if (cairn_rec_decode(&rec, at, c->idlen) != NULL ||
 	    decode(&rec, at + CAIRN_REC_HDR_SIZE, &content) != NULL)
 		return;	/* reported by the record checks */
-	if ((err = cairn_object_check(e->type, content, (size_t)e->size,
-	    c->algo)) != NULL)
-		find(c, 1, 0, CAIRN_FINDING_OBJECT, object(e->id), "%s",
-		    err->msg);
-	else {
+	x.c = c;
+	x.id = e->id;
+	x.type = e->type;
+	if ((err = cairn_object_check_report(e->type, content,
+	    (size_t)e->size, c->algo, CAIRN_CHECK_LITERALLY, content_msg,
+	    &x)) != NULL) {
+		if (err->code != CAIRN_ERR_INVALID)	/* out of memory */
+			find(c, 1, 0, CAIRN_FINDING_OBJECT, object(e->id),
+			    "cannot check: %s", err->msg);
+	} else {
 		l.c = c;
 		l.from = e->id;
 		cairn_object_links(e->type, content, (size_t)e->size, c->algo,
@@ -3110,6 +3143,8 @@ report_all(struct finding *f, size_t n, const struct finding *left,
 			res->errors++;
 		else
 			res->warnings++;
+		if (!f[i].f.repaired && !f[i].f.error && f[i].f.check != NULL)
+			res->object_warnings++;
 		if (report != NULL)
 			report(arg, &f[i].f);
 	}

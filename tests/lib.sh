@@ -26,7 +26,8 @@
 # In bodies: test_must_fail [--status=N[,M...]] <cmd>, test_cmp, test_cmp_bin,
 # test_must_be_empty, test_line_count, test_stderr_one_line, cairn_stat,
 # test_fsck_repo, test_path_is_file, test_path_is_dir, test_path_is_missing,
-# test_seq, test_timeout, test_no_fsck.  They explain a failure on file descriptor 9,
+# test_seq, test_timeout, test_no_fsck; and to build objects, hex_to_bin and
+# tree_entry.  They explain a failure on file descriptor 9,
 # which goes to the test's log even where the body redirects stderr; bodies
 # should leave descriptor 9 alone.  In helper functions outside the quoted
 # bodies, write `test_line_count -eq N file` (shellcheck reads `= N` as a
@@ -522,4 +523,18 @@ test_timeout () {
 		shift
 		"$@"
 	fi
+}
+
+# hex_to_bin <hex>: the bytes the hex digits spell.
+hex_to_bin () {
+	printf '%b' "$(printf '%s\n' "$1" | awk '{
+		for (i = 1; i <= length($0); i += 2)
+			printf "\\0%03o", (index("0123456789abcdef", substr($0, i, 1)) - 1) * 16 + \
+				index("0123456789abcdef", substr($0, i + 1, 1)) - 1
+	}')"
+}
+
+# tree_entry <mode> <name> <hex id>: one entry of a git tree, in its bytes.
+tree_entry () {
+	printf '%s %s\000' "$1" "$2" && hex_to_bin "$3"
 }

@@ -18,20 +18,6 @@ fails_with () {
 	test_stderr_one_line fw.err
 }
 
-# hex_to_bin <hex>: the bytes the hex digits spell.
-hex_to_bin () {
-	printf '%b' "$(printf '%s\n' "$1" | awk '{
-		for (i = 1; i <= length($0); i += 2)
-			printf "\\0%03o", (index("0123456789abcdef", substr($0, i, 1)) - 1) * 16 + \
-				index("0123456789abcdef", substr($0, i + 1, 1)) - 1
-	}')"
-}
-
-# tree_entry <mode> <name> <hex id>: one entry of a git tree.
-tree_entry () {
-	printf '%s %s\000' "$1" "$2" && hex_to_bin "$3"
-}
-
 test_expect_success 'an unknown command: exit 2' '
 	fails_with 2 cairn frobnicate
 	fails_with 2 cairn frobnicate --help

@@ -19,20 +19,6 @@ export CAIRN_AUTHOR_NAME='A U Thor' CAIRN_AUTHOR_EMAIL=author@example.com \
 	CAIRN_COMMITTER_EMAIL=committer@example.com \
 	CAIRN_COMMITTER_DATE='1112912053 -0700'
 
-# hex_to_bin <hex>: the bytes the hex digits spell.
-hex_to_bin () {
-	printf '%b' "$(printf '%s\n' "$1" | awk '{
-		for (i = 1; i <= length($0); i += 2)
-			printf "\\0%03o", (index("0123456789abcdef", substr($0, i, 1)) - 1) * 16 + \
-				index("0123456789abcdef", substr($0, i + 1, 1)) - 1
-	}')"
-}
-
-# tree_entry <mode> <name> <hex id>: one entry of a git tree.
-tree_entry () {
-	printf '%s %s\000' "$1" "$2" && hex_to_bin "$3"
-}
-
 # make_src <dir>: files of every kind get restores.
 make_src () {
 	mkdir -p "$1/d/e/f" "$1/$(printf 'caf\303\251')" "$1/x" &&
@@ -293,7 +279,8 @@ test_expect_success 'entries whose object has the wrong type are not written' '
 
 # Hostile trees: "<label>|<printf format of the entries, %s the blob id's
 # raw bytes, %t a tree id's raw bytes>".  Each must be refused by put -t
-# tree.  Formats may not contain "|".
+# tree (git too refuses them, or, for the unsafe names, warns; the modes
+# git accepts are in t0034).  Formats may not contain "|".
 HOSTILE=$TRASH_DIRECTORY/hostile
 cat >"$HOSTILE" <<\EOF
 name ..|100644 ..\0%s
@@ -312,14 +299,6 @@ duplicate directories|40000 a\0%t40000 a\0%t
 unsorted files|100644 b\0%s100644 a\0%s
 unsorted directory before a.b|40000 a\0%t100644 a.b\0%s
 unsorted file a0 before directory a|100644 a0\0%s40000 a\0%t
-mode 100664|100664 a\0%s
-mode 0100644|0100644 a\0%s
-mode 040000|040000 a\0%t
-mode 100600|100600 a\0%s
-mode 644|644 a\0%s
-mode 120777|120777 a\0%s
-mode 100000|100000 a\0%s
-mode 160644|160644 a\0%s
 empty mode| a\0%s
 non-octal mode|10064x a\0%s
 no space after mode|100644a\0%s
@@ -426,7 +405,7 @@ test_expect_success 'hostile trees are refused by put -t tree: exit 2, nothing s
 		fi
 		count=$((count + 1))
 	done <"$HOSTILE"
-	test "$count" -ge 30
+	test "$count" -ge 22
 '
 
 test_expect_success GIT 'the entry format used above is right: git and cairn agree on a good tree' '

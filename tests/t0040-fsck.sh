@@ -176,15 +176,16 @@ text = open(sys.argv[1]).read()
 if text.count("\n") != 1 or not text.endswith("\n"):
     sys.exit("fsck --json: not one line")
 d = json.loads(text)
-want = {"findings", "records", "objects", "errors", "warnings", "repaired"}
+want = {"findings", "records", "objects", "errors", "warnings",
+        "object_warnings", "repaired"}
 if set(d) != want:
     sys.exit("fsck --json: keys %s" % sorted(d))
-counts = {"error": 0, "warning": 0, "repaired": 0}
+counts = {"error": 0, "warning": 0, "repaired": 0, "object": 0}
 for f in d["findings"]:
     must = {"severity", "kind", "subject", "message", "repairable",
             "repaired"}
     parts = {"file", "offset", "id", "ref", "key"}
-    if not must <= set(f) or not set(f) - must <= parts:
+    if not must <= set(f) or not set(f) - must <= parts | {"check"}:
         sys.exit("fsck --json: finding keys %s" % sorted(f))
     for k in ("file", "ref", "key"):
         if k in f and not isinstance(f[k], str):
@@ -206,11 +207,17 @@ for f in d["findings"]:
         sys.exit("fsck --json: repairable/repaired not booleans")
     if f["repaired"] and not f["repairable"]:
         sys.exit("fsck --json: repaired but not repairable: %r" % f)
+    if "check" in f and (f["kind"] != "object" or "id" not in f or
+                         not re.fullmatch("[a-z][A-Za-z0-9]+", f["check"]) or
+                         ": %s: " % f["check"] not in f["message"]):
+        sys.exit("fsck --json: bad check: %r" % f)
     counts["repaired" if f["repaired"] else f["severity"]] += 1
+    if "check" in f and f["severity"] == "warning":
+        counts["object"] += 1
     print("%s %s %s: %s%s" % (f["severity"], f["kind"], name(f["subject"]),
           escape(f["message"]), " (repaired)" if f["repaired"] else ""))
 for key, name in (("errors", "error"), ("warnings", "warning"),
-                  ("repaired", "repaired")):
+                  ("repaired", "repaired"), ("object_warnings", "object")):
     if d[key] != counts[name]:
         sys.exit("fsck --json: %s is %r, the findings say %d"
                  % (key, d[key], counts[name]))

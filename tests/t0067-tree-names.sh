@@ -10,20 +10,6 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
-# hex_to_bin <hex>: the bytes the hex digits spell.
-hex_to_bin () {
-	printf '%b' "$(printf '%s\n' "$1" | awk '{
-		for (i = 1; i <= length($0); i += 2)
-			printf "\\0%03o", (index("0123456789abcdef", substr($0, i, 1)) - 1) * 16 + \
-				index("0123456789abcdef", substr($0, i + 1, 1)) - 1
-	}')"
-}
-
-# tree_entry <mode> <name> <hex id>: one entry of a git tree.
-tree_entry () {
-	printf '%s %s\000' "$1" "$2" && hex_to_bin "$3"
-}
-
 # The names, one a line, as printf formats (no % in them), with the word
 # each stands for.
 NAMES=$TRASH_DIRECTORY/names
@@ -119,8 +105,7 @@ test_expect_success 'the error names the entry quoted, on one line' '
 	grep -F -f want err
 '
 
-test_expect_success 'put --literally stores them, put -n --literally hashes them; . and .. are still refused' '
-	test_no_fsck
+test_expect_success 'put --literally stores them, and ., .. and a/b; fsck warns, get refuses' '
 	blob=$(printf "x\n" | cairn put --stdin)
 	while read -r word fmt
 	do
@@ -135,13 +120,32 @@ test_expect_success 'put --literally stores them, put -n --literally hashes them
 		test_cmp id id.b
 		test "$(cairn cat -t "$(cat id)")" = tree
 	done <"$NAMES"
-	for name in . ..
+	for name in . .. a/b /etc ../x
 	do
 		tree_entry 100644 "$name" "$blob" >bad
-		test_must_fail --status=2 cairn put --literally -t tree bad
+		test_must_fail --status=2 cairn put -t tree bad
+		cairn put --literally -t tree bad >id
 		batch_of bad >batch
-		test_must_fail --status=2 cairn put --literally --batch <batch
+		cairn put --literally --batch <batch >id.b
+		test_cmp id id.b
+		test_must_fail --status=2 cairn get "$(cat id)" out 2>err
+		test_stderr_one_line err
+		grep "refusing to check out" err
+		test_path_is_missing out
 	done
+	# As git fsck: warnings, which leave the exit status at 0.
+	cairn fsck >fsck.out
+	grep -c "^warning object [0-9a-f]*: tree: hasDotgit: " fsck.out >n
+	grep -c "^git " "$NAMES" >expect
+	test_cmp expect n
+	grep -c "^warning object [0-9a-f]*: tree: hasDotcairn: " fsck.out >n
+	grep -c "^cairn " "$NAMES" >expect
+	test_cmp expect n
+	for check in hasDot hasDotdot fullPathname
+	do
+		grep "^warning object [0-9a-f]*: tree: $check: " fsck.out
+	done
+	test_line_count -eq "$(($(wc -l <"$NAMES") + 5))" fsck.out
 '
 
 # hook_tree <name>: a tree holding <name>/hooks/post-checkout and a file

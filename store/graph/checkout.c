@@ -20,26 +20,20 @@
 
 /*
  * A name that is safe as one path component here and on the file systems
- * git guards against (cairn_tree_name_check).  A name that no put accepts
- * ('/', ".", "..", empty) is damage; a ".git" or ".cairn" lookalike,
- * which a put with CAIRN_OPEN_LITERALLY may have stored, is refused.
+ * git guards against (cairn_tree_name_check): one that is not (".", "..",
+ * a '/', a ".git" or ".cairn" lookalike), which only a put with
+ * CAIRN_OPEN_LITERALLY stores, is refused, whatever a tree may hold.
  */
 static const struct cairn_error *
 check_entry_name(const struct cairn_oid *tree, const struct cairn_tree_entry *e)
 {
 	const struct cairn_error *err;
 	char hex[CAIRN_OID_HEXMAX + 1];
-	int code = CAIRN_ERR_CORRUPT;
 
-	if ((err = cairn_tree_name_check(e->name, e->name_len,
-	    CAIRN_CHECK_LITERALLY)) == NULL) {
-		if ((err = cairn_tree_name_check(e->name, e->name_len, 0)) ==
-		    NULL)
-			return NULL;
-		code = CAIRN_ERR_INVALID;
-	}
-	return cairn_error_new(code, "refusing to check out tree %s: %s",
-	    cairn_oid_fmt(tree, hex), err->msg);
+	if ((err = cairn_tree_name_check(e->name, e->name_len, 0)) == NULL)
+		return NULL;
+	return cairn_error_new(CAIRN_ERR_INVALID, "refusing to check out "
+	    "tree %s: %s", cairn_oid_fmt(tree, hex), err->msg);
 }
 
 /*

@@ -156,9 +156,7 @@ static void
 test_tree_next_malformed(void)
 {
 	static const char *const modes[] = {
-		"100664", "0100644", "040000", "100600", "644", "10644",
-		"1006444", "", "10064x", "+100644", "120777",
-		"160644", "100000",
+		"", "10064x", "+100644", "-100644", "100644\t", "8", "0x1",
 	};
 	struct cairn_tree_entry e;
 	struct bytes b;
@@ -205,9 +203,50 @@ test_tree_next_malformed(void)
 	b.len = 0;
 	entry(&b, "100644", "", SHA1, BLOB1);
 	pos = 0;
-	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 1,
-	    "an empty name parses (cairn_object_check refuses it)");
-	is_uint(e.name_len, 0, "with length 0");
+	is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), -1,
+	    "an empty name is malformed, as git reads it");
+}
+
+/* Every mode git reads, and the canonical mode it reads it as. */
+static void
+test_tree_modes(void)
+{
+	static const struct {
+		const char *text;
+		unsigned raw, mode;
+	} modes[] = {
+		{ "100664", 0100664, CAIRN_MODE_FILE },
+		{ "100600", 0100600, CAIRN_MODE_FILE },
+		{ "100000", 0100000, CAIRN_MODE_FILE },
+		{ "100700", 0100700, CAIRN_MODE_EXEC },
+		{ "100775", 0100775, CAIRN_MODE_EXEC },
+		{ "0100644", 0100644, CAIRN_MODE_FILE },
+		{ "00100755", 0100755, CAIRN_MODE_EXEC },
+		{ "040000", 0040000, CAIRN_MODE_TREE },
+		{ "40755", 0040755, CAIRN_MODE_TREE },
+		{ "120777", 0120777, CAIRN_MODE_LINK },
+		{ "0120000", 0120000, CAIRN_MODE_LINK },
+		{ "160644", 0160644, CAIRN_MODE_GITLINK },
+		{ "644", 0644, CAIRN_MODE_GITLINK },
+		{ "0", 0, CAIRN_MODE_GITLINK },
+		{ "10644", 010644, CAIRN_MODE_GITLINK },
+		{ "1100644", 01100644, CAIRN_MODE_FILE },
+	};
+	struct cairn_tree_entry e;
+	struct bytes b;
+	size_t i, pos;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		b.len = 0;
+		entry(&b, modes[i].text, "a", SHA1, BLOB1);
+		pos = 0;
+		is_int(cairn_tree_next(b.d, b.len, &pos, SHA1, &e), 1,
+		    "mode '%s' parses", modes[i].text);
+		is_uint(e.raw_mode, modes[i].raw, "mode '%s' as written",
+		    modes[i].text);
+		is_uint(e.mode, modes[i].mode, "mode '%s' reads as %06o",
+		    modes[i].text, modes[i].mode);
+	}
 }
 
 /* ---- cairn_tree_name_cmp ---- */
@@ -415,12 +454,10 @@ test_check_tree(void)
 
 	b.len = 0;
 	entry(&b, "100664", "a", SHA1, BLOB1);
-	is_error(check(CAIRN_OBJ_TREE, &b, SHA1), CAIRN_ERR_INVALID,
-	    "mode 100664");
+	no_error(check(CAIRN_OBJ_TREE, &b, SHA1), "mode 100664, as git");
 	b.len = 0;
 	entry(&b, "040000", "a", SHA1, EMPTY1);
-	is_error(check(CAIRN_OBJ_TREE, &b, SHA1), CAIRN_ERR_INVALID,
-	    "mode 040000");
+	no_error(check(CAIRN_OBJ_TREE, &b, SHA1), "mode 040000, as git");
 
 	b.len = 0;
 	entry(&b, "100644", "a", SHA1, BLOB1);
@@ -447,6 +484,165 @@ test_check_tree(void)
 	is_error(check_str(CAIRN_OBJ_NONE, "", SHA1), CAIRN_ERR_INVALID,
 	    "type none");
 	is_error(check_str(7, "", SHA1), CAIRN_ERR_INVALID, "type 7");
+}
+
+/* ---- cairn_object_check_report: git fsck's messages ---- */
+
+static const char NULL1[] = "0000000000000000000000000000000000000000";
+
+/* Messages as "<id>:<e|w|u>" (error, warning, unsafe warning), spaced. */
+static void
+collect_msg(void *arg, const struct cairn_check_msg *m)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 512 - n, "%s%s:%c", n ? " " : "", m->id,
+	    m->level == CAIRN_CHECK_ERROR ? 'e' : m->unsafe ? 'u' : 'w');
+}
+
+/*
+ * A tree from "<mode> <name>[ null]" lines: files link to BLOB1, trees
+ * to EMPTY1, gitlinks to COMMIT1, or all to the null id.
+ */
+static void
+tree_of(struct bytes *b, const char *spec)
+{
+	char line[128], mode[32], name[64], rest[16];
+	const char *p = spec, *nl;
+	size_t n;
+	int k;
+
+	b->len = 0;
+	while (*p != '\0') {
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n >= sizeof(line))
+			bail_out("long tree spec line");
+		memcpy(line, p, n);
+		line[n] = '\0';
+		rest[0] = '\0';
+		if ((k = sscanf(line, "%31s %63s %15s", mode, name, rest)) < 2)
+			bail_out("bad tree spec '%s'", line);
+		entry(b, mode, name, SHA1, strcmp(rest, "null") == 0 ? NULL1 :
+		    mode[strlen(mode) - 5] == '4' ? EMPTY1 :
+		    strncmp(mode, "160", 3) == 0 ? COMMIT1 : BLOB1);
+		p += n + (nl != NULL);
+	}
+}
+
+static void
+test_check_messages(void)
+{
+	static const struct {
+		int type;
+		const char *spec;	/* a tree spec, or the content */
+		int refused;		/* without CAIRN_CHECK_LITERALLY */
+		const char *want;
+		size_t len;		/* of the content, if not strlen */
+	} cases[] = {
+		{ CAIRN_OBJ_TREE, "100644 a", 0, "", 0 },
+		{ CAIRN_OBJ_TREE, "100664 a", 0, "", 0 },
+		{ CAIRN_OBJ_TREE, "100600 a", 0, "badFilemode:w", 0 },
+		{ CAIRN_OBJ_TREE, "1100644 a", 0, "", 0 },
+		{ CAIRN_OBJ_TREE, "0100644 a", 0, "zeroPaddedFilemode:w", 0 },
+		{ CAIRN_OBJ_TREE, "040000 d", 0, "zeroPaddedFilemode:w", 0 },
+		{ CAIRN_OBJ_TREE, "0 a", 0,
+		    "zeroPaddedFilemode:w badFilemode:w", 0 },
+		{ CAIRN_OBJ_TREE, "40755 d", 0, "badFilemode:w", 0 },
+		{ CAIRN_OBJ_TREE, "160000 m null", 0, "nullSha1:w", 0 },
+		{ CAIRN_OBJ_TREE, "100644 .", 1, "hasDot:u", 0 },
+		{ CAIRN_OBJ_TREE, "100644 ..", 1, "hasDotdot:u", 0 },
+		{ CAIRN_OBJ_TREE, "100644 a/b", 1, "fullPathname:u", 0 },
+		{ CAIRN_OBJ_TREE, "100644 .GIT", 1, "hasDotgit:u", 0 },
+		{ CAIRN_OBJ_TREE, "100644 a\\.git", 1, "hasDotgit:u", 0 },
+		{ CAIRN_OBJ_TREE, "40000 cairn~1", 1, "hasDotcairn:u", 0 },
+		{ CAIRN_OBJ_TREE, "120000 .gitmodules", 1,
+		    "gitmodulesSymlink:e", 0 },
+		{ CAIRN_OBJ_TREE, "120000 GITMOD~1", 1, "gitmodulesSymlink:e", 0 },
+		{ CAIRN_OBJ_TREE, "120000 gi7eba~9", 1, "gitmodulesSymlink:e", 0 },
+		{ CAIRN_OBJ_TREE, "120000 x\\.gitmodules", 1,
+		    "gitmodulesSymlink:e", 0 },
+		{ CAIRN_OBJ_TREE, "100644 .gitmodules", 0, "", 0 },
+		{ CAIRN_OBJ_TREE, "120000 .gitignore", 0, "gitignoreSymlink:w", 0 },
+		{ CAIRN_OBJ_TREE, "120000 .gitattributes . ", 0,
+		    "gitattributesSymlink:w", 0 },
+		{ CAIRN_OBJ_TREE, "120000 .MAILMAP", 0, "mailmapSymlink:w", 0 },
+		{ CAIRN_OBJ_TREE, "100644 .gitignore", 0, "", 0 },
+		{ CAIRN_OBJ_TREE, "100644 b\n100644 a", 1, "treeNotSorted:e", 0 },
+		{ CAIRN_OBJ_TREE, "100644 a\n100644 a", 1,
+		    "duplicateEntries:e", 0 },
+		{ CAIRN_OBJ_TREE, "100644 a\n100644 a.b\n40000 a", 1,
+		    "duplicateEntries:e", 0 },
+		{ CAIRN_OBJ_TREE, "100644 x\n100644 x.1\n100644 x.1.2\n40000 x",
+		    1, "duplicateEntries:e", 0 },
+		{ CAIRN_OBJ_TREE, "100644 x\n100644 x.1.2\n40000 x.1\n40000 x",
+		    1, "duplicateEntries:e", 0 },
+		{ CAIRN_OBJ_TREE, "100644 x.1\n40000 x", 0, "", 0 },
+		{ CAIRN_OBJ_TREE, "040000 ..\n100600 b\n100644 a", 1,
+		    "hasDotdot:u zeroPaddedFilemode:w badFilemode:w "
+		    "treeNotSorted:e", 0 },
+		{ CAIRN_OBJ_COMMIT, "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+		    "\nauthor A <a> 0 +0000\ncommitter C <c> 1 +0000\n\nm\0x\n",
+		    0, "nulInCommit:w", 5 + 40 + 1 + 21 + 24 + 5 },
+		{ CAIRN_OBJ_TAG, "object e83c5163316f89bfbde7d9ab23ca2e25604af290"
+		    "\ntype commit\ntag v1\n\nm\n", 0, "missingTaggerEntry:w", 0 },
+		{ CAIRN_OBJ_TAG, "object e83c5163316f89bfbde7d9ab23ca2e25604af290"
+		    "\ntype commit\ntag a..b\ntagger T <t> 1 +0000\n\nm\n", 0,
+		    "badTagName:w", 0 },
+		{ CAIRN_OBJ_TAG, "object e83c5163316f89bfbde7d9ab23ca2e25604af290"
+		    "\ntype commit\ntag @\ntagger T <t> 1 +0000\n\nm\n", 0, "", 0 },
+		{ CAIRN_OBJ_TAG, "object e83c5163316f89bfbde7d9ab23ca2e25604af290"
+		    "\ntype commit\ntag \n\nm\n", 0,
+		    "badTagName:w missingTaggerEntry:w", 0 },
+		{ CAIRN_OBJ_TAG, "object e83c5163316f89bfbde7d9ab23ca2e25604af290"
+		    "\ntype commit\ntag v\ntagger T <t> 1 +0000\nx y\n\nm\n", 0,
+		    "", 0 },
+		{ CAIRN_OBJ_TAG, "object e83c5163316f89bfbde7d9ab23ca2e25604af290"
+		    "\ntype commit\ntag v\ntagger T <t> 01 +0000\n\nm\n", 1,
+		    "zeroPaddedDate:e", 0 },
+	};
+	const struct cairn_error *err;
+	char got[512];
+	struct bytes b;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].type == CAIRN_OBJ_TREE)
+			tree_of(&b, cases[i].spec);
+		else {
+			b.len = 0;
+			add(&b, cases[i].spec, cases[i].len ? cases[i].len :
+			    strlen(cases[i].spec));
+		}
+		got[0] = '\0';
+		err = cairn_object_check_report(cases[i].type, b.d, b.len,
+		    SHA1, 0, collect_msg, got);
+		is_str(got, cases[i].want, "%s '%s': messages",
+		    cairn_otype_name(cases[i].type), cases[i].spec);
+		if (cases[i].refused)
+			is_error(err, CAIRN_ERR_INVALID, "%s '%s': refused",
+			    cairn_otype_name(cases[i].type), cases[i].spec);
+		else
+			no_error(err, "%s '%s': accepted",
+			    cairn_otype_name(cases[i].type), cases[i].spec);
+		/* Literally, only git's errors refuse. */
+		err = cairn_object_check_report(cases[i].type, b.d, b.len,
+		    SHA1, CAIRN_CHECK_LITERALLY, NULL, NULL);
+		if (strstr(cases[i].want, ":e") != NULL)
+			is_error(err, CAIRN_ERR_INVALID, "%s '%s': refused "
+			    "literally", cairn_otype_name(cases[i].type),
+			    cases[i].spec);
+		else
+			no_error(err, "%s '%s': accepted literally",
+			    cairn_otype_name(cases[i].type), cases[i].spec);
+	}
+
+	/* The refusal names the first error in git's words, with its id. */
+	tree_of(&b, "100644 b\n100644 a");
+	err = check(CAIRN_OBJ_TREE, &b, SHA1);
+	is_str(err ? err->msg : NULL, "invalid tree: treeNotSorted: not "
+	    "properly sorted (entry \"a\")", "the refusal's words");
 }
 
 /* ---- tree entry names a file system takes for .git or .cairn ---- */
@@ -485,8 +681,9 @@ test_reserved_names(void)
 		"cairn", "cairn~5", "cairn~0", "cairn~", ".cairn_", "a\\b",
 		".\\", "...",
 	};
-	/* Refused either way. */
-	static const char *const never[] = { ".", "..", "", "a/b", ".git/x" };
+	/* Refused by default, accepted literally (git warns of them). */
+	static const char *const unsafe[] = { ".", "..", "a/b", ".git/x",
+	    "/" };
 	const struct cairn_error *err;
 	size_t i;
 
@@ -506,10 +703,21 @@ test_reserved_names(void)
 		no_error(check_one("100644", fine[i], CAIRN_CHECK_LITERALLY),
 		    "literally: a file named '%s' is fine", fine[i]);
 	}
-	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++)
-		is_error(check_one("100644", never[i], CAIRN_CHECK_LITERALLY),
-		    CAIRN_ERR_INVALID, "literally: '%s' is still refused",
-		    never[i]);
+	for (i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
+		is_error(check_one("100644", unsafe[i], 0), CAIRN_ERR_INVALID,
+		    "'%s' is refused", unsafe[i]);
+		no_error(check_one("100644", unsafe[i], CAIRN_CHECK_LITERALLY),
+		    "literally: '%s' is accepted", unsafe[i]);
+		is_error(cairn_tree_name_check(unsafe[i], strlen(unsafe[i]), 0),
+		    CAIRN_ERR_INVALID, "name check: '%s'", unsafe[i]);
+		no_error(cairn_tree_name_check(unsafe[i], strlen(unsafe[i]),
+		    CAIRN_CHECK_LITERALLY), "name check literally: '%s'",
+		    unsafe[i]);
+	}
+	is_error(cairn_tree_name_check("", 0, CAIRN_CHECK_LITERALLY),
+	    CAIRN_ERR_INVALID, "name check literally: the empty name");
+	is_error(cairn_tree_name_check("a\0b", 3, CAIRN_CHECK_LITERALLY),
+	    CAIRN_ERR_INVALID, "name check literally: a NUL");
 
 	/* git fsck's words, and the name quoted on one line. */
 	err = check_one("40000", ".GIT", 0);
@@ -520,7 +728,7 @@ test_reserved_names(void)
 	ok(err != NULL && strstr(err->msg, "contains '.cairn'") != NULL &&
 	    strstr(err->msg, "\"Cairn~1\"") != NULL, "message: %s",
 	    err ? err->msg : "none");
-	err = check_one("100644", "..", CAIRN_CHECK_LITERALLY);
+	err = check_one("100644", "..", 0);
 	ok(err != NULL && strstr(err->msg, "contains '..'") != NULL,
 	    "message: %s", err ? err->msg : "none");
 	err = check_one("100644", "a\n\"b\\/", 0);
@@ -568,7 +776,7 @@ test_check_commit(void)
 		  0, "no tree" },
 		{ "tree 4B825DC642CB6EB9A060E54BF8D69288FBEE4904\n"
 		  "author A <a@b> 1 +0000\ncommitter C <c@d> 2 +0000\n\n",
-		  0, "a tree id in capitals" },
+		  1, "a tree id in capitals (git reads either case)" },
 		{ "tree 4b825dc642cb6eb9a060e54bf8d69288fbee490\n"
 		  "author A <a@b> 1 +0000\ncommitter C <c@d> 2 +0000\n\n",
 		  0, "a short tree id" },
@@ -985,9 +1193,11 @@ main(void)
 {
 	test_tree_next();
 	test_tree_next_malformed();
+	test_tree_modes();
 	test_name_cmp();
 	test_check_tree();
 	test_reserved_names();
+	test_check_messages();
 	test_check_commit();
 	test_check_tag();
 	test_links();
