@@ -40,11 +40,12 @@ int cmd_commit(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_fsck(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
     cmd_ref_usage[], cmd_ls_usage[], cmd_get_usage[], cmd_commit_usage[],
-    cmd_log_usage[], cmd_fsck_usage[], cmd_gc_usage[];
+    cmd_log_usage[], cmd_fsck_usage[], cmd_gc_usage[], cmd_import_usage[];
 
 /*
  * Options.  cmd_getopt reads the options of argv[1..argc) with getopt_long's
@@ -105,6 +106,9 @@ const struct cairn_error *cmd_repo_path(char **out);
  * closes it with cmd_close, which reports any notice from recovery.
  */
 const struct cairn_error *cmd_open(struct cairn_repo **out, int write);
+/* cmd_open with CAIRN_OPEN_* flags (CAIRN_OPEN_LITERALLY, say). */
+const struct cairn_error *cmd_open_flags(struct cairn_repo **out, int write,
+    unsigned flags);
 void cmd_close(struct cairn_repo *repo);
 
 /*
@@ -129,6 +133,14 @@ struct cmd_input {
 	int err;		/* errno of a failed read */
 	int too_long;		/* a line was longer than CMD_LINE_MAX */
 	unsigned long long lineno;	/* lines read so far */
+	/*
+	 * If set, called before a read that would wait (no input ready), as
+	 * the moment to commit what is pending.  A nonzero return fails that
+	 * read: cmd_input_line or cmd_input_read returns -1 with err
+	 * ECANCELED, and the caller knows why.
+	 */
+	int (*before_wait)(void *arg);
+	void *before_wait_arg;
 };
 
 /*

@@ -18,6 +18,8 @@ static const char global_usage[] =
 static const struct cmd commands[] = {
 	{ "init", cmd_init, cmd_init_usage, "create an empty repository" },
 	{ "put", cmd_put, cmd_put_usage, "store files or stdin as objects" },
+	{ "import", cmd_import, cmd_import_usage,
+	    "store every object of a git repository, and its refs" },
 	{ "cat", cmd_cat, cmd_cat_usage, "print objects, their type or size" },
 	{ "ls", cmd_ls, cmd_ls_usage, "list a tree's entries" },
 	{ "get", cmd_get, cmd_get_usage, "write a tree's files into a directory" },

@@ -266,13 +266,20 @@ cmd_repo_path(char **out)
 const struct cairn_error *
 cmd_open(struct cairn_repo **out, int write)
 {
+	return cmd_open_flags(out, write, 0);
+}
+
+const struct cairn_error *
+cmd_open_flags(struct cairn_repo **out, int write, unsigned flags)
+{
 	const struct cairn_error *err;
 	char *path;
 
 	if ((err = cmd_repo_path(&path)) != NULL)
 		return err;
-	err = cairn_repo_open(path,
-	    write && !cmd_global.read_only ? 0 : CAIRN_OPEN_READ_ONLY, out);
+	if (!write || cmd_global.read_only)
+		flags |= CAIRN_OPEN_READ_ONLY;
+	err = cairn_repo_open(path, flags, out);
 	free(path);
 	return err;
 }
@@ -333,6 +340,18 @@ cmd_input_release(struct cmd_input *in)
 	memset(in, 0, sizeof(*in));
 }
 
+/* Whether a read of fd would return at once. */
+static int
+fd_ready(int fd)
+{
+	struct pollfd pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) > 0;
+}
+
 /* Read more input, after compacting; 1 if bytes came, 0 at EOF, -1 error. */
 static int
 fill(struct cmd_input *in)
@@ -357,6 +376,12 @@ fill(struct cmd_input *in)
 	}
 	if (!cmd_input_pending(in))
 		fflush(stdout);
+	/* Whatever is buffered, this read is the one that would wait. */
+	if (in->before_wait != NULL && !fd_ready(in->fd) &&
+	    in->before_wait(in->before_wait_arg) != 0) {
+		in->err = ECANCELED;
+		return -1;
+	}
 	do
 		n = read(in->fd, in->buf + in->len, in->cap - in->len - 1);
 	while (n < 0 && errno == EINTR);
@@ -474,14 +499,7 @@ cmd_input_read(struct cmd_input *in, void *buf, size_t len)
 int
 cmd_input_pending(struct cmd_input *in)
 {
-	struct pollfd pfd;
-
-	if (in->pos < in->len || in->eof)
-		return 1;
-	pfd.fd = in->fd;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	return poll(&pfd, 1, 0) > 0;
+	return in->pos < in->len || in->eof || fd_ready(in->fd);
 }
 
 /*

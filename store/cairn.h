@@ -364,6 +364,22 @@ typedef int (*cairn_log_fn)(void *arg, const struct cairn_oid *id,
 const struct cairn_error *cairn_log_walk(struct cairn_repo *repo,
     const struct cairn_oid *start, uint64_t max, cairn_log_fn fn, void *arg);
 
+/*
+ * cairn_reach_check(repo, ids, n, missing, complete):
+ * For each of the n objects ids[i], whether it and everything it reaches
+ * through tree, commit and tag links (not gitlinks) are in the
+ * repository, as a ref's target must be for gc to run: complete[i] = 1
+ * if so, else 0 with missing[i] set to one object that is absent (ids[i]
+ * itself, or one it reaches).  Trees, commits and tags are read (CRCs
+ * checked, hashes not), blobs only looked up; what a complete object
+ * reaches is not walked again for a later one.  Returns an error only if
+ * the check could not be made: an object that is there but cannot be
+ * read (CAIRN_ERR_CORRUPT, CAIRN_ERR_IO), CAIRN_ERR_NOMEM.
+ */
+const struct cairn_error *cairn_reach_check(struct cairn_repo *repo,
+    const struct cairn_oid *ids, size_t n, struct cairn_oid *missing,
+    int *complete);
+
 /* Refs: named roots, "refs/<name>" holding "<hex id>\n". */
 
 enum cairn_ref_op {

@@ -15,6 +15,8 @@
 #   BENCH_TREE_ENTRIES
 #                   files per directory of the fsck/gc tree (default 256)
 #   BENCH_OUT       also write every figure to this file as key=value lines
+#   BENCH_GIT_DIR   the git repository the import row imports (default:
+#                   this source tree's own, when it is a git work tree)
 #   CC              C compiler for the helpers (default cc)
 #
 # Measurements (cairn repository: `init --object-format=sha1`, defaults, so
@@ -53,6 +55,17 @@
 #                 time, and the size of the repositories before and after.
 #                 Time rows are followed by git time / cairn time (higher
 #                 favours cairn).
+#   import        a real history: `cairn import --git <dir>` (every object
+#                 of BENCH_GIT_DIR, or of this source tree's repository)
+#                 into a fresh cairn repository of the same object format,
+#                 vs `git index-pack --stdin` of a pack of the same objects
+#                 into a fresh bare repository (the pack is made first,
+#                 untimed, by `git pack-objects` from the list of every
+#                 object); objects/s, and git time / cairn time.  Both
+#                 start from git's compressed, deltified objects: cairn's
+#                 time includes the git cat-file that reads them, git's the
+#                 delta resolution and hashing of index-pack; both sync
+#                 what they write.
 #   large blob    `cairn put <file>` vs `git hash-object -w <file>` of one
 #                 incompressible file: speed, and bytes written to disk
 #                 (write_bytes of /proc/<pid>/io) divided by the file size.
@@ -679,6 +692,85 @@ if [ -n "$kept" ] && [ -n "$gone" ]; then
 	    "cairn $ck, git $gk; of an unreachable one: cairn $cg, git $gg"
 fi
 rm -rf "$CG" "$GG"
+
+# ----------------------------------------------------------------- import
+
+IG=${BENCH_GIT_DIR:-}
+if [ -z "$IG" ]; then
+	top=$(cd "$here/../.." && pwd -P)
+	if [ "$("$GIT" -C "$top" rev-parse --show-toplevel 2>/dev/null)" = \
+	    "$top" ]; then
+		IG=$("$GIT" -C "$top" rev-parse --absolute-git-dir)
+	fi
+fi
+ifmt=
+ni=0
+if [ -z "$IG" ]; then
+	note "import: no git repository to import (this source tree is not" \
+	    "a git work tree; set BENCH_GIT_DIR)"
+elif ! ifmt=$("$GIT" --git-dir="$IG" rev-parse --show-object-format \
+    2>"$T/stderr"); then
+	note "import: '$IG' is not a git repository:" \
+	    "$(head -c 300 "$T/stderr" | tr '\n' ' ')"
+	ifmt=
+else
+	say "import: listing and packing the objects of $IG"
+	if ! "$GIT" --git-dir="$IG" cat-file --batch-all-objects \
+	    --batch-check='%(objectname)' >"$T/import.ids" ||
+	    ! "$GIT" --git-dir="$IG" pack-objects -q --stdout \
+	    <"$T/import.ids" >"$T/import.pack"; then
+		note "import: listing or packing the objects of $IG failed"
+		: >"$T/import.ids"
+	fi
+	ni=$(wc -l <"$T/import.ids" | tr -d ' ')
+	note "import: $IG, $ni objects ($ifmt), pack of" \
+	    "$(wc -c <"$T/import.pack" | tr -d ' ') bytes"
+fi
+
+CI=$T/import.cairn
+GI=$T/import.git
+c_import() {
+	limit "$CAIRN" -r "$CI" --no-progress import --git "$IG" \
+	    >"$T/import.out"
+}
+g_import() {
+	limit "$GIT" --git-dir="$GI" index-pack --stdin <"$T/import.pack" \
+	    >/dev/null
+}
+cm=
+gm=
+if [ -n "$ifmt" ] && [ "$ni" -gt 0 ]; then
+	r=0
+	while [ "$r" -lt "$RUNS" ]; do
+		r=$((r + 1))
+		say "import, run $r of $RUNS"
+		rm -rf "$CI"
+		"$CAIRN" init --object-format="$ifmt" "$CI" >/dev/null \
+		    2>"$T/stderr" || note "cairn init failed:" \
+		    "$(head -c 400 "$T/stderr" | tr '\n' ' ')"
+		sync
+		cm="$cm $(timed "cairn import" c_import)"
+		rm -rf "$GI"
+		"$GIT" init -q --bare --object-format="$ifmt" "$GI"
+		sync
+		gm="$gm $(timed "git index-pack" g_import)"
+	done
+	cm=$(echo "$cm" | median)
+	gm=$(echo "$gm" | median)
+	note "cairn import printed: $(head -c 200 "$T/import.out" 2>/dev/null)"
+	co=$("$CAIRN" -r "$CI" stats 2>/dev/null |
+		sed -n 's/^objects: //p')
+	gio=$("$GIT" --git-dir="$GI" cat-file --batch-all-objects \
+	    --batch-check='%(objectname)' 2>/dev/null | wc -l | tr -d ' ')
+	note "import: objects stored: cairn ${co:-?}, git $gio, of $ni"
+fi
+row import "import (import --git / index-pack)" obj/s \
+    "$(rate "$ni" "${cm:-failed}")" "$(rate "$ni" "${gm:-failed}")" higher
+row import_speedup "  git time / cairn time" x \
+    "$(calc 'if (a > 0) printf "%.2f", b / a; else print "-"' \
+	"${cm:-failed}" "${gm:-failed}")" - higher
+kv import.objects "$ni"
+rm -rf "$CI" "$GI" "$T/import.pack" "$T/import.ids"
 
 # ------------------------------------------------------------- large blob
 
