@@ -44,15 +44,6 @@ then
 	test_set_prereq ULIMIT_V
 fi
 
-# hex_to_bin <hex>: the bytes the hex digits spell.
-hex_to_bin () {
-	printf '%b' "$(printf '%s\n' "$1" | awk '{
-		for (i = 1; i <= length($0); i += 2)
-			printf "\\0%03o", (index("0123456789abcdef", substr($0, i, 1)) - 1) * 16 + \
-				index("0123456789abcdef", substr($0, i + 1, 1)) - 1
-	}')"
-}
-
 # make_small <dir>: a git repository (work tree <dir>, branch main) with
 # two commits, an annotated and a lightweight tag.
 make_small () {
