@@ -615,6 +615,90 @@ test_zip_reject(void)
 	cairn_buf_release(&z);
 }
 
+/*
+ * Whole buffers are coded by libdeflate and judged by zlib when libdeflate
+ * refuses them: streams zlib wrote (every level, window and strategy; the
+ * repositories of earlier versions) must still read, and the errors keep
+ * zlib's words.
+ */
+static void
+test_zip_codecs(void)
+{
+	static const int strategies[] = { Z_DEFAULT_STRATEGY, Z_FILTERED,
+	    Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED };
+	static const unsigned char dict_stream[] = { 0x78, 0xbb, 0, 0, 0, 1,
+	    0x03, 0x00, 0, 0, 0, 1 };
+	struct cairn_buf z = { NULL, 0, 0 };
+	const struct cairn_error *err;
+	unsigned char *in, *out;
+	size_t len = 100000, i;
+	z_stream zs;
+	int level, bits, s, all = 1;
+
+	in = xmalloc(len);
+	out = xmalloc(len);
+	for (i = 0; i < len; i++)	/* text-like: compresses, not trivially */
+		in[i] = (unsigned char)("abcdefgh \n"[rng_next() % 10]);
+	if (cairn_buf_grow(&z, compressBound(len) + 64) != NULL)
+		bail_out("no memory");
+	for (level = 0; level <= 9; level++)
+		for (bits = 9; bits <= 15; bits++)
+			for (s = 0; s < 5; s++) {
+				memset(&zs, 0, sizeof(zs));
+				if (deflateInit2(&zs, level, Z_DEFLATED, bits, 8,
+				    strategies[s]) != Z_OK)
+					bail_out("deflateInit2 failed");
+				zs.next_in = in;
+				zs.avail_in = (uInt)len;
+				zs.next_out = z.data;
+				zs.avail_out = (uInt)z.cap;
+				if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+					bail_out("deflate did not finish");
+				z.len = z.cap - zs.avail_out;
+				deflateEnd(&zs);
+				memset(out, 0, len);
+				all &= cairn_zip_inflate(out, len, z.data,
+				    z.len) == NULL && memcmp(out, in, len) == 0;
+			}
+	ok(all, "zlib's streams of every level, window and strategy read");
+
+	deflate_or_bail(&z, in, len, 6);
+	err = cairn_zip_inflate(out, len, z.data, z.len - 3);
+	ok(err != NULL && strstr(err->msg, "truncated") != NULL,
+	    "a truncated stream is called truncated: %s",
+	    err ? err->msg : "(none)");
+	err = cairn_zip_inflate(out, len - 1, z.data, z.len);
+	ok(err != NULL && strstr(err->msg, "exceeds the declared") != NULL,
+	    "an overlong stream names the declared size: %s",
+	    err ? err->msg : "(none)");
+	err = cairn_zip_inflate(out, len, z.data, z.len);
+	no_error(err, "the exact size reads");
+	if (cairn_buf_append(&z, "x", 1) != NULL)
+		bail_out("append failed");
+	err = cairn_zip_inflate(out, len, z.data, z.len);
+	ok(err != NULL && strstr(err->msg, "trailing garbage") != NULL,
+	    "trailing bytes are called trailing garbage: %s",
+	    err ? err->msg : "(none)");
+	err = cairn_zip_inflate(out, 1, dict_stream, sizeof(dict_stream));
+	ok(err != NULL && strstr(err->msg, "preset dictionary") != NULL,
+	    "a stream needing a dictionary says so: %s",
+	    err ? err->msg : "(none)");
+
+	/* Levels alternate within one thread: each gives its own stream. */
+	all = 1;
+	for (i = 0; i < 20; i++) {
+		level = (int)(i % 10);
+		deflate_or_bail(&z, in, len, level);
+		all &= cairn_zip_inflate(out, len, z.data, z.len) == NULL &&
+		    memcmp(out, in, len) == 0 &&
+		    (level != 0 || z.len > len) && (level == 0 || z.len < len);
+	}
+	ok(all, "levels 0-9 alternating in one thread each round trip");
+	free(in);
+	free(out);
+	cairn_buf_release(&z);
+}
+
 static void
 test_zip_bomb(void)
 {
@@ -826,6 +910,27 @@ test_zip_stream_reject(void)
 	cairn_buf_release(&z);
 }
 
+/* Every length up to 1 KiB, at every alignment, and a large buffer. */
+static void
+crc32_against_zlib(void)
+{
+	static unsigned char big[(1 << 20) + 64];
+	size_t len, off;
+	uint32_t c;
+	int all = 1;
+
+	rng_fill(big, sizeof(big));
+	for (off = 0; off < 16; off++)
+		for (len = 0; len <= 1024; len++)
+			all &= cairn_crc32(0, big + off, len) ==
+			    (uint32_t)crc32(0, big + off, (uInt)len);
+	ok(all, "crc32 agrees with zlib's at every length and alignment");
+	c = cairn_crc32(0, big, 1000);
+	c = cairn_crc32(c, big + 1000, sizeof(big) - 1000);
+	is_uint(c, (uint32_t)crc32(0, big, (uInt)sizeof(big)),
+	    "crc32 of 1 MiB, continued, agrees with zlib's");
+}
+
 static void
 test_crc32(void)
 {
@@ -840,6 +945,7 @@ test_crc32(void)
 	is_uint(cairn_crc32(0x12345678, "", 0), 0x12345678,
 	    "crc32 of nothing keeps the running value");
 	is_uint(cairn_crc32(0, "a", 1), 0xe8b7be43, "crc32 of a");
+	crc32_against_zlib();
 }
 
 /* ---- bloom ---- */
@@ -938,6 +1044,7 @@ main(void)
 	test_buf();
 	test_zip_roundtrip();
 	test_zip_reject();
+	test_zip_codecs();
 	test_zip_bomb();
 	test_zip_stream();
 	test_zip_stream_reject();
