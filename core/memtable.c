@@ -2,6 +2,7 @@
  * memtable.c: a table of object ids, open addressing with linear
  * probing, twice the size once three quarters full (see memtable.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,13 +42,14 @@ slot_of(const struct cairn_memtable *mt, const unsigned char *id)
 	return i;
 }
 
+/* Move the entries into a table of cap slots. */
 static const struct cairn_error *
-grow(struct cairn_memtable *mt)
+resize(struct cairn_memtable *mt, size_t cap)
 {
 	struct cairn_memtable bigger = *mt;
 	size_t i;
 
-	bigger.cap = mt->cap ? mt->cap * 2 : 1024;
+	bigger.cap = cap;
 	bigger.n = 0;
 	if ((bigger.tab = calloc(bigger.cap, sizeof(*bigger.tab))) == NULL)
 		return cairn_error_nomem();
@@ -60,6 +62,27 @@ grow(struct cairn_memtable *mt)
 	free(mt->tab);
 	*mt = bigger;
 	return NULL;
+}
+
+static const struct cairn_error *
+grow(struct cairn_memtable *mt)
+{
+	if (mt->cap > SIZE_MAX / 2 / sizeof(*mt->tab))
+		return cairn_error_nomem();
+	return resize(mt, mt->cap ? mt->cap * 2 : 1024);
+}
+
+const struct cairn_error *
+cairn_memtable_reserve(struct cairn_memtable *mt, size_t n)
+{
+	size_t cap = mt->cap ? mt->cap : 1024;
+
+	while (n > cap / 4 * 3) {	/* put grows past three quarters */
+		if (cap > SIZE_MAX / 2 / sizeof(*mt->tab))
+			return cairn_error_nomem();
+		cap *= 2;
+	}
+	return cap == mt->cap ? NULL : resize(mt, cap);
 }
 
 const struct cairn_error *

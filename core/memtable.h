@@ -41,6 +41,13 @@ void cairn_memtable_release(struct cairn_memtable *mt);
 /* Forget every entry, keeping the memory. */
 void cairn_memtable_clear(struct cairn_memtable *mt);
 
+/*
+ * Make room for n entries in all, so that putting them allocates nothing
+ * more (a table filled from a known count grows once, not log n times).
+ */
+const struct cairn_error *cairn_memtable_reserve(struct cairn_memtable *mt,
+    size_t n);
+
 /* Insert or replace the entry for e->id. */
 const struct cairn_error *cairn_memtable_put(struct cairn_memtable *mt,
     const struct cairn_mem_ent *e);

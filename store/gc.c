@@ -126,8 +126,15 @@ scan(struct gc *g)
 	struct cairn_mem_ent e;
 	struct cairn_mem_ent *have;
 	struct cairn_rec rec;
-	uint64_t off = CAIRN_FILEHDR_SIZE;
+	uint64_t off = CAIRN_FILEHDR_SIZE, expect = g->d->mem_objects;
+	size_t i;
 
+	/* The table is sized once, for the objects the index knows of. */
+	for (i = 0; i < g->d->nseg; i++)
+		expect += g->d->seg[i].count;
+	if (expect < SIZE_MAX / 2 &&
+	    (err = cairn_memtable_reserve(&g->objs, (size_t)expect)) != NULL)
+		return err;
 	while (off < g->map_len) {
 		if (g->map_len - off < CAIRN_REC_HDR_SIZE ||
 		    (err = cairn_rec_decode(&rec, g->map + off, g->d->idlen)) ||
@@ -401,7 +408,37 @@ ent_cmp(const void *a, const void *b)
 	    ((const struct cairn_seg_entry *)b)->id, CAIRN_OID_MAX);
 }
 
-/* Copy the marked records, in file order, to a new data file. */
+static int
+loc_cmp(const void *a, const void *b)
+{
+	const struct cairn_mem_ent *x = *(struct cairn_mem_ent *const *)a;
+	const struct cairn_mem_ent *y = *(struct cairn_mem_ent *const *)b;
+
+	return x->loc < y->loc ? -1 : x->loc > y->loc;
+}
+
+/* The marked entries, in the order of their records in the data file. */
+static const struct cairn_error *
+marked_in_file_order(struct gc *g, struct cairn_mem_ent ***out, size_t *n)
+{
+	struct cairn_mem_ent **v;
+	size_t i;
+
+	*n = 0;
+	if ((v = calloc(g->objs.n + 1, sizeof(*v))) == NULL)
+		return cairn_error_nomem();
+	for (i = 0; i < g->objs.cap; i++)
+		if (g->objs.tab[i].used && g->objs.tab[i].where == GC_MARKED)
+			v[(*n)++] = &g->objs.tab[i];
+	qsort(v, *n, sizeof(*v), loc_cmp);
+	*out = v;
+	return NULL;
+}
+
+/*
+ * Copy the marked records, in file order, to a new data file: only the
+ * header is rewritten, the stored bytes go as they are.
+ */
 static const struct cairn_error *
 copy_records(struct gc *g, struct gen *gen, const char *path,
     uint64_t *end)
@@ -410,37 +447,34 @@ copy_records(struct gc *g, struct gen *gen, const char *path,
 	struct disk *d = g->d;
 	struct cairn_buf tmp = { 0 };
 	struct cairn_wbuf *w;
-	struct cairn_mem_ent *e;
+	struct cairn_mem_ent *e, **marked = NULL;
 	struct cairn_rec rec;
 	unsigned char hdr[CAIRN_REC_HDR_SIZE];
-	uint64_t off = CAIRN_FILEHDR_SIZE;
+	size_t i, n = 0;
 	int fd = -1;
 
 	if ((w = malloc(sizeof(*w))) == NULL)
 		return cairn_error_nomem();
-	if ((err = cairn_file_tmp(d->vfs, d->tmpdir, &tmp, &fd)) != NULL)
+	if ((err = marked_in_file_order(g, &marked, &n)) != NULL ||
+	    (err = cairn_file_tmp(d->vfs, d->tmpdir, &tmp, &fd)) != NULL)
 		goto done;
 	cairn_wbuf_init(w, d->vfs, fd, (char *)tmp.data, 0);
 	cairn_filehdr_encode(hdr, CAIRN_DATA_MAGIC, d->be.algo);
 	err = cairn_wbuf_put(w, hdr, CAIRN_FILEHDR_SIZE);
-	while (err == NULL && off < g->map_len) {
-		if ((err = cairn_rec_decode(&rec, g->map + off, d->idlen)))
+	for (i = 0; err == NULL && i < n; i++) {
+		e = marked[i];
+		/* scan decoded this header: it is whole and inside the map. */
+		if ((err = cairn_rec_decode(&rec, g->map + e->loc, d->idlen)))
 			break;
-		e = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
-		    rec.id.hash);
-		if (rec.kind == CAIRN_REC_OBJECT && e != NULL &&
-		    e->loc == off && e->where == GC_MARKED) {
-			rec.data_off = w->off + w->len;
-			rec.time = e->data_off;
-			memcpy(gen->ent[gen->n].id, e->id, CAIRN_OID_MAX);
-			gen->ent[gen->n++].off = rec.data_off;
-			cairn_rec_encode(hdr, &rec);
-			tick(g, "copy");
-			if ((err = cairn_wbuf_put(w, hdr, sizeof(hdr))) == NULL)
-				err = cairn_wbuf_put(w, g->map + off +
-				    CAIRN_REC_HDR_SIZE, (size_t)rec.stored);
-		}
-		off += cairn_rec_span(&rec);
+		rec.data_off = w->off + w->len;
+		rec.time = e->data_off;
+		memcpy(gen->ent[gen->n].id, e->id, CAIRN_OID_MAX);
+		gen->ent[gen->n++].off = rec.data_off;
+		cairn_rec_encode(hdr, &rec);
+		tick(g, "copy");
+		if ((err = cairn_wbuf_put(w, hdr, sizeof(hdr))) == NULL)
+			err = cairn_wbuf_put(w, g->map + e->loc +
+			    CAIRN_REC_HDR_SIZE, (size_t)rec.stored);
 	}
 	*end = w->off + w->len;
 	if (err == NULL)
@@ -455,6 +489,7 @@ done:
 		d->vfs->unlink(d->vfs, (char *)tmp.data);
 	}
 	cairn_buf_release(&tmp);
+	free(marked);
 	free(w);
 	return err;
 }
