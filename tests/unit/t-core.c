@@ -16,6 +16,7 @@
 #include "encode.h"
 #include "error.h"
 #include "oid.h"
+#include "memtable.h"
 #include "zip.h"
 
 #include "tap.h"
@@ -948,6 +949,73 @@ test_crc32(void)
 	crc32_against_zlib();
 }
 
+/* ---- memtable ---- */
+
+/* An id of 20 random-looking bytes derived from i. */
+static void
+mt_id(unsigned char *id, uint64_t i)
+{
+	uint64_t x = i * 0x9e3779b97f4a7c15ULL + 1;
+	size_t k;
+
+	for (k = 0; k < 20; k++) {
+		x ^= x >> 29;
+		x *= 0xbf58476d1ce4e5b9ULL;
+		id[k] = (unsigned char)(x >> 56);
+	}
+}
+
+static void
+test_memtable(void)
+{
+	struct cairn_memtable mt;
+	struct cairn_mem_ent e;
+	const struct cairn_mem_ent *g;
+	size_t i, n = 100000, cap;
+	int all = 1;
+
+	cairn_memtable_init(&mt, 20);
+	ok(cairn_memtable_get(&mt, (const unsigned char *)"0123456789abcdefghij")
+	    == NULL, "an empty table finds nothing");
+	no_error(cairn_memtable_reserve(&mt, n), "reserve %zu", n);
+	cap = mt.cap;
+	ok(cap >= n + n / 3 && (cap & (cap - 1)) == 0,
+	    "reserved capacity %zu is a power of two above n/0.75", cap);
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < n; i++) {
+		mt_id(e.id, i);
+		e.loc = i;
+		if (cairn_memtable_put(&mt, &e) != NULL)
+			bail_out("put failed");
+	}
+	is_uint(mt.cap, cap, "putting the reserved count does not grow");
+	is_uint(mt.n, n, "every id is counted once");
+	for (i = 0; i < n; i++) {
+		mt_id(e.id, i);
+		g = cairn_memtable_get(&mt, e.id);
+		all &= g != NULL && g->loc == i && g->used;
+	}
+	ok(all, "every id is found with its value");
+	no_error(cairn_memtable_reserve(&mt, 10), "reserve fewer");
+	is_uint(mt.cap, cap, "reserving fewer keeps the table");
+	no_error(cairn_memtable_reserve(&mt, 4 * n), "reserve more");
+	ok(mt.cap > cap && mt.n == n, "reserving more moves every entry");
+	mt_id(e.id, 7);
+	e.loc = 12345;
+	no_error(cairn_memtable_put(&mt, &e), "replace");
+	g = cairn_memtable_get(&mt, e.id);
+	ok(g != NULL && g->loc == 12345 && mt.n == n,
+	    "a put of a present id replaces its values");
+	mt_id(e.id, n + 1);
+	ok(cairn_memtable_get(&mt, e.id) == NULL, "an absent id is absent");
+	cairn_memtable_clear(&mt);
+	mt_id(e.id, 7);
+	ok(mt.n == 0 && cairn_memtable_get(&mt, e.id) == NULL,
+	    "clear forgets every entry");
+	cairn_memtable_release(&mt);
+	ok(mt.tab == NULL && mt.cap == 0, "release frees the table");
+}
+
 /* ---- bloom ---- */
 
 static void
@@ -1049,6 +1117,7 @@ main(void)
 	test_zip_stream();
 	test_zip_stream_reject();
 	test_crc32();
+	test_memtable();
 	test_bloom_layout();
 	test_bloom_rate();
 	return done_testing();
