@@ -128,18 +128,77 @@ cairn_segment_entry(const struct cairn_segment *seg, uint64_t i,
 	out->off = cairn_get_be64(e + seg->idlen);
 }
 
+/* Does entry i sort before key[0..klen)? */
+static int
+before(const struct cairn_segment *seg, uint64_t i, const unsigned char *key,
+    size_t klen)
+{
+	return memcmp(seg->entries + i * (seg->idlen + 8), key, klen) < 0;
+}
+
+/*
+ * Where key would be among the n entries of a fan-out bucket starting at
+ * lo, if ids were spread evenly: ids are hashes, so the bytes after the
+ * first are uniform, and the guess is off by about the square root of n.
+ */
+static uint64_t
+guess(uint64_t lo, uint64_t n, const unsigned char *key, size_t klen)
+{
+	uint64_t k = 0, g;
+	size_t j;
+
+	for (j = 1; j < 8; j++)
+		k = k << 8 | (j < klen ? key[j] : 0);
+	g = (uint64_t)((double)k / 72057594037927936.0 * (double)n);
+	return lo + (g < n ? g : n - 1);
+}
+
+/*
+ * The bucket's bounds [lo, hi) narrowed around the guess g: the answer
+ * lies at or above the new lo and at or below the new hi, found by steps
+ * that double (a few probes, all near g, where a bisection of the whole
+ * bucket would touch a cache line per step).
+ */
+static void
+narrow(const struct cairn_segment *seg, const unsigned char *key, size_t klen,
+    uint64_t g, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t a, b, step = 1;
+
+	if (before(seg, g, key, klen)) {
+		for (a = g + 1; a + step < *hi; step *= 2) {
+			if (!before(seg, a + step, key, klen)) {
+				*hi = a + step;
+				break;
+			}
+			a += step + 1;
+		}
+		*lo = a;
+		return;
+	}
+	for (b = g; b >= *lo + step; step *= 2) {
+		if (before(seg, b - step, key, klen)) {
+			*lo = b - step + 1;
+			break;
+		}
+		b -= step;
+	}
+	*hi = b;
+}
+
 uint64_t
 cairn_segment_lower_bound(const struct cairn_segment *seg,
     const unsigned char *key, size_t klen)
 {
-	size_t stride = seg->idlen + 8;
 	uint64_t lo, hi, mid;
 
 	lo = key[0] == 0 ? 0 : cairn_get_be32(seg->fanout + 4 * (key[0] - 1));
 	hi = cairn_get_be32(seg->fanout + 4 * key[0]);
+	if (hi > lo + 16 && klen > 1)
+		narrow(seg, key, klen, guess(lo, hi - lo, key, klen), &lo, &hi);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (memcmp(seg->entries + mid * stride, key, klen) < 0)
+		if (before(seg, mid, key, klen))
 			lo = mid + 1;
 		else
 			hi = mid;
