@@ -26,7 +26,7 @@ fi
 # The writable static data of the library, "<object> <variable>", each
 # reviewed: it must be constant once set up, atomic, or guarded.
 #   oid.o md_once, md_sha1, md_sha256: set once, under pthread_once.
-#   zip.o inflate_once, inflate_key, inflate_key_ok: the same.
+#   zip.o coders_once, coders_key, coders_key_ok: the same.
 #   disk.o generations: _Atomic.
 #   repo.o thread_count: changed only by __atomic_add_fetch.
 #   vfs.o posix_vfs: the real layer's table, never written (not const
@@ -39,9 +39,9 @@ oid.o md_sha256
 repo.o thread_count
 vfs.o default_vfs
 vfs.o posix_vfs
-zip.o inflate_key
-zip.o inflate_key_ok
-zip.o inflate_once'
+zip.o coders_key
+zip.o coders_key_ok
+zip.o coders_once'
 
 # writable_data <archive>: "<object> <variable>" for every data object in
 # a writable section (.data, .bss and theirs, common; not .data.rel.ro,
