@@ -1,8 +1,9 @@
 /*
  * disk_read.c: the disk backend's read side.  Lookups go newest first:
  * the memtable of unflushed objects, then each index segment from the
- * newest to the oldest (bloom filter, fan-out, binary search).  A hit
- * costs a few cache lines per segment and no system call.
+ * newest to the oldest (bloom filter, fan-out, then a search that
+ * starts where the id's bytes say it lies).  A hit costs a few cache
+ * lines per segment and no system call.
  *
  * A miss is "not found" only once every segment is known intact (the read
  * rule of segment.h): damage to a bloom filter, a fan-out or an entry can
