@@ -151,6 +151,7 @@ struct fsck {
 	size_t data_len;
 	uint64_t data_end;		/* end of the last valid record */
 	struct cairn_buf wal;
+	struct cairn_buf scratch;	/* content of one small object */
 	struct cairn_memtable objs;	/* where: DATA (loc = offset) or WAL */
 	struct cairn_memtable indexed;
 	struct cairn_fsck_result *res;
@@ -917,9 +918,13 @@ hash_sink(void *arg, const void *p, size_t len)
 	return cairn_hasher_update(arg, p, len);
 }
 
+/* Objects up to this size are inflated whole, larger ones a chunk at a time. */
+#define WHOLE_MAX ((uint64_t)1 << 20)
+
 /*
- * The id of a record's content, inflated a chunk at a time and hashed as
- * it comes, so that checking an object takes the same little memory
+ * The id of a record's content.  A small object is inflated whole into
+ * c->scratch (the fast path); a larger one a chunk at a time and hashed
+ * as it comes, so that checking an object takes the same little memory
  * whatever size it has or its header claims.
  */
 static const struct cairn_error *
@@ -929,11 +934,22 @@ hash_content(struct fsck *c, const struct cairn_rec *rec,
 	const struct cairn_error *err;
 	struct cairn_hasher h = { 0 };
 	struct cairn_inflater inf = { 0 };
+	int whole = (rec->flags & CAIRN_REC_DEFLATED) &&
+	    rec->size <= WHOLE_MAX;
 
 	if ((err = cairn_rec_sizes_plausible(rec)) != NULL)
 		return err;
 	err = cairn_hasher_init_object(&h, c->algo, rec->type, rec->size);
-	if (err == NULL && (rec->flags & CAIRN_REC_DEFLATED)) {
+	if (err == NULL && whole) {
+		c->scratch.len = 0;
+		if ((err = cairn_buf_grow(&c->scratch,
+		    (size_t)rec->size + 1)) == NULL)
+			err = cairn_zip_inflate(c->scratch.data,
+			    (size_t)rec->size, stored, (size_t)rec->stored);
+		if (err == NULL)
+			err = cairn_hasher_update(&h, c->scratch.data,
+			    (size_t)rec->size);
+	} else if (err == NULL && (rec->flags & CAIRN_REC_DEFLATED)) {
 		err = cairn_inflater_init(&inf, rec->size);
 		if (err == NULL)
 			err = cairn_inflater_feed(&inf, stored,
@@ -1895,6 +1911,7 @@ release(struct fsck *c)
 		c->vfs->munmap(c->vfs, (void *)c->data, c->data_len);
 	c->data = NULL;
 	cairn_buf_release(&c->wal);
+	cairn_buf_release(&c->scratch);
 	cairn_memtable_release(&c->objs);
 	cairn_memtable_release(&c->indexed);
 	findings_release(&c->findings);
