@@ -1,6 +1,8 @@
 /*
  * cmd_fsck.c: cairn fsck, check (and repair) a repository.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,7 +14,7 @@
 #include "cmd.h"
 
 const char cmd_fsck_usage[] =
-    "cairn fsck [--quick] [--repair | --salvage] [--json]";
+    "cairn fsck [--quick] [--repair | --salvage] [--json] [--threads=<n>]";
 
 struct fsck_out {
 	int json;
@@ -163,6 +165,7 @@ cmd_fsck(int argc, char **argv)
 		{ "repair", no_argument, NULL, 'r' },
 		{ "salvage", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "threads", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -171,7 +174,8 @@ cmd_fsck(int argc, char **argv)
 	struct cairn_fsck_opts fo = CAIRN_FSCK_OPTS_INIT;
 	struct fsck_out o;
 	unsigned flags = 0;
-	char *path;
+	char *path, *end;
+	unsigned long n;
 	int c;
 
 	memset(&o, 0, sizeof(o));
@@ -184,7 +188,16 @@ cmd_fsck(int argc, char **argv)
 			flags |= CAIRN_FSCK_SALVAGE;
 		else if (c == 'j')
 			o.json = 1;
-		else if (c == 'h') {
+		else if (c == 't') {
+			errno = 0;
+			n = strtoul(optarg, &end, 10);
+			if (!isdigit((unsigned char)optarg[0]) || *end != '\0' ||
+			    errno != 0 || n < 1 || n > 64)
+				return cmd_usage(cmd_fsck_usage, "--threads "
+				    "wants a number from 1 to 64, not '%s'",
+				    optarg);
+			fo.threads = (unsigned)n;
+		} else if (c == 'h') {
 			printf("usage: %s\n", cmd_fsck_usage);
 			return cmd_finish_output(0);
 		} else

@@ -518,6 +518,8 @@ struct cairn_fsck_opts {
 	cairn_progress_fn progress;	/* phase "check": bytes of records
 					   read of total; may be NULL */
 	void *arg;		/* passed to report and progress */
+	unsigned threads;	/* that verify content at once; 0: one per
+				   online CPU.  Findings are the same. */
 };
 #define CAIRN_FSCK_OPTS_INIT { .size = sizeof(struct cairn_fsck_opts) }
 

@@ -18,7 +18,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +154,7 @@ struct fsck {
 	uint64_t data_end;		/* end of the last valid record */
 	struct cairn_buf wal;
 	struct cairn_buf scratch;	/* content of one small object */
+	unsigned threads;		/* that verify the data file */
 	struct cairn_memtable objs;	/* where: DATA (loc = offset) or WAL */
 	struct cairn_memtable indexed;
 	struct cairn_fsck_result *res;
@@ -923,13 +926,14 @@ hash_sink(void *arg, const void *p, size_t len)
 
 /*
  * The id of a record's content.  A small object is inflated whole into
- * c->scratch (the fast path); a larger one a chunk at a time and hashed
+ * scratch (the fast path); a larger one a chunk at a time and hashed
  * as it comes, so that checking an object takes the same little memory
  * whatever size it has or its header claims.
  */
 static const struct cairn_error *
 hash_content(struct fsck *c, const struct cairn_rec *rec,
-    const unsigned char *stored, struct cairn_oid *got)
+    const unsigned char *stored, struct cairn_buf *scratch,
+    struct cairn_oid *got)
 {
 	const struct cairn_error *err;
 	struct cairn_hasher h = { 0 };
@@ -941,13 +945,13 @@ hash_content(struct fsck *c, const struct cairn_rec *rec,
 		return err;
 	err = cairn_hasher_init_object(&h, c->algo, rec->type, rec->size);
 	if (err == NULL && whole) {
-		c->scratch.len = 0;
-		if ((err = cairn_buf_grow(&c->scratch,
+		scratch->len = 0;
+		if ((err = cairn_buf_grow(scratch,
 		    (size_t)rec->size + 1)) == NULL)
-			err = cairn_zip_inflate(c->scratch.data,
+			err = cairn_zip_inflate(scratch->data,
 			    (size_t)rec->size, stored, (size_t)rec->stored);
 		if (err == NULL)
-			err = cairn_hasher_update(&h, c->scratch.data,
+			err = cairn_hasher_update(&h, scratch->data,
 			    (size_t)rec->size);
 	} else if (err == NULL && (rec->flags & CAIRN_REC_DEFLATED)) {
 		err = cairn_inflater_init(&inf, rec->size);
@@ -965,10 +969,14 @@ hash_content(struct fsck *c, const struct cairn_rec *rec,
 	return err;
 }
 
-/* CRC, decoding and (unless quick) the hash of one object record. */
+/*
+ * CRC, decoding and (unless quick) the hash of one object record; NULL
+ * if intact, else why not (a constant, or this thread's buffer).  Safe to
+ * call from several threads with their own scratch buffers.
+ */
 static const char *
 verify_record(struct fsck *c, const struct cairn_rec *rec,
-    const unsigned char *stored)
+    const unsigned char *stored, struct cairn_buf *scratch)
 {
 	static _Thread_local char why[256];
 	const struct cairn_error *err;
@@ -978,7 +986,7 @@ verify_record(struct fsck *c, const struct cairn_rec *rec,
 		return "stored bytes fail their checksum";
 	if (c->flags & CAIRN_FSCK_QUICK)
 		return NULL;
-	if ((err = hash_content(c, rec, stored, &got)) != NULL) {
+	if ((err = hash_content(c, rec, stored, scratch, &got)) != NULL) {
 		snprintf(why, sizeof(why), "%s", err->msg);
 		return why;
 	}
@@ -1004,8 +1012,132 @@ note_object(struct fsck *c, const struct cairn_rec *rec, int where,
 	(void)cairn_memtable_put(&c->objs, &e);
 }
 
+/*
+ * The data file's records are verified on every core.  The object
+ * records of a window (up to WINDOW of them, found by walking the
+ * headers from where the check has come to, as far as the headers are
+ * sound) have their content checked by workers, each taking the next
+ * BLOCK of records.  The check then walks the window in file order as
+ * before, taking each verdict from the window instead of computing it,
+ * so findings come out in the same order whatever the thread count.
+ */
+#define WINDOW 65536
+#define BLOCK 64
+#define MAX_THREADS 64
+
+struct verdict {
+	uint64_t off;		/* of the record */
+	char *why;		/* NULL: intact; else why not (malloc'd) */
+	int unknown;		/* no verdict (out of memory): check again */
+};
+
+struct window {
+	struct fsck *c;
+	struct verdict *v;
+	size_t n, i;		/* records; the next one the walk reaches */
+	uint64_t end;		/* where the header walk stopped */
+	atomic_size_t next;	/* the next block a worker takes */
+};
+
+/* Would scan_data_record take the record at off as sound?  Its header. */
+static int
+sound_header(struct fsck *c, uint64_t off, struct cairn_rec *rec)
+{
+	return c->data_len - off >= CAIRN_REC_HDR_SIZE &&
+	    cairn_rec_decode(rec, c->data + off, c->idlen) == NULL &&
+	    rec->data_off == off && (rec->kind == CAIRN_REC_TOUCH ||
+	    (rec->kind == CAIRN_REC_OBJECT &&
+	    rec->stored <= c->data_len - off - CAIRN_REC_HDR_SIZE));
+}
+
 static void
-scan_data_record(struct fsck *c, uint64_t *off)
+verify_block(struct window *w, size_t i, struct cairn_buf *scratch)
+{
+	struct cairn_rec rec;
+	const char *why;
+	size_t end = i + BLOCK < w->n ? i + BLOCK : w->n;
+
+	for (; i < end; i++) {
+		if (!sound_header(w->c, w->v[i].off, &rec)) {
+			w->v[i].unknown = 1;	/* cannot be: walked */
+			continue;
+		}
+		why = verify_record(w->c, &rec, w->c->data + w->v[i].off +
+		    CAIRN_REC_HDR_SIZE, scratch);
+		if (why != NULL && (w->v[i].why = strdup(why)) == NULL)
+			w->v[i].unknown = 1;
+	}
+}
+
+static void *
+verify_worker(void *arg)
+{
+	struct window *w = arg;
+	struct cairn_buf scratch = { 0 };
+	size_t i;
+
+	while ((i = atomic_fetch_add(&w->next, BLOCK)) < w->n)
+		verify_block(w, i, &scratch);
+	cairn_buf_release(&scratch);
+	return NULL;
+}
+
+static void
+window_clear(struct window *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->v[i].why);
+	w->n = w->i = 0;
+}
+
+/*
+ * Fill the window with the object records from off on and verify them.
+ * Out of memory (or no thread) leaves records to be checked one by one.
+ */
+static void
+window_fill(struct window *w, uint64_t off)
+{
+	struct fsck *c = w->c;
+	struct cairn_rec rec;
+	pthread_t tid[MAX_THREADS];
+	unsigned t, started = 0;
+
+	window_clear(w);
+	while (w->n < WINDOW && off < c->data_len &&
+	    sound_header(c, off, &rec)) {
+		if (rec.kind == CAIRN_REC_OBJECT) {
+			w->v[w->n].off = off;
+			w->v[w->n].why = NULL;
+			w->v[w->n++].unknown = 0;
+		}
+		off += cairn_rec_span(&rec);
+	}
+	w->end = off;
+	atomic_store(&w->next, 0);
+	for (t = 1; t < c->threads && w->n > BLOCK; t++)
+		if (pthread_create(&tid[started], NULL, verify_worker, w) == 0)
+			started++;
+	verify_worker(w);
+	for (t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+}
+
+/* The window's verdict on the object record at off; 0 if it has none. */
+static int
+window_verdict(struct window *w, uint64_t off, const char **why)
+{
+	while (w->i < w->n && w->v[w->i].off < off)
+		w->i++;
+	if (w->i >= w->n || w->v[w->i].off != off || w->v[w->i].unknown)
+		return 0;
+	*why = w->v[w->i++].why;
+	return 1;
+}
+
+static void
+scan_data_record(struct fsck *c, uint64_t *off, struct window *w)
 {
 	struct cairn_rec rec;
 	const struct cairn_error *err;
@@ -1037,7 +1169,9 @@ scan_data_record(struct fsck *c, uint64_t *off)
 	c->res->records++;
 	c->res->bytes += cairn_rec_span(&rec);
 	if (rec.kind == CAIRN_REC_OBJECT) {
-		why = verify_record(c, &rec, c->data + *off + CAIRN_REC_HDR_SIZE);
+		if (!window_verdict(w, *off, &why))
+			why = verify_record(c, &rec, c->data + *off +
+			    CAIRN_REC_HDR_SIZE, &c->scratch);
 		/* Past the watermark, a writer rewrites it from the WAL. */
 		if (why != NULL && !below)
 			find(c, 0, 1, CAIRN_FINDING_DATA,
@@ -1078,6 +1212,7 @@ held_back(struct fsck *c, const char *name, int e)
 static void
 check_data(struct fsck *c)
 {
+	struct window w;
 	struct stat st;
 	uint64_t off = CAIRN_FILEHDR_SIZE;
 	const char *why;
@@ -1123,8 +1258,16 @@ check_data(struct fsck *c)
 		    "the intact records left)", c->data_len,
 		    (unsigned long long)c->man.watermark);
 	c->data_end = off;
-	while (off < c->data_len)
-		scan_data_record(c, &off);
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.v = malloc(WINDOW * sizeof(*w.v));	/* NULL: one by one */
+	while (off < c->data_len) {
+		if (w.v != NULL && off >= w.end)
+			window_fill(&w, off);
+		scan_data_record(c, &off, &w);
+	}
+	window_clear(&w);
+	free(w.v);
 }
 
 /* The WAL. */
@@ -1138,7 +1281,8 @@ wal_object(struct fsck *c, const struct cairn_rec *rec, size_t off)
 {
 	const char *why;
 
-	why = verify_record(c, rec, c->wal.data + off + CAIRN_REC_HDR_SIZE);
+	why = verify_record(c, rec, c->wal.data + off + CAIRN_REC_HDR_SIZE,
+	    &c->scratch);
 	if (why == NULL) {
 		note_object(c, rec, CAIRN_MEM_WAL, off);
 		return;
@@ -3167,6 +3311,17 @@ report_all(struct finding *f, size_t n, const struct finding *left,
 	}
 }
 
+/* Workers that verify the data file: opts' count, or one per core. */
+static unsigned
+thread_count(unsigned want)
+{
+	long n = want > 0 ? (long)want : sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	return n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
+}
+
 const struct cairn_error *
 cairn_fsck_vfs(const char *path, const struct cairn_fsck_opts *opts,
     struct cairn_fsck_result *res, struct cairn_vfs *vfs)
@@ -3185,6 +3340,7 @@ cairn_fsck_vfs(const char *path, const struct cairn_fsck_opts *opts,
 	pass_init(&c, vfs, path, flags, res);
 	c.progress = opts->progress;
 	c.arg = arg;
+	c.threads = thread_count(opts->threads);
 	if ((err = run_pass(&c)) != NULL) {
 		release(&c);
 		return err;
@@ -3206,6 +3362,7 @@ cairn_fsck_vfs(const char *path, const struct cairn_fsck_opts *opts,
 	if (err == NULL)
 		err = repair(&c, f, n, &scratch);
 	pass_init(&after, vfs, path, flags, &scratch);
+	after.threads = c.threads;
 	if (err == NULL)
 		err = run_pass(&after);
 	left = (struct finding *)after.findings.data;
