@@ -340,8 +340,11 @@ demo: all
 bench: all
 	@sh tests/bench/run.sh $(abspath $(O))/cairn
 
+bench-scale: all
+	@sh tests/bench/scale.sh $(abspath $(O))/cairn
+
 clean:
 	rm -rf $(O) build-asan build-tsan build-fuzz
 
 .PHONY: all units check check-asan check-tsan check-layering check-man install \
-    uninstall demo bench clean fuzz fuzz-build fuzzers fuzz-replay torture
+    uninstall demo bench bench-scale clean fuzz fuzz-build fuzzers fuzz-replay torture

@@ -7,6 +7,11 @@
  *       made dirty in the page cache, i.e. what goes to the disk).  The
  *       counters are read while CMD is a zombie (waitid with WNOWAIT), the
  *       last moment they exist.  Exits with CMD's status.
+ *   proc rss OUT CMD [ARG]...
+ *       Runs CMD and writes its peak resident memory in KiB (ru_maxrss
+ *       of RUSAGE_CHILDREN: CMD is the only child reaped, so the peak is
+ *       the largest of CMD and the children it reaped) to the file OUT.
+ *       Exits with CMD's status.
  *   proc reps K CMD [ARG]...
  *       Runs CMD K times one after the other, stdout to /dev/null, and
  *       prints "median=<s> min=<s> failed=<n> status=<last bad status>":
@@ -19,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -103,6 +109,25 @@ run_io(const char *out, char **argv)
 	return reap(pid);
 }
 
+static int
+run_rss(const char *out, char **argv)
+{
+	struct rusage ru;
+	FILE *o;
+	int status;
+
+	/* The only child this process reaps: the children's peak is its. */
+	status = reap(spawn(argv, 0));
+	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+		die("getrusage");
+	if (!(o = fopen(out, "w")))
+		die(out);
+	fprintf(o, "%ld\n", ru.ru_maxrss);
+	if (fclose(o) != 0)
+		die(out);
+	return status;
+}
+
 static double
 now(void)
 {
@@ -152,9 +177,11 @@ main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "io"))
 		return run_io(argv[2], argv + 3);
+	if (argc >= 4 && !strcmp(argv[1], "rss"))
+		return run_rss(argv[2], argv + 3);
 	if (argc >= 4 && !strcmp(argv[1], "reps"))
 		return run_reps(strtol(argv[2], NULL, 10), argv + 3);
 	fprintf(stderr, "usage: proc io OUT CMD [ARG]... | "
-	    "proc reps K CMD [ARG]...\n");
+	    "proc rss OUT CMD [ARG]... | proc reps K CMD [ARG]...\n");
 	return 2;
 }

@@ -135,21 +135,9 @@ if [ -n "$OUT" ]; then
 	: >"$OUT" || exit 2
 fi
 
-say() {
-	printf 'bench: %s\n' "$*" >&2
-}
-
-# note TEXT: one line for the notes printed after the table (each once).
-note() {
-	touch "$T/notes"
-	grep -qxF -- "$*" "$T/notes" || printf '%s\n' "$*" >>"$T/notes"
-}
-
-kv() {
-	if [ -n "$OUT" ]; then
-		printf '%s=%s\n' "$1" "$2" >>"$OUT"
-	fi
-}
+# say, note, kv, limit, timed, median, calc, row, kib, reps: lib.sh.
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$here/lib.sh"
 
 # ---------------------------------------------------------------- helpers
 
@@ -164,98 +152,6 @@ for h in gen proc; do
 done
 GEN=$T/gen
 PROC=$T/proc
-
-if command -v timeout >/dev/null 2>&1; then
-	limit() { timeout "$LIMIT" "$@"; }
-else
-	limit() { "$@"; }
-fi
-
-now() {
-	date +%s.%N
-}
-
-# median: the median of the numbers on stdin (one or more per line), or
-# "failed" if there are none.
-median() {
-	tr ' ' '\n' | grep . | sort -n | awk '
-		{ v[NR] = $1 }
-		END {
-			if (NR == 0) print "failed"
-			else if (NR % 2) print v[(NR + 1) / 2]
-			else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
-		}'
-}
-
-isnum() {
-	case $1 in
-	'' | . | *[!0-9.]*) return 1 ;;
-	esac
-	return 0
-}
-
-# calc EXPR VARS...: awk arithmetic on numeric arguments a, b, c; prints
-# "failed" if an argument is not a number.
-calc() {
-	expr=$1
-	shift
-	for x in "$@"; do
-		isnum "$x" || {
-			echo failed
-			return
-		}
-	done
-	awk -v a="${1:-0}" -v b="${2:-0}" -v c="${3:-0}" "BEGIN { $expr }"
-}
-
-# timed LABEL CMD...: runs CMD (stderr kept aside) and prints its wall time
-# in seconds, or nothing if it failed; a failure becomes a note.
-timed() {
-	label=$1
-	shift
-	t0=$(now)
-	"$@" 2>"$T/stderr"
-	rc=$?
-	t1=$(now)
-	if [ "$rc" -ne 0 ]; then
-		note "$label failed with exit status $rc:" \
-		    "$(head -c 400 "$T/stderr" | tr '\n' ' ')"
-		return 1
-	fi
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
-}
-
-# ------------------------------------------------------------------ table
-
-W_FMT='%-40s %-6s %12s %12s %9s  %s\n'
-
-# row KEY LABEL UNIT CAIRN GIT BETTER: one line of the table, and the same
-# figures as KEY.* in BENCH_OUT.  BETTER says which way a ratio is good.
-row() {
-	if isnum "$4" && isnum "$5"; then
-		ratio=$(calc 'if (b == 0) print "-"; else printf "%.2f", a / b' \
-		    "$4" "$5")
-	else
-		ratio=-
-	fi
-	# shellcheck disable=SC2059
-	printf "$W_FMT" "$2" "$3" "$4" "$5" "$ratio" "$6"
-	kv "$1.unit" "$3"
-	kv "$1.cairn" "$4"
-	kv "$1.git" "$5"
-	kv "$1.ratio" "$ratio"
-}
-
-fmt3() { calc 'printf "%.3f", a' "$1"; }
-rate() {
-	calc 'if (b > 0) printf "%.0f", a / b; else print "failed"' "$1" "$2"
-}
-
-# kib DIR: disk usage of DIR in KiB, or "failed".
-kib() {
-	k=$(du -sk "$1" 2>/dev/null | cut -f1)
-	echo "${k:-failed}"
-}
 
 # ----------------------------------------------------------------- header
 
@@ -473,20 +369,6 @@ fi
 
 say "single cat, $SINGLE invocations each"
 id=$(head -n 1 "$T/ids.shuf")
-# reps CMD...: median seconds of SINGLE runs of CMD; failures become notes.
-reps() {
-	res=$("$PROC" reps "$SINGLE" "$@" 2>"$T/stderr")
-	case $res in
-	*' failed=0 '*)
-		echo "$res" | sed -n 's/^median=\([0-9.]*\) .*/\1/p'
-		;;
-	*)
-		note "$1 ... $(echo "$res" | sed 's/.* failed=/failed=/'):" \
-		    "$(head -c 300 "$T/stderr" | tr '\n' ' ')"
-		echo failed
-		;;
-	esac
-}
 cs=$(reps "$CAIRN" -r "$C" cat "$id")
 gs=$(reps "$GIT" -C "$G" cat-file -p "$id")
 row single_cat "single cat <id> (cat / cat-file -p)" ms \
