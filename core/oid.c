@@ -1,15 +1,15 @@
 /*
- * oid.c: object ids, type names, and hashing of git-style objects through
- * OpenSSL's EVP interface.
+ * oid.c: object ids, type names, and hashing of git-style objects with
+ * nettle's SHA-1 and SHA-256.
  */
 #include <assert.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <nettle/sha1.h>
+#include <nettle/sha2.h>
 
 #include "oid.h"
 
@@ -201,56 +201,30 @@ cairn_objhdr_fmt(enum cairn_otype type, uint64_t size, char *buf)
 }
 
 /*
- * The digests are fetched once per process: OpenSSL 3 would otherwise
- * look the algorithm up again on every init, which costs more than
- * hashing a small object.  Its config file is not read: nothing in it
- * applies to plain digests, and reading it is most of a short command's
- * start-up time.
+ * The hash state.  nettle picks its SHA-NI (or other) code for the CPU
+ * once, when the library is loaded; there is nothing to look up here.
  */
-static pthread_once_t md_once = PTHREAD_ONCE_INIT;
-static EVP_MD *md_sha256, *md_sha1;
-
-static void
-md_fetch(void)
-{
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
-	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
-}
-
-/* The EVP digest of algo, or NULL for an unknown algorithm. */
-static const EVP_MD *
-evp_md(int algo)
-{
-	pthread_once(&md_once, md_fetch);
-	switch (algo) {
-	case CAIRN_HASH_SHA256:
-		return md_sha256 ? md_sha256 : EVP_sha256();
-	case CAIRN_HASH_SHA1:
-		return md_sha1 ? md_sha1 : EVP_sha1();
-	default:
-		return NULL;
-	}
-}
+union hash_ctx {
+	struct sha256_ctx sha256;
+	struct sha1_ctx sha1;
+};
 
 const struct cairn_error *
 cairn_hasher_init(struct cairn_hasher *h, enum cairn_hash_algo algo)
 {
-	const EVP_MD *md;
-	EVP_MD_CTX *ctx;
+	union hash_ctx *ctx;
 
 	h->ctx = NULL;
 	h->algo = algo;
-	if ((md = evp_md(algo)) == NULL)
+	if (algo != CAIRN_HASH_SHA256 && algo != CAIRN_HASH_SHA1)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "unknown hash algorithm %d", algo);
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
+	if ((ctx = malloc(sizeof(*ctx))) == NULL)
 		return cairn_error_nomem();
-	if (EVP_DigestInit_ex(ctx, md, NULL) != 1) {
-		EVP_MD_CTX_free(ctx);
-		return cairn_error_new(CAIRN_ERR_IO,
-		    "openssl: cannot initialise %s", cairn_hash_name(algo));
-	}
+	if (algo == CAIRN_HASH_SHA256)
+		sha256_init(&ctx->sha256);
+	else
+		sha1_init(&ctx->sha1);
 	h->ctx = ctx;
 	return NULL;
 }
@@ -258,24 +232,28 @@ cairn_hasher_init(struct cairn_hasher *h, enum cairn_hash_algo algo)
 const struct cairn_error *
 cairn_hasher_update(struct cairn_hasher *h, const void *data, size_t len)
 {
+	union hash_ctx *ctx = h->ctx;
+
 	if (len == 0)
 		return NULL;
-	if (EVP_DigestUpdate(h->ctx, data, len) != 1)
-		return cairn_error_new(CAIRN_ERR_IO, "openssl: %s update failed",
-		    cairn_hash_name(h->algo));
+	if (h->algo == CAIRN_HASH_SHA256)
+		sha256_update(&ctx->sha256, len, data);
+	else
+		sha1_update(&ctx->sha1, len, data);
 	return NULL;
 }
 
 const struct cairn_error *
 cairn_hasher_final(struct cairn_hasher *h, struct cairn_oid *out)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	union hash_ctx *ctx = h->ctx;
+	unsigned char md[CAIRN_OID_MAX];
+	size_t mdlen = cairn_hash_len(h->algo);
 
-	if (EVP_DigestFinal_ex(h->ctx, md, &mdlen) != 1)
-		return cairn_error_new(CAIRN_ERR_IO, "openssl: %s final failed",
-		    cairn_hash_name(h->algo));
-	assert(mdlen == cairn_hash_len(h->algo));
+	if (h->algo == CAIRN_HASH_SHA256)
+		sha256_digest(&ctx->sha256, SHA256_DIGEST_SIZE, md);
+	else
+		sha1_digest(&ctx->sha1, SHA1_DIGEST_SIZE, md);
 	cairn_oid_set(md, mdlen, out);
 	return NULL;
 }
@@ -283,8 +261,7 @@ cairn_hasher_final(struct cairn_hasher *h, struct cairn_oid *out)
 void
 cairn_hasher_release(struct cairn_hasher *h)
 {
-	if (h->ctx != NULL)
-		EVP_MD_CTX_free(h->ctx);
+	free(h->ctx);
 	h->ctx = NULL;
 }
 
