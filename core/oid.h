@@ -2,7 +2,7 @@
  * oid.h: object ids, object types, hashing of git-style objects.
  *
  * An object id is H("<type> <decimal size>\0" || content), H being SHA-256
- * or SHA-1 (OpenSSL EVP), exactly as git computes it.
+ * or SHA-1 (nettle), exactly as git computes it.
  */
 #ifndef CAIRN_OID_H
 #define CAIRN_OID_H
@@ -96,7 +96,7 @@ size_t cairn_objhdr_fmt(enum cairn_otype type, uint64_t size, char *buf);
  * hasher does nothing.
  */
 struct cairn_hasher {
-	void *ctx;		/* EVP_MD_CTX */
+	void *ctx;		/* the hash state, allocated by init */
 	enum cairn_hash_algo algo;
 };
 

@@ -25,7 +25,7 @@ fi
 
 # The writable static data of the library, "<object> <variable>", each
 # reviewed: it must be constant once set up, atomic, or guarded.
-#   oid.o md_once, md_sha1, md_sha256: set once, under pthread_once.
+#   oid.o shani_once, shani_ok: set once, under pthread_once.
 #   zip.o coders_once, coders_key, coders_key_ok: the same.
 #   disk.o generations: _Atomic.
 #   repo.o thread_count: changed only by __atomic_add_fetch.
@@ -33,9 +33,8 @@ fi
 #	as cairn_vfs_posix hands out a pointer to it).
 #   vfs.o default_vfs: _Atomic.
 ALLOWED='disk.o generations
-oid.o md_once
-oid.o md_sha1
-oid.o md_sha256
+oid.o shani_ok
+oid.o shani_once
 repo.o thread_count
 vfs.o default_vfs
 vfs.o posix_vfs

@@ -190,6 +190,7 @@ struct vector {
 	int algo, type;
 	const char *content;	/* NULL: built by the test */
 	const char *hex;
+	size_t len;		/* nonzero: the pattern blob of len bytes */
 };
 
 /* Verified with git 2.39 hash-object (sha256 in a sha256 repository). */
@@ -206,36 +207,49 @@ static const char tag_text[] =
 
 static const struct vector vectors[] = {
 	{ CAIRN_HASH_SHA1, CAIRN_OBJ_BLOB, "",
-	    "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391" },
+	    "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391", 0 },
 	{ CAIRN_HASH_SHA256, CAIRN_OBJ_BLOB, "",
-	    "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813" },
+	    "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813", 0 },
 	{ CAIRN_HASH_SHA1, CAIRN_OBJ_BLOB, "hello\n",
-	    "ce013625030ba8dba906f756967f9e9ca394464a" },
+	    "ce013625030ba8dba906f756967f9e9ca394464a", 0 },
 	{ CAIRN_HASH_SHA256, CAIRN_OBJ_BLOB, "hello\n",
-	    "2cf8d83d9ee29543b34a87727421fdecb7e3f3a183d337639025de576db9ebb4" },
+	    "2cf8d83d9ee29543b34a87727421fdecb7e3f3a183d337639025de576db9ebb4", 0 },
 	{ CAIRN_HASH_SHA1, CAIRN_OBJ_TREE, "",
-	    "4b825dc642cb6eb9a060e54bf8d69288fbee4904" },
+	    "4b825dc642cb6eb9a060e54bf8d69288fbee4904", 0 },
 	{ CAIRN_HASH_SHA256, CAIRN_OBJ_TREE, "",
-	    "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321" },
+	    "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321", 0 },
 	{ CAIRN_HASH_SHA1, CAIRN_OBJ_COMMIT, commit_text,
-	    "66fe8b3f2df5c2a6e67944af865f3a0893093d69" },
+	    "66fe8b3f2df5c2a6e67944af865f3a0893093d69", 0 },
 	{ CAIRN_HASH_SHA256, CAIRN_OBJ_COMMIT, commit_text,
-	    "b719e6cc6351861728580143600c54c061c54d3feee67e8ce7ef15e092ffae33" },
+	    "b719e6cc6351861728580143600c54c061c54d3feee67e8ce7ef15e092ffae33", 0 },
 	{ CAIRN_HASH_SHA1, CAIRN_OBJ_TAG, tag_text,
-	    "bdfaeb58ddb0b0446149dfdfaf04eb646795d3b6" },
+	    "bdfaeb58ddb0b0446149dfdfaf04eb646795d3b6", 0 },
 	{ CAIRN_HASH_SHA256, CAIRN_OBJ_TAG, tag_text,
-	    "2f80e09d54fda0951bfb9771916180f8b14fc2c174fe60cd9a7d7f2ea7082f71" },
+	    "2f80e09d54fda0951bfb9771916180f8b14fc2c174fe60cd9a7d7f2ea7082f71", 0 },
 	/* A tree holding "100644 hello" -> the hello blob above. */
 	{ CAIRN_HASH_SHA1, CAIRN_OBJ_TREE, NULL,
-	    "b4d01e9b0c4a9356736dfddf8830ba9a54f5271c" },
+	    "b4d01e9b0c4a9356736dfddf8830ba9a54f5271c", 0 },
 	{ CAIRN_HASH_SHA256, CAIRN_OBJ_TREE, NULL,
-	    "ab39bc840914e6c219053910a617f89e6e0b561cfab5953c79f014c4302f8a01" },
+	    "ab39bc840914e6c219053910a617f89e6e0b561cfab5953c79f014c4302f8a01", 0 },
 	/* 1,000,000 times 'a'. */
 	{ CAIRN_HASH_SHA1, CAIRN_OBJ_BLOB, NULL,
-	    "de1fbf0c2f34f67f01f355f31ed0cf7319643c5e" },
+	    "de1fbf0c2f34f67f01f355f31ed0cf7319643c5e", 0 },
 	{ CAIRN_HASH_SHA256, CAIRN_OBJ_BLOB, NULL,
-	    "58c1b77092d2e48b2c6cbd0b91bcbd882f3c129f5f2633527afc7c23dd75ec56" },
+	    "58c1b77092d2e48b2c6cbd0b91bcbd882f3c129f5f2633527afc7c23dd75ec56", 0 },
+	/* 3 MiB + 17 bytes of pattern_byte(), past any 1 MiB boundary. */
+	{ CAIRN_HASH_SHA1, CAIRN_OBJ_BLOB, NULL,
+	    "0faaf98d45a701936f0f4116b9ef26384aa070e0", (3 << 20) + 17 },
+	{ CAIRN_HASH_SHA256, CAIRN_OBJ_BLOB, NULL,
+	    "22c633e87659b24afe27ecc73f14d88205678031cc186c7d05927fb5377fe216",
+	    (3 << 20) + 17 },
 };
+
+/* Byte i of the pattern blob: no period of 64 bytes, no run of zeros. */
+static unsigned char
+pattern_byte(size_t i)
+{
+	return (unsigned char)(i * 131 + (i >> 8));
+}
 
 /* The content of vector v in a malloc'd buffer of *len bytes. */
 static unsigned char *
@@ -245,10 +259,17 @@ vector_content(const struct vector *v, size_t *len)
 	struct cairn_oid blob;
 	unsigned char *p;
 
+	size_t i;
+
 	if (v->content != NULL) {
 		*len = strlen(v->content);
 		p = xmalloc(*len);
 		memcpy(p, v->content, *len);
+	} else if (v->len != 0) {
+		*len = v->len;
+		p = xmalloc(*len);
+		for (i = 0; i < *len; i++)
+			p[i] = pattern_byte(i);
 	} else if (v->type == CAIRN_OBJ_BLOB) {
 		*len = 1000000;
 		p = xmalloc(*len);
@@ -313,6 +334,81 @@ test_vectors(void)
 		    "chunked hash of vector %zu", i);
 		is_str(cairn_oid_fmt(&id, hex), v->hex,
 		    "chunked hash of vector %zu matches", i);
+		free(p);
+	}
+}
+
+/*
+ * Plain digests (no object header) of FIPS 180 test messages, whole and in
+ * pieces: the hash itself, apart from git's framing.
+ */
+static const struct {
+	int algo;
+	const char *msg;	/* NULL: one million 'a' */
+	const char *hex;
+} plain[] = {
+	{ CAIRN_HASH_SHA1, "",
+	    "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+	{ CAIRN_HASH_SHA256, "",
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+	{ CAIRN_HASH_SHA1, "abc",
+	    "a9993e364706816aba3e25717850c26c9cd0d89d" },
+	{ CAIRN_HASH_SHA256, "abc",
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+	{ CAIRN_HASH_SHA1,
+	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	    "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+	{ CAIRN_HASH_SHA256,
+	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	{ CAIRN_HASH_SHA1, NULL,
+	    "34aa973cd4c4daa4f61eeb2bdbad27316534016f" },
+	{ CAIRN_HASH_SHA256, NULL,
+	    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0" },
+};
+
+static void
+test_plain_vectors(void)
+{
+	struct cairn_hasher h;
+	struct cairn_oid id;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	unsigned char *p;
+	size_t i, len, off, n;
+
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		if (plain[i].msg != NULL) {
+			len = strlen(plain[i].msg);
+			p = xmalloc(len + 1);
+			memcpy(p, plain[i].msg, len);
+		} else {
+			len = 1000000;
+			p = xmalloc(len);
+			memset(p, 'a', len);
+		}
+		/* Whole, then byte by byte up to 200 and in random pieces. */
+		memset(&h, 0, sizeof(h));
+		no_error(cairn_hasher_init(&h, plain[i].algo), "init %zu", i);
+		no_error(cairn_hasher_update(&h, p, len), "update %zu", i);
+		no_error(cairn_hasher_final(&h, &id), "final %zu", i);
+		cairn_hasher_release(&h);
+		is_str(cairn_oid_fmt(&id, hex), plain[i].hex,
+		    "plain %s of %zu bytes", cairn_hash_name(plain[i].algo),
+		    len);
+		memset(&id, 0, sizeof(id));
+		no_error(cairn_hasher_init(&h, plain[i].algo), "init %zu", i);
+		for (off = 0; off < len; off += n) {
+			n = off < 200 ? 1 : (size_t)(rng_next() % 4099);
+			if (n > len - off)
+				n = len - off;
+			if (cairn_hasher_update(&h, p + off, n) != NULL)
+				break;
+		}
+		no_error(cairn_hasher_final(&h, &id), "final %zu", i);
+		cairn_hasher_release(&h);
+		is_str(cairn_oid_fmt(&id, hex), plain[i].hex,
+		    "plain %s of %zu bytes in pieces",
+		    cairn_hash_name(plain[i].algo), len);
 		free(p);
 	}
 }
@@ -1106,6 +1202,7 @@ main(void)
 	test_error_relabel();
 	test_names();
 	test_vectors();
+	test_plain_vectors();
 	test_hasher_misc();
 	test_oid_parse();
 	test_oid_prefix();
