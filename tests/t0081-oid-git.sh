@@ -1,5 +1,5 @@
 #!/bin/sh
-# t0080-oid-git: object ids are git's, SHA-1 and SHA-256, from the empty
+# t0081-oid-git: object ids are git's, SHA-1 and SHA-256, from the empty
 # object to ones of several MiB, whichever library does the hashing.
 
 # Test bodies are single-quoted on purpose: lib.sh evaluates them, and
