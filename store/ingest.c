@@ -44,6 +44,8 @@ struct cairn_ingest {
 	uint64_t head, next, tail;	/* append <= prepare <= free */
 	size_t bytes;			/* content queued */
 	int stop;
+	int waiting;			/* the writer waits on done */
+	unsigned idle;			/* workers waiting on work */
 	pthread_t th[MAX_WORKERS];
 	unsigned nth;
 	int code;			/* first error, 0 if none */
@@ -95,8 +97,11 @@ worker(void *arg)
 
 	pthread_mutex_lock(&g->mu);
 	for (;;) {
-		while (!g->stop && g->next == g->tail)
+		while (!g->stop && g->next == g->tail) {
+			g->idle++;
 			pthread_cond_wait(&g->work, &g->mu);
+			g->idle--;
+		}
 		if (g->stop)
 			break;
 		it = &g->ring[g->next++ % QCAP];
@@ -104,7 +109,9 @@ worker(void *arg)
 		prepare(g, it);
 		pthread_mutex_lock(&g->mu);
 		it->ready = 1;
-		pthread_cond_broadcast(&g->done);
+		/* Wake-ups cost system calls: only when someone waits. */
+		if (g->waiting)
+			pthread_cond_signal(&g->done);
 	}
 	pthread_mutex_unlock(&g->mu);
 	return NULL;
@@ -173,8 +180,19 @@ retire(struct cairn_ingest *g, int wait)
 		return 0;
 	it = &g->ring[g->head % QCAP];
 	pthread_mutex_lock(&g->mu);
-	while (wait && !it->ready)
+	if (wait && g->next == g->head) {
+		/* No worker has it yet: rather than wait, prepare it here. */
+		g->next++;
+		pthread_mutex_unlock(&g->mu);
+		prepare(g, it);
+		pthread_mutex_lock(&g->mu);
+		it->ready = 1;
+	}
+	while (wait && !it->ready) {
+		g->waiting = 1;
 		pthread_cond_wait(&g->done, &g->mu);
+		g->waiting = 0;
+	}
 	if (!it->ready) {
 		pthread_mutex_unlock(&g->mu);
 		return 0;
@@ -331,7 +349,8 @@ cairn_ingest_add(struct cairn_ingest *g, enum cairn_otype type, void *data,
 	g->bytes += len;
 	pthread_mutex_lock(&g->mu);
 	g->tail++;
-	pthread_cond_signal(&g->work);
+	if (g->idle > 0)
+		pthread_cond_signal(&g->work);
 	pthread_mutex_unlock(&g->mu);
 	while (retire(g, 0))
 		;
