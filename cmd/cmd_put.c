@@ -42,16 +42,20 @@ struct putter {
 	struct cairn_oid *ids;		/* ids of the open batch */
 	size_t nids, cap;
 	uint64_t bytes;
+	struct cairn_ingest *ing;	/* --batch: workers prepare records */
 };
 
 /* Print the open batch's ids after committing it. */
 static const struct cairn_error *
 put_commit(struct putter *p)
 {
-	const struct cairn_error *err = NULL;
+	const struct cairn_error *err = NULL, *derr = NULL;
 	char hex[CAIRN_OID_HEXMAX + 1];
 	size_t i;
 
+	/* What was queued before a failed record is complete: commit it. */
+	if (p->ing != NULL)
+		derr = cairn_ingest_drain(p->ing);
 	if (p->open)
 		err = cairn_batch_commit(p->repo);
 	p->open = 0;
@@ -65,7 +69,7 @@ put_commit(struct putter *p)
 	p->bytes = 0;
 	if (fflush(stdout) != 0)
 		return cairn_error_sys(errno, "write to standard output");
-	return NULL;
+	return derr;
 }
 
 static const struct cairn_error *
@@ -505,6 +509,23 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 	struct limited l = { in, size };
 	unsigned char *buf = NULL;
 
+	if (p->ing != NULL && size <= RECORD_IN_MEMORY) {
+		if ((err = read_content(p, in, size, &buf)) != NULL)
+			return err;
+		if ((err = record_end(in, nrec)) != NULL) {
+			free(buf);
+			return err;
+		}
+		if (!p->open) {
+			if ((err = cairn_batch_begin(p->repo)) != NULL) {
+				free(buf);
+				return err;
+			}
+			p->open = 1;
+		}
+		/* The ingest owns buf now; the id comes back through noted. */
+		return cairn_ingest_add(p->ing, type, buf, (size_t)size, claim);
+	}
 	if (size <= RECORD_IN_MEMORY) {
 		if ((err = read_content(p, in, size, &buf)) != NULL)
 			return err;
@@ -544,6 +565,12 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 }
 
 static const struct cairn_error *
+noted(void *arg, const struct cairn_oid *id, uint64_t size)
+{
+	return put_note(arg, id, size);
+}
+
+static const struct cairn_error *
 put_batch(struct putter *p)
 {
 	const struct cairn_error *err = NULL;
@@ -554,6 +581,9 @@ put_batch(struct putter *p)
 	size_t len;
 	int r, complete, type = 0, has_claim = 0;
 
+	if (!p->dry && (err = cairn_ingest_open(&p->ing, p->repo, noted,
+	    p)) != NULL)
+		return err;
 	cmd_input_init(&in, 0);
 	while (err == NULL && (r = cmd_input_line(&in, '\n', &line, &len,
 	    &complete)) > 0) {
@@ -788,6 +818,7 @@ cmd_put(int argc, char **argv)
 	cerr = put_commit(&p);
 	if (err == NULL)
 		err = cerr;
+	cairn_ingest_close(p.ing);
 	if (o.stats)
 		cmd_print_counters(p.repo);
 	cmd_close(p.repo);

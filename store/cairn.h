@@ -211,6 +211,45 @@ const struct cairn_error *cairn_batch_add_stream(struct cairn_repo *repo,
 const struct cairn_error *cairn_batch_commit(struct cairn_repo *repo);
 void cairn_batch_abort(struct cairn_repo *repo);
 
+/*
+ * Ingest: many objects added to the open batch, hashed and compressed on
+ * worker threads while the calling thread appends them in input order.
+ *
+ * cairn_ingest_open(out, repo, fn, arg): start the workers (as many as
+ * online CPUs; the environment variable CAIRN_INGEST_THREADS, 1 to 64,
+ * overrides it).  The caller owns *out and frees it with
+ * cairn_ingest_close.  fn(arg, id, size) is called from the calling
+ * thread for each object once it is in the batch, in the order of
+ * cairn_ingest_add; an error it returns stops the ingest like any other.
+ *
+ * cairn_ingest_add(ing, type, data, len, claim): queue an object; data
+ * must come from malloc and is the ingest's from now on (freed even on
+ * error).  claim, if not NULL, is the id the content must hash to
+ * (CAIRN_ERR_INVALID, and the object is not stored, if not).  The queue
+ * is bounded (in objects and bytes): this may wait for workers, and
+ * appends, through cairn_batch_add's rules and checks, whatever is ready
+ * to the batch, which the calling thread must hold open (it is not
+ * touched between calls).  Returns the first error of any object queued
+ * so far; after one, every object queued after the failed one is
+ * dropped unstored, and every later call returns that error.
+ *
+ * cairn_ingest_drain(ing): append everything queued and wait for it;
+ * call before cairn_batch_commit.  Returns the first error as above.
+ *
+ * cairn_ingest_close(ing): drop what is queued, stop the workers, free.
+ * NULL does nothing.
+ */
+struct cairn_ingest;
+typedef const struct cairn_error *(*cairn_ingest_fn)(void *arg,
+    const struct cairn_oid *id, uint64_t size);
+const struct cairn_error *cairn_ingest_open(struct cairn_ingest **out,
+    struct cairn_repo *repo, cairn_ingest_fn fn, void *arg);
+const struct cairn_error *cairn_ingest_add(struct cairn_ingest *ing,
+    enum cairn_otype type, void *data, size_t len,
+    const struct cairn_oid *claim);
+const struct cairn_error *cairn_ingest_drain(struct cairn_ingest *ing);
+void cairn_ingest_close(struct cairn_ingest *ing);
+
 /* Flags of reads. */
 #define CAIRN_GET_NO_VERIFY	0x1	/* skip re-hashing content (CRCs are always checked) */
 

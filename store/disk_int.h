@@ -118,6 +118,33 @@ const struct cairn_error *disk_reserve_name(struct disk *d,
     struct cairn_manifest *m, char *out, const char *prefix,
     const char *suffix, struct cairn_buf *path);
 
+/*
+ * A record hashed and compressed ahead of its write (store/ingest.c):
+ * the object (type, data[0..len)) has id, and its stored bytes are
+ * stored[0..stored_len) (deflated at level if deflated, else data
+ * itself) with CRC-32 crc; id is under hash algorithm algo.
+ */
+struct disk_prepared {
+	int type;
+	const void *data;
+	size_t len;
+	int level;
+	int algo;
+	struct cairn_oid id;
+	const void *stored;
+	size_t stored_len;
+	int deflated;
+	uint32_t crc;
+};
+
+/*
+ * disk_prepared_set(p): until the next call, a disk_write by this thread
+ * of exactly (p->type, p->data, p->len) at level p->level and under
+ * p->id's algorithm uses p instead of hashing and compressing again.
+ * NULL clears it.  The caller keeps p alive while it is set.
+ */
+void disk_prepared_set(const struct disk_prepared *p);
+
 /* Backend operations defined in disk_read.c and disk_write.c. */
 const struct cairn_error *disk_read(struct cairn_backend *,
     const struct cairn_oid *, unsigned, int *, struct cairn_buf *);

@@ -131,12 +131,38 @@ check_batch(struct disk *d, int type)
 	return NULL;
 }
 
+/*
+ * The record the calling thread prepared for its next write (see
+ * disk_prepared_set), or NULL.  Thread-local: a batch belongs to one
+ * thread, and workers never touch it.
+ */
+static _Thread_local const struct disk_prepared *prepared;
+
+void
+disk_prepared_set(const struct disk_prepared *p)
+{
+	prepared = p;
+}
+
+/* The prepared record for exactly this write at this level, or NULL. */
+static const struct disk_prepared *
+prepared_for(struct disk *d, int type, const void *data, size_t len)
+{
+	const struct disk_prepared *p = prepared;
+
+	if (p == NULL || p->data != data || p->len != len || p->type != type ||
+	    p->level != d->p.level || p->algo != d->be.algo)
+		return NULL;
+	return p;
+}
+
 const struct cairn_error *
 disk_write(struct cairn_backend *be, struct cairn_oid *out, int type,
     const void *data, size_t len)
 {
 	struct disk *d = (struct disk *)be;
 	const struct cairn_error *err;
+	const struct disk_prepared *pre;
 	struct cairn_buf z = { 0 };
 	struct cairn_rec rec;
 	const void *stored = data;
@@ -144,7 +170,11 @@ disk_write(struct cairn_backend *be, struct cairn_oid *out, int type,
 
 	if ((err = check_batch(d, type)) != NULL)
 		return err;
-	if ((err = cairn_hash_object(be->algo, type, data, len, out)) != NULL)
+	pre = prepared_for(d, type, data, len);
+	if (pre != NULL)
+		*out = pre->id;
+	else if ((err = cairn_hash_object(be->algo, type, data, len,
+	    out)) != NULL)
 		return err;
 	if ((err = exists(d, out, &found)) != NULL)
 		return err;
@@ -155,7 +185,12 @@ disk_write(struct cairn_backend *be, struct cairn_oid *out, int type,
 	rec.type = type;
 	rec.id = *out;
 	rec.size = rec.stored = len;
-	if (d->p.level > 0 && len > 0) {
+	if (pre != NULL) {
+		/* Hashed, compressed and summed off this thread already. */
+		rec.flags = pre->deflated ? CAIRN_REC_DEFLATED : 0;
+		rec.stored = pre->stored_len;
+		stored = pre->stored;
+	} else if (d->p.level > 0 && len > 0) {
 		if ((err = cairn_zip_deflate(&z, data, len, d->p.level)))
 			return err;
 		if (z.len < len) {
@@ -164,7 +199,8 @@ disk_write(struct cairn_backend *be, struct cairn_oid *out, int type,
 			stored = z.data;
 		}
 	}
-	rec.crc = cairn_crc32(0, stored, (size_t)rec.stored);
+	rec.crc = pre != NULL ? pre->crc :
+	    cairn_crc32(0, stored, (size_t)rec.stored);
 	rec.data_off = d->data_end;
 	err = log_record(d, &rec, stored);
 	if (err == NULL) {
