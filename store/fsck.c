@@ -155,8 +155,12 @@ struct fsck {
 	struct cairn_buf wal;
 	struct cairn_buf scratch;	/* content of one small object */
 	unsigned threads;		/* that verify the data file */
-	struct cairn_memtable objs;	/* where: DATA (loc = offset) or WAL */
-	struct cairn_memtable indexed;
+	/*
+	 * where: DATA (loc = offset) or WAL; data_off, unused otherwise,
+	 * is 1 once an index segment has been seen to point at the record
+	 * (one table, not a second of every indexed id).
+	 */
+	struct cairn_memtable objs;
 	struct cairn_fsck_result *res;
 	cairn_progress_fn progress;
 	void *arg;
@@ -328,12 +332,17 @@ findings_release(struct cairn_buf *b)
 	cairn_buf_release(b);
 }
 
-/* Remember that something names id (salvage reports the ones lost). */
+/*
+ * Remember that something names id (salvage reports the ones lost).
+ * Only salvage asks, so only a salvage keeps the table.
+ */
 static void
 note_named(struct fsck *c, const unsigned char *id)
 {
 	struct cairn_mem_ent e;
 
+	if (!(c->flags & CAIRN_FSCK_SALVAGE))
+		return;
 	if (cairn_memtable_get(&c->named, id) != NULL)
 		return;
 	memset(&e, 0, sizeof(e));
@@ -1469,9 +1478,12 @@ check_entries(struct fsck *c, const struct cairn_segment *seg, const char *name)
 			    (unsigned long long)e.off);
 			continue;
 		}
-		memset(&ix, 0, sizeof(ix));
-		memcpy(ix.id, e.id, c->idlen);
-		(void)cairn_memtable_put(&c->indexed, &ix);
+		if (o->data_off == 0) {
+			/* Replacing an entry in place allocates nothing. */
+			ix = *o;
+			ix.data_off = 1;
+			(void)cairn_memtable_put(&c->objs, &ix);
+		}
 	}
 }
 
@@ -1525,7 +1537,7 @@ check_unindexed(struct fsck *c)
 		e = &c->objs.tab[i];
 		if (!e->used || e->where != CAIRN_MEM_DATA ||
 		    e->loc >= c->man.watermark ||
-		    cairn_memtable_get(&c->indexed, e->id) != NULL)
+		    e->data_off != 0)
 			continue;
 		if (missing++ < 20)
 			find(c, 1, 1, CAIRN_FINDING_INDEX, object_at(e->id,
@@ -2057,7 +2069,6 @@ release(struct fsck *c)
 	cairn_buf_release(&c->wal);
 	cairn_buf_release(&c->scratch);
 	cairn_memtable_release(&c->objs);
-	cairn_memtable_release(&c->indexed);
 	findings_release(&c->findings);
 	cairn_memtable_release(&c->named);
 	cairn_memtable_release(&c->wanted);
@@ -2066,6 +2077,38 @@ release(struct fsck *c)
 	c->rootfd = -1;
 	cairn_repo_close(c->alternate);
 	c->alternate = NULL;
+}
+
+/*
+ * Size the table of objects (and of named ids, for a salvage) once, from the manifest's
+ * count of indexed objects (a table that grows holds the old and the new
+ * at once, half again its size at the peak).  The count is not trusted
+ * beyond what the data file could hold; if the room cannot be had, the
+ * tables grow as they are filled, as before.
+ */
+static void
+reserve_objects(struct fsck *c)
+{
+	struct stat st;
+	char path[4096];
+	uint64_t n = 0, most;
+	size_t i;
+
+	if (!c->have_man)
+		return;
+	for (i = 0; i < c->man.nseg && i < CAIRN_MANIFEST_MAX_SEGMENTS; i++)
+		n += c->man.seg_count[i];
+	path_of(c, path, sizeof(path), c->man.data);
+	if (c->vfs->lstat(c->vfs, path, &st) != 0 || st.st_size < 0)
+		return;
+	most = (uint64_t)st.st_size / CAIRN_REC_HDR_SIZE;
+	if (n > most)
+		n = most;
+	if (n == 0 || n > SIZE_MAX / 4)
+		return;
+	(void)cairn_memtable_reserve(&c->objs, (size_t)n);
+	if (c->flags & CAIRN_FSCK_SALVAGE)
+		(void)cairn_memtable_reserve(&c->named, (size_t)n);
 }
 
 static const struct cairn_error *
@@ -2084,10 +2127,10 @@ run_pass(struct fsck *c)
 	}
 	c->idlen = cairn_hash_len(c->algo);
 	cairn_memtable_init(&c->objs, c->idlen);
-	cairn_memtable_init(&c->indexed, c->idlen);
 	cairn_memtable_init(&c->named, c->idlen);
 	cairn_memtable_init(&c->wanted, c->idlen);
 	check_manifest(c);
+	reserve_objects(c);
 	check_data(c);
 	check_wal(c);
 	check_segments(c);

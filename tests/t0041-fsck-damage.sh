@@ -389,4 +389,20 @@ do
 	"
 done <"$CASES"
 
+test_expect_success 'a flipped index entry id: the object it named is reported unindexed, at its offset' '
+	. "$P/facts" &&
+	rm -rf r && cp -R "$P/repo" r &&
+	damage flip "$SEG" $((1088 + 40 + 5)) &&
+	st_=0 &&
+	{ cairn -r r fsck >fsck.out 2>fsck.err || st_=$?; } &&
+	test "$st_" = 1 &&
+	no_sanitizer fsck.err &&
+	grep -E "^error index [0-9a-f]+: object at $DATA@[0-9]+ is not indexed$" \
+		fsck.out >unindexed &&
+	test_line_count -eq 1 unindexed &&
+	cairn -r r fsck --repair >repair.out 2>repair.err &&
+	cairn -r r fsck >after.out 2>after.err &&
+	! grep "not indexed" after.out
+'
+
 test_done
