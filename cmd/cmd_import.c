@@ -609,24 +609,6 @@ record_end(struct importer *im, const struct cairn_oid *id)
 	return NULL;
 }
 
-struct mem_reader {
-	const unsigned char *p;
-	size_t left;
-};
-
-static ssize_t
-mem_read(void *arg, void *buf, size_t len)
-{
-	struct mem_reader *m = arg;
-
-	if (len > m->left)
-		len = m->left;
-	memcpy(buf, m->p, len);
-	m->p += len;
-	m->left -= len;
-	return (ssize_t)len;
-}
-
 static const struct cairn_error *
 mismatch(const struct cairn_oid *got)
 {
@@ -646,7 +628,7 @@ store_whole(struct importer *im, const struct cairn_oid *id, int type,
     size_t size)
 {
 	const struct cairn_error *err;
-	struct mem_reader mr;
+	struct cairn_mem_src mr;
 	struct cairn_oid got;
 
 	if ((err = read_content(im, id, size)) != NULL ||
@@ -660,10 +642,10 @@ store_whole(struct importer *im, const struct cairn_oid *id, int type,
 	}
 	if ((err = batch_open(im)) != NULL)
 		return err;
-	mr.p = im->buf;
+	mr.data = im->buf;
 	mr.left = size;
 	/* The library decides what is too large to log twice. */
-	err = cairn_batch_add_stream(im->repo, type, mem_read, &mr,
+	err = cairn_batch_add_stream(im->repo, type, cairn_mem_read, &mr,
 	    (int64_t)size, &got);
 	if (err != NULL && err->code == CAIRN_ERR_INVALID) {
 		refuse(im, id, err);

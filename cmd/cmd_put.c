@@ -41,8 +41,9 @@ struct putter {
 	int open;			/* a batch is open */
 	struct cairn_oid *ids;		/* ids of the open batch */
 	size_t nids, cap;
-	uint64_t bytes;
-	struct cairn_ingest *ing;	/* --batch: workers prepare records */
+	size_t objects;			/* added or queued to the open batch */
+	uint64_t bytes;			/* their content */
+	struct cairn_ingest *ing;	/* workers prepare records (not -n) */
 };
 
 /* Print the open batch's ids after committing it. */
@@ -66,14 +67,31 @@ put_commit(struct putter *p)
 	for (i = 0; i < p->nids; i++)
 		printf("%s\n", cairn_oid_fmt(&p->ids[i], hex));
 	p->nids = 0;
+	p->objects = 0;
 	p->bytes = 0;
 	if (fflush(stdout) != 0)
 		return cairn_error_sys(errno, "write to standard output");
 	return derr;
 }
 
+/* Count an object into the open batch's bounds. */
+static void
+put_count(struct putter *p, uint64_t size)
+{
+	p->objects++;
+	p->bytes += size;
+}
+
+/* The open batch is full: commit it. */
+static int
+put_full(const struct putter *p)
+{
+	return p->objects >= BATCH_OBJECTS || p->bytes >= BATCH_BYTES;
+}
+
+/* An object is in the batch: its id is printed once committed. */
 static const struct cairn_error *
-put_note(struct putter *p, const struct cairn_oid *id, uint64_t size)
+put_id(struct putter *p, const struct cairn_oid *id)
 {
 	struct cairn_oid *n;
 	char hex[CAIRN_OID_HEXMAX + 1];
@@ -89,8 +107,35 @@ put_note(struct putter *p, const struct cairn_oid *id, uint64_t size)
 		p->ids = n;
 	}
 	p->ids[p->nids++] = *id;
-	p->bytes += size;
 	return NULL;
+}
+
+static const struct cairn_error *
+put_note(struct putter *p, const struct cairn_oid *id, uint64_t size)
+{
+	put_count(p, size);
+	return put_id(p, id);
+}
+
+/* Open a batch if none is. */
+static const struct cairn_error *
+put_begin(struct putter *p)
+{
+	const struct cairn_error *err;
+
+	if (p->open)
+		return NULL;
+	if ((err = cairn_batch_begin(p->repo)) != NULL)
+		return err;
+	p->open = 1;
+	return NULL;
+}
+
+static const struct cairn_error *
+noted(void *arg, const struct cairn_oid *id, uint64_t size)
+{
+	(void)size;	/* counted when queued */
+	return put_id(arg, id);
 }
 
 /*
@@ -273,6 +318,9 @@ put_stream(struct putter *p, struct cairn_oid *out, int type,
 
 	if (p->dry)
 		return dry_hash(p, out, type, read, arg, size);
+	/* What is queued is noted first: ids print in input order. */
+	if (p->ing != NULL && (err = cairn_ingest_drain(p->ing)) != NULL)
+		return err;
 	if (size < 0) {
 		/*
 		 * Input that may keep us waiting (a pipe, a terminal) is read
@@ -286,12 +334,8 @@ put_stream(struct putter *p, struct cairn_oid *out, int type,
 		arg = &sp;
 		size = (int64_t)sp.size;
 	}
-	if (!p->open) {
-		if ((err = cairn_batch_begin(p->repo)) != NULL)
-			goto done;
-		p->open = 1;
-	}
-	err = cairn_batch_add_stream(p->repo, type, read, arg, size, out);
+	if ((err = put_begin(p)) == NULL)
+		err = cairn_batch_add_stream(p->repo, type, read, arg, size, out);
 done:
 	spool_release(&sp);
 	return err;
@@ -314,11 +358,20 @@ put_file(struct putter *p, int type, const char *path)
 		return cairn_error_new(CAIRN_ERR_INVALID, "'%s' is a directory",
 		    path);
 	}
-	err = put_stream(p, &id, type, cairn_fd_read, &fd,
-	    S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1);
-	close(fd);
-	if (err == NULL)
-		err = put_note(p, &id, (uint64_t)st.st_size);
+	if (p->ing != NULL && S_ISREG(st.st_mode)) {
+		/* Hashed and compressed on the workers; noted through noted. */
+		if ((err = put_begin(p)) == NULL)
+			err = cairn_ingest_add_fd(p->ing, type, fd,
+			    (uint64_t)st.st_size);
+		close(fd);
+		put_count(p, (uint64_t)st.st_size);
+	} else {
+		err = put_stream(p, &id, type, cairn_fd_read, &fd,
+		    S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1);
+		close(fd);
+		if (err == NULL)
+			err = put_note(p, &id, (uint64_t)st.st_size);
+	}
 	if (err != NULL && err->code == CAIRN_ERR_IO)
 		err = cairn_error_new(CAIRN_ERR_IO, "'%s': %s", path, err->msg);
 	return err;
@@ -341,8 +394,7 @@ put_paths(struct putter *p, int type, int delim)
 			err = cairn_error_new(CAIRN_ERR_INVALID, "empty path");
 		else
 			err = put_file(p, type, line);
-		if (err == NULL && (p->nids >= BATCH_OBJECTS ||
-		    p->bytes >= BATCH_BYTES || !cmd_input_pending(&in)))
+		if (err == NULL && (put_full(p) || !cmd_input_pending(&in)))
 			err = put_commit(p);
 	}
 	if (err == NULL && r < 0)
@@ -371,26 +423,6 @@ limited_read(void *arg, void *buf, size_t len)
 	if ((n = cmd_input_read(l->in, buf, len)) > 0)
 		l->left -= (uint64_t)n;
 	return n;
-}
-
-struct mem_reader {
-	const unsigned char *p;
-	size_t left;
-};
-
-static ssize_t
-mem_read(void *arg, void *buf, size_t len)
-{
-	struct mem_reader *m = arg;
-
-	if (len > m->left)
-		len = m->left;
-	if (len == 0)
-		return 0;
-	memcpy(buf, m->p, len);
-	m->p += len;
-	m->left -= len;
-	return (ssize_t)len;
 }
 
 /* Parse "[<id> SP] <type> SP <size>". */
@@ -505,7 +537,7 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 {
 	const struct cairn_error *err;
 	struct cairn_oid id;
-	struct mem_reader mr;
+	struct cairn_mem_src mr;
 	struct limited l = { in, size };
 	unsigned char *buf = NULL;
 
@@ -516,14 +548,12 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 			free(buf);
 			return err;
 		}
-		if (!p->open) {
-			if ((err = cairn_batch_begin(p->repo)) != NULL) {
-				free(buf);
-				return err;
-			}
-			p->open = 1;
+		if ((err = put_begin(p)) != NULL) {
+			free(buf);
+			return err;
 		}
 		/* The ingest owns buf now; the id comes back through noted. */
+		put_count(p, size);
 		return cairn_ingest_add(p->ing, type, buf, (size_t)size, claim);
 	}
 	if (size <= RECORD_IN_MEMORY) {
@@ -536,9 +566,10 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 			free(buf);
 			return err;
 		}
-		mr.p = buf;
+		mr.data = buf;
 		mr.left = (size_t)size;
-		err = put_stream(p, &id, type, mem_read, &mr, (int64_t)size);
+		err = put_stream(p, &id, type, cairn_mem_read, &mr,
+		    (int64_t)size);
 		free(buf);
 	} else {
 		/* Stream it in a batch of its own, so a bad claim costs only it. */
@@ -565,12 +596,6 @@ put_record(struct putter *p, struct cmd_input *in, int type, uint64_t size,
 }
 
 static const struct cairn_error *
-noted(void *arg, const struct cairn_oid *id, uint64_t size)
-{
-	return put_note(arg, id, size);
-}
-
-static const struct cairn_error *
 put_batch(struct putter *p)
 {
 	const struct cairn_error *err = NULL;
@@ -581,9 +606,6 @@ put_batch(struct putter *p)
 	size_t len;
 	int r, complete, type = 0, has_claim = 0;
 
-	if (!p->dry && (err = cairn_ingest_open(&p->ing, p->repo, noted,
-	    p)) != NULL)
-		return err;
 	cmd_input_init(&in, 0);
 	while (err == NULL && (r = cmd_input_line(&in, '\n', &line, &len,
 	    &complete)) > 0) {
@@ -598,8 +620,7 @@ put_batch(struct putter *p)
 		if (err == NULL)
 			err = put_record(p, &in, type, size,
 			    has_claim ? &claim : NULL, nrec);
-		if (err == NULL && (p->nids >= BATCH_OBJECTS ||
-		    p->bytes >= BATCH_BYTES || !cmd_input_pending(&in)))
+		if (err == NULL && (put_full(p) || !cmd_input_pending(&in)))
 			err = put_commit(p);
 	}
 	if (err == NULL && r < 0)
@@ -769,6 +790,10 @@ put_run(struct putter *p, const struct put_opts *o, int argc, char **argv)
 	char hex[CAIRN_OID_HEXMAX + 1];
 	int fd = 0, i;
 
+	/* Many objects: hashed and compressed on worker threads. */
+	if (!p->dry && (o->batch || o->paths || argc > 1) &&
+	    (err = cairn_ingest_open(&p->ing, p->repo, noted, p)) != NULL)
+		return err;
 	if (o->batch)
 		return put_batch(p);
 	if (o->dir != NULL) {
@@ -794,8 +819,7 @@ put_run(struct putter *p, const struct put_opts *o, int argc, char **argv)
 		} else
 			err = put_file(p, o->type, argv[i]);
 		/* Bounded batches: memory does not grow with the list. */
-		if (err == NULL && (p->nids >= BATCH_OBJECTS ||
-		    p->bytes >= BATCH_BYTES))
+		if (err == NULL && put_full(p))
 			err = put_commit(p);
 	}
 	return err;

@@ -166,6 +166,16 @@ typedef ssize_t (*cairn_read_fn)(void *arg, void *buf, size_t len);
 ssize_t cairn_fd_read(void *arg, void *buf, size_t len);
 
 /*
+ * A cairn_read_fn of bytes in memory: arg points at a struct
+ * cairn_mem_src, which each read advances.
+ */
+struct cairn_mem_src {
+	const unsigned char *data;	/* the next byte to read */
+	size_t left;			/* bytes left */
+};
+ssize_t cairn_mem_read(void *arg, void *buf, size_t len);
+
+/*
  * Receives content from streaming reads.  Returning an error stops the
  * read, which returns that error.
  */
@@ -233,6 +243,15 @@ void cairn_batch_abort(struct cairn_repo *repo);
  * so far; after one, every object queued after the failed one is
  * dropped unstored, and every later call returns that error.
  *
+ * cairn_ingest_add_fd(ing, type, fd, size): queue the content of the
+ * file descriptor fd, which must be exactly size bytes long
+ * (CAIRN_ERR_INVALID if it is not: the file changed as it was read).
+ * Content up to core.bigFileThreshold is read whole now, on the calling
+ * thread, and queued as by cairn_ingest_add; larger content is appended
+ * after everything queued, streamed, never held whole.  An error reading
+ * or storing this content is returned and does not stop the ingest:
+ * what was queued before it is still appended.  fd is not closed.
+ *
  * cairn_ingest_drain(ing): append everything queued and wait for it;
  * call before cairn_batch_commit.  Returns the first error as above.
  *
@@ -247,6 +266,8 @@ const struct cairn_error *cairn_ingest_open(struct cairn_ingest **out,
 const struct cairn_error *cairn_ingest_add(struct cairn_ingest *ing,
     enum cairn_otype type, void *data, size_t len,
     const struct cairn_oid *claim);
+const struct cairn_error *cairn_ingest_add_fd(struct cairn_ingest *ing,
+    enum cairn_otype type, int fd, uint64_t size);
 const struct cairn_error *cairn_ingest_drain(struct cairn_ingest *ing);
 void cairn_ingest_close(struct cairn_ingest *ing);
 

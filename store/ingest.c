@@ -2,7 +2,9 @@
  * ingest.c: many objects into the open batch, hashed and compressed on
  * worker threads while the batch's own thread appends them in order.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +15,15 @@
 #include "repo_int.h"
 #include "zip.h"
 
-/* The queue's bounds: objects, and bytes of content (one may exceed). */
+/*
+ * The queue's bounds: objects, and bytes of content per worker (one
+ * object may exceed it).  A prepared object also holds its deflated
+ * form, never larger than its content (it is dropped otherwise), so the
+ * queue holds at most twice this.  Enough to keep every worker busy,
+ * small enough that memory does not depend on the input.
+ */
 #define QCAP 512
-#define QBYTES ((size_t)64 << 20)
+#define QBYTES_PER_WORKER ((size_t)4 << 20)
 #define MAX_WORKERS 64
 
 struct item {
@@ -43,6 +51,7 @@ struct cairn_ingest {
 	struct item ring[QCAP];
 	uint64_t head, next, tail;	/* append <= prepare <= free */
 	size_t bytes;			/* content queued */
+	size_t qbytes;			/* its bound */
 	int stop;
 	int waiting;			/* the writer waits on done */
 	unsigned idle;			/* workers waiting on work */
@@ -79,7 +88,8 @@ prepare(struct cairn_ingest *g, struct item *it)
 			p->deflated = 1;
 			p->stored = it->z.data;
 			p->stored_len = it->z.len;
-		}
+		} else
+			cairn_buf_release(&it->z);
 	}
 	p->crc = cairn_crc32(0, p->stored, p->stored_len);
 	return;
@@ -265,30 +275,13 @@ cairn_ingest_open(struct cairn_ingest **out, struct cairn_repo *repo,
 			break;
 		g->nth++;
 	}
+	g->qbytes = QBYTES_PER_WORKER * (g->nth > 1 ? g->nth : 2);
 	if (g->nth == 0) {
 		cairn_ingest_close(g);
 		return cairn_error_new(CAIRN_ERR_IO, "cannot start a thread");
 	}
 	*out = g;
 	return NULL;
-}
-
-struct mem_src {
-	const unsigned char *p;
-	size_t left;
-};
-
-static ssize_t
-mem_read(void *arg, void *buf, size_t len)
-{
-	struct mem_src *m = arg;
-
-	if (len > m->left)
-		len = m->left;
-	memcpy(buf, m->p, len);
-	m->p += len;
-	m->left -= len;
-	return (ssize_t)len;
 }
 
 /* Above core.bigFileThreshold: in order, on the streaming path. */
@@ -298,7 +291,7 @@ add_big(struct cairn_ingest *g, int type, unsigned char *data, size_t len,
 {
 	const struct cairn_error *err;
 	struct cairn_oid id;
-	struct mem_src m = { data, len };
+	struct cairn_mem_src m = { data, len };
 	char a[CAIRN_OID_HEXMAX + 1], b[CAIRN_OID_HEXMAX + 1];
 
 	if ((err = cairn_ingest_drain(g)) != NULL)
@@ -314,7 +307,7 @@ add_big(struct cairn_ingest *g, int type, unsigned char *data, size_t len,
 			goto done;
 		}
 	}
-	if ((err = cairn_batch_add_stream(g->repo, type, mem_read, &m,
+	if ((err = cairn_batch_add_stream(g->repo, type, cairn_mem_read, &m,
 	    (int64_t)len, &id)) == NULL)
 		err = g->fn(g->arg, &id, len);
 done:
@@ -337,7 +330,7 @@ cairn_ingest_add(struct cairn_ingest *g, enum cairn_otype type, void *data,
 	if ((uint64_t)len > g->big)
 		return add_big(g, type, data, len, claim);
 	while (g->tail - g->head == QCAP ||
-	    (g->tail > g->head && g->bytes + len > QBYTES))
+	    (g->tail > g->head && g->bytes + len > g->qbytes))
 		retire(g, 1);
 	it = &g->ring[g->tail % QCAP];
 	memset(it, 0, sizeof(*it));
@@ -355,6 +348,61 @@ cairn_ingest_add(struct cairn_ingest *g, enum cairn_otype type, void *data,
 	while (retire(g, 0))
 		;
 	return failed(g);
+}
+
+/* Read exactly size bytes of fd into buf, or say how its length differs. */
+static const struct cairn_error *
+read_exact(int fd, unsigned char *buf, size_t size)
+{
+	unsigned char extra;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < size) {
+		if ((n = cairn_fd_read(&fd, buf + got, size - got)) < 0)
+			return cairn_error_sys(errno, "read object content");
+		if (n == 0)
+			return cairn_error_new(CAIRN_ERR_INVALID, "content is "
+			    "%zu bytes, expected %zu (did it change while "
+			    "being read?)", got, size);
+		got += (size_t)n;
+	}
+	if ((n = cairn_fd_read(&fd, &extra, 1)) < 0)
+		return cairn_error_sys(errno, "read object content");
+	if (n > 0)
+		return cairn_error_new(CAIRN_ERR_INVALID, "content is more "
+		    "than %zu bytes, expected %zu (did it change while being "
+		    "read?)", size, size);
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_ingest_add_fd(struct cairn_ingest *g, enum cairn_otype type, int fd,
+    uint64_t size)
+{
+	const struct cairn_error *err;
+	struct cairn_oid id;
+	unsigned char *data;
+
+	if (g->code != 0)
+		return failed(g);
+	if (size > g->big || size > SIZE_MAX - 1) {
+		/* In order, after what is queued, on the streaming path. */
+		if ((err = cairn_ingest_drain(g)) != NULL ||
+		    (err = cairn_batch_add_stream(g->repo, type, cairn_fd_read,
+		    &fd, (int64_t)size, &id)) != NULL)
+			return err;
+		if ((err = g->fn(g->arg, &id, size)) != NULL)
+			fail(g, err);
+		return failed(g);
+	}
+	if ((data = malloc(size > 0 ? (size_t)size : 1)) == NULL)
+		return cairn_error_nomem();
+	if ((err = read_exact(fd, data, (size_t)size)) != NULL) {
+		free(data);
+		return err;
+	}
+	return cairn_ingest_add(g, type, data, (size_t)size, NULL);
 }
 
 const struct cairn_error *

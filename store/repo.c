@@ -147,6 +147,21 @@ cairn_fd_read(void *arg, void *buf, size_t len)
 	return n;
 }
 
+ssize_t
+cairn_mem_read(void *arg, void *buf, size_t len)
+{
+	struct cairn_mem_src *m = arg;
+
+	if (len > m->left)
+		len = m->left;
+	if (len == 0)
+		return 0;
+	memcpy(buf, m->data, len);
+	m->data += len;
+	m->left -= len;
+	return (ssize_t)len;
+}
+
 int
 cairn_version_number(void)
 {

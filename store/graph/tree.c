@@ -16,22 +16,69 @@
 #include "graph.h"
 
 /*
- * cairn_tree_put_dir commits its batch whenever it holds this much, so memory
- * does not grow with the directory: a batch's small objects wait in
- * memory until their commit.  An interrupted put leaves only objects no
- * ref reaches, which gc removes after the grace period.
+ * cairn_tree_put_dir stores a directory in two passes.  The walk reads
+ * every file and symlink and queues it on an ingest (cairn.h), which
+ * hashes and compresses on worker threads and appends in order, and it
+ * notes every entry in one array of nodes, a directory's entries side by
+ * side.  Once all that is appended, and so every blob's id known, the
+ * trees are built, each directory after its subdirectories.  The batch
+ * is committed whenever it holds this much, so that memory does not grow
+ * with the content (the nodes do: a name and an id per entry).  An
+ * interrupted put leaves only objects no ref reaches, which gc removes
+ * after the grace period.
  */
 #define PUTDIR_BATCH_BYTES ((uint64_t)8 << 20)
-#define PUTDIR_BATCH_OBJECTS 1024
+#define PUTDIR_BATCH_OBJECTS 10000
 
-/* Storing a directory. */
+struct node {
+	char *name;		/* NULL for the root */
+	unsigned mode;
+	struct cairn_oid id;	/* once stored */
+	size_t parent;		/* the directory it is in; the root's: 0 */
+	size_t first, count;	/* a directory's entries */
+	int empty;		/* a directory with nothing to store */
+};
 
 struct putdir {
 	struct cairn_repo *repo;
-	int open;		/* a batch is open */
-	uint64_t bytes;		/* content added to the open batch */
+	const char *root;		/* the path given */
+	struct cairn_ingest *ing;	/* NULL once the walk is done */
+	struct node *nodes;
+	size_t n, cap;
+	size_t *queued;			/* the node of each object queued */
+	size_t nqueued, qcap, noted;
+	size_t *dirs;			/* directories, deepest first */
+	size_t ndirs, dcap;
+	int open;			/* a batch is open */
+	uint64_t bytes;			/* content added to the open batch */
 	size_t objects;
 };
+
+static const struct cairn_error *
+push_index(size_t **a, size_t *n, size_t *cap, size_t v)
+{
+	size_t *p;
+
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		if ((p = realloc(*a, *cap * sizeof(*p))) == NULL)
+			return cairn_error_nomem();
+		*a = p;
+	}
+	(*a)[(*n)++] = v;
+	return NULL;
+}
+
+/* The ingest appended an object: its node gets the id. */
+static const struct cairn_error *
+putdir_noted(void *arg, const struct cairn_oid *id, uint64_t size)
+{
+	struct putdir *pd = arg;
+
+	(void)size;
+	pd->nodes[pd->queued[pd->noted++]].id = *id;
+	return NULL;
+}
 
 /* Open a batch if none is. */
 static const struct cairn_error *
@@ -53,19 +100,207 @@ putdir_begin(struct putdir *pd)
 static const struct cairn_error *
 putdir_added(struct putdir *pd, uint64_t size)
 {
+	const struct cairn_error *err;
+
 	pd->bytes += size;
 	pd->objects++;
 	if (pd->bytes < PUTDIR_BATCH_BYTES &&
 	    pd->objects < PUTDIR_BATCH_OBJECTS)
 		return NULL;
+	if (pd->ing != NULL && (err = cairn_ingest_drain(pd->ing)) != NULL)
+		return err;
+	pd->nqueued = pd->noted = 0;
 	pd->open = 0;
 	return cairn_batch_commit(pd->repo);
 }
 
+/* Queue node k's content: data is malloc'd, the ingest's from now on. */
+static const struct cairn_error *
+queue_blob(struct putdir *pd, size_t k, void *data, size_t len)
+{
+	const struct cairn_error *err;
+
+	if ((err = putdir_begin(pd)) != NULL ||
+	    (err = push_index(&pd->queued, &pd->nqueued, &pd->qcap,
+	    k)) != NULL) {
+		free(data);
+		return err;
+	}
+	if ((err = cairn_ingest_add(pd->ing, CAIRN_OBJ_BLOB, data, len,
+	    NULL)) != NULL)
+		return err;
+	return putdir_added(pd, len);
+}
+
+/*
+ * A regular file.  Opened without blocking, and checked once open: a
+ * file replaced by a fifo after the walk saw it must not hang the put.
+ */
+static const struct cairn_error *
+put_file(struct putdir *pd, size_t k, const char *path)
+{
+	const struct cairn_error *err;
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return cairn_error_sys(errno, "open '%s'", path);
+	if (fstat(fd, &st) != 0) {
+		err = cairn_error_sys(errno, "stat '%s'", path);
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = cairn_error_new(CAIRN_ERR_INVALID, "'%s' changed while "
+		    "being read: no longer a regular file", path);
+		goto done;
+	}
+	if ((err = putdir_begin(pd)) != NULL ||
+	    (err = push_index(&pd->queued, &pd->nqueued, &pd->qcap,
+	    k)) != NULL ||
+	    (err = cairn_ingest_add_fd(pd->ing, CAIRN_OBJ_BLOB, fd,
+	    (uint64_t)st.st_size)) != NULL)
+		goto done;
+	err = putdir_added(pd, (uint64_t)st.st_size);
+done:
+	close(fd);
+	return err;
+}
+
+static const struct cairn_error *
+put_link(struct putdir *pd, size_t k, const char *path)
+{
+	char *target;
+	ssize_t n;
+
+	if ((target = malloc(PATH_MAX + 1)) == NULL)
+		return cairn_error_nomem();
+	if ((n = readlink(path, target, PATH_MAX + 1)) < 0) {
+		free(target);
+		return cairn_error_sys(errno, "read link '%s'", path);
+	}
+	return queue_blob(pd, k, target, (size_t)n);
+}
+
+static const struct cairn_error *walk_dir(struct putdir *pd, size_t k,
+    struct cairn_buf *path, int depth);
+
+/* Node k, the entry at path: store it, or walk it if a directory. */
+static const struct cairn_error *
+walk_entry(struct putdir *pd, size_t k, struct cairn_buf *path, int depth)
+{
+	const char *p = (const char *)path->data;
+	struct stat st;
+
+	if (lstat(p, &st) != 0)
+		return cairn_error_sys(errno, "stat '%s'", p);
+	if (S_ISREG(st.st_mode)) {
+		pd->nodes[k].mode = st.st_mode & S_IXUSR ? CAIRN_MODE_EXEC :
+		    CAIRN_MODE_FILE;
+		return put_file(pd, k, p);
+	}
+	if (S_ISLNK(st.st_mode)) {
+		pd->nodes[k].mode = CAIRN_MODE_LINK;
+		return put_link(pd, k, p);
+	}
+	if (S_ISDIR(st.st_mode)) {
+		pd->nodes[k].mode = CAIRN_MODE_TREE;
+		return walk_dir(pd, k, path, depth + 1);
+	}
+	return cairn_error_new(CAIRN_ERR_INVALID,
+	    "'%s' is a special file (only files, symlinks and directories "
+	    "can be stored)", p);
+}
+
+/* A node named name in directory parent. */
+static const struct cairn_error *
+add_node(struct putdir *pd, const char *name, size_t parent)
+{
+	struct node *n;
+
+	if (pd->n == pd->cap) {
+		pd->cap = pd->cap ? 2 * pd->cap : 256;
+		if ((n = realloc(pd->nodes, pd->cap * sizeof(*n))) == NULL)
+			return cairn_error_nomem();
+		pd->nodes = n;
+	}
+	n = &pd->nodes[pd->n];
+	memset(n, 0, sizeof(*n));
+	n->parent = parent;
+	if (name != NULL && (n->name = strdup(name)) == NULL)
+		return cairn_error_nomem();
+	pd->n++;
+	return NULL;
+}
+
+/* Directory k's entries as nodes, less ".", "..", ".git" and ".cairn". */
+static const struct cairn_error *
+list_dir(struct putdir *pd, size_t k, const char *path)
+{
+	const struct cairn_error *err = NULL;
+	struct dirent *de;
+	DIR *d;
+
+	pd->nodes[k].first = pd->n;
+	if ((d = opendir(path)) == NULL)
+		return cairn_error_sys(errno, "open directory '%s'", path);
+	while (err == NULL && (errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".git") == 0 ||
+		    strcmp(de->d_name, ".cairn") == 0)
+			continue;
+		err = add_node(pd, de->d_name, k);
+	}
+	if (err == NULL && errno != 0)
+		err = cairn_error_sys(errno, "read directory '%s'", path);
+	closedir(d);
+	pd->nodes[k].count = pd->n - pd->nodes[k].first;
+	return err;
+}
+
+/* Directory k, at path: its entries, then k on the list of directories. */
+static const struct cairn_error *
+walk_dir(struct putdir *pd, size_t k, struct cairn_buf *path, int depth)
+{
+	const struct cairn_error *err;
+	size_t i, first, base = path->len;
+
+	if (depth > TREE_DEPTH_MAX)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "'%s': directories nested too deep", (char *)path->data);
+	if ((err = list_dir(pd, k, (char *)path->data)) != NULL)
+		return err;
+	first = pd->nodes[k].first;
+	for (i = 0; i < pd->nodes[k].count; i++) {
+		path->len = base;
+		if ((err = cairn_buf_printf(path, "/%s",
+		    pd->nodes[first + i].name)) != NULL ||
+		    (err = walk_entry(pd, first + i, path, depth)) != NULL)
+			return err;
+	}
+	path->len = base;
+	path->data[base] = '\0';
+	return push_index(&pd->dirs, &pd->ndirs, &pd->dcap, k);
+}
+
+/* Node k's path, for messages: the root's, then the names down to k. */
+static const struct cairn_error *
+node_path(struct putdir *pd, size_t k, struct cairn_buf *b)
+{
+	const struct cairn_error *err;
+
+	if (k == 0)
+		return cairn_buf_printf(b, "%s", pd->root);
+	if ((err = node_path(pd, pd->nodes[k].parent, b)) != NULL)
+		return err;
+	return cairn_buf_printf(b, "/%s", pd->nodes[k].name);
+}
+
 struct dent {
-	char *name;
+	const char *name;
 	unsigned mode;
-	struct cairn_oid id;
+	const struct cairn_oid *id;
 };
 
 static int
@@ -78,166 +313,78 @@ dent_cmp(const void *a, const void *b)
 	    y->mode == CAIRN_MODE_TREE);
 }
 
-static const struct cairn_error *put_tree(struct putdir *pd,
-    const char *path, struct cairn_oid *out, int *empty, int depth);
-
+/* Directory k's tree, from its entries' ids, unless it holds nothing. */
 static const struct cairn_error *
-put_file(struct putdir *pd, const char *path, const struct stat *st,
-    struct cairn_oid *out)
-{
-	const struct cairn_error *err;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return cairn_error_sys(errno, "open '%s'", path);
-	if ((err = putdir_begin(pd)) == NULL)
-		err = cairn_batch_add_stream(pd->repo, CAIRN_OBJ_BLOB,
-		    cairn_fd_read, &fd, (int64_t)st->st_size, out);
-	close(fd);
-	return err ? err : putdir_added(pd, (uint64_t)st->st_size);
-}
-
-static const struct cairn_error *
-put_link(struct putdir *pd, const char *path, struct cairn_oid *out)
-{
-	const struct cairn_error *err;
-	char target[PATH_MAX + 1];
-	ssize_t n;
-
-	if ((n = readlink(path, target, sizeof(target) - 1)) < 0)
-		return cairn_error_sys(errno, "read link '%s'", path);
-	if ((err = putdir_begin(pd)) != NULL ||
-	    (err = cairn_batch_add(pd->repo, CAIRN_OBJ_BLOB, target, (size_t)n,
-	    out)) != NULL)
-		return err;
-	return putdir_added(pd, (uint64_t)n);
-}
-
-/* One directory entry: store it; *skip when it contributes nothing. */
-static const struct cairn_error *
-put_entry(struct putdir *pd, const char *path, struct dent *e,
-    int *skip, int depth)
-{
-	struct stat st;
-
-	*skip = 0;
-	if (lstat(path, &st) != 0)
-		return cairn_error_sys(errno, "stat '%s'", path);
-	if (S_ISREG(st.st_mode)) {
-		e->mode = st.st_mode & S_IXUSR ? CAIRN_MODE_EXEC :
-		    CAIRN_MODE_FILE;
-		return put_file(pd, path, &st, &e->id);
-	}
-	if (S_ISLNK(st.st_mode)) {
-		e->mode = CAIRN_MODE_LINK;
-		return put_link(pd, path, &e->id);
-	}
-	if (S_ISDIR(st.st_mode)) {
-		e->mode = CAIRN_MODE_TREE;
-		return put_tree(pd, path, &e->id, skip, depth + 1);
-	}
-	return cairn_error_new(CAIRN_ERR_INVALID,
-	    "'%s' is a special file (only files, symlinks and directories "
-	    "can be stored)", path);
-}
-
-/* The names of a directory, less ".", "..", ".git" and ".cairn". */
-static const struct cairn_error *
-list_dir(const char *path, struct dent **out, size_t *n)
+build_tree(struct putdir *pd, size_t k, struct cairn_buf *t)
 {
 	const struct cairn_error *err = NULL;
-	struct cairn_buf b = { 0 };
-	struct dirent *de;
-	struct dent e;
-	DIR *d;
+	struct node *dir = &pd->nodes[k], *e;
+	struct cairn_buf where = { 0 };
+	struct dent *d;
+	size_t i, n = 0;
 
-	*n = 0;
-	if ((d = opendir(path)) == NULL)
-		return cairn_error_sys(errno, "open directory '%s'", path);
-	while (err == NULL && (errno = 0, de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0 ||
-		    strcmp(de->d_name, ".git") == 0 ||
-		    strcmp(de->d_name, ".cairn") == 0)
+	if ((d = calloc(dir->count + 1, sizeof(*d))) == NULL)
+		return cairn_error_nomem();
+	for (i = 0; i < dir->count; i++) {
+		e = &pd->nodes[dir->first + i];
+		if (e->mode == CAIRN_MODE_TREE && e->empty)
 			continue;
-		memset(&e, 0, sizeof(e));
-		if ((e.name = strdup(de->d_name)) == NULL)
-			err = cairn_error_nomem();
-		else if ((err = cairn_buf_append(&b, &e, sizeof(e))) != NULL)
-			free(e.name);
-		else
-			(*n)++;
+		d[n].name = e->name;
+		d[n].mode = e->mode;
+		d[n].id = &e->id;
+		n++;
 	}
-	if (err == NULL && errno != 0)
-		err = cairn_error_sys(errno, "read directory '%s'", path);
-	closedir(d);
-	*out = (struct dent *)b.data;
+	dir->empty = n == 0;
+	if (n == 0)
+		goto done;
+	qsort(d, n, sizeof(*d), dent_cmp);
+	cairn_buf_reset(t);
+	for (i = 0; i < n && err == NULL; i++)
+		if ((err = cairn_buf_printf(t, "%o %s", d[i].mode,
+		    d[i].name)) == NULL &&
+		    (err = cairn_buf_append(t, "", 1)) == NULL)
+			err = cairn_buf_append(t, d[i].id->hash, d[i].id->len);
+	if (err == NULL && (err = putdir_begin(pd)) == NULL &&
+	    (err = cairn_batch_add(pd->repo, CAIRN_OBJ_TREE, t->data, t->len,
+	    &dir->id)) == NULL)
+		err = putdir_added(pd, t->len);
+	if (err != NULL && err->code == CAIRN_ERR_INVALID &&
+	    node_path(pd, k, &where) == NULL)
+		err = cairn_error_new(CAIRN_ERR_INVALID, "'%s': %s",
+		    (char *)where.data, err->msg);
+done:
+	cairn_buf_release(&where);
+	free(d);
 	return err;
 }
 
-/* Serialise sorted entries as a tree object and add it. */
+/* Walk, wait for every blob, then build the trees, the root's last. */
 static const struct cairn_error *
-add_tree(struct putdir *pd, struct dent *e, size_t n, struct cairn_oid *out)
+put_dir(struct putdir *pd, struct cairn_oid *out)
 {
-	const struct cairn_error *err = NULL;
-	struct cairn_buf t = { 0 };
+	const struct cairn_error *err;
+	struct cairn_buf b = { 0 };
 	size_t i;
 
-	qsort(e, n, sizeof(*e), dent_cmp);
-	for (i = 0; i < n && err == NULL; i++)
-		if ((err = cairn_buf_printf(&t, "%o %s", e[i].mode,
-		    e[i].name)) == NULL &&
-		    (err = cairn_buf_append(&t, "", 1)) == NULL)
-			err = cairn_buf_append(&t, e[i].id.hash, e[i].id.len);
-	if (err == NULL && (err = putdir_begin(pd)) == NULL &&
-	    (err = cairn_batch_add(pd->repo, CAIRN_OBJ_TREE, t.data, t.len,
-	    out)) == NULL)
-		err = putdir_added(pd, t.len);
-	cairn_buf_release(&t);
-	return err;
-}
-
-static const struct cairn_error *
-put_tree(struct putdir *pd, const char *path, struct cairn_oid *out,
-    int *empty, int depth)
-{
-	const struct cairn_error *err;
-	struct cairn_buf sub = { 0 };
-	struct dent *e = NULL;
-	size_t n = 0, i, kept = 0;
-	int skip;
-
-	if (depth > TREE_DEPTH_MAX)
-		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "'%s': directories nested too deep", path);
-	if ((err = list_dir(path, &e, &n)) != NULL)
+	if ((err = add_node(pd, NULL, 0)) != NULL ||
+	    (err = cairn_buf_printf(&b, "%s", pd->root)) != NULL ||
+	    (err = cairn_ingest_open(&pd->ing, pd->repo, putdir_noted,
+	    pd)) != NULL ||
+	    (err = walk_dir(pd, 0, &b, 0)) != NULL ||
+	    (err = cairn_ingest_drain(pd->ing)) != NULL)
 		goto done;
-	for (i = 0; i < n && err == NULL; i++) {
-		cairn_buf_reset(&sub);
-		if ((err = cairn_buf_printf(&sub, "%s/%s", path, e[i].name)))
-			break;
-		err = put_entry(pd, (char *)sub.data, &e[i], &skip, depth);
-		if (err == NULL && skip) {
-			free(e[i].name);
-			e[i].name = NULL;
-		} else if (err == NULL) {
-			e[kept] = e[i];
-			if (kept != i)
-				e[i].name = NULL;
-			kept++;
-		}
-	}
-	*empty = kept == 0;
-	if (err == NULL && kept > 0 &&
-	    (err = add_tree(pd, e, kept, out)) != NULL &&
-	    err->code == CAIRN_ERR_INVALID)
-		err = cairn_error_new(CAIRN_ERR_INVALID, "'%s': %s", path,
-		    err->msg);
+	cairn_ingest_close(pd->ing);
+	pd->ing = NULL;
+	for (i = 0; i < pd->ndirs && err == NULL; i++)
+		err = build_tree(pd, pd->dirs[i], &b);
+	/* Nothing to track: the empty tree, as git write-tree gives. */
+	if (err == NULL && pd->nodes[0].empty &&
+	    (err = putdir_begin(pd)) == NULL)
+		err = cairn_batch_add(pd->repo, CAIRN_OBJ_TREE, "", 0, out);
+	else if (err == NULL)
+		*out = pd->nodes[0].id;
 done:
-	for (i = 0; i < n; i++)
-		free(e[i].name);
-	free(e);
-	cairn_buf_release(&sub);
+	cairn_buf_release(&b);
 	return err;
 }
 
@@ -246,9 +393,9 @@ cairn_tree_put_dir(struct cairn_repo *repo, const char *path,
     struct cairn_oid *out)
 {
 	const struct cairn_error *err;
-	struct putdir pd = { repo, 0, 0, 0 };
+	struct putdir pd;
 	struct stat st;
-	int empty;
+	size_t i;
 
 	if (stat(path, &st) != 0)
 		return cairn_error_new(errno == ENOENT ? CAIRN_ERR_INVALID :
@@ -256,16 +403,22 @@ cairn_tree_put_dir(struct cairn_repo *repo, const char *path,
 	if (!S_ISDIR(st.st_mode))
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "'%s' is not a directory", path);
-	err = put_tree(&pd, path, out, &empty, 0);
-	/* Nothing to track: the empty tree, as git write-tree gives. */
-	if (err == NULL && empty && (err = putdir_begin(&pd)) == NULL)
-		err = cairn_batch_add(repo, CAIRN_OBJ_TREE, "", 0, out);
-	if (err != NULL) {
-		if (pd.open)
-			cairn_batch_abort(repo);
-		return err;
-	}
-	return pd.open ? cairn_batch_commit(repo) : NULL;
+	memset(&pd, 0, sizeof(pd));
+	pd.repo = repo;
+	pd.root = path;
+	err = put_dir(&pd, out);
+	/* What is still queued after an error is dropped, not stored. */
+	cairn_ingest_close(pd.ing);
+	if (err != NULL && pd.open)
+		cairn_batch_abort(repo);
+	else if (err == NULL && pd.open)
+		err = cairn_batch_commit(repo);
+	for (i = 0; i < pd.n; i++)
+		free(pd.nodes[i].name);
+	free(pd.nodes);
+	free(pd.queued);
+	free(pd.dirs);
+	return err;
 }
 
 /* Reading trees. */
