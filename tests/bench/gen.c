@@ -14,6 +14,9 @@
  *                      100644) per id, in input order
  *   gen root FMT       one tree of the trees whose hex ids are the lines
  *                      of stdin: a directory "d<line number>" per id
+ *   gen files N DIR PER
+ *                      the N blobs as files in the existing directory
+ *                      DIR: blob i is DIR/d<i / PER>/f<i>.c
  *
  * FMT is "cairn" (records of a `cairn put --batch` stream, the trees in
  * git's binary format) or "git" (`git mktree --batch` input: one
@@ -30,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define SEED 0x636169726e2d6265ULL
 #define MIN_SIZE 64
@@ -379,6 +383,29 @@ emit_bytes(unsigned long mib)
 	}
 }
 
+static void
+emit_files(unsigned long count, const char *dir, unsigned long per)
+{
+	char buf[MAX_SIZE + 64], path[4096];
+	unsigned long i;
+	FILE *f;
+
+	if (per == 0)
+		die("gen files: PER must be positive");
+	for (i = 0; i < count; i++) {
+		size_t size = blob_fill(buf, i);
+
+		snprintf(path, sizeof(path), "%s/d%lu", dir, i / per);
+		if (i % per == 0 && mkdir(path, 0777) != 0)
+			die("gen files: cannot create a directory");
+		snprintf(path, sizeof(path), "%s/d%lu/f%lu.c", dir, i / per, i);
+		if ((f = fopen(path, "w")) == NULL)
+			die("gen files: cannot create a file");
+		if ((size && fwrite(buf, 1, size, f) != size) || fclose(f) != 0)
+			die("gen files: write error");
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -402,10 +429,12 @@ main(int argc, char **argv)
 		emit_trees(argv[2], number(argv[3]), 0);
 	else if (!strcmp(mode, "root") && argc == 3)
 		emit_trees(argv[2], 1, 1);
+	else if (!strcmp(mode, "files") && argc == 5)
+		emit_files(number(argv[2]), argv[3], number(argv[4]));
 	else
 		die("usage: gen put|fastimport|total N | miss N SEED | "
 		    "shuffle SEED | bytes MIB | trees cairn|git PER | "
-		    "root cairn|git");
+		    "root cairn|git | files N DIR PER");
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die("write error");
 	return 0;

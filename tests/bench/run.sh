@@ -14,6 +14,7 @@
 #   BENCH_TIMEOUT   seconds after which one command is killed (default 1800)
 #   BENCH_TREE_ENTRIES
 #                   files per directory of the fsck/gc tree (default 256)
+#   BENCH_DIR_FILES files of the directory test (default 20000)
 #   BENCH_OUT       also write every figure to this file as key=value lines
 #   BENCH_GIT_DIR   the git repository the import row imports (default:
 #                   this source tree's own, when it is a git work tree)
@@ -66,6 +67,12 @@
 #                 time includes the git cat-file that reads them, git's the
 #                 delta resolution and hashing of index-pack; both sync
 #                 what they write.
+#   directory     BENCH_DIR_FILES files of the corpus (BENCH_TREE_ENTRIES
+#                 per directory): `cairn put -r <dir>` vs `git add -A` and
+#                 `git write-tree` in a fresh repository whose work tree
+#                 it is (git writes loose objects), and `cairn put
+#                 --stdin-paths` vs `git hash-object -w --stdin-paths` of
+#                 the same files; files/s.  Page cache warm.
 #   large blob    `cairn put <file>` vs `git hash-object -w <file>` of one
 #                 incompressible file: speed, and bytes written to disk
 #                 (write_bytes of /proc/<pid>/io) divided by the file size.
@@ -95,13 +102,14 @@ SINGLE=${BENCH_SINGLE:-50}
 LARGE_MB=${BENCH_LARGE_MB:-256}
 LIMIT=${BENCH_TIMEOUT:-1800}
 PER=${BENCH_TREE_ENTRIES:-256}
+DN=${BENCH_DIR_FILES:-20000}
 OUT=${BENCH_OUT:-}
-for v in "$N" "$RUNS" "$SINGLE" "$LARGE_MB" "$LIMIT" "$PER"; do
+for v in "$N" "$RUNS" "$SINGLE" "$LARGE_MB" "$LIMIT" "$PER" "$DN"; do
 	case $v in
 	'' | *[!0-9]* | 0)
 		echo "bench: BENCH_OBJECTS, BENCH_RUNS, BENCH_SINGLE," \
-		    "BENCH_LARGE_MB, BENCH_TIMEOUT and BENCH_TREE_ENTRIES" \
-		    "must be positive integers" >&2
+		    "BENCH_LARGE_MB, BENCH_TIMEOUT, BENCH_TREE_ENTRIES and" \
+		    "BENCH_DIR_FILES must be positive integers" >&2
 		exit 2
 		;;
 	esac
@@ -574,6 +582,72 @@ if [ -n "$kept" ] && [ -n "$gone" ]; then
 	    "cairn $ck, git $gk; of an unreachable one: cairn $cg, git $gg"
 fi
 rm -rf "$CG" "$GG"
+
+# -------------------------------------------------------------- directory
+
+say "directory of $DN files"
+D=$T/dir
+CD=$T/dir.cairn
+GD=$T/dir.git
+mkdir "$D" && "$GEN" files "$DN" "$D" "$PER" || exit 2
+find "$D" -type f | sort >"$T/dir.paths" || exit 2
+c_putdir() { limit "$CAIRN" -r "$CD" put -r "$D" >"$T/dir.c"; }
+g_putdir() {
+	limit "$GIT" --git-dir="$GD" --work-tree="$D" add -A &&
+	    limit "$GIT" --git-dir="$GD" --work-tree="$D" write-tree \
+	    >"$T/dir.g"
+}
+c_paths() {
+	limit "$CAIRN" -r "$CD" put --stdin-paths <"$T/dir.paths" \
+	    >"$T/paths.c"
+}
+g_paths() {
+	limit "$GIT" --git-dir="$GD" hash-object -w --stdin-paths \
+	    <"$T/dir.paths" >"$T/paths.g"
+}
+dc=
+dg=
+pc=
+pg=
+r=0
+while [ "$r" -lt "$RUNS" ]; do
+	r=$((r + 1))
+	say "directory, run $r of $RUNS"
+	c_init "$CD"
+	g_init "$GD"
+	sync
+	dc="$dc $(timed "cairn put -r" c_putdir)"
+	sync
+	dg="$dg $(timed "git add + write-tree" g_putdir)"
+	c_init "$CD"
+	g_init "$GD"
+	sync
+	pc="$pc $(timed "cairn put --stdin-paths" c_paths)"
+	sync
+	pg="$pg $(timed "git hash-object --stdin-paths" g_paths)"
+done
+dc=$(echo "$dc" | median)
+dg=$(echo "$dg" | median)
+pc=$(echo "$pc" | median)
+pg=$(echo "$pg" | median)
+if [ "$(cat "$T/dir.c" 2>/dev/null)" = "$(cat "$T/dir.g" 2>/dev/null)" ]
+then
+	note "directory: put -r printed git write-tree's id"
+else
+	note "directory: put -r printed" \
+	    "'$(head -c 100 "$T/dir.c" 2>/dev/null)', git write-tree" \
+	    "'$(head -c 100 "$T/dir.g" 2>/dev/null)'"
+fi
+if ! cmp -s "$T/paths.c" "$T/paths.g"; then
+	note "directory: put --stdin-paths and hash-object printed different ids"
+fi
+row putdir "directory (put -r / add + write-tree)" files/s \
+    "$(rate "$DN" "${dc:-failed}")" "$(rate "$DN" "${dg:-failed}")" higher
+row stdin_paths "files (--stdin-paths / hash-object)" files/s \
+    "$(rate "$DN" "${pc:-failed}")" "$(rate "$DN" "${pg:-failed}")" higher
+kv dir_files "$DN"
+rm -rf "$D" "$CD" "$GD" "$T/dir.paths" "$T/dir.c" "$T/dir.g" \
+    "$T/paths.c" "$T/paths.g"
 
 # ----------------------------------------------------------------- import
 
