@@ -121,7 +121,7 @@ global_options(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	static int stderr_set;
+	static int streams_set;
 	const struct cmd *c;
 	int first;
 
@@ -146,9 +146,16 @@ main(int argc, char **argv)
 	 * processes sharing stderr do not interleave; the progress meters
 	 * flush themselves.  (Once: a program may run this main again.)
 	 */
-	if (!stderr_set) {
+	if (!streams_set) {
 		setvbuf(stderr, NULL, _IOLBF, 0);
-		stderr_set = 1;
+		/*
+		 * Bulk output (cat --batch, ls -r) in writes of 64 KiB, not
+		 * of a page; commands that answer as they go flush when
+		 * their input would wait.
+		 */
+		if (!isatty(STDOUT_FILENO))
+			setvbuf(stdout, NULL, _IOFBF, 65536);
+		streams_set = 1;
 	}
 	opterr = 0;	/* the commands that use getopt report errors */
 	first = global_options(argc, argv);

@@ -80,16 +80,18 @@ cairn_otype_parse(const char *name, size_t len)
 	return CAIRN_OBJ_NONE;
 }
 
+/* Each hex digit's value plus one; zero for every other byte. */
+static const unsigned char hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 int
 cairn_hex_digit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (int)hexval[(unsigned char)c] - 1;
 }
 
 char *
@@ -110,6 +112,7 @@ const struct cairn_error *
 cairn_oid_parse(enum cairn_hash_algo algo, const char *hex, size_t len, struct cairn_oid *out)
 {
 	size_t hlen, i;
+	unsigned hi, lo;
 
 	hlen = cairn_hash_len(algo);
 	if (hlen == 0)
@@ -119,14 +122,16 @@ cairn_oid_parse(enum cairn_hash_algo algo, const char *hex, size_t len, struct c
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "malformed %s object id: %zu hex digits, expected %zu",
 		    cairn_hash_name(algo), len, 2 * hlen);
-	if (!cairn_hex_valid(hex, len))
-		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "malformed %s object id: not a hex string",
-		    cairn_hash_name(algo));
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < hlen; i++)
-		out->hash[i] = (unsigned char)(cairn_hex_digit(hex[2 * i]) << 4 |
-		    cairn_hex_digit(hex[2 * i + 1]));
+	for (i = 0; i < hlen; i++) {
+		hi = hexval[(unsigned char)hex[2 * i]];
+		lo = hexval[(unsigned char)hex[2 * i + 1]];
+		if (hi == 0 || lo == 0)
+			return cairn_error_new(CAIRN_ERR_INVALID,
+			    "malformed %s object id: not a hex string",
+			    cairn_hash_name(algo));
+		out->hash[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
+	}
 	out->len = (unsigned char)hlen;
 	return NULL;
 }
@@ -138,10 +143,9 @@ cairn_hex_valid(const char *s, size_t len)
 
 	if (len == 0)
 		return 0;
-	for (i = 0; i < len; i++) {
-		if (cairn_hex_digit(s[i]) < 0)
+	for (i = 0; i < len; i++)
+		if (hexval[(unsigned char)s[i]] == 0)
 			return 0;
-	}
 	return 1;
 }
 
