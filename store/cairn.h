@@ -227,10 +227,12 @@ void cairn_batch_abort(struct cairn_repo *repo);
  *
  * cairn_ingest_open(out, repo, fn, arg): start the workers (as many as
  * online CPUs; the environment variable CAIRN_INGEST_THREADS, 1 to 64,
- * overrides it).  The caller owns *out and frees it with
- * cairn_ingest_close.  fn(arg, id, size) is called from the calling
- * thread for each object once it is in the batch, in the order of
- * cairn_ingest_add; an error it returns stops the ingest like any other.
+ * overrides it; threads that cannot start are done without, and with
+ * none the calling thread does their work).  The caller owns *out and
+ * frees it with cairn_ingest_close.  fn(arg, id, size) is called from
+ * the calling thread for each object once it is in the batch, in the
+ * order of cairn_ingest_add; an error it returns stops the ingest like
+ * any other.
  *
  * cairn_ingest_add(ing, type, data, len, claim): queue an object; data
  * must come from malloc and is the ingest's from now on (freed even on
