@@ -1,8 +1,39 @@
 # lib.sh: shell functions shared by the benchmarks (run.sh, scale.sh),
-# sourced after they set T (their temporary directory), OUT (a file for
-# key=value lines, or empty), LIMIT (seconds a command may take), PROC
-# (the compiled proc.c) and SINGLE (invocations of a single-cat timing).
+# sourced after they set here (their directory), T (their temporary
+# directory), OUT (a file for key=value lines, or empty), LIMIT (seconds
+# a command may take) and SINGLE (invocations of a single-cat timing).
 # shellcheck shell=sh
+
+# setup NAME: what every benchmark does first.  Neither tool may see the
+# user's configuration or repositories; OUT starts empty; the helpers
+# gen.c and proc.c (in the directory $here) are compiled into T, as GEN
+# and PROC.  NAME begins the error message of a failure.
+# GEN and PROC are the callers'; here is set by them.
+# shellcheck disable=SC2034,SC2154
+setup() {
+	mkdir "$T/home" || exit 2
+	HOME=$T/home
+	GIT_CONFIG_NOSYSTEM=1
+	GIT_CONFIG_GLOBAL=/dev/null
+	export HOME GIT_CONFIG_NOSYSTEM GIT_CONFIG_GLOBAL
+	unset CAIRN_DIR GIT_DIR GIT_WORK_TREE GIT_OBJECT_DIRECTORY \
+	    GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_INDEX_FILE \
+	    GIT_CEILING_DIRECTORIES
+	if [ -n "$OUT" ]; then
+		: >"$OUT" || exit 2
+	fi
+	CC=${CC:-cc}
+	say "compiling helpers with $CC"
+	for h in gen proc; do
+		if ! "$CC" -O2 -std=c11 -D_POSIX_C_SOURCE=200809L \
+		    -o "$T/$h" "$here/$h.c"; then
+			echo "$1: cannot compile tests/bench/$h.c" >&2
+			exit 2
+		fi
+	done
+	GEN=$T/gen
+	PROC=$T/proc
+}
 
 say() {
 	printf 'bench: %s\n' "$*" >&2

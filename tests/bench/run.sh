@@ -130,36 +130,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-# Neither tool may see the user's configuration or repositories.
-mkdir "$T/home" || exit 2
-HOME=$T/home
-GIT_CONFIG_NOSYSTEM=1
-GIT_CONFIG_GLOBAL=/dev/null
-export HOME GIT_CONFIG_NOSYSTEM GIT_CONFIG_GLOBAL
-unset CAIRN_DIR GIT_DIR GIT_WORK_TREE GIT_OBJECT_DIRECTORY \
-    GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_INDEX_FILE GIT_CEILING_DIRECTORIES
-
-if [ -n "$OUT" ]; then
-	: >"$OUT" || exit 2
-fi
-
-# say, note, kv, limit, timed, median, calc, row, kib, reps: lib.sh.
+# Neither tool may see the user's configuration or repositories; the
+# helpers are compiled (lib.sh: setup).
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$here/lib.sh"
-
-# ---------------------------------------------------------------- helpers
-
-CC=${CC:-cc}
-say "compiling helpers with $CC"
-for h in gen proc; do
-	if ! "$CC" -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -o "$T/$h" \
-	    "$here/$h.c"; then
-		echo "bench: cannot compile tests/bench/$h.c" >&2
-		exit 2
-	fi
-done
-GEN=$T/gen
-PROC=$T/proc
+setup bench
 
 # ----------------------------------------------------------------- header
 
