@@ -72,7 +72,7 @@ cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
 	uint64_t size;
 	enum cairn_otype type;
 
-	err = cairn_object_resolve(repo, name, &id);
+	err = cairn_rev_resolve(repo, name, &id);
 	if (err == NULL)
 		err = cairn_object_stat(repo, &id, &type, &size);
 	if (o->mode == 'e') {
@@ -113,7 +113,7 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 	size_t len;
 	enum cairn_otype type;
 
-	err = cairn_object_resolve(repo, name, &id);
+	err = cairn_rev_resolve(repo, name, &id);
 	if (err == NULL)
 		err = cairn_object_stat(repo, &id, &type, &size);
 	if (err != NULL && err->code == CAIRN_ERR_AMBIGUOUS) {

@@ -161,9 +161,9 @@ cmd_commit(int argc, char **argv)
 	if (err == NULL)
 		err = cmd_open(&repo, 1);
 	if (err == NULL)
-		err = cairn_object_resolve(repo, argv[g.ind], &tree);
+		err = cairn_rev_resolve(repo, argv[g.ind], &tree);
 	for (i = 0; err == NULL && i < np; i++)
-		err = cairn_object_resolve(repo, pnames[i], &parents[i]);
+		err = cairn_rev_resolve(repo, pnames[i], &parents[i]);
 	if (err == NULL && (err = identity(repo, "AUTHOR", &author)) == NULL &&
 	    (err = identity(repo, "COMMITTER", &committer)) == NULL)
 		err = cairn_commit_create(repo, &tree, parents, (size_t)np,

@@ -40,7 +40,7 @@ cmd_get(int argc, char **argv)
 		return cmd_usage(cmd_get_usage, "expected a tree and a directory");
 	if ((err = cmd_open(&repo, 0)) != NULL)
 		return cmd_fail(err);
-	err = cairn_object_resolve(repo, argv[optind], &id);
+	err = cairn_rev_resolve(repo, argv[optind], &id);
 	if (err == NULL)
 		err = cmd_peel_tree(repo, &id);
 	if (err == NULL)

@@ -241,7 +241,7 @@ cmd_log(int argc, char **argv)
 		return cmd_fail(err);
 	if ((err = cmd_open(&o.repo, 0)) != NULL)
 		return cmd_fail(err);
-	err = cairn_object_resolve(o.repo, argv[g.ind], &id);
+	err = cairn_rev_resolve(o.repo, argv[g.ind], &id);
 	/* -n 0 shows nothing (max 0 would be no limit), as git log. */
 	if (err == NULL && !none)
 		err = cairn_log_walk(o.repo, &id, max, show, &o);

@@ -53,7 +53,7 @@ cmd_ls(int argc, char **argv)
 		return cmd_usage(cmd_ls_usage, "expected one tree");
 	if ((err = cmd_open(&repo, 0)) != NULL)
 		return cmd_fail(err);
-	err = cairn_object_resolve(repo, argv[optind], &id);
+	err = cairn_rev_resolve(repo, argv[optind], &id);
 	if (err == NULL)
 		err = cmd_peel_tree(repo, &id);
 	if (err == NULL)

@@ -209,8 +209,8 @@ ref_set(int argc, char **argv)
 	if ((status = open_repo(&repo, 1)) != 0)
 		return status;
 	if ((pc.old == NULL ||
-	    (err = cairn_object_resolve(repo, pc.old, &old)) == NULL) &&
-	    (err = cairn_object_resolve(repo, argv[pc.ind + 1], &id)) == NULL) {
+	    (err = cairn_rev_resolve(repo, pc.old, &old)) == NULL) &&
+	    (err = cairn_rev_resolve(repo, argv[pc.ind + 1], &id)) == NULL) {
 		if (pc.create)
 			err = cairn_ref_create(repo, name, &id);
 		else
@@ -240,7 +240,7 @@ ref_delete(int argc, char **argv)
 		return cmd_fail(err);
 	if ((status = open_repo(&repo, 1)) != 0)
 		return status;
-	if (pc.old == NULL || (err = cairn_object_resolve(repo, pc.old,
+	if (pc.old == NULL || (err = cairn_rev_resolve(repo, pc.old,
 	    &old)) == NULL)
 		err = cairn_ref_delete(repo, name, pc.old ? &old : NULL);
 	cmd_close(repo);
@@ -258,7 +258,7 @@ static const struct cairn_error *
 tx_id(struct cairn_repo *repo, const char *s, struct cairn_oid *out, int *has)
 {
 	*has = *s != '\0';
-	return *has ? cairn_object_resolve(repo, s, out) : NULL;
+	return *has ? cairn_rev_resolve(repo, s, out) : NULL;
 }
 
 /*

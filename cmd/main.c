@@ -25,6 +25,8 @@ static const struct cmd commands[] = {
 	{ "get", cmd_get, cmd_get_usage, "write a tree's files into a directory" },
 	{ "commit", cmd_commit, cmd_commit_usage, "create a commit of a tree" },
 	{ "log", cmd_log, cmd_log_usage, "show the history of a commit" },
+	{ "rev-parse", cmd_rev_parse, cmd_rev_parse_usage,
+	    "print the ids revisions name" },
 	{ "flush", cmd_flush, cmd_flush_usage,
 	    "make everything durable and indexed" },
 	{ "fsck", cmd_fsck, cmd_fsck_usage, "check, and repair, a repository" },

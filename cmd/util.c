@@ -236,19 +236,11 @@ cmd_getopt(struct cmd_getopt *g, int argc, char **argv,
 	return -1;
 }
 
-/*
- * cairn_object_resolve takes a ref name or a hex id or prefix, and every hex
- * string short enough to be an id is also a well-formed ref name.
- * XXX the rule is cairn_object_resolve's; a cairn_objname_valid in the library
- * would keep it in one place.
- */
+/* An object name or revision, checked before any repository is read. */
 const struct cairn_error *
 cmd_check_name(const char *name)
 {
-	if (cairn_ref_name_check(name) != NULL)
-		return cairn_error_new(CAIRN_ERR_INVALID,
-		    "not a valid object name: '%s'", name);
-	return NULL;
+	return cairn_rev_check(name);
 }
 
 const struct cairn_error *

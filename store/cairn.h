@@ -363,11 +363,35 @@ const struct cairn_error *cairn_repo_stats(struct cairn_repo *repo,
  * symlinks (120000, the link's target as content) and subdirectories
  * (40000); empty directories are skipped, and so are entries named .git
  * and .cairn.  *out is the root tree's id, what git write-tree gives for
- * the same files.  One durable batch; file content is streamed.  Special
- * files (devices, sockets, fifos) are CAIRN_ERR_INVALID.
+ * the same files.  Files are hashed and compressed on worker threads
+ * (cairn_ingest), large ones streamed; batches are committed as they
+ * fill, the root tree in the last, so *out is durable on success.
+ * Special files (devices, sockets, fifos) are CAIRN_ERR_INVALID.
  */
 const struct cairn_error *cairn_tree_put_dir(struct cairn_repo *repo,
     const char *path, struct cairn_oid *out);
+
+/*
+ * cairn_rev_resolve(repo, rev, out):
+ * Resolve a revision as gitrevisions(7) does for these forms: a name
+ * (what cairn_object_resolve takes) followed by any of "~<n>" (the first
+ * parent, n times; n defaults to 1), "^<n>" (parent n, default 1; "^0"
+ * the commit itself), "^{commit}", "^{tree}", "^{blob}", "^{tag}" (the
+ * object peeled to that type: through tags, and from a commit to its
+ * tree) and "^{}" (past every tag), then optionally ":<path>" (the entry
+ * at that '/'-separated path in the tree the rest names; an empty path
+ * is the tree).  '~' and '^' reach commits through tags.  A plain name
+ * gives what cairn_object_resolve gives; a revision that cannot be
+ * followed (an unknown name, a commit without that parent, a path not in
+ * the tree, an object of the wrong type or missing) is
+ * CAIRN_ERR_INVALID naming the revision.
+ *
+ * cairn_rev_check(rev): CAIRN_ERR_INVALID unless rev is well formed (no
+ * repository is read).
+ */
+const struct cairn_error *cairn_rev_resolve(struct cairn_repo *repo,
+    const char *rev, struct cairn_oid *out);
+const struct cairn_error *cairn_rev_check(const char *rev);
 
 /*
  * cairn_tree_walk(repo, tree, recursive, fn, arg):
