@@ -42,12 +42,13 @@ int cmd_fsck(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_rev_parse(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
     cmd_ref_usage[], cmd_ls_usage[], cmd_get_usage[], cmd_commit_usage[],
     cmd_log_usage[], cmd_fsck_usage[], cmd_gc_usage[], cmd_import_usage[],
-    cmd_rev_parse_usage[];
+    cmd_rev_parse_usage[], cmd_tag_usage[];
 
 /*
  * Options.  cmd_getopt reads the options of argv[1..argc) with getopt_long's
@@ -99,6 +100,21 @@ int cmd_usage(const char *usage, const char *fmt, ...)
  * the same inside and outside a repository.
  */
 const struct cairn_error *cmd_check_name(const char *name);
+
+/*
+ * cmd_identity(repo, who, id): the identity of who ("AUTHOR",
+ * "COMMITTER") from CAIRN_<who>_NAME, _EMAIL and _DATE, else the config
+ * keys user.name and user.email, and now.  CAIRN_ERR_INVALID if unknown.
+ */
+const struct cairn_error *cmd_identity(struct cairn_repo *repo,
+    const char *who, struct cairn_ident *id);
+
+/*
+ * cmd_add_message(msg, m): append -m's m to the malloc'd *msg (NULL to
+ * start) as git commit-tree does: paragraphs separated by a newline, and
+ * a final newline unless empty.  0 if out of memory.
+ */
+int cmd_add_message(char **msg, const char *m);
 
 /* The repository path: -r, $CAIRN_DIR, or the nearest .cairn upwards. */
 const struct cairn_error *cmd_repo_path(char **out);
