@@ -33,6 +33,8 @@ static const struct cmd commands[] = {
 	{ "gc", cmd_gc, cmd_gc_usage,
 	    "remove objects no ref reaches, and compact" },
 	{ "stats", cmd_stats, cmd_stats_usage, "show repository statistics" },
+	{ "tag", cmd_tag, cmd_tag_usage,
+	    "create, list and delete tags (annotated with -m)" },
 	{ "ref", cmd_ref, cmd_ref_usage,
 	    "list, read and update refs (compare-and-swap, transactions)" },
 	{ "config", cmd_config, cmd_config_usage,

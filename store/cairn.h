@@ -440,6 +440,17 @@ const struct cairn_error *cairn_commit_create(struct cairn_repo *repo,
     struct cairn_oid *out);
 
 /*
+ * cairn_tag_create(repo, object, name, tagger, message, out):
+ * Store an annotated tag of object (which must be in the repository)
+ * named name, in git's format.  message is stored as given.  No ref is
+ * set.
+ */
+const struct cairn_error *cairn_tag_create(struct cairn_repo *repo,
+    const struct cairn_oid *object, const char *name,
+    const struct cairn_ident *tagger, const char *message,
+    struct cairn_oid *out);
+
+/*
  * cairn_log_walk(repo, start, max, fn, arg):
  * Call fn for the commits reachable from start (a commit, or a tag of
  * one), newest committer date first (as git log), each once, at most max

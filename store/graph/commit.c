@@ -1,7 +1,7 @@
 /*
- * commit.c: creating commits in git's format, after checking the
- * identities and that the tree and parents are in the repository.  The
- * syntax of a commit, and its parsing, are core/object.c's.
+ * commit.c: creating commits and annotated tags in git's format, after
+ * checking the identities and that what they name is in the repository.
+ * The syntax of both, and their parsing, are core/object.c's.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -82,6 +82,31 @@ cairn_commit_create(struct cairn_repo *repo, const struct cairn_oid *tree,
 	if (err == NULL)
 		err = cairn_object_put(repo, CAIRN_OBJ_COMMIT, b.data, b.len,
 		    out);
+	cairn_buf_release(&b);
+	return err;
+}
+
+const struct cairn_error *
+cairn_tag_create(struct cairn_repo *repo, const struct cairn_oid *object,
+    const char *name, const struct cairn_ident *tagger, const char *message,
+    struct cairn_oid *out)
+{
+	const struct cairn_error *err;
+	struct cairn_buf b = { 0 };
+	char hex[CAIRN_OID_HEXMAX + 1];
+	enum cairn_otype type;
+
+	if ((err = ident_check("tagger", tagger)) != NULL ||
+	    (err = cairn_object_stat(repo, object, &type, NULL)) != NULL)
+		return err;
+	if (*name == '\0' || strchr(name, '\n') != NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID, "bad tag name");
+	if ((err = cairn_buf_printf(&b, "object %s\ntype %s\ntag %s\n",
+	    cairn_oid_fmt(object, hex), cairn_otype_name(type),
+	    name)) == NULL && (err = ident_fmt(&b, "tagger", tagger)) == NULL)
+		err = cairn_buf_printf(&b, "\n%s", message);
+	if (err == NULL)
+		err = cairn_object_put(repo, CAIRN_OBJ_TAG, b.data, b.len, out);
 	cairn_buf_release(&b);
 	return err;
 }
