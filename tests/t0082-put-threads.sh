@@ -26,9 +26,9 @@ make_tree () {
 	chmod +x "$1/sub/run" &&
 	ln -s ../one "$1/sub/link" &&
 	i=0 &&
-	while test $i -lt 300
+	while test "$i" -lt 300
 	do
-		printf "file %d\n" $i >"$1/sub/deeper/f$i" || return 1
+		printf "file %d\n" "$i" >"$1/sub/deeper/f$i" || return 1
 		i=$((i + 1))
 	done
 }

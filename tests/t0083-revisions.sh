@@ -52,7 +52,9 @@ import_history () {
 	cairn -r "$2" import --git "$1/.git" --refs >/dev/null
 }
 
-# Revisions git and cairn both take, with the same meaning.
+# Revisions git and cairn both take, with the same meaning (used in the
+# test bodies).
+# shellcheck disable=SC2034
 REVS='heads/main heads/main~0 heads/main~1 heads/main~2 heads/main~4
 heads/main^ heads/main^0 heads/main^1 heads/main~1^2 heads/main~1^2~1
 heads/main~1^2^ heads/main^^ heads/main~1~1 heads/side~2 heads/main^^2
