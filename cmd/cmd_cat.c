@@ -13,16 +13,103 @@
 const char cmd_cat_usage[] =
     "cairn cat <object>\n"
     "       cairn cat (-t | -s | -e | -p) <object>\n"
-    "       cairn cat [--no-verify] [--stats] (--batch | --batch-check) "
-    "[-z | -Z]";
+    "       cairn cat [--no-verify] [--stats] "
+    "(--batch[=<format>] | --batch-check[=<format>]) [-z | -Z]";
 
 struct cat_opts {
 	int mode;		/* 0 plain, 't', 's', 'e', 'p', 'b' batch, 'c' check */
 	int no_verify;
 	int stats;
 	int nul_in, nul_out;
+	const char *format;	/* of --batch=, --batch-check=; NULL: git's */
+	int split;		/* the format has %(rest) */
 	int ind;		/* the first operand */
 };
+
+/*
+ * Formats of the batch modes, as git cat-file's: %(objectname),
+ * %(objecttype), %(objectsize) and %(rest) (what follows the name on its
+ * input line, after blanks), "%%" for '%'; any other text is copied.
+ */
+enum atom { ATOM_NAME, ATOM_TYPE, ATOM_SIZE, ATOM_REST, ATOM_NONE };
+
+/* The atom at f (just past "%("), its length through ')' in *len. */
+static const struct cairn_error *
+format_atom(const char *f, size_t *len, enum atom *a)
+{
+	static const char *const names[] = {
+		"objectname", "objecttype", "objectsize", "rest",
+	};
+	const char *end = strchr(f, ')');
+	size_t i;
+
+	if (end == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID, "format element "
+		    "'(%s' does not end in ')'", f);
+	*len = (size_t)(end - f) + 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == *len - 1 &&
+		    strncmp(f, names[i], *len - 1) == 0) {
+			*a = (enum atom)i;
+			return NULL;
+		}
+	return cairn_error_new(CAIRN_ERR_INVALID, "unknown format element: "
+	    "%.*s", (int)(*len - 1), f);
+}
+
+/* Check a format; *split if it has %(rest). */
+static const struct cairn_error *
+format_check(const char *f, int *split)
+{
+	const struct cairn_error *err;
+	enum atom a;
+	size_t len;
+
+	*split = 0;
+	while ((f = strchr(f, '%')) != NULL) {
+		if (f[1] != '(') {
+			f += f[1] == '%' ? 2 : 1;
+			continue;
+		}
+		if ((err = format_atom(f + 2, &len, &a)) != NULL)
+			return err;
+		*split |= a == ATOM_REST;
+		f += 2 + len;
+	}
+	return NULL;
+}
+
+static void
+format_print(const char *f, const char *hex, enum cairn_otype type,
+    uint64_t size, const char *rest)
+{
+	enum atom a = ATOM_NONE;
+	size_t len;
+
+	for (; *f != '\0'; f++) {
+		if (f[0] != '%' || (f[1] != '(' && f[1] != '%')) {
+			putchar(*f);
+			continue;
+		}
+		if (f[1] == '%') {
+			putchar('%');
+			f++;
+			continue;
+		}
+		/* Checked by format_check. */
+		if (format_atom(f + 2, &len, &a) != NULL)
+			return;
+		if (a == ATOM_NAME)
+			fputs(hex, stdout);
+		else if (a == ATOM_TYPE)
+			fputs(cairn_otype_name(type), stdout);
+		else if (a == ATOM_SIZE)
+			printf("%" PRIu64, size);
+		else if (a == ATOM_REST && rest != NULL)
+			fputs(rest, stdout);
+		f += 1 + len;
+	}
+}
 
 static const struct cairn_error *
 out_sink(void *arg, const void *data, size_t len)
@@ -96,6 +183,18 @@ cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
 	return err;
 }
 
+/* The line before an object's content, or the whole --batch-check answer. */
+static void
+batch_header(const struct cat_opts *o, const char *hex, enum cairn_otype type,
+    uint64_t size, const char *rest, char eol)
+{
+	if (o->format == NULL)
+		printf("%s %s %" PRIu64, hex, cairn_otype_name(type), size);
+	else
+		format_print(o->format, hex, type, size, rest);
+	putchar(eol);
+}
+
 /*
  * One batch answer.  Names that do not resolve are reported in-band
  * ("<name> missing", "<name> ambiguous"), as git does; a damaged object
@@ -103,9 +202,10 @@ cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
  */
 static const struct cairn_error *
 cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
-    const char *name, char eol)
+    char *name, char eol)
 {
 	const struct cairn_error *err;
+	char *p, *rest = NULL;
 	struct cairn_oid id;
 	char hex[CAIRN_OID_HEXMAX + 1];
 	unsigned char *data = NULL;
@@ -113,6 +213,11 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 	size_t len;
 	enum cairn_otype type;
 
+	/* With %(rest), the name ends at the first blank. */
+	if (o->split && (p = strpbrk(name, " \t")) != NULL) {
+		*p++ = '\0';
+		rest = p + strspn(p, " \t");
+	}
 	err = cairn_rev_resolve(repo, name, &id);
 	if (err == NULL)
 		err = cairn_object_stat(repo, &id, &type, &size);
@@ -129,8 +234,7 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 		return err;
 	cairn_oid_fmt(&id, hex);
 	if (o->mode == 'c') {
-		printf("%s %s %" PRIu64 "%c", hex, cairn_otype_name(type), size,
-		    eol);
+		batch_header(o, hex, type, size, rest, eol);
 		return NULL;
 	}
 	if (size <= ((uint64_t)64 << 20)) {
@@ -138,12 +242,11 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 		if ((err = cairn_object_get(repo, &id, get_flags(o), &type, &data,
 		    &len)) != NULL)
 			return err;
-		printf("%s %s %zu%c", hex, cairn_otype_name(type), len, eol);
+		batch_header(o, hex, type, len, rest, eol);
 		err = out_sink(NULL, data, len);
 		free(data);
 	} else {
-		printf("%s %s %" PRIu64 "%c", hex, cairn_otype_name(type), size,
-		    eol);
+		batch_header(o, hex, type, size, rest, eol);
 		err = cairn_object_get_stream(repo, &id, get_flags(o),
 		    out_sink, NULL);
 	}
@@ -207,8 +310,8 @@ static int
 parse_opts(int argc, char **argv, struct cat_opts *o)
 {
 	static const struct option opts[] = {
-		{ "batch", no_argument, NULL, 'b' },
-		{ "batch-check", no_argument, NULL, 'c' },
+		{ "batch", optional_argument, NULL, 'b' },
+		{ "batch-check", optional_argument, NULL, 'c' },
 		{ "no-verify", no_argument, NULL, 'V' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
@@ -229,6 +332,8 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 				    "options -t, -s, -e, -p, --batch and "
 				    "--batch-check exclude each other");
 			o->mode = c;
+			if (c == 'b' || c == 'c')
+				o->format = g.arg;
 			break;
 		case 'V': o->no_verify = 1; break;
 		case 'S': o->stats = 1; break;
@@ -245,6 +350,9 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 		if (g.ind < argc)
 			return cmd_usage(cmd_cat_usage,
 			    "unexpected argument '%s'", argv[g.ind]);
+		if (o->format != NULL &&
+		    (err = format_check(o->format, &o->split)) != NULL)
+			return cmd_usage(cmd_cat_usage, "%s", err->msg);
 		return 0;
 	}
 	if (o->nul_in || o->stats)
