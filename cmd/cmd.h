@@ -116,6 +116,14 @@ const struct cairn_error *cmd_identity(struct cairn_repo *repo,
  */
 int cmd_add_message(char **msg, const char *m);
 
+/*
+ * cmd_abbrev(repo, id, out): the shortest prefix of id of at least 7
+ * digits that names only it, as git abbreviates, into out
+ * (CAIRN_OID_HEXMAX + 1 bytes).
+ */
+void cmd_abbrev(struct cairn_repo *repo, const struct cairn_oid *id,
+    char *out);
+
 /* The repository path: -r, $CAIRN_DIR, or the nearest .cairn upwards. */
 const struct cairn_error *cmd_repo_path(char **out);
 

@@ -19,26 +19,6 @@ struct log_opts {
 	int shown;
 };
 
-/* The shortest unique prefix of at least 7 digits, as git abbreviates. */
-static void
-abbrev(struct cairn_repo *repo, const struct cairn_oid *id, char *out)
-{
-	const struct cairn_error *err;
-	struct cairn_oid got;
-	size_t n, full = 2 * (size_t)id->len;
-
-	cairn_oid_fmt(id, out);
-	for (n = 7; n < full; n++) {
-		char save = out[n];
-
-		out[n] = '\0';
-		err = cairn_object_resolve(repo, out, &got);
-		if (err == NULL || err->code != CAIRN_ERR_AMBIGUOUS)
-			return;
-		out[n] = save;
-	}
-}
-
 /* "Thu Apr 7 15:13:13 2005 -0700", in the identity's own time zone. */
 static void
 print_date(const char *ident, size_t len)
@@ -74,7 +54,7 @@ print_parent(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 	char hex[CAIRN_OID_HEXMAX + 1];
 
 	if (type == CAIRN_OBJ_COMMIT) {
-		abbrev(o->repo, id, hex);
+		cmd_abbrev(o->repo, id, hex);
 		printf(" %s", hex);
 	}
 	return 0;
@@ -165,7 +145,7 @@ print_oneline(struct log_opts *o, const struct cairn_oid *id,
 	char hex[CAIRN_OID_HEXMAX + 1];
 	int first = 1;
 
-	abbrev(o->repo, id, hex);
+	cmd_abbrev(o->repo, id, hex);
 	printf("%s ", hex);
 	while (p < end && *p == '\n')
 		p++;

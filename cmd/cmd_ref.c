@@ -2,13 +2,15 @@
  * cmd_ref.c: cairn ref, list, read and update refs, with compare-and-swap
  * and transactions.
  */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 
-#define LIST_USAGE "cairn ref list [-z] [--json] [<prefix>]"
+#define LIST_USAGE "cairn ref list [-z] [--json | --format=<format>] " \
+    "[--sort=<key>] [<pattern>...]"
 #define GET_USAGE "cairn ref get <name>"
 #define SET_USAGE "cairn ref set <name> <object> [--old <id> | --create]"
 #define DELETE_USAGE "cairn ref delete <name> [--old <id>]"
@@ -37,25 +39,204 @@ open_repo(struct cairn_repo **repo, int write)
 
 /* list */
 
+/*
+ * What ref list shows: refs matching any pattern (a shell glob when it
+ * holds *, ? or [, where * and ? do not match '/'; otherwise a prefix),
+ * in the order --sort asks, as lines, NUL-ended lines, JSON or a format
+ * of %(refname), %(objectname), %(objectname:short), %(objecttype) and %%.
+ */
+struct ref_ent {
+	char *name;
+	struct cairn_oid id;
+};
+
 struct list_out {
+	struct cairn_repo *repo;
 	int nul, json, n;
+	const char *format;
+	char **patterns;
+	int npatterns;
+	struct ref_ent *v;
+	size_t nv, cap;
+	int oom;
 };
 
 static int
-list_one(void *arg, const char *name, const struct cairn_oid *id)
+is_glob(const char *p)
+{
+	return strpbrk(p, "*?[") != NULL;
+}
+
+static int
+matches(const struct list_out *o, const char *name)
+{
+	int i;
+
+	if (o->npatterns == 0)
+		return 1;
+	for (i = 0; i < o->npatterns; i++)
+		if (is_glob(o->patterns[i]) ?
+		    fnmatch(o->patterns[i], name, FNM_PATHNAME) == 0 :
+		    strncmp(name, o->patterns[i],
+		    strlen(o->patterns[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+collect_ref(void *arg, const char *name, const struct cairn_oid *id)
 {
 	struct list_out *o = arg;
-	char hex[CAIRN_OID_HEXMAX + 1];
+	struct ref_ent *n;
 
-	cairn_oid_fmt(id, hex);
-	if (o->json) {
-		printf("%s{\"name\": ", o->n++ ? ", " : "");
-		cmd_json_string(name);
-		printf(", \"id\": \"%s\"}", hex);
-	} else
-		printf("%s %s%c", hex, name, o->nul ? '\0' : '\n');
-	/* Stop listing once output cannot be written. */
-	return ferror(stdout) ? 1 : 0;
+	if (!matches(o, name))
+		return 0;
+	if (o->nv == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 64;
+		if ((n = realloc(o->v, o->cap * sizeof(*n))) == NULL) {
+			o->oom = 1;
+			return 1;
+		}
+		o->v = n;
+	}
+	if ((o->v[o->nv].name = strdup(name)) == NULL) {
+		o->oom = 1;
+		return 1;
+	}
+	o->v[o->nv++].id = *id;
+	return 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct ref_ent *)a)->name,
+	    ((const struct ref_ent *)b)->name);
+}
+
+static int
+by_name_desc(const void *a, const void *b)
+{
+	return by_name(b, a);
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct ref_ent *x = a, *y = b;
+	int c = cairn_oid_cmp(&x->id, &y->id);
+
+	return c != 0 ? c : strcmp(x->name, y->name);
+}
+
+static const char *const atoms[] = {
+	"refname", "objectname", "objectname:short", "objecttype",
+};
+#define NATOMS (sizeof(atoms) / sizeof(atoms[0]))
+
+/* The atom (index into atoms) at f, past "%(", its length with ')'. */
+static int
+ref_atom(const char *f, size_t *len)
+{
+	const char *end = strchr(f, ')');
+	size_t i;
+
+	if (end == NULL)
+		return -1;
+	*len = (size_t)(end - f) + 1;
+	for (i = 0; i < NATOMS; i++)
+		if (strlen(atoms[i]) == *len - 1 &&
+		    strncmp(f, atoms[i], *len - 1) == 0)
+			return (int)i;
+	return -1;
+}
+
+static const struct cairn_error *
+ref_format_check(const char *f)
+{
+	size_t len;
+
+	while ((f = strchr(f, '%')) != NULL) {
+		if (f[1] != '(') {
+			f += f[1] == '%' ? 2 : 1;
+			continue;
+		}
+		if (ref_atom(f + 2, &len) < 0)
+			return cairn_error_new(CAIRN_ERR_INVALID,
+			    "unknown format element '%s'", f);
+		f += 2 + len;
+	}
+	return NULL;
+}
+
+static const struct cairn_error *
+ref_format_print(struct list_out *o, const struct ref_ent *e)
+{
+	const struct cairn_error *err;
+	const char *f;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	enum cairn_otype type;
+	size_t len;
+
+	for (f = o->format; *f != '\0'; f++) {
+		if (f[0] != '%' || (f[1] != '(' && f[1] != '%')) {
+			putchar(*f);
+			continue;
+		}
+		if (f[1] == '%') {
+			putchar('%');
+			f++;
+			continue;
+		}
+		switch (ref_atom(f + 2, &len)) {
+		case 0:
+			fputs(e->name, stdout);
+			break;
+		case 1:
+			fputs(cairn_oid_fmt(&e->id, hex), stdout);
+			break;
+		case 2:
+			cmd_abbrev(o->repo, &e->id, hex);
+			fputs(hex, stdout);
+			break;
+		default:
+			if ((err = cairn_object_stat(o->repo, &e->id, &type,
+			    NULL)) != NULL)
+				return err;
+			fputs(cairn_otype_name(type), stdout);
+			break;
+		}
+		f += 1 + len;
+	}
+	putchar(o->nul ? '\0' : '\n');
+	return NULL;
+}
+
+static const struct cairn_error *
+list_print(struct list_out *o)
+{
+	const struct cairn_error *err;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	size_t i;
+
+	if (o->json)
+		printf("{\"refs\": [");
+	for (i = 0; i < o->nv && !ferror(stdout); i++) {
+		cairn_oid_fmt(&o->v[i].id, hex);
+		if (o->json) {
+			printf("%s{\"name\": ", i ? ", " : "");
+			cmd_json_string(o->v[i].name);
+			printf(", \"id\": \"%s\"}", hex);
+		} else if (o->format != NULL) {
+			if ((err = ref_format_print(o, &o->v[i])) != NULL)
+				return err;
+		} else
+			printf("%s %s%c", hex, o->v[i].name,
+			    o->nul ? '\0' : '\n');
+	}
+	if (o->json)
+		printf("]}\n");
+	return NULL;
 }
 
 static int
@@ -63,37 +244,70 @@ ref_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "sort", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct cairn_error *err;
-	struct cairn_repo *repo;
-	struct list_out o = { 0, 0, 0 };
+	const struct cairn_error *err, *lerr;
+	struct list_out o;
 	struct cmd_getopt g;
+	int (*cmp)(const void *, const void *) = NULL;
+	const char *prefix = NULL;
+	size_t i;
 	int c, status;
 
+	memset(&o, 0, sizeof(o));
 	cmd_getopt_init(&g, 0);
 	while ((c = cmd_getopt(&g, argc, argv, "zh", opts, LIST_USAGE)) != -1) {
 		if (c == 'z')
 			o.nul = 1;
 		else if (c == 'j')
 			o.json = 1;
-		else if (c == 'h')
+		else if (c == 'f')
+			o.format = g.arg;
+		else if (c == 's') {
+			if (strcmp(g.arg, "refname") == 0)
+				cmp = by_name;
+			else if (strcmp(g.arg, "-refname") == 0)
+				cmp = by_name_desc;
+			else if (strcmp(g.arg, "objectname") == 0)
+				cmp = by_id;
+			else
+				return cmd_usage(LIST_USAGE, "unknown sort key "
+				    "'%s' (refname, -refname or objectname)",
+				    g.arg);
+		} else if (c == 'h')
 			return cmd_help(LIST_USAGE);
 		else
 			return 2;
 	}
-	if (argc - g.ind > 1)
-		return cmd_usage(LIST_USAGE, "too many arguments");
-	if ((status = open_repo(&repo, 0)) != 0)
+	if (o.json && o.format != NULL)
+		return cmd_usage(LIST_USAGE, "--json and --format exclude "
+		    "each other");
+	if (o.format != NULL && (err = ref_format_check(o.format)) != NULL)
+		return cmd_usage(LIST_USAGE, "%s", err->msg);
+	o.patterns = argv + g.ind;
+	o.npatterns = argc - g.ind;
+	/* One plain prefix: only that part of refs/ is read. */
+	if (o.npatterns == 1 && !is_glob(o.patterns[0]))
+		prefix = o.patterns[0];
+	if ((status = open_repo(&o.repo, 0)) != 0)
 		return status;
-	if (o.json)
-		printf("{\"refs\": [");
-	err = cairn_ref_list(repo, g.ind < argc ? argv[g.ind] : NULL,
-	    list_one, &o);
-	if (o.json)
-		printf("]}\n");
-	cmd_close(repo);
+	/* The good refs are shown even when a problem follows them. */
+	lerr = cairn_ref_list(o.repo, prefix, collect_ref, &o);
+	if (o.oom)
+		err = cairn_error_nomem();
+	else {
+		if (cmp != NULL)
+			qsort(o.v, o.nv, sizeof(*o.v), cmp);
+		if ((err = list_print(&o)) == NULL)
+			err = lerr;
+	}
+	for (i = 0; i < o.nv; i++)
+		free(o.v[i].name);
+	free(o.v);
+	cmd_close(o.repo);
 	return err ? cmd_fail(err) : cmd_finish_output(0);
 }
 

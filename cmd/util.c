@@ -683,3 +683,23 @@ cmd_json_string(const char *s)
 {
 	cmd_json_bytes(s, strlen(s));
 }
+
+/* The shortest unique prefix of at least 7 digits, as git abbreviates. */
+void
+cmd_abbrev(struct cairn_repo *repo, const struct cairn_oid *id, char *out)
+{
+	const struct cairn_error *err;
+	struct cairn_oid got;
+	size_t n, full = 2 * (size_t)id->len;
+
+	cairn_oid_fmt(id, out);
+	for (n = 7; n < full; n++) {
+		char save = out[n];
+
+		out[n] = '\0';
+		err = cairn_object_resolve(repo, out, &got);
+		if (err == NULL || err->code != CAIRN_ERR_AMBIGUOUS)
+			return;
+		out[n] = save;
+	}
+}

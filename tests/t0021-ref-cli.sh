@@ -136,7 +136,9 @@ test_expect_success 'list -z: the same records, NUL-terminated' '
 test_expect_success 'list: bad arguments exit 2' '
 	fails_with 2 cairn ref list --no-such-option
 	fails_with 2 cairn ref list -x
-	fails_with 2 cairn ref list a b
+	fails_with 2 cairn ref list --sort=size
+	fails_with 2 cairn ref list --format="%(bogus)"
+	fails_with 2 cairn ref list --json --format=x
 '
 
 # json_refs <file>: parse `ref list --json` output strictly (UTF-8, one
