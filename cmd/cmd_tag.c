@@ -2,6 +2,7 @@
  * cmd_tag.c: cairn tag, create, list and delete tags: the refs tags/<name>,
  * pointing at annotated tag objects (with -m) or at objects directly.
  */
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include "cmd.h"
 
 const char cmd_tag_usage[] =
-    "cairn tag [-f] [-m <message>]... <name> <object>\n"
+    "cairn tag [-f] [-m <message>... | -F <file>] <name> <object>\n"
     "       cairn tag [-l [<pattern>]...]\n"
     "       cairn tag -d <name>...";
 
@@ -128,6 +129,54 @@ done:
 	return err ? cmd_fail(err) : cmd_finish_output(0);
 }
 
+/*
+ * The message of -F: the file's content ("-": standard input), with a
+ * final newline added if it has none.  A NUL byte is refused, as git
+ * refuses it in a message.
+ */
+static const struct cairn_error *
+message_file(const char *path, char **out)
+{
+	const struct cairn_error *err = NULL;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t len = 0, cap = 4096, n;
+	char *m, *nm;
+
+	*out = NULL;
+	if (f == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID, "cannot open '%s': %s",
+		    path, strerror(errno));
+	if ((m = malloc(cap)) == NULL)
+		err = cairn_error_nomem();
+	while (err == NULL && (n = fread(m + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			if ((nm = realloc(m, cap * 2)) == NULL)
+				err = cairn_error_nomem();
+			else {
+				m = nm;
+				cap *= 2;
+			}
+		}
+	}
+	if (err == NULL && ferror(f))
+		err = cairn_error_sys(errno, "read '%s'", path);
+	if (err == NULL && memchr(m, '\0', len) != NULL)
+		err = cairn_error_new(CAIRN_ERR_INVALID, "the message in '%s' "
+		    "holds a NUL byte", path);
+	if (f != stdin)
+		fclose(f);
+	if (err != NULL) {
+		free(m);
+		return err;
+	}
+	if (len > 0 && m[len - 1] != '\n')
+		m[len++] = '\n';
+	m[len] = '\0';
+	*out = m;
+	return NULL;
+}
+
 int
 cmd_tag(int argc, char **argv)
 {
@@ -136,17 +185,21 @@ cmd_tag(int argc, char **argv)
 		{ "delete", no_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "message", required_argument, NULL, 'm' },
+		{ "file", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const struct cairn_error *err;
 	struct cmd_getopt g;
+	const char *file = NULL;
 	char *msg = NULL;
 	int c, list = 0, del = 0, force = 0, n, status;
 
 	cmd_getopt_init(&g, 0);
-	while ((c = cmd_getopt(&g, argc, argv, "ldfm:h", opts,
+	while ((c = cmd_getopt(&g, argc, argv, "ldfm:F:h", opts,
 	    cmd_tag_usage)) != -1) {
 		switch (c) {
+		case 'F': file = g.arg; break;
 		case 'l': list = 1; break;
 		case 'd': del = 1; break;
 		case 'f': force = 1; break;
@@ -165,14 +218,22 @@ cmd_tag(int argc, char **argv)
 		}
 	}
 	n = argc - g.ind;
-	if (list + del > 1 || ((list || del) && (force || msg != NULL)))
+	if (file != NULL && msg != NULL) {
+		free(msg);
+		return cmd_usage(cmd_tag_usage, "-m and -F exclude each other");
+	}
+	if (file != NULL && !list && !del && n == 2 &&
+	    (err = message_file(file, &msg)) != NULL)
+		return cmd_fail(err);
+	if (list + del > 1 || ((list || del) && (force || msg != NULL ||
+	    file != NULL)))
 		status = cmd_usage(cmd_tag_usage, "-l, -d and creating a tag "
 		    "exclude each other");
 	else if (del && n == 0)
 		status = cmd_usage(cmd_tag_usage, "-d needs a tag name");
 	else if (del)
 		status = tag_delete(argv + g.ind, n);
-	else if (list || (n == 0 && !force && msg == NULL))
+	else if (list || (n == 0 && !force && msg == NULL && file == NULL))
 		status = tag_list(argv + g.ind, n);
 	else if (n != 2)
 		status = cmd_usage(cmd_tag_usage, "expected a name and an "

@@ -45,6 +45,17 @@ test_expect_success GIT 'tag -m: the id of git tag -a; cat -p prints it as git d
 		cairn -r c cat -p "tags/$t" >actual &&
 		test_cmp expect actual || return 1
 	done
+	printf "from a file\n\nwith a body" >msg
+	git -C g tag -a -F "$PWD/msg" vf main
+	cairn -r c tag -F msg vf heads/main
+	printf "from stdin\n" | git -C g tag -a -F - vs main
+	printf "from stdin\n" | cairn -r c tag -F - vs heads/main
+	for t in vf vs
+	do
+		git -C g rev-parse "refs/tags/$t" >expect &&
+		cairn -r c ref get "tags/$t" >actual &&
+		test_cmp expect actual || return 1
+	done
 	git -C g rev-parse "vv^{}" >expect
 	cairn -r c rev-parse "tags/vv^{}" >actual
 	test_cmp expect actual
@@ -90,7 +101,9 @@ test_expect_success 'an existing tag is kept unless -f; -l lists, with patterns;
 test_expect_success 'bad input: one line, exit 2, nothing stored' '
 	a=$(printf a | cairn put --stdin)
 	n=$(cairn_stat objects)
+	printf "m\n" >msg
 	for args in "-m x" "-m x only-a-name" "-m x bad..name $a" \
+	    "-m x -F msg ok $a" "-F no-such-file ok $a" "-F msg" "-l -F msg" \
 	    "-m x ok no-such~1" "-l -d x" "-d" "-m x -d v" "-x" \
 	    "-m x ok $a extra"
 	do
