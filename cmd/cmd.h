@@ -117,6 +117,16 @@ const struct cairn_error *cmd_identity(struct cairn_repo *repo,
 int cmd_add_message(char **msg, const char *m);
 
 /*
+ * cmd_message_file(path, newline, out): -F's message, the content of
+ * path ("-": standard input), with a final newline added if it has none
+ * and newline is set (git tag adds it, git commit-tree does not), into a
+ * malloc'd *out.  CAIRN_ERR_INVALID if it cannot be opened or holds a
+ * NUL byte.
+ */
+const struct cairn_error *cmd_message_file(const char *path, int newline,
+    char **out);
+
+/*
  * cmd_abbrev(repo, id, out): the shortest prefix of id of at least 7
  * digits that names only it, as git abbreviates, into out
  * (CAIRN_OID_HEXMAX + 1 bytes).

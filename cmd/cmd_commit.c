@@ -7,7 +7,7 @@
 #include "cmd.h"
 
 const char cmd_commit_usage[] =
-    "cairn commit [-p <parent>]... -m <message> <tree>";
+    "cairn commit [-p <parent>]... (-m <message>... | -F <file>) <tree>";
 
 #define MAX_PARENTS 64
 
@@ -19,17 +19,18 @@ cmd_commit(int argc, char **argv)
 	struct cairn_oid tree, id, parents[MAX_PARENTS];
 	struct cairn_ident author, committer;
 	char hex[CAIRN_OID_HEXMAX + 1], *msg = NULL;
-	const char *pnames[MAX_PARENTS];
+	const char *pnames[MAX_PARENTS], *file = NULL;
 	struct cmd_getopt g;
 	int c, np = 0, i, status;
 
 	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 
 	cmd_getopt_init(&g, 0);
-	while (err == NULL && (c = cmd_getopt(&g, argc, argv, "p:m:h", opts,
+	while (err == NULL && (c = cmd_getopt(&g, argc, argv, "p:m:F:h", opts,
 	    cmd_commit_usage)) != -1) {
 		if (c == 'p' && np < MAX_PARENTS)
 			pnames[np++] = g.arg;
@@ -39,6 +40,8 @@ cmd_commit(int argc, char **argv)
 		} else if (c == 'm') {
 			if (!cmd_add_message(&msg, g.arg))
 				err = cairn_error_nomem();
+		} else if (c == 'F') {
+			file = g.arg;
 		} else if (c == 'h') {
 			status = cmd_help(cmd_commit_usage);
 			goto done;
@@ -47,8 +50,14 @@ cmd_commit(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (err == NULL && msg == NULL) {
-		status = cmd_usage(cmd_commit_usage, "a message (-m) is required");
+	if (err == NULL && file != NULL && msg != NULL) {
+		status = cmd_usage(cmd_commit_usage, "-m and -F exclude each "
+		    "other");
+		goto done;
+	}
+	if (err == NULL && msg == NULL && file == NULL) {
+		status = cmd_usage(cmd_commit_usage, "a message (-m or -F) is "
+		    "required");
 		goto done;
 	}
 	if (err == NULL && argc - g.ind != 1) {
@@ -57,6 +66,8 @@ cmd_commit(int argc, char **argv)
 	}
 	if (err == NULL)
 		err = cmd_check_name(argv[g.ind]);
+	if (err == NULL && file != NULL)
+		err = cmd_message_file(file, 0, &msg);
 	for (i = 0; err == NULL && i < np; i++)
 		err = cmd_check_name(pnames[i]);
 	if (err == NULL)

@@ -2,7 +2,6 @@
  * cmd_tag.c: cairn tag, create, list and delete tags: the refs tags/<name>,
  * pointing at annotated tag objects (with -m) or at objects directly.
  */
-#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,54 +128,6 @@ done:
 	return err ? cmd_fail(err) : cmd_finish_output(0);
 }
 
-/*
- * The message of -F: the file's content ("-": standard input), with a
- * final newline added if it has none.  A NUL byte is refused, as git
- * refuses it in a message.
- */
-static const struct cairn_error *
-message_file(const char *path, char **out)
-{
-	const struct cairn_error *err = NULL;
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t len = 0, cap = 4096, n;
-	char *m, *nm;
-
-	*out = NULL;
-	if (f == NULL)
-		return cairn_error_new(CAIRN_ERR_INVALID, "cannot open '%s': %s",
-		    path, strerror(errno));
-	if ((m = malloc(cap)) == NULL)
-		err = cairn_error_nomem();
-	while (err == NULL && (n = fread(m + len, 1, cap - len - 1, f)) > 0) {
-		len += n;
-		if (cap - len < 2) {
-			if ((nm = realloc(m, cap * 2)) == NULL)
-				err = cairn_error_nomem();
-			else {
-				m = nm;
-				cap *= 2;
-			}
-		}
-	}
-	if (err == NULL && ferror(f))
-		err = cairn_error_sys(errno, "read '%s'", path);
-	if (err == NULL && memchr(m, '\0', len) != NULL)
-		err = cairn_error_new(CAIRN_ERR_INVALID, "the message in '%s' "
-		    "holds a NUL byte", path);
-	if (f != stdin)
-		fclose(f);
-	if (err != NULL) {
-		free(m);
-		return err;
-	}
-	if (len > 0 && m[len - 1] != '\n')
-		m[len++] = '\n';
-	m[len] = '\0';
-	*out = m;
-	return NULL;
-}
-
 int
 cmd_tag(int argc, char **argv)
 {
@@ -223,7 +174,7 @@ cmd_tag(int argc, char **argv)
 		return cmd_usage(cmd_tag_usage, "-m and -F exclude each other");
 	}
 	if (file != NULL && !list && !del && n == 2 &&
-	    (err = message_file(file, &msg)) != NULL)
+	    (err = cmd_message_file(file, 1, &msg)) != NULL)
 		return cmd_fail(err);
 	if (list + del > 1 || ((list || del) && (force || msg != NULL ||
 	    file != NULL)))

@@ -1,6 +1,6 @@
 /*
  * ident.c: what commands that write commits and tags share: identities
- * from the environment or the configuration, and -m messages.
+ * from the environment or the configuration, and -m and -F messages.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -104,4 +104,52 @@ cmd_add_message(char **msg, const char *m)
 	n[old] = '\0';
 	*msg = n;
 	return 1;
+}
+
+/*
+ * The message of -F: the file's content ("-": standard input), with a
+ * final newline added if it has none and newline is set.  A NUL byte is
+ * refused, as git refuses it in a message.
+ */
+const struct cairn_error *
+cmd_message_file(const char *path, int newline, char **out)
+{
+	const struct cairn_error *err = NULL;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t len = 0, cap = 4096, n;
+	char *m, *nm;
+
+	*out = NULL;
+	if (f == NULL)
+		return cairn_error_new(CAIRN_ERR_INVALID, "cannot open '%s': %s",
+		    path, strerror(errno));
+	if ((m = malloc(cap)) == NULL)
+		err = cairn_error_nomem();
+	while (err == NULL && (n = fread(m + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			if ((nm = realloc(m, cap * 2)) == NULL)
+				err = cairn_error_nomem();
+			else {
+				m = nm;
+				cap *= 2;
+			}
+		}
+	}
+	if (err == NULL && ferror(f))
+		err = cairn_error_sys(errno, "read '%s'", path);
+	if (err == NULL && memchr(m, '\0', len) != NULL)
+		err = cairn_error_new(CAIRN_ERR_INVALID, "the message in '%s' "
+		    "holds a NUL byte", path);
+	if (f != stdin)
+		fclose(f);
+	if (err != NULL) {
+		free(m);
+		return err;
+	}
+	if (newline && len > 0 && m[len - 1] != '\n')
+		m[len++] = '\n';
+	m[len] = '\0';
+	*out = m;
+	return NULL;
 }

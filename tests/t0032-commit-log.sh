@@ -101,6 +101,29 @@ still subject" -m "body	with tab" -m "$(printf "caf\303\251 \001 \177")" "$TREE"
 leading newline" "$TREE"
 '
 
+test_expect_success GIT 'messages from -F <file> equal git commit-tree -F' '
+	setup_pair
+	printf "subject\n\nbody\n" >m1
+	printf "no final newline" >m2
+	: >m3
+	for m in m1 m2 m3
+	do
+		both "1112911993 -0700" "1112912053 -0700" -F "$PWD/$m" \
+		    "$EMPTY" || return 1
+	done
+	c=$(printf "from stdin\n" | cairn -r s1 commit -F - "$EMPTY")
+	cairn -r s1 cat "$c" | tail -n 1 >last
+	echo "from stdin" >expect
+	test_cmp expect last
+	printf "a\000b" >nul
+	test_must_fail --status=2 cairn -r s1 commit -F nul "$EMPTY" 2>err
+	test_stderr_one_line err
+	test_must_fail --status=2 cairn -r s1 commit -F m1 -m x "$EMPTY" 2>err
+	test_stderr_one_line err
+	test_must_fail --status=2 cairn -r s1 commit -F no-such "$EMPTY" 2>err
+	test_stderr_one_line err
+'
+
 test_expect_success GIT 'dates: @<seconds>, seconds alone, and time zones' '
 	setup_pair
 	both "@1112911993" "@1112912053 +0200" -m "at" "$EMPTY"
