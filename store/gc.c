@@ -32,8 +32,9 @@
 
 /*
  * The object table: a memtable whose entries say, for each object of the
- * data file, where its record is (loc), its latest write or touch time
- * (data_off), its type, and whether it is marked (where == 2).
+ * data file, where its record is (loc) and how long it is (size: header
+ * and stored bytes), its latest write or touch time (data_off), its type,
+ * and whether it is marked (where == 2).
  */
 #define GC_PRESENT 1
 #define GC_MARKED 2
@@ -116,18 +117,81 @@ stored_intact(struct gc *g, uint64_t off)
 }
 
 /*
- * Index every record of the data file: position, type, latest time.
- * (scan has checked that each record's span lies inside the file.)
+ * Ask for the whole map to be read in ahead, in order, and its pages
+ * mapped in one call rather than faulted in one by one as scan first
+ * touches each header.  Hints only: a system that refuses them (or a map
+ * that is not page-aligned) costs the faults and nothing else.
+ */
+static void
+map_prefetch(const unsigned char *map, size_t len)
+{
+	void *p = (void *)(uintptr_t)map;
+
+#ifdef MADV_SEQUENTIAL
+	(void)madvise(p, len, MADV_SEQUENTIAL);
+#endif
+#ifdef MADV_POPULATE_READ
+	if (madvise(p, len, MADV_POPULATE_READ) == 0)
+		return;
+#endif
+#ifdef MADV_WILLNEED
+	(void)madvise(p, len, MADV_WILLNEED);
+#endif
+}
+
+/* Enter the record r (decoded and checked) in the object table. */
+static const struct cairn_error *
+scan_one(struct gc *g, const struct cairn_rec *r)
+{
+	const struct cairn_error *err;
+	struct cairn_mem_ent *have;
+	uint64_t off = r->data_off;
+	int added;
+
+	/* An object's record takes one probe to find or add. */
+	if (r->kind != CAIRN_REC_OBJECT) {
+		have = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
+		    r->id.hash);
+		added = 0;
+	} else if ((err = cairn_memtable_add(&g->objs, r->id.hash, &have,
+	    &added)) != NULL)
+		return err;
+	if (added) {
+		have->where = GC_PRESENT;
+		have->type = (unsigned char)r->type;
+		have->size = cairn_rec_span(r);
+		have->loc = off;
+		have->data_off = r->time;
+	} else if (have != NULL) {
+		if (r->time > have->data_off)
+			have->data_off = r->time;
+		/* Of two copies, keep one that is intact. */
+		if (r->kind == CAIRN_REC_OBJECT &&
+		    !stored_intact(g, have->loc) && stored_intact(g, off)) {
+			have->loc = off;
+			have->size = cairn_rec_span(r);
+		}
+	}
+	return NULL;
+}
+
+/* Records decoded ahead of their table look-ups (see scan). */
+#define SCAN_AHEAD 16
+
+/*
+ * Index every record of the data file: position, span, type, latest
+ * time.  (scan has checked that each record's span lies inside the
+ * file.)  Headers are decoded SCAN_AHEAD at a time, the table slot of
+ * each asked for as it is decoded, so that the look-ups, each a cache
+ * miss in a table of millions, overlap rather than wait one by one.
  */
 static const struct cairn_error *
 scan(struct gc *g)
 {
 	const struct cairn_error *err;
-	struct cairn_mem_ent e;
-	struct cairn_mem_ent *have;
-	struct cairn_rec rec;
+	struct cairn_rec batch[SCAN_AHEAD], *r;
 	uint64_t off = CAIRN_FILEHDR_SIZE, expect = g->d->mem_objects;
-	size_t i;
+	size_t i, k, nb;
 
 	/* The table is sized once, for the objects the index knows of. */
 	for (i = 0; i < g->d->nseg; i++)
@@ -136,36 +200,24 @@ scan(struct gc *g)
 	    (err = cairn_memtable_reserve(&g->objs, (size_t)expect)) != NULL)
 		return err;
 	while (off < g->map_len) {
-		if (g->map_len - off < CAIRN_REC_HDR_SIZE ||
-		    (err = cairn_rec_decode(&rec, g->map + off, g->d->idlen)) ||
-		    rec.data_off != off || cairn_rec_span(&rec) >
-		    g->map_len - off)
-			return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': bad "
-			    "record at offset %llu (run cairn fsck)",
-			    g->d->man.data, (unsigned long long)off);
-		have = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
-		    rec.id.hash);
-		if (have != NULL) {
-			if (rec.time > have->data_off)
-				have->data_off = rec.time;
-			/* Of two copies, keep one that is intact. */
-			if (rec.kind == CAIRN_REC_OBJECT &&
-			    !stored_intact(g, have->loc) &&
-			    stored_intact(g, off))
-				have->loc = off;
-		} else if (rec.kind == CAIRN_REC_OBJECT) {
-			memset(&e, 0, sizeof(e));
-			memcpy(e.id, rec.id.hash, rec.id.len);
-			e.where = GC_PRESENT;
-			e.type = (unsigned char)rec.type;
-			e.size = rec.size;
-			e.loc = off;
-			e.data_off = rec.time;
-			if ((err = cairn_memtable_put(&g->objs, &e)) != NULL)
-				return err;
+		for (nb = 0; nb < SCAN_AHEAD && off < g->map_len; nb++) {
+			r = &batch[nb];
+			if (g->map_len - off < CAIRN_REC_HDR_SIZE ||
+			    (err = cairn_rec_decode(r, g->map + off,
+			    g->d->idlen)) || r->data_off != off ||
+			    cairn_rec_span(r) > g->map_len - off)
+				return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': "
+				    "bad record at offset %llu (run cairn fsck)",
+				    g->d->man.data, (unsigned long long)off);
+			cairn_memtable_prefetch(&g->objs, r->id.hash);
+			off += cairn_rec_span(r);
 		}
-		off += cairn_rec_span(&rec);
-		tick(g, "scan");
+		for (k = 0; k < nb; k++) {
+			r = &batch[k];
+			if ((err = scan_one(g, r)) != NULL)
+				return err;
+			tick(g, "scan");
+		}
 	}
 	return NULL;
 }
@@ -173,6 +225,7 @@ scan(struct gc *g)
 static const struct cairn_error *
 push(struct gc *g, const struct cairn_oid *id)
 {
+	cairn_memtable_prefetch(&g->objs, id->hash);	/* mark looks it up */
 	return cairn_buf_append(&g->stack, id, sizeof(*id));
 }
 
@@ -360,16 +413,13 @@ mark_roots(struct gc *g, int64_t keep_since)
 static void
 count(struct gc *g, struct cairn_gc_result *res)
 {
-	struct cairn_rec rec;
 	uint64_t span;
 	size_t i;
 
 	for (i = 0; i < g->objs.cap; i++) {
-		if (!g->objs.tab[i].used ||
-		    cairn_rec_decode(&rec, g->map + g->objs.tab[i].loc,
-		    g->d->idlen) != NULL)
+		if (!g->objs.tab[i].used)
 			continue;
-		span = cairn_rec_span(&rec);
+		span = g->objs.tab[i].size;	/* scan decoded the header */
 		if (g->objs.tab[i].where == GC_MARKED) {
 			res->kept++;
 			res->kept_bytes += span;
@@ -408,29 +458,51 @@ ent_cmp(const void *a, const void *b)
 	    ((const struct cairn_seg_entry *)b)->id, CAIRN_OID_MAX);
 }
 
-static int
-loc_cmp(const void *a, const void *b)
-{
-	const struct cairn_mem_ent *x = *(struct cairn_mem_ent *const *)a;
-	const struct cairn_mem_ent *y = *(struct cairn_mem_ent *const *)b;
+#define RADIX_BITS 11
 
-	return x->loc < y->loc ? -1 : x->loc > y->loc;
-}
-
-/* The marked entries, in the order of their records in the data file. */
+/*
+ * The marked entries, in the order of their records in the data file:
+ * a radix sort on the offset, a digit of RADIX_BITS bits a pass, as many
+ * passes as the file's length has digits (offsets are unique, below
+ * map_len).
+ */
 static const struct cairn_error *
 marked_in_file_order(struct gc *g, struct cairn_mem_ent ***out, size_t *n)
 {
-	struct cairn_mem_ent **v;
-	size_t i;
+	struct cairn_mem_ent **v, **tmp, **swap, *e;
+	size_t i, k, sum, cnt[1 << RADIX_BITS];
+	unsigned shift;
 
 	*n = 0;
-	if ((v = calloc(g->objs.n + 1, sizeof(*v))) == NULL)
+	v = calloc(g->objs.n + 1, sizeof(*v));
+	tmp = calloc(g->objs.n + 1, sizeof(*tmp));
+	if (v == NULL || tmp == NULL) {
+		free(v);
+		free(tmp);
 		return cairn_error_nomem();
+	}
 	for (i = 0; i < g->objs.cap; i++)
 		if (g->objs.tab[i].used && g->objs.tab[i].where == GC_MARKED)
 			v[(*n)++] = &g->objs.tab[i];
-	qsort(v, *n, sizeof(*v), loc_cmp);
+	for (shift = 0; shift < 64 && ((uint64_t)g->map_len >> shift) != 0;
+	    shift += RADIX_BITS) {
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < *n; i++)
+			cnt[(v[i]->loc >> shift) & ((1 << RADIX_BITS) - 1)]++;
+		for (k = 0, sum = 0; k < (size_t)1 << RADIX_BITS; k++) {
+			sum += cnt[k];
+			cnt[k] = sum - cnt[k];
+		}
+		for (i = 0; i < *n; i++) {
+			e = v[i];
+			tmp[cnt[(e->loc >> shift) & ((1 << RADIX_BITS) - 1)]++] =
+			    e;
+		}
+		swap = v;
+		v = tmp;
+		tmp = swap;
+	}
+	free(tmp);
 	*out = v;
 	return NULL;
 }
@@ -591,6 +663,7 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 	g.map = d->vfs->mmap(d->vfs, d->data_fd, g.map_len);
 	if (g.map == NULL)
 		return cairn_error_sys(errno, "map '%s'", d->man.data);
+	map_prefetch(g.map, g.map_len);
 	err = scan(&g);
 	if (err == NULL)
 		err = mark_roots(&g, o->keep_since);
