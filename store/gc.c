@@ -34,10 +34,13 @@
  * The object table: a memtable whose entries say, for each object of the
  * data file, where its record is (loc) and how long it is (size: header
  * and stored bytes), its latest write or touch time (data_off), its type,
- * and whether it is marked (where == 2).
+ * and whether it is marked (where has GC_MARKED; GC_CHECK too for a blob
+ * a ref reaches, whose stored bytes are checked after the marking, in
+ * file order: see check_blobs).
  */
 #define GC_PRESENT 1
 #define GC_MARKED 2
+#define GC_CHECK 4
 
 struct gc {
 	struct disk *d;
@@ -48,6 +51,8 @@ struct gc {
 	struct cairn_memtable objs;
 	struct cairn_memtable lower_seen;	/* objects followed in the alternate */
 	struct cairn_buf stack;		/* struct cairn_oid to visit */
+	struct cairn_mem_ent **order;	/* the marked, in file order */
+	size_t norder;
 	const struct cairn_error *root_err;	/* a root that could not be kept */
 };
 
@@ -177,13 +182,18 @@ scan_one(struct gc *g, const struct cairn_rec *r)
 
 /* Records decoded ahead of their table look-ups (see scan). */
 #define SCAN_AHEAD 16
+/* Bytes of the data file read at a time for their headers. */
+#define SCAN_WINDOW ((size_t)1 << 20)
 
 /*
  * Index every record of the data file: position, span, type, latest
  * time.  (scan has checked that each record's span lies inside the
- * file.)  Headers are decoded SCAN_AHEAD at a time, the table slot of
- * each asked for as it is decoded, so that the look-ups, each a cache
- * miss in a table of millions, overlap rather than wait one by one.
+ * file.)  The headers are read from the file a window at a time, in
+ * order, rather than touched in the map one by one (each a miss that
+ * only the header before says where to take).  They are decoded
+ * SCAN_AHEAD at a time, the table slot of each asked for as it is
+ * decoded, so that the look-ups, each a cache miss in a table of
+ * millions, overlap rather than wait one by one.
  */
 static const struct cairn_error *
 scan(struct gc *g)
@@ -191,7 +201,9 @@ scan(struct gc *g)
 	const struct cairn_error *err;
 	struct cairn_rec batch[SCAN_AHEAD], *r;
 	uint64_t off = CAIRN_FILEHDR_SIZE, expect = g->d->mem_objects;
-	size_t i, k, nb;
+	uint64_t win_off = 0;
+	unsigned char *win;
+	size_t i, k, nb, win_len = 0;
 
 	/* The table is sized once, for the objects the index knows of. */
 	for (i = 0; i < g->d->nseg; i++)
@@ -199,27 +211,45 @@ scan(struct gc *g)
 	if (expect < SIZE_MAX / 2 &&
 	    (err = cairn_memtable_reserve(&g->objs, (size_t)expect)) != NULL)
 		return err;
+	if ((win = malloc(SCAN_WINDOW)) == NULL)
+		return cairn_error_nomem();
 	while (off < g->map_len) {
 		for (nb = 0; nb < SCAN_AHEAD && off < g->map_len; nb++) {
 			r = &batch[nb];
+			if (g->map_len - off >= CAIRN_REC_HDR_SIZE &&
+			    (off < win_off || off + CAIRN_REC_HDR_SIZE >
+			    win_off + win_len)) {
+				win_off = off;
+				win_len = g->map_len - off < SCAN_WINDOW ?
+				    (size_t)(g->map_len - off) : SCAN_WINDOW;
+				if ((err = cairn_file_pread(g->d->vfs,
+				    g->d->data_fd, win, win_len, win_off,
+				    g->d->man.data)) != NULL)
+					goto done;
+			}
 			if (g->map_len - off < CAIRN_REC_HDR_SIZE ||
-			    (err = cairn_rec_decode(r, g->map + off,
+			    (err = cairn_rec_decode(r, win + (off - win_off),
 			    g->d->idlen)) || r->data_off != off ||
-			    cairn_rec_span(r) > g->map_len - off)
-				return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': "
+			    cairn_rec_span(r) > g->map_len - off) {
+				err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': "
 				    "bad record at offset %llu (run cairn fsck)",
 				    g->d->man.data, (unsigned long long)off);
+				goto done;
+			}
 			cairn_memtable_prefetch(&g->objs, r->id.hash);
 			off += cairn_rec_span(r);
 		}
 		for (k = 0; k < nb; k++) {
 			r = &batch[k];
 			if ((err = scan_one(g, r)) != NULL)
-				return err;
+				goto done;
 			tick(g, "scan");
 		}
 	}
-	return NULL;
+	err = NULL;
+done:
+	free(win);
+	return err;
 }
 
 static const struct cairn_error *
@@ -352,10 +382,21 @@ mark(struct gc *g, int strict)
 				return err;
 			continue;
 		}
-		if (e->where == GC_MARKED)
+		if (e->where & GC_MARKED)
 			continue;
 		e->where = GC_MARKED;
 		tick(g, "mark");
+		/*
+		 * A blob links to nothing: reading it now would only check
+		 * it, a touch of the data file at a random place for each.
+		 * One a ref reaches is checked after, in file order; one
+		 * only recent roots reach would be kept, intact or not.
+		 */
+		if (e->type == CAIRN_OBJ_BLOB) {
+			if (strict)
+				e->where |= GC_CHECK;
+			continue;
+		}
 		if ((err = read_marked(g, e, &content, &len)) != NULL) {
 			if (strict || err->code == CAIRN_ERR_NOMEM)
 				return err;
@@ -410,6 +451,24 @@ mark_roots(struct gc *g, int64_t keep_since)
 	return mark(g, 0);
 }
 
+/*
+ * Check the stored bytes of every blob a ref reaches (see mark), in the
+ * order of the data file: a failure stops gc as it would have in mark.
+ */
+static const struct cairn_error *
+check_blobs(struct gc *g)
+{
+	const struct cairn_error *err;
+	unsigned char *content;
+	size_t i, len;
+
+	for (i = 0; i < g->norder; i++)
+		if ((g->order[i]->where & GC_CHECK) &&
+		    (err = read_marked(g, g->order[i], &content, &len)) != NULL)
+			return err;
+	return NULL;
+}
+
 static void
 count(struct gc *g, struct cairn_gc_result *res)
 {
@@ -420,7 +479,7 @@ count(struct gc *g, struct cairn_gc_result *res)
 		if (!g->objs.tab[i].used)
 			continue;
 		span = g->objs.tab[i].size;	/* scan decoded the header */
-		if (g->objs.tab[i].where == GC_MARKED) {
+		if (g->objs.tab[i].where & GC_MARKED) {
 			res->kept++;
 			res->kept_bytes += span;
 		} else {
@@ -482,7 +541,7 @@ marked_in_file_order(struct gc *g, struct cairn_mem_ent ***out, size_t *n)
 		return cairn_error_nomem();
 	}
 	for (i = 0; i < g->objs.cap; i++)
-		if (g->objs.tab[i].used && g->objs.tab[i].where == GC_MARKED)
+		if (g->objs.tab[i].used && (g->objs.tab[i].where & GC_MARKED))
 			v[(*n)++] = &g->objs.tab[i];
 	for (shift = 0; shift < 64 && ((uint64_t)g->map_len >> shift) != 0;
 	    shift += RADIX_BITS) {
@@ -519,22 +578,21 @@ copy_records(struct gc *g, struct gen *gen, const char *path,
 	struct disk *d = g->d;
 	struct cairn_buf tmp = { 0 };
 	struct cairn_wbuf *w;
-	struct cairn_mem_ent *e, **marked = NULL;
+	struct cairn_mem_ent *e;
 	struct cairn_rec rec;
 	unsigned char hdr[CAIRN_REC_HDR_SIZE];
-	size_t i, n = 0;
+	size_t i;
 	int fd = -1;
 
 	if ((w = malloc(sizeof(*w))) == NULL)
 		return cairn_error_nomem();
-	if ((err = marked_in_file_order(g, &marked, &n)) != NULL ||
-	    (err = cairn_file_tmp(d->vfs, d->tmpdir, &tmp, &fd)) != NULL)
+	if ((err = cairn_file_tmp(d->vfs, d->tmpdir, &tmp, &fd)) != NULL)
 		goto done;
 	cairn_wbuf_init(w, d->vfs, fd, (char *)tmp.data, 0);
 	cairn_filehdr_encode(hdr, CAIRN_DATA_MAGIC, d->be.algo);
 	err = cairn_wbuf_put(w, hdr, CAIRN_FILEHDR_SIZE);
-	for (i = 0; err == NULL && i < n; i++) {
-		e = marked[i];
+	for (i = 0; err == NULL && i < g->norder; i++) {
+		e = g->order[i];
 		/* scan decoded this header: it is whole and inside the map. */
 		if ((err = cairn_rec_decode(&rec, g->map + e->loc, d->idlen)))
 			break;
@@ -561,7 +619,6 @@ done:
 		d->vfs->unlink(d->vfs, (char *)tmp.data);
 	}
 	cairn_buf_release(&tmp);
-	free(marked);
 	free(w);
 	return err;
 }
@@ -667,6 +724,9 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 	err = scan(&g);
 	if (err == NULL)
 		err = mark_roots(&g, o->keep_since);
+	if (err == NULL &&
+	    (err = marked_in_file_order(&g, &g.order, &g.norder)) == NULL)
+		err = check_blobs(&g);
 	if (err == NULL)
 		count(&g, res);
 	/* What the sweep writes in must be real directories (not links). */
@@ -680,6 +740,7 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 			err = sweep(&g, gen);
 	}
 	free(gen);
+	free(g.order);
 	d->vfs->munmap(d->vfs, (void *)g.map, g.map_len);
 	cairn_memtable_release(&g.objs);
 	cairn_memtable_release(&g.lower_seen);
