@@ -454,6 +454,8 @@ mark_roots(struct gc *g, int64_t keep_since)
 /*
  * Check the stored bytes of every blob a ref reaches (see mark), in the
  * order of the data file: a failure stops gc as it would have in mark.
+ * A dry run checks them here; a sweep as it copies them (copy_records),
+ * a failure then discarding the new file before anything is published.
  */
 static const struct cairn_error *
 check_blobs(struct gc *g)
@@ -515,6 +517,50 @@ ent_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct cairn_seg_entry *)a)->id,
 	    ((const struct cairn_seg_entry *)b)->id, CAIRN_OID_MAX);
+}
+
+/*
+ * Sort the new index's entries by id: spread by their first two bytes
+ * (ids are hashes, so the buckets are small), then each bucket by qsort
+ * (which keeps a bucket that crafted ids crowd from going quadratic).
+ */
+static const struct cairn_error *
+ent_sort(struct gen *gen)
+{
+	struct cairn_seg_entry *tmp;
+	size_t i, k, sum, *cnt;
+	unsigned b;
+
+	if (gen->n < 2)
+		return NULL;
+	tmp = malloc((size_t)gen->n * sizeof(*tmp));
+	cnt = calloc((size_t)1 << 16, sizeof(*cnt));
+	if (tmp == NULL || cnt == NULL) {
+		free(tmp);
+		free(cnt);
+		return cairn_error_nomem();
+	}
+	for (i = 0; i < gen->n; i++)
+		cnt[(unsigned)gen->ent[i].id[0] << 8 | gen->ent[i].id[1]]++;
+	for (k = 0, sum = 0; k < (size_t)1 << 16; k++) {
+		sum += cnt[k];
+		cnt[k] = sum - cnt[k];	/* where bucket k starts */
+	}
+	for (i = 0; i < gen->n; i++) {
+		b = (unsigned)gen->ent[i].id[0] << 8 | gen->ent[i].id[1];
+		tmp[cnt[b]++] = gen->ent[i];
+	}
+	/* Now cnt[k] is where bucket k ends, and bucket k + 1 starts. */
+	memcpy(gen->ent, tmp, (size_t)gen->n * sizeof(*tmp));
+	for (k = 0, i = 0; k < (size_t)1 << 16; k++) {
+		if (cnt[k] - i > 1)
+			qsort(gen->ent + i, cnt[k] - i, sizeof(*gen->ent),
+			    ent_cmp);
+		i = cnt[k];
+	}
+	free(tmp);
+	free(cnt);
+	return NULL;
 }
 
 #define RADIX_BITS 11
@@ -580,8 +626,8 @@ copy_records(struct gc *g, struct gen *gen, const char *path,
 	struct cairn_wbuf *w;
 	struct cairn_mem_ent *e;
 	struct cairn_rec rec;
-	unsigned char hdr[CAIRN_REC_HDR_SIZE];
-	size_t i;
+	unsigned char hdr[CAIRN_REC_HDR_SIZE], *content;
+	size_t i, len;
 	int fd = -1;
 
 	if ((w = malloc(sizeof(*w))) == NULL)
@@ -593,6 +639,10 @@ copy_records(struct gc *g, struct gen *gen, const char *path,
 	err = cairn_wbuf_put(w, hdr, CAIRN_FILEHDR_SIZE);
 	for (i = 0; err == NULL && i < g->norder; i++) {
 		e = g->order[i];
+		/* A blob a ref reaches is checked as it is copied. */
+		if ((e->where & GC_CHECK) &&
+		    (err = read_marked(g, e, &content, &len)) != NULL)
+			break;
 		/* scan decoded this header: it is whole and inside the map. */
 		if ((err = cairn_rec_decode(&rec, g->map + e->loc, d->idlen)))
 			break;
@@ -646,7 +696,8 @@ sweep(struct gc *g, struct gen *gen)
 	    (err = copy_records(g, gen, (char *)path.data, &end)) != NULL)
 		goto done;
 	gen->m.watermark = end;
-	qsort(gen->ent, (size_t)gen->n, sizeof(*gen->ent), ent_cmp);
+	if ((err = ent_sort(gen)) != NULL)
+		goto done;
 	snprintf(gen->m.seg[0], 64, "index/%llu.idx",
 	    (unsigned long long)gen->m.next++);
 	gen->m.seg_count[0] = gen->n;
@@ -725,7 +776,8 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 	if (err == NULL)
 		err = mark_roots(&g, o->keep_since);
 	if (err == NULL &&
-	    (err = marked_in_file_order(&g, &g.order, &g.norder)) == NULL)
+	    (err = marked_in_file_order(&g, &g.order, &g.norder)) == NULL &&
+	    o->dry_run)
 		err = check_blobs(&g);
 	if (err == NULL)
 		count(&g, res);
