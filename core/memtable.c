@@ -138,6 +138,40 @@ cairn_memtable_put(struct cairn_memtable *mt, const struct cairn_mem_ent *e)
 	return NULL;
 }
 
+const struct cairn_error *
+cairn_memtable_add(struct cairn_memtable *mt, const unsigned char *id,
+    struct cairn_mem_ent **ent, int *added)
+{
+	const struct cairn_error *err;
+	size_t i;
+
+	if ((mt->n + 1) * 4 > mt->cap * 3 && (err = grow(mt)) != NULL)
+		return err;
+	i = slot_of(mt, id);
+	*added = !mt->tab[i].used;
+	if (*added) {
+		memcpy(mt->tab[i].id, id, mt->idlen);
+		mt->tab[i].used = 1;
+		mt->n++;
+	}
+	*ent = &mt->tab[i];
+	return NULL;
+}
+
+void
+cairn_memtable_prefetch(const struct cairn_memtable *mt,
+    const unsigned char *id)
+{
+	if (mt->cap == 0)
+		return;
+#if defined(__GNUC__) || defined(__clang__)
+	__builtin_prefetch(&mt->tab[(size_t)cairn_get_be64(id + 8) &
+	    (mt->cap - 1)]);
+#else
+	(void)id;
+#endif
+}
+
 const struct cairn_mem_ent *
 cairn_memtable_get(const struct cairn_memtable *mt, const unsigned char *id)
 {

@@ -52,6 +52,21 @@ const struct cairn_error *cairn_memtable_reserve(struct cairn_memtable *mt,
 const struct cairn_error *cairn_memtable_put(struct cairn_memtable *mt,
     const struct cairn_mem_ent *e);
 
+/*
+ * The entry for id, added (its values zero) if the table has none: one
+ * probe where a get then a put would take two.  *added says which; the
+ * entry is the table's and moves when the table grows.
+ */
+const struct cairn_error *cairn_memtable_add(struct cairn_memtable *mt,
+    const unsigned char *id, struct cairn_mem_ent **ent, int *added);
+
+/*
+ * A hint: start loading the slot where a look-up of id begins, so that a
+ * get or add of it a little later finds it in cache.
+ */
+void cairn_memtable_prefetch(const struct cairn_memtable *mt,
+    const unsigned char *id);
+
 /* The entry for id, or NULL. */
 const struct cairn_mem_ent *cairn_memtable_get(const struct cairn_memtable *mt,
     const unsigned char *id);

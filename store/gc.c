@@ -32,11 +32,15 @@
 
 /*
  * The object table: a memtable whose entries say, for each object of the
- * data file, where its record is (loc), its latest write or touch time
- * (data_off), its type, and whether it is marked (where == 2).
+ * data file, where its record is (loc) and how long it is (size: header
+ * and stored bytes), its latest write or touch time (data_off), its type,
+ * and whether it is marked (where has GC_MARKED; GC_CHECK too for a blob
+ * a ref reaches, whose stored bytes are checked after the marking, in
+ * file order: see check_blobs).
  */
 #define GC_PRESENT 1
 #define GC_MARKED 2
+#define GC_CHECK 4
 
 struct gc {
 	struct disk *d;
@@ -47,6 +51,8 @@ struct gc {
 	struct cairn_memtable objs;
 	struct cairn_memtable lower_seen;	/* objects followed in the alternate */
 	struct cairn_buf stack;		/* struct cairn_oid to visit */
+	struct cairn_mem_ent **order;	/* the marked, in file order */
+	size_t norder;
 	const struct cairn_error *root_err;	/* a root that could not be kept */
 };
 
@@ -116,18 +122,88 @@ stored_intact(struct gc *g, uint64_t off)
 }
 
 /*
- * Index every record of the data file: position, type, latest time.
- * (scan has checked that each record's span lies inside the file.)
+ * Ask for the whole map to be read in ahead, in order, and its pages
+ * mapped in one call rather than faulted in one by one as scan first
+ * touches each header.  Hints only: a system that refuses them (or a map
+ * that is not page-aligned) costs the faults and nothing else.
+ */
+static void
+map_prefetch(const unsigned char *map, size_t len)
+{
+	void *p = (void *)(uintptr_t)map;
+
+#ifdef MADV_SEQUENTIAL
+	(void)madvise(p, len, MADV_SEQUENTIAL);
+#endif
+#ifdef MADV_POPULATE_READ
+	if (madvise(p, len, MADV_POPULATE_READ) == 0)
+		return;
+#endif
+#ifdef MADV_WILLNEED
+	(void)madvise(p, len, MADV_WILLNEED);
+#endif
+}
+
+/* Enter the record r (decoded and checked) in the object table. */
+static const struct cairn_error *
+scan_one(struct gc *g, const struct cairn_rec *r)
+{
+	const struct cairn_error *err;
+	struct cairn_mem_ent *have;
+	uint64_t off = r->data_off;
+	int added;
+
+	/* An object's record takes one probe to find or add. */
+	if (r->kind != CAIRN_REC_OBJECT) {
+		have = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
+		    r->id.hash);
+		added = 0;
+	} else if ((err = cairn_memtable_add(&g->objs, r->id.hash, &have,
+	    &added)) != NULL)
+		return err;
+	if (added) {
+		have->where = GC_PRESENT;
+		have->type = (unsigned char)r->type;
+		have->size = cairn_rec_span(r);
+		have->loc = off;
+		have->data_off = r->time;
+	} else if (have != NULL) {
+		if (r->time > have->data_off)
+			have->data_off = r->time;
+		/* Of two copies, keep one that is intact. */
+		if (r->kind == CAIRN_REC_OBJECT &&
+		    !stored_intact(g, have->loc) && stored_intact(g, off)) {
+			have->loc = off;
+			have->size = cairn_rec_span(r);
+		}
+	}
+	return NULL;
+}
+
+/* Records decoded ahead of their table look-ups (see scan). */
+#define SCAN_AHEAD 16
+/* Bytes of the data file read at a time for their headers. */
+#define SCAN_WINDOW ((size_t)1 << 20)
+
+/*
+ * Index every record of the data file: position, span, type, latest
+ * time.  (scan has checked that each record's span lies inside the
+ * file.)  The headers are read from the file a window at a time, in
+ * order, rather than touched in the map one by one (each a miss that
+ * only the header before says where to take).  They are decoded
+ * SCAN_AHEAD at a time, the table slot of each asked for as it is
+ * decoded, so that the look-ups, each a cache miss in a table of
+ * millions, overlap rather than wait one by one.
  */
 static const struct cairn_error *
 scan(struct gc *g)
 {
 	const struct cairn_error *err;
-	struct cairn_mem_ent e;
-	struct cairn_mem_ent *have;
-	struct cairn_rec rec;
+	struct cairn_rec batch[SCAN_AHEAD], *r;
 	uint64_t off = CAIRN_FILEHDR_SIZE, expect = g->d->mem_objects;
-	size_t i;
+	uint64_t win_off = 0;
+	unsigned char *win;
+	size_t i, k, nb, win_len = 0;
 
 	/* The table is sized once, for the objects the index knows of. */
 	for (i = 0; i < g->d->nseg; i++)
@@ -135,44 +211,51 @@ scan(struct gc *g)
 	if (expect < SIZE_MAX / 2 &&
 	    (err = cairn_memtable_reserve(&g->objs, (size_t)expect)) != NULL)
 		return err;
+	if ((win = malloc(SCAN_WINDOW)) == NULL)
+		return cairn_error_nomem();
 	while (off < g->map_len) {
-		if (g->map_len - off < CAIRN_REC_HDR_SIZE ||
-		    (err = cairn_rec_decode(&rec, g->map + off, g->d->idlen)) ||
-		    rec.data_off != off || cairn_rec_span(&rec) >
-		    g->map_len - off)
-			return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': bad "
-			    "record at offset %llu (run cairn fsck)",
-			    g->d->man.data, (unsigned long long)off);
-		have = (struct cairn_mem_ent *)cairn_memtable_get(&g->objs,
-		    rec.id.hash);
-		if (have != NULL) {
-			if (rec.time > have->data_off)
-				have->data_off = rec.time;
-			/* Of two copies, keep one that is intact. */
-			if (rec.kind == CAIRN_REC_OBJECT &&
-			    !stored_intact(g, have->loc) &&
-			    stored_intact(g, off))
-				have->loc = off;
-		} else if (rec.kind == CAIRN_REC_OBJECT) {
-			memset(&e, 0, sizeof(e));
-			memcpy(e.id, rec.id.hash, rec.id.len);
-			e.where = GC_PRESENT;
-			e.type = (unsigned char)rec.type;
-			e.size = rec.size;
-			e.loc = off;
-			e.data_off = rec.time;
-			if ((err = cairn_memtable_put(&g->objs, &e)) != NULL)
-				return err;
+		for (nb = 0; nb < SCAN_AHEAD && off < g->map_len; nb++) {
+			r = &batch[nb];
+			if (g->map_len - off >= CAIRN_REC_HDR_SIZE &&
+			    (off < win_off || off + CAIRN_REC_HDR_SIZE >
+			    win_off + win_len)) {
+				win_off = off;
+				win_len = g->map_len - off < SCAN_WINDOW ?
+				    (size_t)(g->map_len - off) : SCAN_WINDOW;
+				if ((err = cairn_file_pread(g->d->vfs,
+				    g->d->data_fd, win, win_len, win_off,
+				    g->d->man.data)) != NULL)
+					goto done;
+			}
+			if (g->map_len - off < CAIRN_REC_HDR_SIZE ||
+			    (err = cairn_rec_decode(r, win + (off - win_off),
+			    g->d->idlen)) || r->data_off != off ||
+			    cairn_rec_span(r) > g->map_len - off) {
+				err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': "
+				    "bad record at offset %llu (run cairn fsck)",
+				    g->d->man.data, (unsigned long long)off);
+				goto done;
+			}
+			cairn_memtable_prefetch(&g->objs, r->id.hash);
+			off += cairn_rec_span(r);
 		}
-		off += cairn_rec_span(&rec);
-		tick(g, "scan");
+		for (k = 0; k < nb; k++) {
+			r = &batch[k];
+			if ((err = scan_one(g, r)) != NULL)
+				goto done;
+			tick(g, "scan");
+		}
 	}
-	return NULL;
+	err = NULL;
+done:
+	free(win);
+	return err;
 }
 
 static const struct cairn_error *
 push(struct gc *g, const struct cairn_oid *id)
 {
+	cairn_memtable_prefetch(&g->objs, id->hash);	/* mark looks it up */
 	return cairn_buf_append(&g->stack, id, sizeof(*id));
 }
 
@@ -299,10 +382,21 @@ mark(struct gc *g, int strict)
 				return err;
 			continue;
 		}
-		if (e->where == GC_MARKED)
+		if (e->where & GC_MARKED)
 			continue;
 		e->where = GC_MARKED;
 		tick(g, "mark");
+		/*
+		 * A blob links to nothing: reading it now would only check
+		 * it, a touch of the data file at a random place for each.
+		 * One a ref reaches is checked after, in file order; one
+		 * only recent roots reach would be kept, intact or not.
+		 */
+		if (e->type == CAIRN_OBJ_BLOB) {
+			if (strict)
+				e->where |= GC_CHECK;
+			continue;
+		}
 		if ((err = read_marked(g, e, &content, &len)) != NULL) {
 			if (strict || err->code == CAIRN_ERR_NOMEM)
 				return err;
@@ -357,20 +451,37 @@ mark_roots(struct gc *g, int64_t keep_since)
 	return mark(g, 0);
 }
 
+/*
+ * Check the stored bytes of every blob a ref reaches (see mark), in the
+ * order of the data file: a failure stops gc as it would have in mark.
+ * A dry run checks them here; a sweep as it copies them (copy_records),
+ * a failure then discarding the new file before anything is published.
+ */
+static const struct cairn_error *
+check_blobs(struct gc *g)
+{
+	const struct cairn_error *err;
+	unsigned char *content;
+	size_t i, len;
+
+	for (i = 0; i < g->norder; i++)
+		if ((g->order[i]->where & GC_CHECK) &&
+		    (err = read_marked(g, g->order[i], &content, &len)) != NULL)
+			return err;
+	return NULL;
+}
+
 static void
 count(struct gc *g, struct cairn_gc_result *res)
 {
-	struct cairn_rec rec;
 	uint64_t span;
 	size_t i;
 
 	for (i = 0; i < g->objs.cap; i++) {
-		if (!g->objs.tab[i].used ||
-		    cairn_rec_decode(&rec, g->map + g->objs.tab[i].loc,
-		    g->d->idlen) != NULL)
+		if (!g->objs.tab[i].used)
 			continue;
-		span = cairn_rec_span(&rec);
-		if (g->objs.tab[i].where == GC_MARKED) {
+		span = g->objs.tab[i].size;	/* scan decoded the header */
+		if (g->objs.tab[i].where & GC_MARKED) {
 			res->kept++;
 			res->kept_bytes += span;
 		} else {
@@ -408,29 +519,95 @@ ent_cmp(const void *a, const void *b)
 	    ((const struct cairn_seg_entry *)b)->id, CAIRN_OID_MAX);
 }
 
-static int
-loc_cmp(const void *a, const void *b)
+/*
+ * Sort the new index's entries by id: spread by their first two bytes
+ * (ids are hashes, so the buckets are small), then each bucket by qsort
+ * (which keeps a bucket that crafted ids crowd from going quadratic).
+ */
+static const struct cairn_error *
+ent_sort(struct gen *gen)
 {
-	const struct cairn_mem_ent *x = *(struct cairn_mem_ent *const *)a;
-	const struct cairn_mem_ent *y = *(struct cairn_mem_ent *const *)b;
+	struct cairn_seg_entry *tmp;
+	size_t i, k, sum, *cnt;
+	unsigned b;
 
-	return x->loc < y->loc ? -1 : x->loc > y->loc;
+	if (gen->n < 2)
+		return NULL;
+	tmp = malloc((size_t)gen->n * sizeof(*tmp));
+	cnt = calloc((size_t)1 << 16, sizeof(*cnt));
+	if (tmp == NULL || cnt == NULL) {
+		free(tmp);
+		free(cnt);
+		return cairn_error_nomem();
+	}
+	for (i = 0; i < gen->n; i++)
+		cnt[(unsigned)gen->ent[i].id[0] << 8 | gen->ent[i].id[1]]++;
+	for (k = 0, sum = 0; k < (size_t)1 << 16; k++) {
+		sum += cnt[k];
+		cnt[k] = sum - cnt[k];	/* where bucket k starts */
+	}
+	for (i = 0; i < gen->n; i++) {
+		b = (unsigned)gen->ent[i].id[0] << 8 | gen->ent[i].id[1];
+		tmp[cnt[b]++] = gen->ent[i];
+	}
+	/* Now cnt[k] is where bucket k ends, and bucket k + 1 starts. */
+	memcpy(gen->ent, tmp, (size_t)gen->n * sizeof(*tmp));
+	for (k = 0, i = 0; k < (size_t)1 << 16; k++) {
+		if (cnt[k] - i > 1)
+			qsort(gen->ent + i, cnt[k] - i, sizeof(*gen->ent),
+			    ent_cmp);
+		i = cnt[k];
+	}
+	free(tmp);
+	free(cnt);
+	return NULL;
 }
 
-/* The marked entries, in the order of their records in the data file. */
+#define RADIX_BITS 11
+
+/*
+ * The marked entries, in the order of their records in the data file:
+ * a radix sort on the offset, a digit of RADIX_BITS bits a pass, as many
+ * passes as the file's length has digits (offsets are unique, below
+ * map_len).
+ */
 static const struct cairn_error *
 marked_in_file_order(struct gc *g, struct cairn_mem_ent ***out, size_t *n)
 {
-	struct cairn_mem_ent **v;
-	size_t i;
+	struct cairn_mem_ent **v, **tmp, **swap, *e;
+	size_t i, k, sum, cnt[1 << RADIX_BITS];
+	unsigned shift;
 
 	*n = 0;
-	if ((v = calloc(g->objs.n + 1, sizeof(*v))) == NULL)
+	v = calloc(g->objs.n + 1, sizeof(*v));
+	tmp = calloc(g->objs.n + 1, sizeof(*tmp));
+	if (v == NULL || tmp == NULL) {
+		free(v);
+		free(tmp);
 		return cairn_error_nomem();
+	}
 	for (i = 0; i < g->objs.cap; i++)
-		if (g->objs.tab[i].used && g->objs.tab[i].where == GC_MARKED)
+		if (g->objs.tab[i].used && (g->objs.tab[i].where & GC_MARKED))
 			v[(*n)++] = &g->objs.tab[i];
-	qsort(v, *n, sizeof(*v), loc_cmp);
+	for (shift = 0; shift < 64 && ((uint64_t)g->map_len >> shift) != 0;
+	    shift += RADIX_BITS) {
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < *n; i++)
+			cnt[(v[i]->loc >> shift) & ((1 << RADIX_BITS) - 1)]++;
+		for (k = 0, sum = 0; k < (size_t)1 << RADIX_BITS; k++) {
+			sum += cnt[k];
+			cnt[k] = sum - cnt[k];
+		}
+		for (i = 0; i < *n; i++) {
+			e = v[i];
+			tmp[cnt[(e->loc >> shift) & ((1 << RADIX_BITS) - 1)]++] =
+			    e;
+		}
+		swap = v;
+		v = tmp;
+		tmp = swap;
+	}
+	free(tmp);
 	*out = v;
 	return NULL;
 }
@@ -447,22 +624,25 @@ copy_records(struct gc *g, struct gen *gen, const char *path,
 	struct disk *d = g->d;
 	struct cairn_buf tmp = { 0 };
 	struct cairn_wbuf *w;
-	struct cairn_mem_ent *e, **marked = NULL;
+	struct cairn_mem_ent *e;
 	struct cairn_rec rec;
-	unsigned char hdr[CAIRN_REC_HDR_SIZE];
-	size_t i, n = 0;
+	unsigned char hdr[CAIRN_REC_HDR_SIZE], *content;
+	size_t i, len;
 	int fd = -1;
 
 	if ((w = malloc(sizeof(*w))) == NULL)
 		return cairn_error_nomem();
-	if ((err = marked_in_file_order(g, &marked, &n)) != NULL ||
-	    (err = cairn_file_tmp(d->vfs, d->tmpdir, &tmp, &fd)) != NULL)
+	if ((err = cairn_file_tmp(d->vfs, d->tmpdir, &tmp, &fd)) != NULL)
 		goto done;
 	cairn_wbuf_init(w, d->vfs, fd, (char *)tmp.data, 0);
 	cairn_filehdr_encode(hdr, CAIRN_DATA_MAGIC, d->be.algo);
 	err = cairn_wbuf_put(w, hdr, CAIRN_FILEHDR_SIZE);
-	for (i = 0; err == NULL && i < n; i++) {
-		e = marked[i];
+	for (i = 0; err == NULL && i < g->norder; i++) {
+		e = g->order[i];
+		/* A blob a ref reaches is checked as it is copied. */
+		if ((e->where & GC_CHECK) &&
+		    (err = read_marked(g, e, &content, &len)) != NULL)
+			break;
 		/* scan decoded this header: it is whole and inside the map. */
 		if ((err = cairn_rec_decode(&rec, g->map + e->loc, d->idlen)))
 			break;
@@ -489,7 +669,6 @@ done:
 		d->vfs->unlink(d->vfs, (char *)tmp.data);
 	}
 	cairn_buf_release(&tmp);
-	free(marked);
 	free(w);
 	return err;
 }
@@ -517,7 +696,8 @@ sweep(struct gc *g, struct gen *gen)
 	    (err = copy_records(g, gen, (char *)path.data, &end)) != NULL)
 		goto done;
 	gen->m.watermark = end;
-	qsort(gen->ent, (size_t)gen->n, sizeof(*gen->ent), ent_cmp);
+	if ((err = ent_sort(gen)) != NULL)
+		goto done;
 	snprintf(gen->m.seg[0], 64, "index/%llu.idx",
 	    (unsigned long long)gen->m.next++);
 	gen->m.seg_count[0] = gen->n;
@@ -591,9 +771,14 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 	g.map = d->vfs->mmap(d->vfs, d->data_fd, g.map_len);
 	if (g.map == NULL)
 		return cairn_error_sys(errno, "map '%s'", d->man.data);
+	map_prefetch(g.map, g.map_len);
 	err = scan(&g);
 	if (err == NULL)
 		err = mark_roots(&g, o->keep_since);
+	if (err == NULL &&
+	    (err = marked_in_file_order(&g, &g.order, &g.norder)) == NULL &&
+	    o->dry_run)
+		err = check_blobs(&g);
 	if (err == NULL)
 		count(&g, res);
 	/* What the sweep writes in must be real directories (not links). */
@@ -607,6 +792,7 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 			err = sweep(&g, gen);
 	}
 	free(gen);
+	free(g.order);
 	d->vfs->munmap(d->vfs, (void *)g.map, g.map_len);
 	cairn_memtable_release(&g.objs);
 	cairn_memtable_release(&g.lower_seen);

@@ -91,6 +91,40 @@ test_expect_success PYTHON 'a flipped bit in a reachable blob stops gc' '
 	test_no_fsck
 '
 
+test_expect_success PYTHON 'a flipped bit in a reachable blob stops a dry run too' '
+	chain &&
+	flip .cairn "$BLOB" &&
+	sums .cairn >sums.before &&
+	test_must_fail --status=3 cairn gc --prune=now --dry-run >out 2>err &&
+	test_stderr_one_line err &&
+	grep -q "do not match their CRC" err &&
+	sums .cairn >sums.after &&
+	test_cmp sums.before sums.after &&
+	test_no_fsck
+'
+
+test_expect_success PYTHON 'a flipped bit among many reachable blobs stops gc' '
+	chain &&
+	for i in 1 2 3 4 5 6 7 8
+	do
+		echo "more $i" >m$i && cairn put m$i >>ids || return 1
+	done &&
+	n=0 &&
+	while read -r id
+	do
+		n=$((n + 1)) &&
+		tree_of "$id" "f$n" >>t2.bin || return 1
+	done <ids &&
+	T2=$(cairn put -t tree t2.bin) &&
+	C2=$(cairn commit -m two "$T2") &&
+	cairn ref set side "$C2" &&
+	cairn flush &&
+	flip .cairn "$(sed -n 5p ids)" &&
+	stops .cairn &&
+	grep -q "do not match their CRC" err &&
+	test_no_fsck
+'
+
 test_expect_success PYTHON 'a flipped bit in an object no ref reaches does not stop gc' '
 	chain &&
 	echo "garbage" >g &&

@@ -1112,6 +1112,40 @@ test_memtable(void)
 	ok(mt.tab == NULL && mt.cap == 0, "release frees the table");
 }
 
+static void
+test_memtable_add(void)
+{
+	struct cairn_memtable mt;
+	struct cairn_mem_ent *ent;
+	unsigned char id[20];
+	size_t i, n = 5000;
+	int added, all = 1;
+
+	cairn_memtable_init(&mt, 20);
+	for (i = 0; i < n; i++) {	/* from empty: the table grows */
+		mt_id(id, i);
+		if (cairn_memtable_add(&mt, id, &ent, &added) != NULL)
+			bail_out("add failed");
+		all &= added && ent->used && ent->loc == 0 && ent->where == 0 &&
+		    memcmp(ent->id, id, 20) == 0;
+		ent->loc = i + 1;
+	}
+	ok(all, "adding new ids adds zeroed entries with their id");
+	is_uint(mt.n, n, "every added id is counted");
+	all = 1;
+	for (i = 0; i < n; i++) {
+		mt_id(id, i);
+		if (cairn_memtable_add(&mt, id, &ent, &added) != NULL)
+			bail_out("add failed");
+		all &= !added && ent->loc == i + 1;
+	}
+	ok(all, "adding a present id finds its entry, values kept");
+	is_uint(mt.n, n, "adding present ids counts nothing");
+	mt_id(id, n + 3);
+	ok(cairn_memtable_get(&mt, id) == NULL, "an id never added is absent");
+	cairn_memtable_release(&mt);
+}
+
 /* ---- bloom ---- */
 
 static void
@@ -1215,6 +1249,7 @@ main(void)
 	test_zip_stream_reject();
 	test_crc32();
 	test_memtable();
+	test_memtable_add();
 	test_bloom_layout();
 	test_bloom_rate();
 	return done_testing();
