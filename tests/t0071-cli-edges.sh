@@ -290,7 +290,7 @@ test_expect_success NOREPOABOVE 'usage errors outside a repository exit 2' '
 	for cmd in "ref set" "ref set x" "ref set x y z" "ref set x y --old" \
 		"ref set x y --bogus" "ref set a..b y" "ref get" "ref get a b" \
 		"ref get a..b" "ref delete" "ref delete x --create" \
-		"ref list a b" "ref list --bogus" "ref update x" "ref update -q" \
+		"ref list --sort=bogus" "ref list --bogus" "ref update x" "ref update -q" \
 		"ref frobnicate" "gc --prune=bogus" "gc extra" "log" "log -n" \
 		"log -n x y" "commit" "commit -m x" "cat" "cat -leading" \
 		"stats extra" "flush extra" "config" "config --bogus" \
