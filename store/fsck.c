@@ -38,6 +38,7 @@
 #include "lock.h"
 #include "encode.h"
 #include "file.h"
+#include "idset.h"
 #include "manifest.h"
 #include "memtable.h"
 #include "record.h"
@@ -156,11 +157,12 @@ struct fsck {
 	struct cairn_buf scratch;	/* content of one small object */
 	unsigned threads;		/* that verify the data file */
 	/*
-	 * where: DATA (loc = offset) or WAL; data_off, unused otherwise,
-	 * is 1 once an index segment has been seen to point at the record
-	 * (one table, not a second of every indexed id).
+	 * Every intact object: its value the offset of its record, its tag
+	 * where (DATA or WAL), type and whether an index segment has been
+	 * seen to point at the record (one set, not a second of every
+	 * indexed id); see obj_where and the rest below.
 	 */
-	struct cairn_memtable objs;
+	struct cairn_idset objs;
 	struct cairn_fsck_result *res;
 	cairn_progress_fn progress;
 	void *arg;
@@ -179,11 +181,51 @@ struct fsck {
 	int unreadable_errno;
 };
 
+/*
+ * An object's tag in c->objs: its type (bits 0-3), where its record is
+ * (bits 4-5: enum cairn_mem_where) and, set once an index segment has
+ * been seen to point at the record, INDEXED.
+ */
+#define TAG_TYPE 0x0f
+#define TAG_WHERE_SHIFT 4
+#define TAG_INDEXED 0x40
+
+static unsigned
+obj_type(const struct fsck *c, size_t at)
+{
+	return cairn_idset_tag(&c->objs, at) & TAG_TYPE;
+}
+
+static unsigned
+obj_where(const struct fsck *c, size_t at)
+{
+	return (cairn_idset_tag(&c->objs, at) >> TAG_WHERE_SHIFT) & 3;
+}
+
+static int
+obj_indexed(const struct fsck *c, size_t at)
+{
+	return (cairn_idset_tag(&c->objs, at) & TAG_INDEXED) != 0;
+}
+
+/* The offset of its record, in the data file or the WAL. */
+static uint64_t
+obj_loc(const struct fsck *c, size_t at)
+{
+	return cairn_idset_value(&c->objs, at);
+}
+
+static int
+have_own(const struct fsck *c, const unsigned char *id)
+{
+	return cairn_idset_find(&c->objs, id) != CAIRN_IDSET_NONE;
+}
+
 /* Nonzero if the object is in the repository or its alternate. */
 static int
 have_object(struct fsck *c, const struct cairn_oid *id)
 {
-	return cairn_memtable_get(&c->objs, id->hash) != NULL ||
+	return have_own(c, id->hash) ||
 	    (c->alternate != NULL && cairn_object_exists(c->alternate, id) == NULL);
 }
 
@@ -1004,21 +1046,21 @@ verify_record(struct fsck *c, const struct cairn_rec *rec,
 	return NULL;
 }
 
+/*
+ * The first intact record of an object is the one kept.  Out of memory
+ * loses the object, as it always has (it is then reported missing).  An
+ * offset is below 2^48: the data file is mapped whole, the WAL read.
+ */
 static void
 note_object(struct fsck *c, const struct cairn_rec *rec, int where,
     uint64_t loc)
 {
-	struct cairn_mem_ent e;
+	size_t at;
 
-	if (cairn_memtable_get(&c->objs, rec->id.hash) != NULL)
+	if (loc > CAIRN_IDSET_VALUE_MAX)
 		return;
-	memset(&e, 0, sizeof(e));
-	memcpy(e.id, rec->id.hash, rec->id.len);
-	e.where = (unsigned char)where;
-	e.type = (unsigned char)rec->type;
-	e.size = rec->size;
-	e.loc = loc;
-	(void)cairn_memtable_put(&c->objs, &e);
+	(void)cairn_idset_add(&c->objs, rec->id.hash, loc, (unsigned)rec->type |
+	    (unsigned)where << TAG_WHERE_SHIFT, &at, NULL);
 }
 
 /*
@@ -1318,7 +1360,7 @@ wal_batch(void *arg, const unsigned char *data, size_t start, size_t end)
 		if (rec.kind == CAIRN_REC_OBJECT)
 			wal_object(c, &rec, off);
 		else if (rec.kind == CAIRN_REC_POINTER &&
-		    cairn_memtable_get(&c->objs, rec.id.hash) == NULL) {
+		    !have_own(c, rec.id.hash)) {
 			char hex[CAIRN_OID_HEXMAX + 1];
 
 			hex_id(hex, rec.id.hash, c->idlen);
@@ -1366,9 +1408,8 @@ wal_batch_after(struct fsck *c, size_t from)
 static int
 wal_after_covered(struct fsck *c, size_t from)
 {
-	const struct cairn_mem_ent *e;
 	struct cairn_rec r;
-	size_t at = from, start, end, off, span;
+	size_t at = from, start, end, off, span, o;
 
 	while (cairn_wal_batch_after(c->wal.data, c->wal.len, c->idlen, from,
 	    at, &start, &end)) {
@@ -1379,8 +1420,9 @@ wal_after_covered(struct fsck *c, size_t from)
 			if (r.kind != CAIRN_REC_OBJECT &&
 			    r.kind != CAIRN_REC_POINTER)
 				continue;
-			e = cairn_memtable_get(&c->objs, r.id.hash);
-			if (e == NULL || e->where != CAIRN_MEM_DATA)
+			o = cairn_idset_find(&c->objs, r.id.hash);
+			if (o == CAIRN_IDSET_NONE ||
+			    obj_where(c, o) != CAIRN_MEM_DATA)
 				return 0;
 		}
 		at = end + 1;
@@ -1452,8 +1494,7 @@ static void
 check_entries(struct fsck *c, const struct cairn_segment *seg, const char *name)
 {
 	struct cairn_seg_entry e, prev;
-	const struct cairn_mem_ent *o;
-	struct cairn_mem_ent ix;
+	size_t o;
 	char hex[CAIRN_OID_HEXMAX + 1];
 	uint64_t i, bad = 0, misses = 0;
 
@@ -1469,21 +1510,17 @@ check_entries(struct fsck *c, const struct cairn_segment *seg, const char *name)
 			find(c, 1, 1, CAIRN_FINDING_BLOOM, in_file(name), "bloom filter denies "
 			    "indexed object %s", (hex_id(hex, e.id, c->idlen),
 			    hex));
-		o = cairn_memtable_get(&c->objs, e.id);
-		if (o == NULL || o->where != CAIRN_MEM_DATA || o->loc != e.off ||
-		    e.off >= c->man.watermark) {
+		o = cairn_idset_find(&c->objs, e.id);
+		if (o == CAIRN_IDSET_NONE || obj_where(c, o) != CAIRN_MEM_DATA ||
+		    obj_loc(c, o) != e.off || e.off >= c->man.watermark) {
 			find(c, 1, 1, CAIRN_FINDING_INDEX, object_at(e.id, name,
 			    NO_OFFSET), "%s points at offset %llu, "
 			    "which holds no intact record of it", name,
 			    (unsigned long long)e.off);
 			continue;
 		}
-		if (o->data_off == 0) {
-			/* Replacing an entry in place allocates nothing. */
-			ix = *o;
-			ix.data_off = 1;
-			(void)cairn_memtable_put(&c->objs, &ix);
-		}
+		cairn_idset_set_tag(&c->objs, o, cairn_idset_tag(&c->objs, o) |
+		    TAG_INDEXED);
 	}
 }
 
@@ -1529,21 +1566,21 @@ check_segments(struct fsck *c)
 static void
 check_unindexed(struct fsck *c)
 {
-	const struct cairn_mem_ent *e;
 	uint64_t missing = 0;
-	size_t i;
+	size_t i, e;
 
+	/* In the order of the slots (idset.h), as ever. */
 	for (i = 0; c->have_man && i < c->objs.cap; i++) {
-		e = &c->objs.tab[i];
-		if (!e->used || e->where != CAIRN_MEM_DATA ||
-		    e->loc >= c->man.watermark ||
-		    e->data_off != 0)
+		e = cairn_idset_slot(&c->objs, i);
+		if (e == CAIRN_IDSET_NONE ||
+		    obj_where(c, e) != CAIRN_MEM_DATA ||
+		    obj_loc(c, e) >= c->man.watermark || obj_indexed(c, e))
 			continue;
 		if (missing++ < 20)
-			find(c, 1, 1, CAIRN_FINDING_INDEX, object_at(e->id,
-			    c->man.data, e->loc), "object at %s@%llu is not "
-			    "indexed",
-			    c->man.data, (unsigned long long)e->loc);
+			find(c, 1, 1, CAIRN_FINDING_INDEX,
+			    object_at(cairn_idset_id(&c->objs, e), c->man.data,
+			    obj_loc(c, e)), "object at %s@%llu is not indexed",
+			    c->man.data, (unsigned long long)obj_loc(c, e));
 	}
 	if (missing > 20)
 		find(c, 1, 1, CAIRN_FINDING_INDEX, in_file(c->man.data), "%llu more objects are "
@@ -1561,24 +1598,25 @@ static int
 link_check(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 {
 	struct link_ctx *l = arg;
-	const struct cairn_mem_ent *e;
+	size_t e;
 	char hex[CAIRN_OID_HEXMAX + 1];
 
-	e = cairn_memtable_get(&l->c->objs, id->hash);
-	if (e == NULL && have_object(l->c, id))
+	e = cairn_idset_find(&l->c->objs, id->hash);
+	if (e == CAIRN_IDSET_NONE && have_object(l->c, id))
 		return 0;	/* in the alternate */
-	if (e == NULL)
+	if (e == CAIRN_IDSET_NONE)
 		note_wanted(l->c, id);
-	if (e == NULL)
+	if (e == CAIRN_IDSET_NONE)
 		find(l->c, 1, 0, CAIRN_FINDING_LINK, object(l->from),
 		    "links to missing %s %s",
 		    cairn_otype_name(type) ? cairn_otype_name(type) : "object",
 		    cairn_oid_fmt(id, hex));
-	else if (type != CAIRN_OBJ_NONE && e->type != type)
+	else if (type != CAIRN_OBJ_NONE && obj_type(l->c, e) != type)
 		find(l->c, 1, 0, CAIRN_FINDING_LINK, object(l->from),
 		    "links to %s as a %s, but "
 		    "it is a %s", cairn_oid_fmt(id, hex),
-		    cairn_otype_name(type), cairn_otype_name(e->type));
+		    cairn_otype_name(type), cairn_otype_name((enum cairn_otype)
+		    obj_type(l->c, e)));
 	return 0;
 }
 
@@ -1609,50 +1647,57 @@ content_msg(void *arg, const struct cairn_check_msg *m)
  * errors, its warnings warnings (a ".git" entry, stored literally, is
  * one), each with git's message id.
  */
+/*
+ * Its size is the record's, read again from the header: the set keeps
+ * no more than it must (the record is the one noted, so it decodes).
+ */
 static void
-check_graph_object(struct fsck *c, const struct cairn_mem_ent *e)
+check_graph_object(struct fsck *c, size_t e)
 {
 	const struct cairn_error *err;
 	struct content_ctx x;
 	struct cairn_rec rec;
 	struct link_ctx l;
 	unsigned char *content;
-	const unsigned char *at;
+	const unsigned char *at, *id = cairn_idset_id(&c->objs, e);
+	enum cairn_otype type = (enum cairn_otype)obj_type(c, e);
 
-	at = e->where == CAIRN_MEM_DATA ? c->data + e->loc :
-	    c->wal.data + e->loc;
+	at = obj_where(c, e) == CAIRN_MEM_DATA ? c->data + obj_loc(c, e) :
+	    c->wal.data + obj_loc(c, e);
 	if (cairn_rec_decode(&rec, at, c->idlen) != NULL ||
 	    decode(&rec, at + CAIRN_REC_HDR_SIZE, &content) != NULL)
 		return;	/* reported by the record checks */
 	x.c = c;
-	x.id = e->id;
-	x.type = e->type;
-	if ((err = cairn_object_check_report(e->type, content,
-	    (size_t)e->size, c->algo, CAIRN_CHECK_LITERALLY, content_msg,
+	x.id = id;
+	x.type = type;
+	if ((err = cairn_object_check_report(type, content,
+	    (size_t)rec.size, c->algo, CAIRN_CHECK_LITERALLY, content_msg,
 	    &x)) != NULL) {
 		if (err->code != CAIRN_ERR_INVALID)	/* out of memory */
-			find(c, 1, 0, CAIRN_FINDING_OBJECT, object(e->id),
+			find(c, 1, 0, CAIRN_FINDING_OBJECT, object(id),
 			    "cannot check: %s", err->msg);
 	} else {
 		l.c = c;
-		l.from = e->id;
-		cairn_object_links(e->type, content, (size_t)e->size, c->algo,
+		l.from = id;
+		cairn_object_links(type, content, (size_t)rec.size, c->algo,
 		    link_check, &l);
 	}
 	free(content);
 }
 
+/* In the order of the slots (idset.h), as ever. */
 static void
 check_graph(struct fsck *c)
 {
-	size_t i;
+	size_t i, e;
 
-	for (i = 0; i < c->objs.cap; i++)
-		if (c->objs.tab[i].used && c->objs.tab[i].type !=
-		    CAIRN_OBJ_BLOB && c->objs.tab[i].where != 0 &&
-		    !(c->objs.tab[i].where == CAIRN_MEM_DATA &&
-		    c->data == NULL))
-			check_graph_object(c, &c->objs.tab[i]);
+	for (i = 0; i < c->objs.cap; i++) {
+		e = cairn_idset_slot(&c->objs, i);
+		if (e != CAIRN_IDSET_NONE && obj_type(c, e) !=
+		    CAIRN_OBJ_BLOB && obj_where(c, e) != 0 &&
+		    !(obj_where(c, e) == CAIRN_MEM_DATA && c->data == NULL))
+			check_graph_object(c, e);
+	}
 }
 
 /* Refs, locks, temporary and stray files. */
@@ -1898,7 +1943,7 @@ stray_objects(struct fsck *c, const char *name, int wanted_only)
 	r->size = (uint64_t)st.st_size;
 	while (next_header(r, &off, &rec, 0)) {
 		if (rec.kind == CAIRN_REC_OBJECT &&
-		    cairn_memtable_get(&c->objs, rec.id.hash) == NULL &&
+		    !have_own(c, rec.id.hash) &&
 		    (!wanted_only || cairn_memtable_get(&c->wanted,
 		    rec.id.hash) != NULL)) {
 			if (stream_verify(r, off, &rec, 1, &intact) != NULL) {
@@ -2068,7 +2113,7 @@ release(struct fsck *c)
 	c->data = NULL;
 	cairn_buf_release(&c->wal);
 	cairn_buf_release(&c->scratch);
-	cairn_memtable_release(&c->objs);
+	cairn_idset_release(&c->objs);
 	findings_release(&c->findings);
 	cairn_memtable_release(&c->named);
 	cairn_memtable_release(&c->wanted);
@@ -2106,7 +2151,7 @@ reserve_objects(struct fsck *c)
 		n = most;
 	if (n == 0 || n > SIZE_MAX / 4)
 		return;
-	(void)cairn_memtable_reserve(&c->objs, (size_t)n);
+	(void)cairn_idset_reserve(&c->objs, (size_t)n);
 	if (c->flags & CAIRN_FSCK_SALVAGE)
 		(void)cairn_memtable_reserve(&c->named, (size_t)n);
 }
@@ -2126,7 +2171,7 @@ run_pass(struct fsck *c)
 		return NULL;
 	}
 	c->idlen = cairn_hash_len(c->algo);
-	cairn_memtable_init(&c->objs, c->idlen);
+	cairn_idset_init(&c->objs, c->idlen);
 	cairn_memtable_init(&c->named, c->idlen);
 	cairn_memtable_init(&c->wanted, c->idlen);
 	check_manifest(c);
@@ -2559,12 +2604,11 @@ data_entries(struct fsck *c, uint64_t limit, struct entries *out)
 	memset(out, 0, sizeof(*out));
 	if ((out->e = calloc(c->objs.n + 1, sizeof(*out->e))) == NULL)
 		return cairn_error_nomem();
-	for (i = 0; i < c->objs.cap; i++)
-		if (c->objs.tab[i].used && c->objs.tab[i].where ==
-		    CAIRN_MEM_DATA && c->objs.tab[i].loc < limit) {
-			memcpy(out->e[out->n].id, c->objs.tab[i].id,
-			    CAIRN_OID_MAX);
-			out->e[out->n++].off = c->objs.tab[i].loc;
+	for (i = 0; i < c->objs.n; i++)
+		if (obj_where(c, i) == CAIRN_MEM_DATA && obj_loc(c, i) < limit) {
+			memcpy(out->e[out->n].id, cairn_idset_id(&c->objs, i),
+			    c->idlen);
+			out->e[out->n++].off = obj_loc(c, i);
 		}
 	qsort(out->e, (size_t)out->n, sizeof(*out->e), entry_cmp);
 	return NULL;
