@@ -1519,6 +1519,16 @@ check_entries(struct fsck *c, const struct cairn_segment *seg, const char *name)
 			    (unsigned long long)e.off);
 			continue;
 		}
+		if (obj_indexed(c, o))
+			continue;
+		/*
+		 * XXX: the memtable this set replaced grew when marking an
+		 * entry found a table three quarters full, as when adding
+		 * one; growing the same way keeps the slots, and so the
+		 * order of the findings, what they were.
+		 */
+		if ((c->objs.n + 1) * 4 > c->objs.cap * 3)
+			(void)cairn_idset_reserve(&c->objs, c->objs.n + 1);
 		cairn_idset_set_tag(&c->objs, o, cairn_idset_tag(&c->objs, o) |
 		    TAG_INDEXED);
 	}
