@@ -40,7 +40,6 @@
 #include "file.h"
 #include "idset.h"
 #include "manifest.h"
-#include "memtable.h"
 #include "record.h"
 #include "refname.h"
 #include "refs.h"
@@ -168,8 +167,8 @@ struct fsck {
 	void *arg;
 	struct cairn_repo *alternate;	/* core.alternate, opened read-only */
 	int rootfd;			/* the repository directory, or -1 */
-	struct cairn_memtable named;	/* ids some record or entry names */
-	struct cairn_memtable wanted;	/* missing ids a ref or link names */
+	struct cairn_idset named;	/* ids some record or entry names */
+	struct cairn_idset wanted;	/* missing ids a ref or link names */
 	long long lock_timeout_ms;	/* core.lockTimeout, for --repair */
 	/*
 	 * The manifest was rebuilt from a guess (the highest-numbered
@@ -233,12 +232,10 @@ have_object(struct fsck *c, const struct cairn_oid *id)
 static void
 note_wanted(struct fsck *c, const struct cairn_oid *id)
 {
-	struct cairn_mem_ent e;
+	size_t at;
 
-	memset(&e, 0, sizeof(e));
-	memcpy(e.id, id->hash, id->len);
 	/* Out of memory loses a note: a stray is then judged by number. */
-	(void)cairn_memtable_put(&c->wanted, &e);
+	(void)cairn_idset_add(&c->wanted, id->hash, 0, 0, &at, NULL);
 }
 
 static const char *const kind_names[] = {
@@ -381,15 +378,11 @@ findings_release(struct cairn_buf *b)
 static void
 note_named(struct fsck *c, const unsigned char *id)
 {
-	struct cairn_mem_ent e;
+	size_t at;
 
 	if (!(c->flags & CAIRN_FSCK_SALVAGE))
 		return;
-	if (cairn_memtable_get(&c->named, id) != NULL)
-		return;
-	memset(&e, 0, sizeof(e));
-	memcpy(e.id, id, c->idlen);
-	(void)cairn_memtable_put(&c->named, &e);
+	(void)cairn_idset_add(&c->named, id, 0, 0, &at, NULL);
 }
 
 static void
@@ -1954,8 +1947,8 @@ stray_objects(struct fsck *c, const char *name, int wanted_only)
 	while (next_header(r, &off, &rec, 0)) {
 		if (rec.kind == CAIRN_REC_OBJECT &&
 		    !have_own(c, rec.id.hash) &&
-		    (!wanted_only || cairn_memtable_get(&c->wanted,
-		    rec.id.hash) != NULL)) {
+		    (!wanted_only || cairn_idset_find(&c->wanted,
+		    rec.id.hash) != CAIRN_IDSET_NONE)) {
 			if (stream_verify(r, off, &rec, 1, &intact) != NULL) {
 				lacking++;	/* cannot tell: keep the file */
 				break;
@@ -2125,8 +2118,8 @@ release(struct fsck *c)
 	cairn_buf_release(&c->scratch);
 	cairn_idset_release(&c->objs);
 	findings_release(&c->findings);
-	cairn_memtable_release(&c->named);
-	cairn_memtable_release(&c->wanted);
+	cairn_idset_release(&c->named);
+	cairn_idset_release(&c->wanted);
 	if (c->rootfd != -1)
 		c->vfs->close(c->vfs, c->rootfd);
 	c->rootfd = -1;
@@ -2163,7 +2156,7 @@ reserve_objects(struct fsck *c)
 		return;
 	(void)cairn_idset_reserve(&c->objs, (size_t)n);
 	if (c->flags & CAIRN_FSCK_SALVAGE)
-		(void)cairn_memtable_reserve(&c->named, (size_t)n);
+		(void)cairn_idset_reserve(&c->named, (size_t)n);
 }
 
 static const struct cairn_error *
@@ -2182,8 +2175,8 @@ run_pass(struct fsck *c)
 	}
 	c->idlen = cairn_hash_len(c->algo);
 	cairn_idset_init(&c->objs, c->idlen);
-	cairn_memtable_init(&c->named, c->idlen);
-	cairn_memtable_init(&c->wanted, c->idlen);
+	cairn_idset_init(&c->named, c->idlen);
+	cairn_idset_init(&c->wanted, c->idlen);
 	check_manifest(c);
 	reserve_objects(c);
 	check_data(c);
@@ -2932,7 +2925,7 @@ struct salvage {
 	struct rec_reader *r;
 	struct salvage_src src[SALVAGE_MAX_SOURCES];
 	size_t nsrc;
-	struct cairn_memtable found;	/* where = source + 1, loc = offset */
+	struct cairn_idset found;	/* the ids of intact records */
 	struct cairn_buf order;		/* struct salvage_rec, in copy order */
 	uint64_t lost_refs;
 };
@@ -3000,10 +2993,10 @@ static const struct cairn_error *
 salvage_scan(struct salvage *s, uint32_t i)
 {
 	const struct cairn_error *err;
-	struct cairn_mem_ent e;
 	struct salvage_rec sr;
 	struct cairn_rec rec;
 	uint64_t off = CAIRN_FILEHDR_SIZE, span;
+	size_t at;
 	int intact;
 
 	s->r->fd = s->src[i].fd;
@@ -3018,19 +3011,14 @@ salvage_scan(struct salvage *s, uint32_t i)
 		note_named(s->c, rec.id.hash);
 		intact = 0;
 		if (rec.kind == CAIRN_REC_OBJECT &&
-		    cairn_memtable_get(&s->found, rec.id.hash) == NULL &&
+		    cairn_idset_find(&s->found, rec.id.hash) == CAIRN_IDSET_NONE &&
 		    (err = stream_verify(s->r, off, &rec, 0, &intact)) != NULL)
 			return err;
 		if (intact) {
-			memset(&e, 0, sizeof(e));
-			memcpy(e.id, rec.id.hash, s->c->idlen);
-			e.where = (unsigned char)(i + 1);
-			e.type = (unsigned char)rec.type;
-			e.size = rec.size;
-			e.loc = off;
 			sr.src = i;
 			sr.off = off;
-			if ((err = cairn_memtable_put(&s->found, &e)) != NULL ||
+			if ((err = cairn_idset_add(&s->found, rec.id.hash, 0, 0,
+			    &at, NULL)) != NULL ||
 			    (err = cairn_buf_append(&s->order, &sr,
 			    sizeof(sr))) != NULL)
 				return err;
@@ -3232,7 +3220,7 @@ salvage_ref(struct salvage *s, int dfd, const char *base, const char *name)
 	else if ((err = cairn_refs_parse(&id, s->c->algo, buf, (size_t)n,
 	    name)) != NULL)
 		snprintf(why, sizeof(why), "is malformed");
-	else if (cairn_memtable_get(&s->found, id.hash) == NULL &&
+	else if (cairn_idset_find(&s->found, id.hash) == CAIRN_IDSET_NONE &&
 	    (s->c->alternate == NULL ||
 	    cairn_object_exists(s->c->alternate, &id) != NULL))
 		snprintf(why, sizeof(why), "points to %s, which no intact "
@@ -3269,19 +3257,23 @@ salvage_visit(void *arg, enum cairn_refs_kind kind, const char *name, int dfd,
 static void
 salvage_lost_objects(struct salvage *s)
 {
-	const struct cairn_mem_ent *e;
+	const unsigned char *named;
 	struct cairn_oid id;
-	size_t i;
+	size_t i, e;
 
+	/* In the order of the slots (idset.h), as ever. */
 	for (i = 0; i < s->c->named.cap; i++) {
-		e = &s->c->named.tab[i];
-		if (!e->used || cairn_memtable_get(&s->found, e->id) != NULL)
+		e = cairn_idset_slot(&s->c->named, i);
+		if (e == CAIRN_IDSET_NONE)
 			continue;
-		cairn_oid_set(e->id, s->c->idlen, &id);
+		named = cairn_idset_id(&s->c->named, e);
+		if (cairn_idset_find(&s->found, named) != CAIRN_IDSET_NONE)
+			continue;
+		cairn_oid_set(named, s->c->idlen, &id);
 		if (s->c->alternate != NULL &&
 		    cairn_object_exists(s->c->alternate, &id) == NULL)
 			continue;
-		find_lost(s->sink, CAIRN_FINDING_OBJECT, object(e->id), "lost: "
+		find_lost(s->sink, CAIRN_FINDING_OBJECT, object(named), "lost: "
 		    "no intact record of it was found");
 	}
 }
@@ -3319,7 +3311,7 @@ salvage(struct fsck *c, const struct finding *f, size_t n,
 	s.c = &now;
 	s.sink = c;
 	s.q = &q;
-	cairn_memtable_init(&s.found, now.idlen);
+	cairn_idset_init(&s.found, now.idlen);
 	if ((s.r = calloc(1, sizeof(*s.r))) == NULL) {
 		err = cairn_error_nomem();
 		goto done;
@@ -3340,7 +3332,7 @@ done:
 	for (i = 0; i < s.nsrc; i++)
 		now.vfs->close(now.vfs, s.src[i].fd);
 	free(s.r);
-	cairn_memtable_release(&s.found);
+	cairn_idset_release(&s.found);
 	cairn_buf_release(&s.order);
 	release(&now);
 	if (gfd != -1)
