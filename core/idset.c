@@ -30,7 +30,7 @@ slots_alloc(size_t cap)
 	if (p == MAP_FAILED)
 		return NULL;
 #ifdef MADV_HUGEPAGE
-	(void)madvise(p, bytes, MADV_HUGEPAGE);	/* a hint: may be refused */
+	(void)madvise(p, bytes, MADV_HUGEPAGE);  /* a hint: may be refused */
 #endif
 	return p;
 }
@@ -180,7 +180,10 @@ cairn_idset_add(struct cairn_idset *s, const unsigned char *id,
 
 	if (added != NULL)
 		*added = 0;
-	/* Present already: nothing grows (memtable's put replaces in place). */
+	/*
+	 * Present already: the entry stays as it is and nothing grows
+	 * (memtable's put replaces, and may grow first).
+	 */
 	if ((*at = cairn_idset_find(s, id)) != CAIRN_IDSET_NONE)
 		return NULL;
 	if ((s->n + 1) * 4 > s->cap * 3) {

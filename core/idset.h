@@ -36,7 +36,7 @@
 #define CAIRN_IDSET_MAX ((size_t)3 << 30)	/* entries at most */
 
 struct cairn_idset {
-	unsigned char *ent;	/* n entries of stride bytes, room for room */
+	unsigned char *ent;	/* n entries of stride bytes; room */
 	size_t n, room;
 	size_t idlen, stride;
 	uint32_t *slot;		/* cap slots */

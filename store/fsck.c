@@ -1504,7 +1504,8 @@ check_entries(struct fsck *c, const struct cairn_segment *seg, const char *name)
 			    "indexed object %s", (hex_id(hex, e.id, c->idlen),
 			    hex));
 		o = cairn_idset_find(&c->objs, e.id);
-		if (o == CAIRN_IDSET_NONE || obj_where(c, o) != CAIRN_MEM_DATA ||
+		if (o == CAIRN_IDSET_NONE ||
+		    obj_where(c, o) != CAIRN_MEM_DATA ||
 		    obj_loc(c, o) != e.off || e.off >= c->man.watermark) {
 			find(c, 1, 1, CAIRN_FINDING_INDEX, object_at(e.id, name,
 			    NO_OFFSET), "%s points at offset %llu, "
@@ -2608,7 +2609,8 @@ data_entries(struct fsck *c, uint64_t limit, struct entries *out)
 	if ((out->e = calloc(c->objs.n + 1, sizeof(*out->e))) == NULL)
 		return cairn_error_nomem();
 	for (i = 0; i < c->objs.n; i++)
-		if (obj_where(c, i) == CAIRN_MEM_DATA && obj_loc(c, i) < limit) {
+		if (obj_where(c, i) == CAIRN_MEM_DATA &&
+		    obj_loc(c, i) < limit) {
 			memcpy(out->e[out->n].id, cairn_idset_id(&c->objs, i),
 			    c->idlen);
 			out->e[out->n++].off = obj_loc(c, i);
@@ -3011,7 +3013,8 @@ salvage_scan(struct salvage *s, uint32_t i)
 		note_named(s->c, rec.id.hash);
 		intact = 0;
 		if (rec.kind == CAIRN_REC_OBJECT &&
-		    cairn_idset_find(&s->found, rec.id.hash) == CAIRN_IDSET_NONE &&
+		    cairn_idset_find(&s->found, rec.id.hash) ==
+		    CAIRN_IDSET_NONE &&
 		    (err = stream_verify(s->r, off, &rec, 0, &intact)) != NULL)
 			return err;
 		if (intact) {
