@@ -38,8 +38,8 @@
 #include "lock.h"
 #include "encode.h"
 #include "file.h"
+#include "idset.h"
 #include "manifest.h"
-#include "memtable.h"
 #include "record.h"
 #include "refname.h"
 #include "refs.h"
@@ -156,18 +156,19 @@ struct fsck {
 	struct cairn_buf scratch;	/* content of one small object */
 	unsigned threads;		/* that verify the data file */
 	/*
-	 * where: DATA (loc = offset) or WAL; data_off, unused otherwise,
-	 * is 1 once an index segment has been seen to point at the record
-	 * (one table, not a second of every indexed id).
+	 * Every intact object: its value the offset of its record, its tag
+	 * where (DATA or WAL), type and whether an index segment has been
+	 * seen to point at the record (one set, not a second of every
+	 * indexed id); see obj_where and the rest below.
 	 */
-	struct cairn_memtable objs;
+	struct cairn_idset objs;
 	struct cairn_fsck_result *res;
 	cairn_progress_fn progress;
 	void *arg;
 	struct cairn_repo *alternate;	/* core.alternate, opened read-only */
 	int rootfd;			/* the repository directory, or -1 */
-	struct cairn_memtable named;	/* ids some record or entry names */
-	struct cairn_memtable wanted;	/* missing ids a ref or link names */
+	struct cairn_idset named;	/* ids some record or entry names */
+	struct cairn_idset wanted;	/* missing ids a ref or link names */
 	long long lock_timeout_ms;	/* core.lockTimeout, for --repair */
 	/*
 	 * The manifest was rebuilt from a guess (the highest-numbered
@@ -179,11 +180,51 @@ struct fsck {
 	int unreadable_errno;
 };
 
+/*
+ * An object's tag in c->objs: its type (bits 0-3), where its record is
+ * (bits 4-5: enum cairn_mem_where) and, set once an index segment has
+ * been seen to point at the record, INDEXED.
+ */
+#define TAG_TYPE 0x0f
+#define TAG_WHERE_SHIFT 4
+#define TAG_INDEXED 0x40
+
+static unsigned
+obj_type(const struct fsck *c, size_t at)
+{
+	return cairn_idset_tag(&c->objs, at) & TAG_TYPE;
+}
+
+static unsigned
+obj_where(const struct fsck *c, size_t at)
+{
+	return (cairn_idset_tag(&c->objs, at) >> TAG_WHERE_SHIFT) & 3;
+}
+
+static int
+obj_indexed(const struct fsck *c, size_t at)
+{
+	return (cairn_idset_tag(&c->objs, at) & TAG_INDEXED) != 0;
+}
+
+/* The offset of its record, in the data file or the WAL. */
+static uint64_t
+obj_loc(const struct fsck *c, size_t at)
+{
+	return cairn_idset_value(&c->objs, at);
+}
+
+static int
+have_own(const struct fsck *c, const unsigned char *id)
+{
+	return cairn_idset_find(&c->objs, id) != CAIRN_IDSET_NONE;
+}
+
 /* Nonzero if the object is in the repository or its alternate. */
 static int
 have_object(struct fsck *c, const struct cairn_oid *id)
 {
-	return cairn_memtable_get(&c->objs, id->hash) != NULL ||
+	return have_own(c, id->hash) ||
 	    (c->alternate != NULL && cairn_object_exists(c->alternate, id) == NULL);
 }
 
@@ -191,12 +232,10 @@ have_object(struct fsck *c, const struct cairn_oid *id)
 static void
 note_wanted(struct fsck *c, const struct cairn_oid *id)
 {
-	struct cairn_mem_ent e;
+	size_t at;
 
-	memset(&e, 0, sizeof(e));
-	memcpy(e.id, id->hash, id->len);
 	/* Out of memory loses a note: a stray is then judged by number. */
-	(void)cairn_memtable_put(&c->wanted, &e);
+	(void)cairn_idset_add(&c->wanted, id->hash, 0, 0, &at, NULL);
 }
 
 static const char *const kind_names[] = {
@@ -339,15 +378,11 @@ findings_release(struct cairn_buf *b)
 static void
 note_named(struct fsck *c, const unsigned char *id)
 {
-	struct cairn_mem_ent e;
+	size_t at;
 
 	if (!(c->flags & CAIRN_FSCK_SALVAGE))
 		return;
-	if (cairn_memtable_get(&c->named, id) != NULL)
-		return;
-	memset(&e, 0, sizeof(e));
-	memcpy(e.id, id, c->idlen);
-	(void)cairn_memtable_put(&c->named, &e);
+	(void)cairn_idset_add(&c->named, id, 0, 0, &at, NULL);
 }
 
 static void
@@ -1004,21 +1039,21 @@ verify_record(struct fsck *c, const struct cairn_rec *rec,
 	return NULL;
 }
 
+/*
+ * The first intact record of an object is the one kept.  Out of memory
+ * loses the object, as it always has (it is then reported missing).  An
+ * offset is below 2^48: the data file is mapped whole, the WAL read.
+ */
 static void
 note_object(struct fsck *c, const struct cairn_rec *rec, int where,
     uint64_t loc)
 {
-	struct cairn_mem_ent e;
+	size_t at;
 
-	if (cairn_memtable_get(&c->objs, rec->id.hash) != NULL)
+	if (loc > CAIRN_IDSET_VALUE_MAX)
 		return;
-	memset(&e, 0, sizeof(e));
-	memcpy(e.id, rec->id.hash, rec->id.len);
-	e.where = (unsigned char)where;
-	e.type = (unsigned char)rec->type;
-	e.size = rec->size;
-	e.loc = loc;
-	(void)cairn_memtable_put(&c->objs, &e);
+	(void)cairn_idset_add(&c->objs, rec->id.hash, loc, (unsigned)rec->type |
+	    (unsigned)where << TAG_WHERE_SHIFT, &at, NULL);
 }
 
 /*
@@ -1318,7 +1353,7 @@ wal_batch(void *arg, const unsigned char *data, size_t start, size_t end)
 		if (rec.kind == CAIRN_REC_OBJECT)
 			wal_object(c, &rec, off);
 		else if (rec.kind == CAIRN_REC_POINTER &&
-		    cairn_memtable_get(&c->objs, rec.id.hash) == NULL) {
+		    !have_own(c, rec.id.hash)) {
 			char hex[CAIRN_OID_HEXMAX + 1];
 
 			hex_id(hex, rec.id.hash, c->idlen);
@@ -1366,9 +1401,8 @@ wal_batch_after(struct fsck *c, size_t from)
 static int
 wal_after_covered(struct fsck *c, size_t from)
 {
-	const struct cairn_mem_ent *e;
 	struct cairn_rec r;
-	size_t at = from, start, end, off, span;
+	size_t at = from, start, end, off, span, o;
 
 	while (cairn_wal_batch_after(c->wal.data, c->wal.len, c->idlen, from,
 	    at, &start, &end)) {
@@ -1379,8 +1413,9 @@ wal_after_covered(struct fsck *c, size_t from)
 			if (r.kind != CAIRN_REC_OBJECT &&
 			    r.kind != CAIRN_REC_POINTER)
 				continue;
-			e = cairn_memtable_get(&c->objs, r.id.hash);
-			if (e == NULL || e->where != CAIRN_MEM_DATA)
+			o = cairn_idset_find(&c->objs, r.id.hash);
+			if (o == CAIRN_IDSET_NONE ||
+			    obj_where(c, o) != CAIRN_MEM_DATA)
 				return 0;
 		}
 		at = end + 1;
@@ -1452,8 +1487,7 @@ static void
 check_entries(struct fsck *c, const struct cairn_segment *seg, const char *name)
 {
 	struct cairn_seg_entry e, prev;
-	const struct cairn_mem_ent *o;
-	struct cairn_mem_ent ix;
+	size_t o;
 	char hex[CAIRN_OID_HEXMAX + 1];
 	uint64_t i, bad = 0, misses = 0;
 
@@ -1469,21 +1503,28 @@ check_entries(struct fsck *c, const struct cairn_segment *seg, const char *name)
 			find(c, 1, 1, CAIRN_FINDING_BLOOM, in_file(name), "bloom filter denies "
 			    "indexed object %s", (hex_id(hex, e.id, c->idlen),
 			    hex));
-		o = cairn_memtable_get(&c->objs, e.id);
-		if (o == NULL || o->where != CAIRN_MEM_DATA || o->loc != e.off ||
-		    e.off >= c->man.watermark) {
+		o = cairn_idset_find(&c->objs, e.id);
+		if (o == CAIRN_IDSET_NONE ||
+		    obj_where(c, o) != CAIRN_MEM_DATA ||
+		    obj_loc(c, o) != e.off || e.off >= c->man.watermark) {
 			find(c, 1, 1, CAIRN_FINDING_INDEX, object_at(e.id, name,
 			    NO_OFFSET), "%s points at offset %llu, "
 			    "which holds no intact record of it", name,
 			    (unsigned long long)e.off);
 			continue;
 		}
-		if (o->data_off == 0) {
-			/* Replacing an entry in place allocates nothing. */
-			ix = *o;
-			ix.data_off = 1;
-			(void)cairn_memtable_put(&c->objs, &ix);
-		}
+		if (obj_indexed(c, o))
+			continue;
+		/*
+		 * XXX: the memtable this set replaced grew when marking an
+		 * entry found a table three quarters full, as when adding
+		 * one; growing the same way keeps the slots, and so the
+		 * order of the findings, what they were.
+		 */
+		if ((c->objs.n + 1) * 4 > c->objs.cap * 3)
+			(void)cairn_idset_reserve(&c->objs, c->objs.n + 1);
+		cairn_idset_set_tag(&c->objs, o, cairn_idset_tag(&c->objs, o) |
+		    TAG_INDEXED);
 	}
 }
 
@@ -1529,21 +1570,21 @@ check_segments(struct fsck *c)
 static void
 check_unindexed(struct fsck *c)
 {
-	const struct cairn_mem_ent *e;
 	uint64_t missing = 0;
-	size_t i;
+	size_t i, e;
 
+	/* In the order of the slots (idset.h), as ever. */
 	for (i = 0; c->have_man && i < c->objs.cap; i++) {
-		e = &c->objs.tab[i];
-		if (!e->used || e->where != CAIRN_MEM_DATA ||
-		    e->loc >= c->man.watermark ||
-		    e->data_off != 0)
+		e = cairn_idset_slot(&c->objs, i);
+		if (e == CAIRN_IDSET_NONE ||
+		    obj_where(c, e) != CAIRN_MEM_DATA ||
+		    obj_loc(c, e) >= c->man.watermark || obj_indexed(c, e))
 			continue;
 		if (missing++ < 20)
-			find(c, 1, 1, CAIRN_FINDING_INDEX, object_at(e->id,
-			    c->man.data, e->loc), "object at %s@%llu is not "
-			    "indexed",
-			    c->man.data, (unsigned long long)e->loc);
+			find(c, 1, 1, CAIRN_FINDING_INDEX,
+			    object_at(cairn_idset_id(&c->objs, e), c->man.data,
+			    obj_loc(c, e)), "object at %s@%llu is not indexed",
+			    c->man.data, (unsigned long long)obj_loc(c, e));
 	}
 	if (missing > 20)
 		find(c, 1, 1, CAIRN_FINDING_INDEX, in_file(c->man.data), "%llu more objects are "
@@ -1561,24 +1602,25 @@ static int
 link_check(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 {
 	struct link_ctx *l = arg;
-	const struct cairn_mem_ent *e;
+	size_t e;
 	char hex[CAIRN_OID_HEXMAX + 1];
 
-	e = cairn_memtable_get(&l->c->objs, id->hash);
-	if (e == NULL && have_object(l->c, id))
+	e = cairn_idset_find(&l->c->objs, id->hash);
+	if (e == CAIRN_IDSET_NONE && have_object(l->c, id))
 		return 0;	/* in the alternate */
-	if (e == NULL)
+	if (e == CAIRN_IDSET_NONE)
 		note_wanted(l->c, id);
-	if (e == NULL)
+	if (e == CAIRN_IDSET_NONE)
 		find(l->c, 1, 0, CAIRN_FINDING_LINK, object(l->from),
 		    "links to missing %s %s",
 		    cairn_otype_name(type) ? cairn_otype_name(type) : "object",
 		    cairn_oid_fmt(id, hex));
-	else if (type != CAIRN_OBJ_NONE && e->type != type)
+	else if (type != CAIRN_OBJ_NONE && obj_type(l->c, e) != type)
 		find(l->c, 1, 0, CAIRN_FINDING_LINK, object(l->from),
 		    "links to %s as a %s, but "
 		    "it is a %s", cairn_oid_fmt(id, hex),
-		    cairn_otype_name(type), cairn_otype_name(e->type));
+		    cairn_otype_name(type), cairn_otype_name((enum cairn_otype)
+		    obj_type(l->c, e)));
 	return 0;
 }
 
@@ -1609,50 +1651,57 @@ content_msg(void *arg, const struct cairn_check_msg *m)
  * errors, its warnings warnings (a ".git" entry, stored literally, is
  * one), each with git's message id.
  */
+/*
+ * Its size is the record's, read again from the header: the set keeps
+ * no more than it must (the record is the one noted, so it decodes).
+ */
 static void
-check_graph_object(struct fsck *c, const struct cairn_mem_ent *e)
+check_graph_object(struct fsck *c, size_t e)
 {
 	const struct cairn_error *err;
 	struct content_ctx x;
 	struct cairn_rec rec;
 	struct link_ctx l;
 	unsigned char *content;
-	const unsigned char *at;
+	const unsigned char *at, *id = cairn_idset_id(&c->objs, e);
+	enum cairn_otype type = (enum cairn_otype)obj_type(c, e);
 
-	at = e->where == CAIRN_MEM_DATA ? c->data + e->loc :
-	    c->wal.data + e->loc;
+	at = obj_where(c, e) == CAIRN_MEM_DATA ? c->data + obj_loc(c, e) :
+	    c->wal.data + obj_loc(c, e);
 	if (cairn_rec_decode(&rec, at, c->idlen) != NULL ||
 	    decode(&rec, at + CAIRN_REC_HDR_SIZE, &content) != NULL)
 		return;	/* reported by the record checks */
 	x.c = c;
-	x.id = e->id;
-	x.type = e->type;
-	if ((err = cairn_object_check_report(e->type, content,
-	    (size_t)e->size, c->algo, CAIRN_CHECK_LITERALLY, content_msg,
+	x.id = id;
+	x.type = type;
+	if ((err = cairn_object_check_report(type, content,
+	    (size_t)rec.size, c->algo, CAIRN_CHECK_LITERALLY, content_msg,
 	    &x)) != NULL) {
 		if (err->code != CAIRN_ERR_INVALID)	/* out of memory */
-			find(c, 1, 0, CAIRN_FINDING_OBJECT, object(e->id),
+			find(c, 1, 0, CAIRN_FINDING_OBJECT, object(id),
 			    "cannot check: %s", err->msg);
 	} else {
 		l.c = c;
-		l.from = e->id;
-		cairn_object_links(e->type, content, (size_t)e->size, c->algo,
+		l.from = id;
+		cairn_object_links(type, content, (size_t)rec.size, c->algo,
 		    link_check, &l);
 	}
 	free(content);
 }
 
+/* In the order of the slots (idset.h), as ever. */
 static void
 check_graph(struct fsck *c)
 {
-	size_t i;
+	size_t i, e;
 
-	for (i = 0; i < c->objs.cap; i++)
-		if (c->objs.tab[i].used && c->objs.tab[i].type !=
-		    CAIRN_OBJ_BLOB && c->objs.tab[i].where != 0 &&
-		    !(c->objs.tab[i].where == CAIRN_MEM_DATA &&
-		    c->data == NULL))
-			check_graph_object(c, &c->objs.tab[i]);
+	for (i = 0; i < c->objs.cap; i++) {
+		e = cairn_idset_slot(&c->objs, i);
+		if (e != CAIRN_IDSET_NONE && obj_type(c, e) !=
+		    CAIRN_OBJ_BLOB && obj_where(c, e) != 0 &&
+		    !(obj_where(c, e) == CAIRN_MEM_DATA && c->data == NULL))
+			check_graph_object(c, e);
+	}
 }
 
 /* Refs, locks, temporary and stray files. */
@@ -1898,9 +1947,9 @@ stray_objects(struct fsck *c, const char *name, int wanted_only)
 	r->size = (uint64_t)st.st_size;
 	while (next_header(r, &off, &rec, 0)) {
 		if (rec.kind == CAIRN_REC_OBJECT &&
-		    cairn_memtable_get(&c->objs, rec.id.hash) == NULL &&
-		    (!wanted_only || cairn_memtable_get(&c->wanted,
-		    rec.id.hash) != NULL)) {
+		    !have_own(c, rec.id.hash) &&
+		    (!wanted_only || cairn_idset_find(&c->wanted,
+		    rec.id.hash) != CAIRN_IDSET_NONE)) {
 			if (stream_verify(r, off, &rec, 1, &intact) != NULL) {
 				lacking++;	/* cannot tell: keep the file */
 				break;
@@ -2068,10 +2117,10 @@ release(struct fsck *c)
 	c->data = NULL;
 	cairn_buf_release(&c->wal);
 	cairn_buf_release(&c->scratch);
-	cairn_memtable_release(&c->objs);
+	cairn_idset_release(&c->objs);
 	findings_release(&c->findings);
-	cairn_memtable_release(&c->named);
-	cairn_memtable_release(&c->wanted);
+	cairn_idset_release(&c->named);
+	cairn_idset_release(&c->wanted);
 	if (c->rootfd != -1)
 		c->vfs->close(c->vfs, c->rootfd);
 	c->rootfd = -1;
@@ -2106,9 +2155,9 @@ reserve_objects(struct fsck *c)
 		n = most;
 	if (n == 0 || n > SIZE_MAX / 4)
 		return;
-	(void)cairn_memtable_reserve(&c->objs, (size_t)n);
+	(void)cairn_idset_reserve(&c->objs, (size_t)n);
 	if (c->flags & CAIRN_FSCK_SALVAGE)
-		(void)cairn_memtable_reserve(&c->named, (size_t)n);
+		(void)cairn_idset_reserve(&c->named, (size_t)n);
 }
 
 static const struct cairn_error *
@@ -2126,9 +2175,9 @@ run_pass(struct fsck *c)
 		return NULL;
 	}
 	c->idlen = cairn_hash_len(c->algo);
-	cairn_memtable_init(&c->objs, c->idlen);
-	cairn_memtable_init(&c->named, c->idlen);
-	cairn_memtable_init(&c->wanted, c->idlen);
+	cairn_idset_init(&c->objs, c->idlen);
+	cairn_idset_init(&c->named, c->idlen);
+	cairn_idset_init(&c->wanted, c->idlen);
 	check_manifest(c);
 	reserve_objects(c);
 	check_data(c);
@@ -2559,12 +2608,12 @@ data_entries(struct fsck *c, uint64_t limit, struct entries *out)
 	memset(out, 0, sizeof(*out));
 	if ((out->e = calloc(c->objs.n + 1, sizeof(*out->e))) == NULL)
 		return cairn_error_nomem();
-	for (i = 0; i < c->objs.cap; i++)
-		if (c->objs.tab[i].used && c->objs.tab[i].where ==
-		    CAIRN_MEM_DATA && c->objs.tab[i].loc < limit) {
-			memcpy(out->e[out->n].id, c->objs.tab[i].id,
-			    CAIRN_OID_MAX);
-			out->e[out->n++].off = c->objs.tab[i].loc;
+	for (i = 0; i < c->objs.n; i++)
+		if (obj_where(c, i) == CAIRN_MEM_DATA &&
+		    obj_loc(c, i) < limit) {
+			memcpy(out->e[out->n].id, cairn_idset_id(&c->objs, i),
+			    c->idlen);
+			out->e[out->n++].off = obj_loc(c, i);
 		}
 	qsort(out->e, (size_t)out->n, sizeof(*out->e), entry_cmp);
 	return NULL;
@@ -2878,7 +2927,7 @@ struct salvage {
 	struct rec_reader *r;
 	struct salvage_src src[SALVAGE_MAX_SOURCES];
 	size_t nsrc;
-	struct cairn_memtable found;	/* where = source + 1, loc = offset */
+	struct cairn_idset found;	/* the ids of intact records */
 	struct cairn_buf order;		/* struct salvage_rec, in copy order */
 	uint64_t lost_refs;
 };
@@ -2946,10 +2995,10 @@ static const struct cairn_error *
 salvage_scan(struct salvage *s, uint32_t i)
 {
 	const struct cairn_error *err;
-	struct cairn_mem_ent e;
 	struct salvage_rec sr;
 	struct cairn_rec rec;
 	uint64_t off = CAIRN_FILEHDR_SIZE, span;
+	size_t at;
 	int intact;
 
 	s->r->fd = s->src[i].fd;
@@ -2964,19 +3013,15 @@ salvage_scan(struct salvage *s, uint32_t i)
 		note_named(s->c, rec.id.hash);
 		intact = 0;
 		if (rec.kind == CAIRN_REC_OBJECT &&
-		    cairn_memtable_get(&s->found, rec.id.hash) == NULL &&
+		    cairn_idset_find(&s->found, rec.id.hash) ==
+		    CAIRN_IDSET_NONE &&
 		    (err = stream_verify(s->r, off, &rec, 0, &intact)) != NULL)
 			return err;
 		if (intact) {
-			memset(&e, 0, sizeof(e));
-			memcpy(e.id, rec.id.hash, s->c->idlen);
-			e.where = (unsigned char)(i + 1);
-			e.type = (unsigned char)rec.type;
-			e.size = rec.size;
-			e.loc = off;
 			sr.src = i;
 			sr.off = off;
-			if ((err = cairn_memtable_put(&s->found, &e)) != NULL ||
+			if ((err = cairn_idset_add(&s->found, rec.id.hash, 0, 0,
+			    &at, NULL)) != NULL ||
 			    (err = cairn_buf_append(&s->order, &sr,
 			    sizeof(sr))) != NULL)
 				return err;
@@ -3178,7 +3223,7 @@ salvage_ref(struct salvage *s, int dfd, const char *base, const char *name)
 	else if ((err = cairn_refs_parse(&id, s->c->algo, buf, (size_t)n,
 	    name)) != NULL)
 		snprintf(why, sizeof(why), "is malformed");
-	else if (cairn_memtable_get(&s->found, id.hash) == NULL &&
+	else if (cairn_idset_find(&s->found, id.hash) == CAIRN_IDSET_NONE &&
 	    (s->c->alternate == NULL ||
 	    cairn_object_exists(s->c->alternate, &id) != NULL))
 		snprintf(why, sizeof(why), "points to %s, which no intact "
@@ -3215,19 +3260,23 @@ salvage_visit(void *arg, enum cairn_refs_kind kind, const char *name, int dfd,
 static void
 salvage_lost_objects(struct salvage *s)
 {
-	const struct cairn_mem_ent *e;
+	const unsigned char *named;
 	struct cairn_oid id;
-	size_t i;
+	size_t i, e;
 
+	/* In the order of the slots (idset.h), as ever. */
 	for (i = 0; i < s->c->named.cap; i++) {
-		e = &s->c->named.tab[i];
-		if (!e->used || cairn_memtable_get(&s->found, e->id) != NULL)
+		e = cairn_idset_slot(&s->c->named, i);
+		if (e == CAIRN_IDSET_NONE)
 			continue;
-		cairn_oid_set(e->id, s->c->idlen, &id);
+		named = cairn_idset_id(&s->c->named, e);
+		if (cairn_idset_find(&s->found, named) != CAIRN_IDSET_NONE)
+			continue;
+		cairn_oid_set(named, s->c->idlen, &id);
 		if (s->c->alternate != NULL &&
 		    cairn_object_exists(s->c->alternate, &id) == NULL)
 			continue;
-		find_lost(s->sink, CAIRN_FINDING_OBJECT, object(e->id), "lost: "
+		find_lost(s->sink, CAIRN_FINDING_OBJECT, object(named), "lost: "
 		    "no intact record of it was found");
 	}
 }
@@ -3265,7 +3314,7 @@ salvage(struct fsck *c, const struct finding *f, size_t n,
 	s.c = &now;
 	s.sink = c;
 	s.q = &q;
-	cairn_memtable_init(&s.found, now.idlen);
+	cairn_idset_init(&s.found, now.idlen);
 	if ((s.r = calloc(1, sizeof(*s.r))) == NULL) {
 		err = cairn_error_nomem();
 		goto done;
@@ -3286,7 +3335,7 @@ done:
 	for (i = 0; i < s.nsrc; i++)
 		now.vfs->close(now.vfs, s.src[i].fd);
 	free(s.r);
-	cairn_memtable_release(&s.found);
+	cairn_idset_release(&s.found);
 	cairn_buf_release(&s.order);
 	release(&now);
 	if (gfd != -1)
