@@ -27,6 +27,8 @@ static const struct cmd commands[] = {
 	{ "log", cmd_log, cmd_log_usage, "show the history of a commit" },
 	{ "rev-parse", cmd_rev_parse, cmd_rev_parse_usage,
 	    "print the ids revisions name" },
+	{ "rev-list", cmd_rev_list, cmd_rev_list_usage,
+	    "list the commits, or all objects, revisions reach" },
 	{ "flush", cmd_flush, cmd_flush_usage,
 	    "make everything durable and indexed" },
 	{ "fsck", cmd_fsck, cmd_fsck_usage, "check, and repair, a repository" },

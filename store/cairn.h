@@ -461,6 +461,52 @@ typedef int (*cairn_log_fn)(void *arg, const struct cairn_oid *id,
 const struct cairn_error *cairn_log_walk(struct cairn_repo *repo,
     const struct cairn_oid *start, uint64_t max, cairn_log_fn fn, void *arg);
 
+#define CAIRN_WALK_FIRST_PARENT	0x1	/* follow first parents only */
+#define CAIRN_WALK_OBJECTS	0x2	/* then list trees, blobs and tags */
+
+/* An object of a walk with CAIRN_WALK_OBJECTS, with its path or name. */
+typedef int (*cairn_walk_object_fn)(void *arg, const struct cairn_oid *id,
+    enum cairn_otype type, const char *path);
+
+struct cairn_walk_opts {
+	size_t size;		/* CAIRN_WALK_OPTS_INIT sets it */
+	/*
+	 * Where to start: commits, or tags of them; with CAIRN_WALK_OBJECTS
+	 * also trees and blobs (paths[i], if paths is not NULL, is the
+	 * path each was named by, as in "<rev>:<path>"; else "").
+	 */
+	const struct cairn_oid *starts;
+	const char *const *paths;
+	size_t nstarts;
+	/* Commits (or tags of them) whose history is left out: "^<rev>". */
+	const struct cairn_oid *hide;
+	size_t nhide;
+	uint64_t max;		/* commits shown at most; 0: no limit */
+	unsigned flags;		/* CAIRN_WALK_* */
+	cairn_log_fn commit;	/* each commit shown; may be NULL */
+	cairn_walk_object_fn object;	/* each other object; may be NULL */
+	void *arg;		/* passed to both */
+};
+#define CAIRN_WALK_OPTS_INIT { .size = sizeof(struct cairn_walk_opts) }
+
+/*
+ * cairn_rev_walk(repo, opts):
+ * The walk of git rev-list: call opts->commit for each commit reachable
+ * from a starting point and not from a hidden one, newest committer date
+ * first (ties: first reached first), each once, at most opts->max.  With
+ * CAIRN_WALK_OBJECTS, then call opts->object for the tags, trees and
+ * blobs they reach, as git rev-list --objects lists them: first the tags
+ * peeled from the starting points (named by their "tag" line) and the
+ * starting trees and blobs, then each shown commit's tree (path ""); a
+ * tree before its entries, in tree order, with '/'-separated paths; each
+ * object once; gitlinks not at all; nothing in the tree of a hidden
+ * parent of a shown commit.  A nonzero return of a callback stops the
+ * walk.  CAIRN_ERR_INVALID for a starting point that is not a commit
+ * (without CAIRN_WALK_OBJECTS), CAIRN_ERR_NOT_FOUND for a missing object.
+ */
+const struct cairn_error *cairn_rev_walk(struct cairn_repo *repo,
+    const struct cairn_walk_opts *opts);
+
 /*
  * cairn_reach_check(repo, ids, n, missing, complete):
  * For each of the n objects ids[i], whether it and everything it reaches

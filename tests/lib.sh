@@ -538,3 +538,21 @@ hex_to_bin () {
 tree_entry () {
 	printf '%s %s\000' "$1" "$2" && hex_to_bin "$3"
 }
+
+# test_self_git: set SELF to a snapshot (a bare clone) of this source
+# tree's own history, SELF_GIT to its git directory, and the prerequisite
+# SELFGIT, when the tree is a git work tree of its own (not a tarball, nor
+# a directory inside some other repository).
+test_self_git () {
+	SELF=$TRASH_DIRECTORY/self.git
+	SELF_GIT=
+	test_self_top_=$(cd "$TEST_DIRECTORY/.." && pwd -P)
+	if test_have_prereq GIT &&
+		test "$(git -C "$test_self_top_" rev-parse --show-toplevel \
+			2>/dev/null)" = "$test_self_top_" &&
+		SELF_GIT=$(git -C "$test_self_top_" rev-parse --absolute-git-dir) &&
+		git clone -q --bare --no-local "$SELF_GIT" "$SELF" >/dev/null 2>&1
+	then
+		test_set_prereq SELFGIT
+	fi
+}

@@ -15,20 +15,7 @@
 REAL_GIT=$(command -v git 2>/dev/null) || REAL_GIT=
 export REAL_GIT
 
-# SELF: a snapshot (a bare clone) of this source tree's own history, when
-# the tree is a git work tree of its own (not a tarball, nor a directory
-# inside some other repository); SELF_GIT: its git directory itself.
-SELF=$TRASH_DIRECTORY/self.git
-SELF_GIT=
-test_self_top_=$(cd "$TEST_DIRECTORY/.." && pwd -P)
-if test_have_prereq GIT &&
-	test "$(git -C "$test_self_top_" rev-parse --show-toplevel 2>/dev/null)" = \
-		"$test_self_top_" &&
-	SELF_GIT=$(git -C "$test_self_top_" rev-parse --absolute-git-dir) &&
-	git clone -q --bare --no-local "$SELF_GIT" "$SELF" >/dev/null 2>&1
-then
-	test_set_prereq SELFGIT
-fi
+test_self_git
 
 # A pseudo-terminal for the progress meter, through script(1).
 if command -v script >/dev/null 2>&1 &&

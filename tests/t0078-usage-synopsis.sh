@@ -67,6 +67,13 @@ man_forms () {
 					i++	# the name, cairn
 					continue
 				}
+				# "Fl Ns Ar n": the option -<n>, a count.
+				if (x == "Fl" && w[i + 1] == "Ns" &&
+				    w[i + 2] == "Ar") {
+					emit("-<" w[i + 3] ">", 0)
+					i += 3
+					continue
+				}
 				if (x ~ /^(Fl|Ar|Cm|No)$/) {
 					mode = x
 					if (x == "Fl" && (i == n || w[i + 1] ~ \
