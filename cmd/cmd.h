@@ -221,6 +221,10 @@ long cmd_input_read(struct cmd_input *in, void *buf, size_t len);
 /* Nonzero if input is buffered or ready without blocking (or at EOF). */
 int cmd_input_pending(struct cmd_input *in);
 
+/* A cairn_write_fn that writes to stdout (arg unused). */
+const struct cairn_error *cmd_stdout_sink(void *arg, const void *data,
+    size_t len);
+
 /* A path, quoted as git quotes it (core.quotePath). */
 void cmd_print_path(const char *name, size_t len);
 

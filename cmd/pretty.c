@@ -224,12 +224,23 @@ print_parents(struct cmd_pretty *p, const struct cairn_commit_info *ci,
 	}
 }
 
+void
+cmd_pretty_person(const char *label, const char *ident, size_t len)
+{
+	struct ident id;
+
+	ident_split(ident, len, &id);
+	printf("%s: %.*s <%.*s>\nDate:   ", label, (int)id.name_len, id.name,
+	    (int)id.email_len, id.email);
+	print_date(&id, DATE_DEFAULT);
+	putchar('\n');
+}
+
 static void
 print_medium(struct cmd_pretty *p, const struct cairn_oid *id,
     const struct cairn_commit_info *ci)
 {
 	const char *m = ci->message, *end = m + ci->message_len, *nl;
-	struct ident a;
 	size_t n, blanks = 0;
 	int first = 1;
 
@@ -243,11 +254,8 @@ print_medium(struct cmd_pretty *p, const struct cairn_oid *id,
 		print_parents(p, ci, 1);
 		putchar('\n');
 	}
-	ident_split(ci->author, ci->author_len, &a);
-	printf("Author: %.*s <%.*s>\nDate:   ", (int)a.name_len, a.name,
-	    (int)a.email_len, a.email);
-	print_date(&a, DATE_DEFAULT);
-	fputs("\n\n", stdout);
+	cmd_pretty_person("Author", ci->author, ci->author_len);
+	putchar('\n');
 	/*
 	 * As git log: blank lines at the start are skipped and at the end
 	 * dropped; trailing blanks of each line go.

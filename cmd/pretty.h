@@ -37,6 +37,13 @@ void cmd_pretty_commit(struct cmd_pretty *p, const struct cairn_oid *id,
     const unsigned char *data, size_t len);
 
 /*
+ * cmd_pretty_person(label, ident, len): "<label>: <name> <<email>>" and
+ * "Date:   <date>" lines of an identity ("<name> <<email>> <time> <tz>"),
+ * as git log and git show print an author or a tagger.
+ */
+void cmd_pretty_person(const char *label, const char *ident, size_t len);
+
+/*
  * Revision arguments of log and rev-list, as git takes them: "<rev>",
  * "^<rev>" (hide what it reaches) and "<a>..<b>" (^<a> <b>).
  */

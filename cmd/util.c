@@ -703,3 +703,12 @@ cmd_abbrev(struct cairn_repo *repo, const struct cairn_oid *id, char *out)
 		out[n] = save;
 	}
 }
+
+const struct cairn_error *
+cmd_stdout_sink(void *arg, const void *data, size_t len)
+{
+	(void)arg;
+	if (fwrite(data, 1, len, stdout) != len)
+		return cairn_error_sys(errno, "write to standard output");
+	return NULL;
+}
