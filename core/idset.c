@@ -1,50 +1,18 @@
 /*
  * idset.c: a compact set of ids, packed entries found through a table of
  * slots placed as core/memtable.c places its entries (see idset.h).
- *
- * A large slot table is mapped rather than allocated, and asked for huge
- * pages where the system has them, for the reason memtable.c gives: each
- * lookup lands on a random slot.
+ * The slot table comes from cairn_table_alloc, for the reason
+ * memtable.c gives: each lookup lands on a random slot.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "encode.h"
 #include "idset.h"
+#include "memtable.h"
 
-#define MAPPED_MIN ((size_t)2 << 20)	/* tables this large are mapped */
 #define CAP_MAX ((size_t)1 << 32)
-
-static uint32_t *
-slots_alloc(size_t cap)
-{
-	size_t bytes = cap * sizeof(uint32_t);
-	void *p;
-
-	if (bytes < MAPPED_MIN)
-		return calloc(cap, sizeof(uint32_t));
-	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, bytes, MADV_HUGEPAGE);  /* a hint: may be refused */
-#endif
-	return p;
-}
-
-static void
-slots_free(uint32_t *p, size_t cap)
-{
-	if (p == NULL)
-		return;
-	if (cap * sizeof(uint32_t) < MAPPED_MIN)
-		free(p);
-	else
-		(void)munmap(p, cap * sizeof(uint32_t));
-}
 
 void
 cairn_idset_init(struct cairn_idset *s, size_t idlen)
@@ -60,7 +28,7 @@ cairn_idset_release(struct cairn_idset *s)
 	size_t idlen = s->idlen;
 
 	free(s->ent);
-	slots_free(s->slot, s->cap);
+	cairn_table_free(s->slot, s->cap * sizeof(uint32_t));
 	cairn_idset_init(s, idlen);
 }
 
@@ -120,7 +88,7 @@ resize(struct cairn_idset *s, size_t cap)
 
 	if (cap > CAP_MAX)
 		return cairn_error_nomem();
-	if ((slot = slots_alloc(cap)) == NULL)
+	if ((slot = cairn_table_alloc(cap * sizeof(uint32_t))) == NULL)
 		return cairn_error_nomem();
 	for (i = 0; i < s->cap; i++)
 		if (s->slot[i] != 0) {
@@ -129,7 +97,7 @@ resize(struct cairn_idset *s, size_t cap)
 			slot[slot_of(s, slot, cap, shift, id)] =
 			    tag_of(id, shift) | num;
 		}
-	slots_free(s->slot, s->cap);
+	cairn_table_free(s->slot, s->cap * sizeof(uint32_t));
 	s->slot = slot;
 	s->cap = cap;
 	s->shift = shift;

@@ -17,9 +17,8 @@
 
 #define MAPPED_MIN ((size_t)2 << 20)	/* tables this large are mapped */
 
-/* A zeroed table of bytes bytes; NULL if out of memory. */
-static void *
-table_alloc(size_t bytes)
+void *
+cairn_table_alloc(size_t bytes)
 {
 	void *p;
 
@@ -35,8 +34,8 @@ table_alloc(size_t bytes)
 	return p;
 }
 
-static void
-table_free(void *p, size_t bytes)
+void
+cairn_table_free(void *p, size_t bytes)
 {
 	if (p == NULL)
 		return;
@@ -56,7 +55,7 @@ cairn_memtable_init(struct cairn_memtable *mt, size_t idlen)
 void
 cairn_memtable_release(struct cairn_memtable *mt)
 {
-	table_free(mt->tab, mt->cap * sizeof(*mt->tab));
+	cairn_table_free(mt->tab, mt->cap * sizeof(*mt->tab));
 	mt->tab = NULL;
 	mt->cap = mt->n = 0;
 }
@@ -88,7 +87,7 @@ resize(struct cairn_memtable *mt, size_t cap)
 
 	bigger.cap = cap;
 	bigger.n = 0;
-	if ((bigger.tab = table_alloc(cap * sizeof(*bigger.tab))) == NULL)
+	if ((bigger.tab = cairn_table_alloc(cap * sizeof(*bigger.tab))) == NULL)
 		return cairn_error_nomem();
 	for (i = 0; i < mt->cap; i++)
 		if (mt->tab[i].used) {
@@ -96,7 +95,7 @@ resize(struct cairn_memtable *mt, size_t cap)
 			    mt->tab[i];
 			bigger.n++;
 		}
-	table_free(mt->tab, mt->cap * sizeof(*mt->tab));
+	cairn_table_free(mt->tab, mt->cap * sizeof(*mt->tab));
 	*mt = bigger;
 	return NULL;
 }

@@ -35,6 +35,14 @@ struct cairn_memtable {
 	size_t idlen;
 };
 
+/*
+ * cairn_table_alloc(bytes): a zeroed table of bytes bytes for ids looked
+ * up at random (mapped, asking for huge pages, when large); NULL if out
+ * of memory.  cairn_table_free(p, bytes) frees it, given the same size.
+ */
+void *cairn_table_alloc(size_t bytes);
+void cairn_table_free(void *p, size_t bytes);
+
 /* An empty table of ids of idlen bytes; release frees it. */
 void cairn_memtable_init(struct cairn_memtable *mt, size_t idlen);
 void cairn_memtable_release(struct cairn_memtable *mt);
