@@ -46,7 +46,9 @@ TEST_CAIRN = $(O)/tests/bin/cairn
 FUZZ_CLI = $(O)/tests/fuzz/libcli.a
 LIB_OBJ = $(CORE_SRC:%.c=$(O)/%.o) $(STORE_SRC:%.c=$(O)/%.o)
 PIC_OBJ = $(CORE_SRC:%.c=$(O)/pic/%.o) $(STORE_SRC:%.c=$(O)/pic/%.o)
-CMD_OBJ = $(CMD_SRC:%.c=$(O)/%.o)
+# cmd_option_help, the options cairn help prints, made from the man page.
+HELP_C = $(O)/cmd/help_text.c
+CMD_OBJ = $(CMD_SRC:%.c=$(O)/%.o) $(HELP_C:%.c=%.o)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 SHELL_TESTS = $(sort $(wildcard tests/t[0-9]*.sh))
 MAN_PAGES = $(sort $(wildcard man/*.[1-8]))
@@ -76,6 +78,15 @@ $(O)/%.o: %.c
 
 $(O)/cmd/%.o: cmd/%.c $(INSTALL_H)
 	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(CPPFLAGS_CMD) $(CFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<
+
+$(HELP_C): man/options.awk man/cairn.1
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"
+	@awk -f man/options.awk man/cairn.1 >$@.tmp && mv $@.tmp $@
+
+$(HELP_C:%.c=%.o): $(HELP_C) $(INSTALL_H)
 	@echo "  CC $<"
 	@$(CC) $(CPPFLAGS_CMD) $(CFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<
 

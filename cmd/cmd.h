@@ -82,8 +82,21 @@ void cmd_getopt_init(struct cmd_getopt *g, int in_order);
 int cmd_getopt(struct cmd_getopt *g, int argc, char **argv,
     const char *shortopts, const struct option *longopts, const char *usage);
 
-/* Print "usage: <usage>" on stdout (--help); returns the exit status. */
+/*
+ * Print "usage: <usage>" on stdout (--help), then the command's options
+ * with the first sentence of each one's text in cairn(1); returns the
+ * exit status.
+ */
 int cmd_help(const char *usage);
+
+/* An option of a command, from man/cairn.1 (man/options.awk). */
+struct cmd_option_help {
+	const char *cmd;	/* its subsection: "log", "ref" */
+	const char *option;	/* "-n <n>, --max-count=<n>" */
+	const char *text;
+};
+/* Every command's options, in the page's order; a NULL cmd ends it. */
+extern const struct cmd_option_help cmd_option_help[];
 
 /* Print "cairn: <msg>" on stderr; return the exit status for err. */
 int cmd_fail(const struct cairn_error *err);

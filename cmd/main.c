@@ -69,8 +69,7 @@ help(int argc, char **argv)
 		    "help") != 0)
 			return cmd_usage(global_usage,
 			    "'%s' is not a cairn command", argv[1]);
-		printf("usage: %s\n", c ? c->usage : "cairn help [<command>]");
-		return cmd_finish_output(0);
+		return cmd_help(c ? c->usage : "cairn help [<command>]");
 	}
 	printf("usage: %s\n\ncommands:\n", global_usage);
 	for (i = 0; i < NCOMMANDS; i++)

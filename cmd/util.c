@@ -92,10 +92,74 @@ cmd_usage(const char *usage, const char *fmt, ...)
 	return 2;
 }
 
+#define HELP_COLUMN 30	/* where an option's text starts */
+#define HELP_WIDTH 79
+
+/* Text from column col on, words wrapped at HELP_WIDTH. */
+static void
+help_wrap(const char *text, int col)
+{
+	const char *p = text, *sp;
+	int len;
+
+	while (*p != '\0') {
+		len = (int)strcspn(p, " ");
+		if (col > HELP_COLUMN && col + 1 + len > HELP_WIDTH) {
+			printf("\n%*s", HELP_COLUMN, "");
+			col = HELP_COLUMN;
+		} else if (col > HELP_COLUMN) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", len, p);
+		col += len;
+		sp = p + len;
+		p = sp + strspn(sp, " ");
+	}
+	putchar('\n');
+}
+
 int
 cmd_help(const char *usage)
 {
+	const struct cmd_option_help *o;
+	const char *name = usage, *sub;
+	size_t len, sublen;
+	int col, any = 0;
+
 	printf("usage: %s\n", usage);
+	/* "cairn <name> ...": the command's subsection of the page. */
+	if (strncmp(name, "cairn ", 6) == 0)
+		name += 6;
+	len = strcspn(name, " \n");
+	/* "cairn ref list ...": the entry of that subcommand alone. */
+	sub = name + len + strspn(name + len, " ");
+	sublen = strcspn(sub, " \n");
+	for (o = cmd_option_help; o->cmd != NULL; o++)
+		if (strlen(o->cmd) == len && strncmp(o->cmd, name, len) == 0 &&
+		    strncmp(o->option, sub, sublen) == 0 &&
+		    (o->option[sublen] == ' ' || o->option[sublen] == '\0'))
+			break;
+	if (o->cmd == NULL || *sub == '-' || strchr(usage, '\n') != NULL)
+		sublen = 0;
+	for (o = cmd_option_help; o->cmd != NULL; o++) {
+		if (strlen(o->cmd) != len || strncmp(o->cmd, name, len) != 0)
+			continue;
+		if (sublen > 0 && (strncmp(o->option, sub, sublen) != 0 ||
+		    (o->option[sublen] != ' ' && o->option[sublen] != '\0')))
+			continue;
+		if (!any++)
+			printf("\noptions:\n");
+		col = printf("    %s", o->option);
+		if (col >= HELP_COLUMN - 1) {
+			printf("\n%*s", HELP_COLUMN, "");
+		} else {
+			printf("%*s", HELP_COLUMN - col, "");
+		}
+		help_wrap(o->text, HELP_COLUMN);
+	}
+	printf("\nThe whole description: 'man cairn', section COMMANDS, %.*s.\n",
+	    (int)len, name);
 	return cmd_finish_output(0);
 }
 

@@ -236,6 +236,34 @@ do
 	'
 done
 
+# help_options: the options the heads of the options section of cairn
+# help's output on stdin name ("--format" and "--pretty" of
+# "    --format=<fmt>, --pretty[=<fmt>]").
+help_options () {
+	awk '
+		/^options:/ { on = 1; next }
+		on && /^$/ { exit }
+		on && /^    [^ ]/ {
+			n = split(substr($0, 5), w, /[][ ,=|]+/)
+			for (i = 1; i <= n; i++)
+				if (w[i] ~ /^-/)
+					print w[i]
+		}
+	'
+}
+
+for cmd in $COMMANDS
+do
+	test_expect_success "cairn $cmd: help has a line for each option" '
+		test_timeout 60 cairn help "$cmd" >help &&
+		help_options <help | LC_ALL=C sort -u >have &&
+		usage_forms <help | tr " " "\n" | grep "^-" | grep -v -x -- "--" |
+		    LC_ALL=C sort -u >want &&
+		LC_ALL=C comm -23 want have >missing &&
+		test_must_be_empty missing
+	'
+done
+
 test_expect_success 'a SYNOPSIS without an option of the usage is a difference' '
 	sed "/^\.Cm ls$/,/^\.Nm/{/^\.Op Fl z$/d;}" "$PAGE" >page.1 &&
 	! cmp "$PAGE" page.1 >/dev/null &&
