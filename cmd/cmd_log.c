@@ -2,7 +2,6 @@
  * cmd_log.c: cairn log, the commits reachable from some revisions and not
  * from others, newest first, in git log's formats.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +86,6 @@ cmd_log(int argc, char **argv)
 	struct cmd_revs revs;
 	struct cmd_getopt g;
 	uint64_t max = 0;
-	char *end;
 	int c, none = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -100,10 +98,7 @@ cmd_log(int argc, char **argv)
 	    cmd_log_usage)) != -1) {
 		switch (c) {
 		case 'n':
-			errno = 0;
-			max = strtoull(g.arg, &end, 10);
-			if (*g.arg < '0' || *g.arg > '9' || *end != '\0' ||
-			    errno == ERANGE)
+			if (cmd_parse_count(g.arg, &max) != 0)
 				return cmd_usage(cmd_log_usage,
 				    "bad count '%s'", g.arg);
 			none = max == 0;
@@ -145,10 +140,7 @@ cmd_log(int argc, char **argv)
 	    (size_t)(argc - g.ind), &revs);
 	/* -n 0 shows nothing (max 0 would be no limit), as git log. */
 	if (err == NULL && !none) {
-		w.starts = revs.starts;
-		w.nstarts = revs.nstarts;
-		w.hide = revs.hide;
-		w.nhide = revs.nhide;
+		cmd_revs_walk(&revs, &w);
 		w.max = max;
 		w.commit = show;
 		w.arg = &o;

@@ -3,7 +3,6 @@
  * --objects, of every object) reachable from some revisions and not from
  * others, as git rev-list prints them.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +56,6 @@ cmd_rev_list(int argc, char **argv)
 	struct cmd_revs revs;
 	struct cmd_getopt g;
 	uint64_t max = 0;
-	char *end;
 	int c, none;
 
 	if ((c = cmd_count_args(&argc, argv, &max)) < 0)
@@ -68,10 +66,7 @@ cmd_rev_list(int argc, char **argv)
 	    cmd_rev_list_usage)) != -1) {
 		switch (c) {
 		case 'n':
-			errno = 0;
-			max = strtoull(g.arg, &end, 10);
-			if (*g.arg < '0' || *g.arg > '9' || *end != '\0' ||
-			    errno == ERANGE)
+			if (cmd_parse_count(g.arg, &max) != 0)
 				return cmd_usage(cmd_rev_list_usage,
 				    "bad count '%s'", g.arg);
 			none = max == 0;
@@ -98,11 +93,7 @@ cmd_rev_list(int argc, char **argv)
 	err = cmd_revs_resolve(repo, argv + g.ind, (size_t)(argc - g.ind),
 	    &revs);
 	if (err == NULL && !none) {
-		w.starts = revs.starts;
-		w.paths = (const char *const *)revs.paths;
-		w.nstarts = revs.nstarts;
-		w.hide = revs.hide;
-		w.nhide = revs.nhide;
+		cmd_revs_walk(&revs, &w);
 		w.max = max;
 		w.commit = show_commit;
 		w.object = show_object;

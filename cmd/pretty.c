@@ -3,6 +3,7 @@
  * format strings with git's placeholders), and the revision arguments of
  * log and rev-list.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -556,6 +557,28 @@ cmd_revs_release(struct cmd_revs *r)
 	free(r->starts);
 	free(r->hide);
 	memset(r, 0, sizeof(*r));
+}
+
+void
+cmd_revs_walk(const struct cmd_revs *r, struct cairn_walk_opts *w)
+{
+	w->starts = r->starts;
+	w->paths = (const char *const *)r->paths;
+	w->nstarts = r->nstarts;
+	w->hide = r->hide;
+	w->nhide = r->nhide;
+}
+
+int
+cmd_parse_count(const char *s, uint64_t *max)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*max = strtoull(s, &end, 10);
+	return *end != '\0' || errno == ERANGE ? -1 : 0;
 }
 
 int

@@ -64,6 +64,12 @@ const struct cairn_error *cmd_revs_resolve(struct cairn_repo *repo,
     char **args, size_t n, struct cmd_revs *r);
 void cmd_revs_release(struct cmd_revs *r);
 
+/* Set w's starting points (with their paths) and hidden ones from r. */
+void cmd_revs_walk(const struct cmd_revs *r, struct cairn_walk_opts *w);
+
+/* -n's value: 0 and *max, or -1 if s is not a count. */
+int cmd_parse_count(const char *s, uint64_t *max);
+
 /*
  * cmd_count_args(argc, argv, max): take each "-<n>" argument before "--"
  * out of argv (git log's -<n>: the last one counts) into *max, leaving
