@@ -556,3 +556,39 @@ test_self_git () {
 		test_set_prereq SELFGIT
 	fi
 }
+
+# data_records <file>: "<offset> <kind> <stored size> <id>" for each
+# record of a data file or WAL (store/record.h), read with od alone, and
+# "end <offset> <size>" if bytes follow the last whole record.
+data_records () {
+	od -An -v -tu1 "$1" | awk '
+	{ for (i = 1; i <= NF; i++) b[n++] = $i }
+	END {
+		off = 16
+		while (off + 80 <= n) {
+			st = 0
+			for (i = 16; i < 24; i++)
+				st = st * 256 + b[off + i]
+			id = ""
+			for (i = 40; i < 40 + b[off + 7]; i++)
+				id = id sprintf("%02x", b[off + i])
+			print off, b[off + 4], st, id
+			off += 80 + (b[off + 4] == 1 ? st : 0)
+		}
+		if (off != n)
+			print "end", off, n
+	}'
+}
+
+# flip_byte <file> <offset>: invert every bit of the byte at <offset>.
+flip_byte () {
+	fl_byte_=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
+	if test -z "$fl_byte_"
+	then
+		echo "flip_byte: no byte at $2 in $1" >&9
+		return 1
+	fi
+	# shellcheck disable=SC2059
+	printf "\\$(printf %03o $((fl_byte_ ^ 255)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}

@@ -24,43 +24,10 @@ export CAIRN_AUTHOR_NAME CAIRN_AUTHOR_EMAIL CAIRN_AUTHOR_DATE \
 
 P=$TRASH_DIRECTORY/pristine
 
-# records <file>: "<offset> <kind> <stored size> <id>" for each record of a
-# data file or WAL (record.h), read with od alone.
-records () {
-	od -An -v -tu1 "$1" | awk '
-	{ for (i = 1; i <= NF; i++) b[n++] = $i }
-	END {
-		off = 16
-		while (off + 80 <= n) {
-			st = 0
-			for (i = 16; i < 24; i++)
-				st = st * 256 + b[off + i]
-			id = ""
-			for (i = 40; i < 40 + b[off + 7]; i++)
-				id = id sprintf("%02x", b[off + i])
-			print off, b[off + 4], st, id
-			off += 80 + (b[off + 4] == 1 ? st : 0)
-		}
-	}'
-}
-
 # u64 <file> <offset>: the big-endian 64-bit number there.
 u64 () {
 	od -An -v -tu1 -j "$2" -N 8 "$1" |
 	awk '{ for (i = 1; i <= NF; i++) v = v * 256 + $i } END { print v }'
-}
-
-# flip <file> <offset>: invert every bit of the byte at <offset>.
-flip () {
-	fl_byte_=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
-	if test -z "$fl_byte_"
-	then
-		echo "flip: no byte at $2 in $1" >&9
-		return 1
-	fi
-	# shellcheck disable=SC2059
-	printf "\\$(printf %03o $((fl_byte_ ^ 255)))" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
 
 # cut_at <file> <length>: truncate <file> to <length> bytes.
@@ -110,8 +77,8 @@ setup_pristine () {
 		head -n 1) &&
 	test -n "$DATA" && test -n "$WM" && test -n "$WAL" && test -n "$SEG" ||
 		return 1
-	records "$P/repo/$DATA" >"$P/data.records" &&
-	records "$P/repo/$WAL" >"$P/wal.records" &&
+	data_records "$P/repo/$DATA" >"$P/data.records" &&
+	data_records "$P/repo/$WAL" >"$P/wal.records" &&
 	awk '$2 == 1 { print $4 }' "$P/data.records" | sort -u >"$P/ids" &&
 	test_line_count -gt 25 "$P/ids" || return 1
 	while read -r sp_id_
@@ -255,7 +222,7 @@ reads_ok () {
 # in r/<file>.
 damage () {
 	case $1 in
-	flip) flip "r/$2" "$3" ;;
+	flip) flip_byte "r/$2" "$3" ;;
 	cut) cut_at "r/$2" "$3" ;;
 	*) return 1 ;;
 	esac

@@ -36,25 +36,6 @@ W=$TRASH_DIRECTORY/work
 FIG=$TRASH_DIRECTORY/figures
 FULL=${CAIRN_HOSTILE_FULL:-}
 
-# records <file>: "<offset> <kind> <stored size>" for each record of a
-# data file or WAL (record.h), read with od alone.
-records () {
-	od -An -v -tu1 "$1" | awk '
-	{ for (i = 1; i <= NF; i++) b[n++] = $i }
-	END {
-		off = 16
-		while (off + 80 <= n) {
-			st = 0
-			for (i = 16; i < 24; i++)
-				st = st * 256 + b[off + i]
-			print off, b[off + 4], st
-			off += 80 + (b[off + 4] == 1 ? st : 0)
-		}
-		if (off != n)
-			print "end", off, n
-	}'
-}
-
 # setup_pristine: $P/repo and what the cases compare against: $P/names
 # (every object id, then the refs), $P/batch (what `cat --batch` prints
 # for them), $P/bobj/<n> and $P/obj/<n> (the batch answer and the plain
@@ -112,8 +93,8 @@ setup_pristine () {
 	DATA=$(sed -n 's/^data \([^ ]*\) .*/\1/p' "$P/repo/manifest") &&
 	WM=$(sed -n 's/^data [^ ]* \([0-9]*\)$/\1/p' "$P/repo/manifest") &&
 	WAL=$(sed -n 's/^wal \([^ ]*\)$/\1/p' "$P/repo/manifest") &&
-	records "$P/repo/$DATA" >"$P/data.records" &&
-	records "$P/repo/$WAL" >"$P/wal.records" || return 1
+	data_records "$P/repo/$DATA" >"$P/data.records" &&
+	data_records "$P/repo/$WAL" >"$P/wal.records" || return 1
 	if grep end "$P/data.records" "$P/wal.records" >&9
 	then
 		return 1

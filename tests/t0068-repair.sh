@@ -260,14 +260,6 @@ rec_off () {
 	}'
 }
 
-# flip <file> <offset>: invert the byte there.
-flip () {
-	fl_b_=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ') &&
-	test -n "$fl_b_" &&
-	printf "\\$(printf %03o $((fl_b_ ^ 255)))" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
-
 data_of () {
 	sed -n "s/^data \([^ ]*\) .*/\1/p" .cairn/manifest
 }
@@ -277,7 +269,7 @@ test_expect_success 'a damaged record in the middle of the data file: --salvage 
 	lost=$(sed -n 2p ids) &&
 	data=$(data_of) &&
 	off=$(rec_off .cairn 2) &&
-	flip ".cairn/$data" $((off + 8)) &&
+	flip_byte ".cairn/$data" $((off + 8)) &&
 	test_must_fail --status=1 cairn fsck >out &&
 	test_must_fail cairn gc --prune=never &&
 	test_must_fail --status=1 cairn fsck --salvage >out &&
@@ -307,7 +299,7 @@ test_expect_success 'a ref whose target is lost is moved into the quarantine' '
 	some_objects &&
 	head -n 1 ids >lost &&
 	data=$(data_of) &&
-	flip ".cairn/$data" $((16 + 85)) &&
+	flip_byte ".cairn/$data" $((16 + 85)) &&
 	test_must_fail --status=1 cairn fsck --salvage >out &&
 	grep -Fx "error ref main: lost: points to $(cat lost), which no intact record holds (moved to quarantine/1/refs/main)" out &&
 	test_path_is_missing .cairn/refs/main &&
@@ -319,7 +311,7 @@ test_expect_success 'records only a stray data file holds are salvaged from it' 
 	some_objects &&
 	data=$(data_of) &&
 	cp ".cairn/$data" .cairn/objects.90.data &&
-	flip ".cairn/$data" $((16 + 85)) &&
+	flip_byte ".cairn/$data" $((16 + 85)) &&
 	test_must_fail --status=1 cairn fsck >out &&
 	cairn fsck --salvage >out &&
 	test_path_is_missing .cairn/objects.90.data &&
@@ -330,7 +322,7 @@ test_expect_success 'records only a stray data file holds are salvaged from it' 
 test_expect_success 'a WAL damaged before whole batches: --salvage keeps every intact batch' '
 	some_objects &&
 	wal=$(sed -n "s/^wal //p" .cairn/manifest) &&
-	flip ".cairn/$wal" $((16 + 85)) &&
+	flip_byte ".cairn/$wal" $((16 + 85)) &&
 	test_must_fail --status=1 cairn fsck >out &&
 	cairn fsck --salvage >out &&
 	works
@@ -344,7 +336,7 @@ test_expect_success 'a WAL damaged before whole batches the data file lacks: --r
 	data=$(data_of) &&
 	wm=$(sed -n "s/^data [^ ]* \([0-9]*\)\$/\1/p" .cairn/manifest) &&
 	truncate -s "$wm" ".cairn/$data" &&
-	flip ".cairn/$wal" $((16 + 85)) &&
+	flip_byte ".cairn/$wal" $((16 + 85)) &&
 	cp ".cairn/$wal" wal.before &&
 	test_must_fail --status=1 cairn fsck --repair >out &&
 	grep "^error wal $wal@16: .*fsck --salvage keeps every intact batch)\$" out &&

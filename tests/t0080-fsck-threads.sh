@@ -13,32 +13,6 @@
 R=$TRASH_DIRECTORY/repo
 T=$TRASH_DIRECTORY
 
-# records <file>: "<offset> <kind> <stored size>" for each record of a
-# data file (record.h), read with od alone.
-records () {
-	od -An -v -tu1 "$1" | awk '
-	{ for (i = 1; i <= NF; i++) b[n++] = $i }
-	END {
-		off = 16
-		while (off + 80 <= n) {
-			st = 0
-			for (i = 16; i < 24; i++)
-				st = st * 256 + b[off + i]
-			print off, b[off + 4], st
-			off += 80 + (b[off + 4] == 1 ? st : 0)
-		}
-	}'
-}
-
-# flip <file> <offset>: invert every bit of the byte at <offset>.
-flip () {
-	fl_byte_=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
-	test -n "$fl_byte_" || return 1
-	# shellcheck disable=SC2059
-	printf "\\$(printf %03o $((fl_byte_ ^ 255)))" |
-		dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
-}
-
 # fsck_all <name> <args>...: fsck with each thread count; every output
 # must equal the first, and the status must be 1 (findings) each time.
 fsck_all () {
@@ -73,7 +47,7 @@ test_expect_success 'a repository of 3000 objects, flushed' '
 	cairn -r "$R" fsck --threads=7 >clean.7 &&
 	test_cmp clean.1 clean.7 &&
 	sed -n "s/^data \([^ ]*\) .*/\1/p" "$R/manifest" >"$T/data" &&
-	records "$R/$(cat "$T/data")" >"$T/recs" &&
+	data_records "$R/$(cat "$T/data")" >"$T/recs" &&
 	test_line_count = 3000 "$T/recs"
 '
 
@@ -82,10 +56,10 @@ test_expect_success 'damage in the first, middle and last records' '
 	for n in 2 1400 2999
 	do
 		set -- $(sed -n "${n}p" "$T/recs") &&
-		flip "$data" $(($1 + 80 + $3 / 2)) || return 1
+		flip_byte "$data" $(($1 + 80 + $3 / 2)) || return 1
 	done &&
 	set -- $(sed -n "2100p" "$T/recs") &&
-	flip "$data" $(($1 + 9))
+	flip_byte "$data" $(($1 + 9))
 '
 
 test_expect_success 'the same findings with every thread count' '

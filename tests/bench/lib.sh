@@ -1,8 +1,55 @@
 # lib.sh: shell functions shared by the benchmarks (run.sh, scale.sh),
-# sourced after they set here (their directory), T (their temporary
-# directory), OUT (a file for key=value lines, or empty), LIMIT (seconds
-# a command may take) and SINGLE (invocations of a single-cat timing).
+# sourced first, once they set here (their directory); setup and what
+# follows it need T (their temporary directory), OUT (a file for
+# key=value lines, or empty), LIMIT (seconds a command may take) and
+# SINGLE (invocations of a single-cat timing).
 # shellcheck shell=sh
+
+# arguments NAME SCRIPT ARG...: the one argument, the cairn to measure,
+# as an absolute path in CAIRN, and git in GIT; else a usage error.
+# shellcheck disable=SC2034
+arguments() {
+	args_name_=$1
+	args_script_=$2
+	shift 2
+	if [ $# -ne 1 ] || [ -z "$1" ]; then
+		echo "usage: sh tests/bench/$args_script_ /path/to/cairn" >&2
+		exit 2
+	fi
+	case $1 in
+	/*) CAIRN=$1 ;;
+	*) CAIRN=$(pwd)/$1 ;;
+	esac
+	if ! GIT=$(command -v git); then
+		echo "$args_name_: git is required" >&2
+		exit 2
+	fi
+}
+
+# positive NAME WHAT VALUE...: each VALUE a positive integer, else WHAT
+# (the variables) is the error.
+positive() {
+	pos_name_=$1
+	pos_what_=$2
+	shift 2
+	for v in "$@"; do
+		case $v in
+		'' | *[!0-9]* | 0)
+			echo "$pos_name_: $pos_what_ must be positive integers" >&2
+			exit 2
+			;;
+		esac
+	done
+}
+
+# scratch PREFIX: T, a new temporary directory removed at exit.
+scratch() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 2
+	trap 'rm -rf "$T"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+}
 
 # setup NAME: what every benchmark does first.  Neither tool may see the
 # user's configuration or repositories; OUT starts empty; the helpers

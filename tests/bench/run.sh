@@ -87,14 +87,10 @@ set -u
 LC_ALL=C
 export LC_ALL
 
-if [ $# -ne 1 ] || [ -z "$1" ]; then
-	echo "usage: sh tests/bench/run.sh /path/to/cairn" >&2
-	exit 2
-fi
-case $1 in
-/*) CAIRN=$1 ;;
-*) CAIRN=$(pwd)/$1 ;;
-esac
+here=$(cd "$(dirname "$0")" && pwd) || exit 2
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$here/lib.sh"
+arguments bench run.sh "$@"
 
 N=${BENCH_OBJECTS:-200000}
 RUNS=${BENCH_RUNS:-3}
@@ -104,36 +100,17 @@ LIMIT=${BENCH_TIMEOUT:-1800}
 PER=${BENCH_TREE_ENTRIES:-256}
 DN=${BENCH_DIR_FILES:-20000}
 OUT=${BENCH_OUT:-}
-for v in "$N" "$RUNS" "$SINGLE" "$LARGE_MB" "$LIMIT" "$PER" "$DN"; do
-	case $v in
-	'' | *[!0-9]* | 0)
-		echo "bench: BENCH_OBJECTS, BENCH_RUNS, BENCH_SINGLE," \
-		    "BENCH_LARGE_MB, BENCH_TIMEOUT, BENCH_TREE_ENTRIES and" \
-		    "BENCH_DIR_FILES must be positive integers" >&2
-		exit 2
-		;;
-	esac
-done
+positive bench "BENCH_OBJECTS, BENCH_RUNS, BENCH_SINGLE, BENCH_LARGE_MB, \
+BENCH_TIMEOUT, BENCH_TREE_ENTRIES and BENCH_DIR_FILES" \
+    "$N" "$RUNS" "$SINGLE" "$LARGE_MB" "$LIMIT" "$PER" "$DN"
 if [ "$N" -lt 10 ]; then
 	echo "bench: BENCH_OBJECTS must be at least 10" >&2
 	exit 2
 fi
-if ! GIT=$(command -v git); then
-	echo "bench: git is required" >&2
-	exit 2
-fi
-
-here=$(cd "$(dirname "$0")" && pwd) || exit 2
-T=$(mktemp -d "${TMPDIR:-/tmp}/cairn-bench.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+scratch cairn-bench
 
 # Neither tool may see the user's configuration or repositories; the
 # helpers are compiled (lib.sh: setup).
-# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
-. "$here/lib.sh"
 setup bench
 
 # ----------------------------------------------------------------- header

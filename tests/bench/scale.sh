@@ -45,14 +45,10 @@ set -u
 LC_ALL=C
 export LC_ALL
 
-if [ $# -ne 1 ] || [ -z "$1" ]; then
-	echo "usage: sh tests/bench/scale.sh /path/to/cairn" >&2
-	exit 2
-fi
-case $1 in
-/*) CAIRN=$1 ;;
-*) CAIRN=$(pwd)/$1 ;;
-esac
+here=$(cd "$(dirname "$0")" && pwd) || exit 2
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$here/lib.sh"
+arguments bench-scale scale.sh "$@"
 
 N=${SCALE_OBJECTS:-2000000}
 RUNS=${SCALE_RUNS:-3}
@@ -62,32 +58,15 @@ SINGLE=${SCALE_SINGLE:-50}
 LIMIT=${BENCH_TIMEOUT:-7200}
 OUT=${SCALE_OUT:-}
 PER=256
-for v in "$N" "$RUNS" "$LONG" "$READS" "$SINGLE" "$LIMIT"; do
-	case $v in
-	'' | *[!0-9]* | 0)
-		echo "bench-scale: SCALE_OBJECTS, SCALE_RUNS, SCALE_LONG_RUNS," \
-		    "SCALE_READS, SCALE_SINGLE and BENCH_TIMEOUT must be" \
-		    "positive integers" >&2
-		exit 2
-		;;
-	esac
-done
+positive bench-scale "SCALE_OBJECTS, SCALE_RUNS, SCALE_LONG_RUNS, SCALE_READS, \
+SCALE_SINGLE and BENCH_TIMEOUT" \
+    "$N" "$RUNS" "$LONG" "$READS" "$SINGLE" "$LIMIT"
 if [ "$N" -lt 2000 ]; then
 	echo "bench-scale: SCALE_OBJECTS must be at least 2000" >&2
 	exit 2
 fi
 [ "$READS" -gt "$N" ] && READS=$N
-if ! GIT=$(command -v git); then
-	echo "bench-scale: git is required" >&2
-	exit 2
-fi
-
-here=$(cd "$(dirname "$0")" && pwd) || exit 2
-T=$(mktemp -d "${TMPDIR:-/tmp}/cairn-scale.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+scratch cairn-scale
 
 # Disk: the two input streams (about 1.1 KB per object each), both
 # repositories (about 0.6 KB per object each) and their copies for gc.
@@ -102,8 +81,6 @@ fi
 
 # Neither tool may see the user's configuration or repositories; the
 # helpers are compiled (lib.sh: setup).
-# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
-. "$here/lib.sh"
 setup bench-scale
 
 # peak NAME CMD...: run CMD (killed after LIMIT seconds) under proc rss;
