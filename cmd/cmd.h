@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cairn.h"
 
@@ -44,12 +45,15 @@ int cmd_import(int argc, char **argv);
 int cmd_rev_parse(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_rev_list(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
     cmd_ref_usage[], cmd_ls_usage[], cmd_get_usage[], cmd_commit_usage[],
     cmd_log_usage[], cmd_fsck_usage[], cmd_gc_usage[], cmd_import_usage[],
-    cmd_rev_parse_usage[], cmd_tag_usage[], cmd_rev_list_usage[];
+    cmd_rev_parse_usage[], cmd_tag_usage[], cmd_rev_list_usage[],
+    cmd_diff_usage[], cmd_show_usage[];
 
 /*
  * Options.  cmd_getopt reads the options of argv[1..argc) with getopt_long's
@@ -238,8 +242,9 @@ int cmd_input_pending(struct cmd_input *in);
 const struct cairn_error *cmd_stdout_sink(void *arg, const void *data,
     size_t len);
 
-/* A path, quoted as git quotes it (core.quotePath). */
+/* A path, quoted as git quotes it (core.quotePath), to stdout or f. */
 void cmd_print_path(const char *name, size_t len);
+void cmd_fprint_path(FILE *f, const char *name, size_t len);
 
 /* A tree entry as git ls-tree prints it, path = prefix + name; nul: -z. */
 void cmd_print_entry(const struct cairn_tree_entry *e, const char *prefix,

@@ -564,7 +564,7 @@ cmd_input_pending(struct cmd_input *in)
  * with C escapes and octal for the rest.
  */
 void
-cmd_print_path(const char *name, size_t len)
+cmd_fprint_path(FILE *f, const char *name, size_t len)
 {
 	static const char esc[] = "\a\b\t\n\v\f\r";
 	static const char letter[] = "abtnvfr";
@@ -576,21 +576,27 @@ cmd_print_path(const char *name, size_t len)
 		if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '"' || p[i] == '\\')
 			break;
 	if (i == len) {
-		fwrite(name, 1, len, stdout);
+		fwrite(name, 1, len, f);
 		return;
 	}
-	putchar('"');
+	putc('"', f);
 	for (i = 0; i < len; i++) {
 		if (p[i] == '"' || p[i] == '\\')
-			printf("\\%c", p[i]);
+			fprintf(f, "\\%c", p[i]);
 		else if (p[i] != 0 && (e = strchr(esc, p[i])) != NULL)
-			printf("\\%c", letter[e - esc]);
+			fprintf(f, "\\%c", letter[e - esc]);
 		else if (p[i] < 0x20 || p[i] >= 0x7f)
-			printf("\\%03o", p[i]);
+			fprintf(f, "\\%03o", p[i]);
 		else
-			putchar(p[i]);
+			putc(p[i], f);
 	}
-	putchar('"');
+	putc('"', f);
+}
+
+void
+cmd_print_path(const char *name, size_t len)
+{
+	cmd_fprint_path(stdout, name, len);
 }
 
 /* One tree entry in git ls-tree format ("<mode> <type> <id>\t<name>"). */

@@ -406,6 +406,34 @@ const struct cairn_error *cairn_tree_walk(struct cairn_repo *repo,
     const struct cairn_oid *tree, int recursive, cairn_tree_fn fn,
     void *arg);
 
+/* A change between two trees (cairn_tree_diff). */
+struct cairn_diff_entry {
+	char status;		/* 'A' added, 'D' deleted, 'M' modified,
+				   'T' type changed */
+	unsigned old_mode, new_mode;	/* CAIRN_MODE_*; 0 on the absent side */
+	struct cairn_oid old_id, new_id;	/* all zero on the absent side */
+	const char *path;	/* '/'-separated, from the trees' roots */
+};
+
+typedef int (*cairn_diff_fn)(void *arg, const struct cairn_diff_entry *d);
+
+/*
+ * cairn_tree_diff(repo, a, b, paths, npaths, fn, arg):
+ * Call fn for each entry that differs between the trees a and b (either
+ * may be NULL: the empty tree), as git diff-tree -r reports them: in
+ * git's tree order, recursively, trees themselves not reported, subtrees
+ * with equal ids not read.  A regular file, symlink or gitlink that
+ * becomes another of them is 'T'; a file that becomes a tree is a 'D' of
+ * the file and an 'A' of each of the tree's entries.  With npaths > 0,
+ * only entries at or below one of the paths ('/'-separated, from the
+ * root) are reported.  A nonzero return of fn stops the walk.
+ * CAIRN_ERR_NOT_FOUND for a tree that is missing, CAIRN_ERR_INVALID for
+ * an object that is not a tree, CAIRN_ERR_CORRUPT for a malformed one.
+ */
+const struct cairn_error *cairn_tree_diff(struct cairn_repo *repo,
+    const struct cairn_oid *a, const struct cairn_oid *b,
+    const char *const *paths, size_t npaths, cairn_diff_fn fn, void *arg);
+
 #define CAIRN_CHECKOUT_FORCE	0x1	/* dir may be non-empty; replace entries */
 
 /*

@@ -44,37 +44,37 @@ make_history () {
 	git -C "$1" symbolic-ref HEAD refs/heads/main &&
 	mkdir -p "$1/a/b" &&
 	echo one >"$1/top" && echo f >"$1/a/b/f" && ln -s top "$1/link" &&
-	printf 'one\n' >m1 &&
-	commit_msg "$1" 1000000000 +0000 "A U Thor" m1 &&
+	printf 'one\n' >msg1 &&
+	commit_msg "$1" 1000000000 +0000 "A U Thor" msg1 &&
 	git -C "$1" branch side &&
 	echo two >"$1/top" &&
-	printf 'Subject line  \ncontinued here\n\n\n Body\twith a tab\n\n  trailing  \n\n\n' >m2 &&
-	commit_msg "$1" 1000100000 -0700 "Zoë Ünicode" m2 &&
+	printf 'Subject line  \ncontinued here\n\n\n Body\twith a tab\n\n  trailing  \n\n\n' >msg2 &&
+	commit_msg "$1" 1000100000 -0700 "Zoë Ünicode" msg2 &&
 	echo three >"$1/top" && chmod +x "$1/top" &&
-	printf '\n\nleading blank lines, no final newline' >m3 &&
-	commit_msg "$1" 1000200000 +0530 "A U Thor" m3 &&
+	printf '\n\nleading blank lines, no final newline' >msg3 &&
+	commit_msg "$1" 1000200000 +0530 "A U Thor" msg3 &&
 	git -C "$1" tag -a -m "v one" v1 &&
 	git -C "$1" -c advice.nestedTag=false tag -a -m "v two" v2 v1 &&
 	git -C "$1" checkout -q side &&
 	echo s1 >"$1/a/side" &&
-	printf 's1\n\nbody of s1\n' >m4 &&
-	commit_msg "$1" 1000100000 +1400 "Side Person" m4 &&
+	printf 's1\n\nbody of s1\n' >msg4 &&
+	commit_msg "$1" 1000100000 +1400 "Side Person" msg4 &&
 	mkdir "$1/a/new" && echo s2 >"$1/a/new/s2" &&
-	printf 's2\n' >m5 &&
-	commit_msg "$1" 1000300000 -1200 "Side Person" m5 &&
+	printf 's2\n' >msg5 &&
+	commit_msg "$1" 1000300000 -1200 "Side Person" msg5 &&
 	git -C "$1" checkout -q main &&
 	at 1000400000 -0330 "A U Thor" git -C "$1" merge -q --no-edit side &&
 	x=$(printf 'root\n' | at 1000450000 +0100 Rooted git -C "$1" \
-	    commit-tree "$(git -C "$1" rev-parse main~1^{tree})") &&
+	    commit-tree "$(git -C "$1" rev-parse "main~1^{tree}")") &&
 	s1=$(git -C "$1" rev-parse side~1) &&
 	o=$(printf 'octopus\n' | at 1000500000 +0000 "A U Thor" git -C "$1" \
-	    commit-tree "$(git -C "$1" rev-parse main^{tree})" -p main \
+	    commit-tree "$(git -C "$1" rev-parse "main^{tree}")" -p main \
 	    -p "$s1" -p "$x") &&
 	git -C "$1" update-ref refs/heads/main "$o" &&
 	git -C "$1" reset -q --hard &&
 	echo six >"$1/a/b/f" &&
-	printf 'six\n' >m6 &&
-	commit_msg "$1" 1000600000 +0000 "A U Thor" m6 &&
+	printf 'six\n' >msg6 &&
+	commit_msg "$1" 1000600000 +0000 "A U Thor" msg6 &&
 	git -C "$1" tag -a -m "a tree" tree "main^{tree}" &&
 	git -C "$1" tag -a -m "a blob" blob main:top
 }
