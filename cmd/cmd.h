@@ -47,13 +47,14 @@ int cmd_tag(int argc, char **argv);
 int cmd_rev_list(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_archive(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
     cmd_ref_usage[], cmd_ls_usage[], cmd_get_usage[], cmd_commit_usage[],
     cmd_log_usage[], cmd_fsck_usage[], cmd_gc_usage[], cmd_import_usage[],
     cmd_rev_parse_usage[], cmd_tag_usage[], cmd_rev_list_usage[],
-    cmd_diff_usage[], cmd_show_usage[];
+    cmd_diff_usage[], cmd_show_usage[], cmd_archive_usage[];
 
 /*
  * Options.  cmd_getopt reads the options of argv[1..argc) with getopt_long's

@@ -31,6 +31,8 @@ static const struct cmd commands[] = {
 	    "show what changed between two trees" },
 	{ "show", cmd_show, cmd_show_usage,
 	    "show a commit, tag, tree or blob as git show does" },
+	{ "archive", cmd_archive, cmd_archive_usage,
+	    "write a tree as a tar file, as git archive does" },
 	{ "rev-list", cmd_rev_list, cmd_rev_list_usage,
 	    "list the commits, or all objects, revisions reach" },
 	{ "flush", cmd_flush, cmd_flush_usage,

@@ -1,0 +1,160 @@
+#!/bin/sh
+# t0090-archive: archive writes the tar git archive writes, byte for
+# byte, for commits, tags, prefixes and path limits, on a history with
+# executables, symlinks, long names and link targets (pax headers),
+# UTF-8 names, empty files and a gitlink; tar.gz is the same tar
+# compressed; a tree's archive extracts to git's files; and what cannot be
+# archived, or would write outside the archive's directory, is refused.
+
+# Test bodies are single-quoted on purpose: lib.sh evaluates them, and
+# calls the helpers they use.
+# shellcheck disable=SC2016,SC2317
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
+. "$(dirname "$0")/lib.sh"
+
+test_self_git
+
+GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL=author@example.com
+GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL=committer@example.com
+GIT_AUTHOR_DATE='1112911993 -0700' GIT_COMMITTER_DATE='1112912053 +0200'
+export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
+	GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+
+# A name of 150 bytes; a directory name of 120 (no prefix split is
+# possible below it).
+L150=$(printf '%0150d' 0 | tr 0 n)
+L120=$(printf '%0120d' 0 | tr 0 d)
+
+# make_history <dir>: two commits of a tree with every kind of entry,
+# and an annotated tag of the second.
+make_history () {
+	git init -q "$1" &&
+	git -C "$1" symbolic-ref HEAD refs/heads/main &&
+	mkdir -p "$1/a/b/c" "$1/$L120" "$1/deep/er/still/deeper/and/deeper" &&
+	printf 'top\n' >"$1/top" &&
+	printf '#!/bin/sh\necho hi\n' >"$1/run" && chmod +x "$1/run" &&
+	ln -s top "$1/link" &&
+	ln -s "$L150" "$1/longlink" &&
+	: >"$1/empty" &&
+	printf 'f\n' >"$1/a/b/c/f" &&
+	printf 'long\n' >"$1/$L150" &&
+	printf 'in a long dir\n' >"$1/$L120/x" &&
+	printf 'deep\n' >"$1/deep/er/still/deeper/and/deeper/$L150" &&
+	printf 'u\n' >"$1/Ünïcödé" &&
+	seq 1 30000 >"$1/a/big" &&
+	git -C "$1" add -A &&
+	git -C "$1" update-index --add --cacheinfo \
+	    160000,1111111111111111111111111111111111111111,sub &&
+	git -C "$1" commit -q -m one &&
+	printf 'changed\n' >"$1/top" && rm "$1/link" &&
+	git -C "$1" add -A && git -C "$1" commit -q -m two &&
+	git -C "$1" tag -a -m "tag two" v2
+}
+
+import_history () {
+	cairn init --object-format=sha1 "$2" >/dev/null &&
+	cairn -r "$2" import --git "$1/.git" --refs >/dev/null
+}
+
+test_expect_success GIT 'a commit, a tag, prefixes and paths: the bytes git archive writes' '
+	make_history g
+	import_history g c
+	for r in heads/main heads/main~1 tags/v2
+	do
+		git -C g archive --format=tar "$r" >expect &&
+		cairn -r c archive "$r" >actual &&
+		test_cmp_bin expect actual || { echo "rev $r" >&9; return 1; }
+		cairn -r c archive --format=tar "$r" >actual &&
+		test_cmp_bin expect actual || return 1
+	done &&
+	for p in p/ p x/y/ "p//" "$L120/"
+	do
+		git -C g archive --format=tar --prefix="$p" heads/main >expect &&
+		cairn -r c archive --prefix="$p" heads/main >actual &&
+		test_cmp_bin expect actual || { echo "prefix $p" >&9; return 1; }
+	done &&
+	for s in a a/ a/b/c/f top run sub "$L120" deep/er link longlink
+	do
+		git -C g archive --format=tar heads/main~1 "$s" >expect &&
+		cairn -r c archive heads/main~1 "$s" >actual &&
+		test_cmp_bin expect actual || { echo "path $s" >&9; return 1; }
+	done &&
+	git -C g archive --format=tar --prefix=q/ heads/main a/b top >expect &&
+	cairn -r c archive --prefix=q/ heads/main a/b top >actual &&
+	test_cmp_bin expect actual
+'
+
+test_expect_success GIT 'tar.gz: the same tar, compressed' '
+	make_history g
+	import_history g c
+	git -C g archive --format=tar heads/main >expect &&
+	cairn -r c archive --format=tar.gz heads/main >out.tar.gz &&
+	gzip -dc out.tar.gz >actual &&
+	test_cmp_bin expect actual &&
+	cairn -r c archive --format=tgz --prefix=p/ heads/main a >out.tgz &&
+	git -C g archive --format=tar --prefix=p/ heads/main a >expect &&
+	gzip -dc out.tgz >actual &&
+	test_cmp_bin expect actual
+'
+
+test_expect_success GIT 'a tree: the files git archive gives, dated now' '
+	make_history g
+	import_history g c
+	mkdir x y &&
+	git -C g archive --format=tar "main^{tree}" | tar -xf - -C x &&
+	cairn -r c archive "heads/main^{tree}" | tar -xf - -C y &&
+	diff -r x y &&
+	test -x y/run && test -h y/longlink &&
+	cairn -r c archive "heads/main^{tree}" | tar -tvf - >list &&
+	! grep pax_global_header list
+'
+
+test_expect_success SELFGIT 'this source tree: the bytes git archive writes' '
+	fmt=$(git --git-dir="$SELF" rev-parse --show-object-format)
+	cairn init --object-format="$fmt" c >/dev/null
+	cairn -r c import --git "$SELF" --refs >/dev/null
+	b=$(git --git-dir="$SELF" for-each-ref --count=1 \
+	    --format="%(refname:strip=1)" refs/heads)
+	git --git-dir="$SELF" archive --format=tar "$b" >expect &&
+	cairn -r c archive "$b" >actual &&
+	test_cmp_bin expect actual
+'
+
+test_expect_success GIT 'what cannot be archived: one line and the documented status' '
+	make_history g
+	import_history g c
+	test_must_fail --status=2 cairn -r c archive heads/main nosuch \
+	    >out 2>err &&
+	test_stderr_one_line err && grep "nosuch" err &&
+	test_must_fail --status=2 cairn -r c archive heads/main:top >out 2>err &&
+	test_stderr_one_line err && grep "not a tree" err &&
+	test_must_fail --status=2 cairn -r c archive "heads/main~x" >out 2>err &&
+	test_stderr_one_line err &&
+	test_must_fail --status=2 cairn -r c archive --format=zip heads/main \
+	    >out 2>err &&
+	test_must_be_empty out &&
+	test_must_fail --status=2 cairn -r c archive >out 2>err &&
+	test_must_fail --status=2 cairn -r c archive heads/main /top >out 2>err &&
+	test_must_fail --status=3 cairn -r c archive heads/main >/dev/full \
+	    2>err &&
+	test_stderr_one_line err &&
+	test_must_fail --status=3 cairn -r c archive --format=tar.gz \
+	    heads/main >/dev/full 2>err &&
+	test_stderr_one_line err
+'
+
+test_expect_success 'a tree with an entry named .. or . is refused, nothing written past it' '
+	blob=$(printf "x\n" | cairn put --stdin)
+	for bad in .. .
+	do
+		tree_entry 100644 "$bad" "$blob" >bad.tree &&
+		t=$(cairn put --literally -t tree bad.tree) &&
+		tree_entry 040000 sub "$t" >outer.tree &&
+		o=$(cairn put --literally -t tree outer.tree) &&
+		test_must_fail --status=3 cairn archive "$o" >out 2>err &&
+		test_stderr_one_line err &&
+		grep "outside" err || return 1
+	done
+'
+
+test_done
