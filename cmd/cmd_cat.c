@@ -13,7 +13,7 @@
 const char cmd_cat_usage[] =
     "cairn cat <object>\n"
     "       cairn cat (-t | -s | -e | -p) <object>\n"
-    "       cairn cat [--no-verify] [--stats] "
+    "       cairn cat [--no-verify] [--stats] [--batch-all-objects] "
     "(--batch[=<format>] | --batch-check[=<format>]) [-z | -Z]";
 
 struct cat_opts {
@@ -23,6 +23,7 @@ struct cat_opts {
 	int nul_in, nul_out;
 	const char *format;	/* of --batch=, --batch-check=; NULL: git's */
 	int split;		/* the format has %(rest) */
+	int all;		/* --batch-all-objects */
 	int ind;		/* the first operand */
 };
 
@@ -305,6 +306,38 @@ cat_batch(struct cairn_repo *repo, const struct cat_opts *o)
 	return err;
 }
 
+struct cat_all {
+	struct cairn_repo *repo;
+	const struct cat_opts *o;
+	const struct cairn_error *err;
+};
+
+static int
+cat_all_one(void *arg, const struct cairn_oid *id)
+{
+	struct cat_all *a = arg;
+	char hex[CAIRN_OID_HEXMAX + 1];
+
+	a->err = cat_batch_one(a->repo, a->o, cairn_oid_fmt(id, hex),
+	    a->o->nul_out ? '\0' : '\n');
+	if (a->err == NULL && ferror(stdout))
+		a->err = cairn_error_new(CAIRN_ERR_IO,
+		    "write to standard output failed");
+	return a->err != NULL;
+}
+
+/* --batch-all-objects: every object, in id order, as if named in turn. */
+static const struct cairn_error *
+cat_batch_all(struct cairn_repo *repo, const struct cat_opts *o)
+{
+	const struct cairn_error *err;
+	struct cat_all a = { repo, o, NULL };
+
+	if ((err = cairn_object_each(repo, cat_all_one, &a)) != NULL)
+		return err;
+	return a.err;
+}
+
 /* Returns 0 to go on (the operands from o->ind), else the exit status. */
 static int
 parse_opts(int argc, char **argv, struct cat_opts *o)
@@ -312,6 +345,7 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 	static const struct option opts[] = {
 		{ "batch", optional_argument, NULL, 'b' },
 		{ "batch-check", optional_argument, NULL, 'c' },
+		{ "batch-all-objects", no_argument, NULL, 'A' },
 		{ "no-verify", no_argument, NULL, 'V' },
 		{ "stats", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
@@ -335,6 +369,7 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 			if (c == 'b' || c == 'c')
 				o->format = g.arg;
 			break;
+		case 'A': o->all = 1; break;
 		case 'V': o->no_verify = 1; break;
 		case 'S': o->stats = 1; break;
 		case 'z': o->nul_in = 1; break;
@@ -355,9 +390,9 @@ parse_opts(int argc, char **argv, struct cat_opts *o)
 			return cmd_usage(cmd_cat_usage, "%s", err->msg);
 		return 0;
 	}
-	if (o->nul_in || o->stats)
-		return cmd_usage(cmd_cat_usage, "-z, -Z and --stats need "
-		    "--batch or --batch-check");
+	if (o->nul_in || o->stats || o->all)
+		return cmd_usage(cmd_cat_usage, "-z, -Z, --stats and "
+		    "--batch-all-objects need --batch or --batch-check");
 	if (argc - g.ind != 1)
 		return cmd_usage(cmd_cat_usage, "expected one object name");
 	/* -e answers 1 for a missing object, but 2 for a malformed name. */
@@ -378,7 +413,9 @@ cmd_cat(int argc, char **argv)
 		return r;
 	if ((err = cmd_open(&repo, 0)) != NULL)
 		return cmd_fail(err);
-	if (o.mode == 'b' || o.mode == 'c')
+	if (o.all)
+		err = cat_batch_all(repo, &o);
+	else if (o.mode == 'b' || o.mode == 'c')
 		err = cat_batch(repo, &o);
 	else
 		err = cat_one(repo, &o, argv[o.ind], &status);

@@ -14,11 +14,13 @@
 #include "cmd.h"
 
 const char cmd_fsck_usage[] =
-    "cairn fsck [--quick] [--repair | --salvage] [--json] [--threads=<n>]";
+    "cairn fsck [--quick] [--repair | --salvage] [--unreachable] [--json] "
+    "[--threads=<n>]";
 
 struct fsck_out {
 	int json;
 	int n;
+	int unreachable;	/* listed so far */
 	int meter;
 	struct timespec start;
 };
@@ -157,6 +159,38 @@ progress(void *arg, const char *phase, uint64_t bytes, uint64_t total)
 	fflush(stderr);
 }
 
+static int
+print_unreachable(void *arg, const struct cairn_oid *id, enum cairn_otype type)
+{
+	struct fsck_out *o = arg;
+	char hex[CAIRN_OID_HEXMAX + 1];
+
+	cairn_oid_fmt(id, hex);
+	if (o->json)
+		printf("%s{\"type\": \"%s\", \"id\": \"%s\"}",
+		    o->unreachable++ ? ", " : "", cairn_otype_name(type), hex);
+	else
+		printf("unreachable %s %s\n", cairn_otype_name(type), hex);
+	return ferror(stdout) ? 1 : 0;
+}
+
+/*
+ * --unreachable: after the check (and any repair), what no ref reaches,
+ * as git fsck --unreachable lists it.
+ */
+static const struct cairn_error *
+list_unreachable(struct fsck_out *o)
+{
+	const struct cairn_error *err;
+	struct cairn_repo *repo;
+
+	if ((err = cmd_open(&repo, 0)) != NULL)
+		return err;
+	err = cairn_reach_unreachable(repo, print_unreachable, o);
+	cmd_close(repo);
+	return err;
+}
+
 int
 cmd_fsck(int argc, char **argv)
 {
@@ -166,6 +200,7 @@ cmd_fsck(int argc, char **argv)
 		{ "salvage", no_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "unreachable", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -176,7 +211,7 @@ cmd_fsck(int argc, char **argv)
 	unsigned flags = 0;
 	char *path, *end;
 	unsigned long n;
-	int c;
+	int c, unreachable = 0;
 
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -188,6 +223,8 @@ cmd_fsck(int argc, char **argv)
 			flags |= CAIRN_FSCK_SALVAGE;
 		else if (c == 'j')
 			o.json = 1;
+		else if (c == 'u')
+			unreachable = 1;
 		else if (c == 't') {
 			errno = 0;
 			n = strtoul(optarg, &end, 10);
@@ -198,8 +235,7 @@ cmd_fsck(int argc, char **argv)
 				    optarg);
 			fo.threads = (unsigned)n;
 		} else if (c == 'h') {
-			printf("usage: %s\n", cmd_fsck_usage);
-			return cmd_finish_output(0);
+			return cmd_help(cmd_fsck_usage);
 		} else
 			return cmd_usage(cmd_fsck_usage, "unknown option '%s'",
 			    argv[optind - 1]);
@@ -231,6 +267,10 @@ cmd_fsck(int argc, char **argv)
 	}
 	if (o.json && err == NULL && o.n == 0)
 		printf("{\"findings\": [");
+	if (o.json && err == NULL && unreachable)
+		printf("], \"unreachable\": [");
+	if (err == NULL && unreachable)
+		err = list_unreachable(&o);
 	if (o.json && err == NULL)
 		printf("], \"records\": %" PRIu64 ", \"objects\": %" PRIu64
 		    ", \"errors\": %" PRIu64 ", \"warnings\": %" PRIu64

@@ -11,7 +11,7 @@
 #include "cairn.h"
 #include "buf.h"
 
-#define CAIRN_BACKEND_VERSION 1
+#define CAIRN_BACKEND_VERSION 2
 
 struct cairn_backend;
 
@@ -61,6 +61,14 @@ struct cairn_backend_ops {
 	/* Maintenance that rewrites the store; NULL where unsupported. */
 	const struct cairn_error *(*gc)(struct cairn_backend *,
 	    const struct cairn_gc_opts *, struct cairn_gc_result *);
+	/*
+	 * Version 2.  Call fn with the id of every object present (an id
+	 * may come more than once); a nonzero return of fn stops.  An index
+	 * that cannot be read whole is an error, not a shorter list.  NULL
+	 * where unsupported.
+	 */
+	const struct cairn_error *(*each)(struct cairn_backend *,
+	    int (*fn)(void *, const unsigned char *id), void *);
 };
 
 /*

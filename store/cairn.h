@@ -316,6 +316,20 @@ const struct cairn_error *cairn_object_exists(struct cairn_repo *repo,
  * at least 4 digits matching exactly one object.  CAIRN_ERR_NOT_FOUND,
  * CAIRN_ERR_AMBIGUOUS, CAIRN_ERR_INVALID (not a name).
  */
+/*
+ * cairn_object_each(repo, fn, arg):
+ * Call fn with the id of every object of the repository, those of its
+ * alternate too, each once, in id order (bytewise), as git cat-file
+ * --batch-all-objects lists them; a nonzero return of fn stops.  What
+ * other processes committed before the call is included.  The ids are
+ * gathered first (hash length bytes each), so fn may read the objects.
+ * An index that cannot be read whole is an error (CAIRN_ERR_CORRUPT),
+ * never a shorter list.
+ */
+typedef int (*cairn_object_fn)(void *arg, const struct cairn_oid *id);
+const struct cairn_error *cairn_object_each(struct cairn_repo *repo,
+    cairn_object_fn fn, void *arg);
+
 const struct cairn_error *cairn_object_resolve(struct cairn_repo *repo,
     const char *name, struct cairn_oid *out);
 
@@ -551,6 +565,19 @@ const struct cairn_error *cairn_reach_check(struct cairn_repo *repo,
     const struct cairn_oid *ids, size_t n, struct cairn_oid *missing,
     int *complete);
 
+/*
+ * cairn_reach_unreachable(repo, fn, arg):
+ * Call fn for every object of the repository (cairn_object_each's) that
+ * no ref reaches through tree, commit and tag links, in id order, with
+ * its type, as git fsck --unreachable lists them (everything unreachable,
+ * not only the tips).  An object a ref reaches that is missing reaches
+ * nothing more.  A nonzero return of fn stops the listing.
+ */
+typedef int (*cairn_unreachable_fn)(void *arg, const struct cairn_oid *id,
+    enum cairn_otype type);
+const struct cairn_error *cairn_reach_unreachable(struct cairn_repo *repo,
+    cairn_unreachable_fn fn, void *arg);
+
 /* Refs: named roots, "refs/<name>" holding "<hex id>\n". */
 
 enum cairn_ref_op {
@@ -743,7 +770,15 @@ struct cairn_gc_opts {
 	int dry_run;		/* count, change nothing */
 	/* Phases "scan", "mark", "copy", counting objects; may be NULL. */
 	cairn_progress_fn progress;
-	void *arg;
+	void *arg;		/* passed to progress and removed */
+	/*
+	 * Each object that goes (with dry_run: would go), in id order,
+	 * once the mark is done and before anything changes: its id, type,
+	 * content size and the time it was last written or touched.  May
+	 * be NULL.
+	 */
+	void (*removed)(void *arg, const struct cairn_oid *id,
+	    enum cairn_otype type, uint64_t size, int64_t time);
 };
 #define CAIRN_GC_OPTS_INIT { .size = sizeof(struct cairn_gc_opts), \
 	.keep_since = INT64_MIN }

@@ -82,6 +82,7 @@ static const struct cairn_backend_ops disk_ops = {
 	disk_ref_list,
 	disk_refresh_reader,
 	disk_gc,
+	disk_each,
 };
 
 const struct cairn_error *

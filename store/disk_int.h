@@ -152,6 +152,8 @@ const struct cairn_error *disk_read_stream(struct cairn_backend *,
     const struct cairn_oid *, unsigned, cairn_write_fn, void *);
 const struct cairn_error *disk_stat(struct cairn_backend *,
     const struct cairn_oid *, int *, uint64_t *);
+const struct cairn_error *disk_each(struct cairn_backend *,
+    int (*)(void *, const unsigned char *), void *);
 const struct cairn_error *disk_prefix(struct cairn_backend *, const char *,
     size_t, struct cairn_oid *, int *);
 const struct cairn_error *disk_stats(struct cairn_backend *,

@@ -542,6 +542,31 @@ disk_prefix(struct cairn_backend *be, const char *hex, size_t len,
 	return *n == 0 ? segments_intact(d) : NULL;
 }
 
+/* Every object: those of the memtable, then each segment's. */
+const struct cairn_error *
+disk_each(struct cairn_backend *be, int (*fn)(void *, const unsigned char *),
+    void *arg)
+{
+	struct disk *d = (struct disk *)be;
+	const struct cairn_error *err;
+	struct cairn_seg_entry e;
+	size_t i;
+	uint64_t j;
+
+	if ((err = segments_intact(d)) != NULL)
+		return err;
+	for (i = 0; i < d->mem.cap; i++)
+		if (d->mem.tab[i].used && fn(arg, d->mem.tab[i].id) != 0)
+			return NULL;
+	for (i = 0; i < d->nseg; i++)
+		for (j = 0; j < d->seg[i].count; j++) {
+			cairn_segment_entry(&d->seg[i], j, &e);
+			if (fn(arg, e.id) != 0)
+				return NULL;
+		}
+	return NULL;
+}
+
 /* Sum the content sizes of the data file's indexed object records. */
 static const struct cairn_error *
 content_bytes(struct disk *d, uint64_t *sum)

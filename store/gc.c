@@ -491,6 +491,50 @@ count(struct gc *g, struct cairn_gc_result *res)
 	}
 }
 
+static int
+ent_id_cmp(const void *a, const void *b)
+{
+	const struct cairn_mem_ent *x = *(const struct cairn_mem_ent *const *)a;
+	const struct cairn_mem_ent *y = *(const struct cairn_mem_ent *const *)b;
+
+	return memcmp(x->id, y->id, sizeof(x->id));
+}
+
+/* Tell o->removed of each object not marked, in id order. */
+static const struct cairn_error *
+tell_removed(struct gc *g)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_mem_ent **v;
+	struct cairn_rec rec;
+	struct cairn_oid id;
+	size_t i, n = 0;
+
+	if (g->o->removed == NULL)
+		return NULL;
+	for (i = 0; i < g->objs.cap; i++)
+		n += g->objs.tab[i].used && !(g->objs.tab[i].where & GC_MARKED);
+	if (n == 0)
+		return NULL;
+	if ((v = malloc(n * sizeof(*v))) == NULL)
+		return cairn_error_nomem();
+	for (i = 0, n = 0; i < g->objs.cap; i++)
+		if (g->objs.tab[i].used && !(g->objs.tab[i].where & GC_MARKED))
+			v[n++] = &g->objs.tab[i];
+	qsort(v, n, sizeof(*v), ent_id_cmp);
+	for (i = 0; i < n && err == NULL; i++) {
+		/* scan checked that each record's header decodes. */
+		if ((err = cairn_rec_decode(&rec, g->map + v[i]->loc,
+		    g->d->idlen)) != NULL)
+			break;
+		cairn_oid_set(v[i]->id, g->d->idlen, &id);
+		g->o->removed(g->o->arg, &id, (enum cairn_otype)v[i]->type,
+		    rec.size, (int64_t)v[i]->data_off);
+	}
+	free(v);
+	return err;
+}
+
 /* Sweep: write the new generation. */
 
 struct gen {
@@ -781,6 +825,8 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 		err = check_blobs(&g);
 	if (err == NULL)
 		count(&g, res);
+	if (err == NULL)
+		err = tell_removed(&g);
 	/* What the sweep writes in must be real directories (not links). */
 	if (err == NULL && !o->dry_run &&
 	    (err = disk_ensure_dir(d, "tmp")) == NULL)

@@ -122,6 +122,20 @@ mem_prefix(struct cairn_backend *be, const char *hex, size_t len,
 }
 
 static const struct cairn_error *
+mem_each(struct cairn_backend *be, int (*fn)(void *, const unsigned char *),
+    void *arg)
+{
+	struct memory *m = (struct memory *)be;
+	size_t i;
+
+	for (i = 0; i < m->index.cap; i++)
+		if (m->index.tab[i].used && m->index.tab[i].loc < m->nobjs &&
+		    fn(arg, m->index.tab[i].id) != 0)
+			break;
+	return NULL;
+}
+
+static const struct cairn_error *
 mem_begin(struct cairn_backend *be)
 {
 	struct memory *m = (struct memory *)be;
@@ -496,6 +510,7 @@ static const struct cairn_backend_ops memory_ops = {
 	mem_ref_list,
 	NULL,
 	NULL,
+	mem_each,
 };
 
 const struct cairn_error *

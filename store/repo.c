@@ -979,6 +979,81 @@ cairn_object_exists(struct cairn_repo *r, const struct cairn_oid *id)
 	return cairn_object_stat(r, id, NULL, NULL);
 }
 
+/*
+ * The ids cairn_object_each gathers, each in a slot of CAIRN_OID_MAX
+ * bytes, zero after its idlen, so that slots sort with a fixed length.
+ */
+struct id_list {
+	unsigned char *v;
+	size_t n, cap, idlen;
+	int nomem;
+};
+
+static int
+gather(void *arg, const unsigned char *id)
+{
+	struct id_list *l = arg;
+	unsigned char *nv;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap * 2 + 1024;
+		if ((nv = realloc(l->v, l->cap * CAIRN_OID_MAX)) == NULL) {
+			l->nomem = 1;
+			return 1;
+		}
+		l->v = nv;
+	}
+	memset(l->v + l->n * CAIRN_OID_MAX, 0, CAIRN_OID_MAX);
+	memcpy(l->v + l->n++ * CAIRN_OID_MAX, id, l->idlen);
+	return 0;
+}
+
+static int
+slot_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, CAIRN_OID_MAX);
+}
+
+const struct cairn_error *
+cairn_object_each(struct cairn_repo *r, cairn_object_fn fn, void *arg)
+{
+	const struct cairn_error *err;
+	struct id_list l = { NULL, 0, 0, 0, 0 };
+	struct cairn_oid id;
+	size_t i;
+	int changed = 0;
+
+	l.idlen = cairn_hash_len(r->be->algo);
+	if (r->be->ops->version < 2 || r->be->ops->each == NULL)
+		return cairn_error_new(CAIRN_ERR_USAGE, "this repository "
+		    "cannot list its objects");
+	/* What other processes committed up to now is listed too. */
+	if (!mine(r) && r->be->ops->refresh != NULL) {
+		wr_lock(r);
+		err = r->be->ops->refresh(r->be, &changed);
+		wr_unlock(r);
+		if (err != NULL)
+			return err;
+	}
+	rd_lock(r);
+	err = r->be->ops->each(r->be, gather, &l);
+	rd_unlock(r);
+	if (err == NULL && l.nomem)
+		err = cairn_error_nomem();
+	if (err == NULL && l.n > 1)
+		qsort(l.v, l.n, CAIRN_OID_MAX, slot_cmp);
+	for (i = 0; err == NULL && i < l.n; i++) {
+		if (i > 0 && memcmp(l.v + i * CAIRN_OID_MAX, l.v + (i - 1) *
+		    CAIRN_OID_MAX, CAIRN_OID_MAX) == 0)
+			continue;
+		cairn_oid_set(l.v + i * CAIRN_OID_MAX, l.idlen, &id);
+		if (fn(arg, &id) != 0)
+			break;
+	}
+	free(l.v);
+	return err;
+}
+
 const struct cairn_error *
 cairn_object_resolve(struct cairn_repo *r, const char *name,
     struct cairn_oid *out)

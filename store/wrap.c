@@ -57,6 +57,24 @@ ro_stat(struct cairn_backend *be, const struct cairn_oid *id, int *type,
 	return BELOW(be)->ops->stat(BELOW(be), id, type, size);
 }
 
+/* Enumeration below, where the backend below has it. */
+static const struct cairn_error *
+each_of(struct cairn_backend *b, int (*fn)(void *, const unsigned char *),
+    void *arg)
+{
+	if (b->ops->version < 2 || b->ops->each == NULL)
+		return cairn_error_new(CAIRN_ERR_USAGE, "this repository "
+		    "cannot list its objects");
+	return b->ops->each(b, fn, arg);
+}
+
+static const struct cairn_error *
+ro_each(struct cairn_backend *be, int (*fn)(void *, const unsigned char *),
+    void *arg)
+{
+	return each_of(BELOW(be), fn, arg);
+}
+
 static const struct cairn_error *
 ro_prefix(struct cairn_backend *be, const char *hex, size_t len,
     struct cairn_oid *out, int *n)
@@ -150,7 +168,7 @@ static const struct cairn_backend_ops ro_ops = {
 	CAIRN_BACKEND_VERSION, ro_close, ro_read, ro_read_stream, ro_stat,
 	ro_prefix, ro_begin, ro_write, ro_write_stream, ro_begin, ro_abort,
 	ro_begin, ro_stats, ro_notice, ro_ref_get, ro_ref_update, ro_ref_list,
-	pt_refresh, ro_gc,
+	pt_refresh, ro_gc, ro_each,
 };
 
 const struct cairn_error *
@@ -452,7 +470,7 @@ static const struct cairn_backend_ops cached_ops = {
 	CAIRN_BACKEND_VERSION, ca_close, ca_read, ca_read_stream, ca_stat,
 	ro_prefix, pt_begin, pt_write, pt_write_stream, pt_commit, ca_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_refresh, pt_gc,
+	pt_refresh, pt_gc, ro_each,
 };
 
 const struct cairn_error *
@@ -556,6 +574,18 @@ la_prefix(struct cairn_backend *be, const char *hex, size_t len,
 }
 
 static const struct cairn_error *
+la_each(struct cairn_backend *be, int (*fn)(void *, const unsigned char *),
+    void *arg)
+{
+	struct layered *l = LAYERED(be);
+	const struct cairn_error *err;
+
+	if ((err = each_of(l->below, fn, arg)) != NULL)
+		return err;
+	return each_of(l->lower, fn, arg);
+}
+
+static const struct cairn_error *
 la_write(struct cairn_backend *be, struct cairn_oid *out, int type,
     const void *data, size_t len)
 {
@@ -587,7 +617,7 @@ static const struct cairn_backend_ops layered_ops = {
 	CAIRN_BACKEND_VERSION, la_close, la_read, la_read_stream, la_stat,
 	la_prefix, pt_begin, la_write, pt_write_stream, pt_commit, pt_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_refresh, pt_gc,
+	pt_refresh, pt_gc, la_each,
 };
 
 const struct cairn_error *

@@ -181,3 +181,116 @@ cairn_reach_check(struct cairn_repo *repo, const struct cairn_oid *ids,
 	free(r.seen);
 	return err;
 }
+
+/* Unreachable objects: everything minus what refs reach. */
+
+struct unreach {
+	struct cairn_repo *repo;
+	struct cairn_memtable reached;
+	struct cairn_oid *stack;
+	size_t n, cap;
+	const struct cairn_error *err;
+	cairn_unreachable_fn fn;
+	void *arg;
+};
+
+static int
+unreach_push(void *arg, const struct cairn_oid *id, enum cairn_otype type)
+{
+	struct unreach *u = arg;
+	struct cairn_oid *nv;
+
+	(void)type;
+	if (u->n == u->cap) {
+		u->cap = u->cap * 2 + 64;
+		if ((nv = realloc(u->stack, u->cap * sizeof(*nv))) == NULL) {
+			u->err = cairn_error_nomem();
+			return 1;
+		}
+		u->stack = nv;
+	}
+	u->stack[u->n++] = *id;
+	return 0;
+}
+
+static int
+unreach_ref(void *arg, const char *name, const struct cairn_oid *id)
+{
+	(void)name;
+	return unreach_push(arg, id, 0);
+}
+
+/*
+ * Mark what the stack reaches.  An object that is not here reaches
+ * nothing (fsck reports it); one that cannot be read stops the listing.
+ */
+static const struct cairn_error *
+unreach_mark(struct unreach *u)
+{
+	const struct cairn_error *err;
+	struct cairn_mem_ent *e;
+	struct cairn_oid id;
+	enum cairn_otype type;
+	unsigned char *data;
+	size_t len;
+	int added;
+
+	while (u->n > 0 && u->err == NULL) {
+		id = u->stack[--u->n];
+		if ((err = cairn_memtable_add(&u->reached, id.hash, &e,
+		    &added)) != NULL)
+			return err;
+		if (!added)
+			continue;
+		err = cairn_object_stat(u->repo, &id, &type, NULL);
+		if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND)
+			continue;
+		if (err != NULL)
+			return err;
+		if (type == CAIRN_OBJ_BLOB)
+			continue;
+		if ((err = cairn_object_get(u->repo, &id, CAIRN_GET_NO_VERIFY,
+		    &type, &data, &len)) != NULL)
+			return err;
+		cairn_object_links(type, data, len,
+		    cairn_repo_hash_algo(u->repo), unreach_push, u);
+		free(data);
+	}
+	return u->err;
+}
+
+static int
+unreach_each(void *arg, const struct cairn_oid *id)
+{
+	struct unreach *u = arg;
+	enum cairn_otype type;
+
+	if (cairn_memtable_get(&u->reached, id->hash) != NULL)
+		return 0;
+	if ((u->err = cairn_object_stat(u->repo, id, &type, NULL)) != NULL)
+		return 1;
+	return u->fn(u->arg, id, type);
+}
+
+const struct cairn_error *
+cairn_reach_unreachable(struct cairn_repo *repo, cairn_unreachable_fn fn,
+    void *arg)
+{
+	const struct cairn_error *err;
+	struct unreach u;
+
+	memset(&u, 0, sizeof(u));
+	u.repo = repo;
+	u.fn = fn;
+	u.arg = arg;
+	cairn_memtable_init(&u.reached,
+	    cairn_hash_len(cairn_repo_hash_algo(repo)));
+	if ((err = cairn_ref_list(repo, NULL, unreach_ref, &u)) == NULL &&
+	    (err = u.err) == NULL &&
+	    (err = unreach_mark(&u)) == NULL &&
+	    (err = cairn_object_each(repo, unreach_each, &u)) == NULL)
+		err = u.err;
+	free(u.stack);
+	cairn_memtable_release(&u.reached);
+	return err;
+}
