@@ -1162,6 +1162,105 @@ ilog2(unsigned n)
 	return l;
 }
 
+/* cairn_object_each: the ids it gives, in order. */
+struct each_seen {
+	struct cairn_oid *v;
+	size_t n, cap;
+	size_t stop_at;		/* stop after this many; 0: never */
+};
+
+static int
+each_collect(void *arg, const struct cairn_oid *id)
+{
+	struct each_seen *s = arg;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap * 2 + 64;
+		if ((s->v = realloc(s->v, s->cap * sizeof(*s->v))) == NULL)
+			bail_out("out of memory");
+	}
+	s->v[s->n++] = *id;
+	return s->stop_at != 0 && s->n == s->stop_at;
+}
+
+static int
+oid_sort_cmp(const void *a, const void *b)
+{
+	return cairn_oid_cmp(a, b);
+}
+
+/*
+ * Every object once, in id order, unflushed, flushed and reopened, with
+ * objects stored twice and objects in both the WAL and a segment; and a
+ * nonzero return stops it.
+ */
+static void
+test_each(const struct backend *be)
+{
+	struct model m = { 0 };
+	struct each_seen s = { 0 };
+	struct cairn_oid id, *want;
+	char buf[128];
+	size_t len, i, n;
+	struct tr t;
+	int phase, good;
+
+	tr_open(&t, be);
+	for (phase = 0; phase < 4; phase++) {
+		const char *what = phase == 0 ? "unflushed" : phase == 1 ?
+		    "flushed" : phase == 2 ? "flushed, then more" : "reopened";
+
+		if (phase == 1 && (be->kind == MEMORY ||
+		    !no_error(cairn_repo_flush(t.r), "%s: flush", be->name)))
+			break;
+		if (phase == 3 && !tr_reopen(&t, 0))
+			break;
+		/* Phase 2 stores 100 objects again, and 200 new ones. */
+		if (phase != 1 && phase != 3) {
+			no_error(cairn_batch_begin(t.r), "%s: begin", be->name);
+			for (n = 0; n < 300; n++) {
+				if (phase == 2 && n < 100) {
+					no_error(cairn_batch_add(t.r,
+					    CAIRN_OBJ_BLOB, m.o[n].data,
+					    m.o[n].len, &id), "%s: add again",
+					    be->name);
+					continue;
+				}
+				len = small_content(buf, sizeof(buf), "each",
+				    (unsigned)n);
+				no_error(cairn_batch_add(t.r, CAIRN_OBJ_BLOB,
+				    buf, len, &id), "%s: add", be->name);
+				model_add(&m, &id, CAIRN_OBJ_BLOB, buf, len);
+			}
+			no_error(cairn_batch_commit(t.r), "%s: commit",
+			    be->name);
+		}
+		s.n = 0;
+		s.stop_at = 0;
+		no_error(cairn_object_each(t.r, each_collect, &s),
+		    "%s: each, %s", be->name, what);
+		want = xmalloc((m.n + 1) * sizeof(*want));
+		for (i = 0; i < m.n; i++)
+			want[i] = m.o[i].id;
+		qsort(want, m.n, sizeof(*want), oid_sort_cmp);
+		good = s.n == m.n;
+		for (i = 0; good && i < m.n; i++)
+			good = cairn_oid_eq(&want[i], &s.v[i]);
+		ok(good, "%s: each, %s: %zu objects once each in id order "
+		    "(got %zu)", be->name, what, m.n, s.n);
+		free(want);
+		s.n = 0;
+		s.stop_at = 7;
+		no_error(cairn_object_each(t.r, each_collect, &s),
+		    "%s: each stopped", be->name);
+		ok(s.n == 7, "%s: each, %s: a nonzero return stops it",
+		    be->name, what);
+	}
+	free(s.v);
+	model_free(&m);
+	tr_close(&t);
+}
+
 static void
 test_flushes(const struct backend *be)
 {
@@ -1576,6 +1675,7 @@ main(void)
 		test_dedup(&backends[i]);
 		test_batches(&backends[i]);
 		test_resolve(&backends[i]);
+		test_each(&backends[i]);
 		test_flushes(&backends[i]);
 		test_handles(&backends[i]);
 		test_read_only(&backends[i]);
