@@ -353,6 +353,61 @@ check_name(const struct cairn_oid *tree, const struct cairn_tree_entry *e)
 	return NULL;
 }
 
+struct name {
+	const char *p;
+	size_t len;
+};
+
+static int
+name_cmp(const void *x, const void *y)
+{
+	const struct name *a = x, *b = y;
+	int c = memcmp(a->p, b->p, a->len < b->len ? a->len : b->len);
+
+	return c != 0 ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/*
+ * Two entries of one name (a symbolic link and a directory, say) would
+ * let the second be written through the first when the archive is
+ * extracted: such a tree is refused, as one with a bad name.
+ */
+static const struct cairn_error *
+check_unique(struct archive *a, const struct cairn_oid *tree,
+    const unsigned char *data, size_t len)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_tree_entry e;
+	struct name *v = NULL, *nv;
+	size_t n = 0, cap = 0, pos = 0, i;
+	char hex[CAIRN_OID_HEXMAX + 1];
+
+	while (cairn_tree_next(data, len, &pos, cairn_repo_hash_algo(a->repo),
+	    &e) == 1) {
+		if (n == cap) {
+			cap = cap * 2 + 64;
+			if ((nv = realloc(v, cap * sizeof(*nv))) == NULL) {
+				free(v);
+				return cairn_error_nomem();
+			}
+			v = nv;
+		}
+		v[n].p = e.name;
+		v[n++].len = e.name_len;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), name_cmp);
+	for (i = 1; i < n && err == NULL; i++)
+		if (name_cmp(&v[i - 1], &v[i]) == 0)
+			err = cairn_error_new(CAIRN_ERR_CORRUPT, "tree %s has "
+			    "two entries named '%.*s', which would be written "
+			    "outside the archive's directory through each "
+			    "other", cairn_oid_fmt(tree, hex), (int)v[i].len,
+			    v[i].p);
+	free(v);
+	return err;
+}
+
 static const struct cairn_error *
 archive_tree(struct archive *a, const struct cairn_oid *tree, size_t base,
     size_t root, int depth)
@@ -375,6 +430,10 @@ archive_tree(struct archive *a, const struct cairn_oid *tree, size_t base,
 	if (type != CAIRN_OBJ_TREE) {
 		free(data);
 		return cairn_error_new(CAIRN_ERR_CORRUPT, "not a tree");
+	}
+	if ((err = check_unique(a, tree, data, len)) != NULL) {
+		free(data);
+		return err;
 	}
 	while (err == NULL && a->err == NULL && (r = cairn_tree_next(data,
 	    len, &pos, cairn_repo_hash_algo(a->repo), &e)) == 1) {

@@ -154,7 +154,17 @@ test_expect_success 'a tree with an entry named .. or . is refused, nothing writ
 		test_must_fail --status=3 cairn archive "$o" >out 2>err &&
 		test_stderr_one_line err &&
 		grep "outside" err || return 1
-	done
+	done &&
+	# A symbolic link and a directory of one name (extracting the
+	# directory'"'"'s file would write through the link) cannot even be
+	# stored; archive refuses it as well, should one be found.
+	lnk=$(printf "/tmp" | cairn put --stdin) &&
+	tree_entry 100644 x "$blob" >in.tree &&
+	t=$(cairn put -t tree in.tree) &&
+	{ tree_entry 120000 a "$lnk" && tree_entry 040000 a "$t"; } >dup.tree &&
+	test_must_fail --status=2 cairn put --literally -t tree dup.tree \
+	    >out 2>err &&
+	grep duplicateEntries err
 '
 
 test_done
