@@ -592,3 +592,27 @@ flip_byte () {
 	printf "\\$(printf %03o $((fl_byte_ ^ 255)))" |
 		dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
 }
+
+# test_git_identity: a fixed author, committer and dates for git, so that
+# its ids are the same in every run.
+test_git_identity () {
+	GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL=author@example.com
+	GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL=committer@example.com
+	GIT_AUTHOR_DATE='1112911993 -0700' GIT_COMMITTER_DATE='1112912053 +0200'
+	export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
+		GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+}
+
+# import_history <git work tree or git dir> <repo>: a new SHA-1
+# repository at <repo> holding every object of the git repository, with
+# its branches and tags as heads/<branch> and tags/<tag>.
+import_history () {
+	if test -d "$1/.git"
+	then
+		ih_git_=$1/.git
+	else
+		ih_git_=$1
+	fi
+	cairn init --object-format=sha1 "$2" >/dev/null &&
+	cairn -r "$2" import --git "$ih_git_" --refs >/dev/null
+}

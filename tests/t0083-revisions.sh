@@ -46,12 +46,6 @@ make_history () {
 	git -C "$1" tag -a -m "a blob" blob HEAD:top
 }
 
-# import <git dir> <cairn repo>: every object and ref; heads/main etc.
-import_history () {
-	cairn init --object-format=sha1 "$2" >/dev/null &&
-	cairn -r "$2" import --git "$1/.git" --refs >/dev/null
-}
-
 # Revisions git and cairn both take, with the same meaning (used in the
 # test bodies).
 # shellcheck disable=SC2034

@@ -79,11 +79,6 @@ make_history () {
 	git -C "$1" tag -a -m "a blob" blob main:top
 }
 
-import_history () {
-	cairn init --object-format=sha1 "$2" >/dev/null &&
-	cairn -r "$2" import --git "$1/.git" --refs >/dev/null
-}
-
 # same <git dir> <cairn repo> <command> [<arg>...]: git and cairn print
 # the same bytes and both succeed.
 same () {

@@ -15,11 +15,7 @@
 test_self_git
 unset COLUMNS
 
-GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL=author@example.com
-GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL=committer@example.com
-GIT_AUTHOR_DATE='1112911993 -0700' GIT_COMMITTER_DATE='1112912053 +0200'
-export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-	GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+test_git_identity
 
 # snap <dir> <message>: commit everything in the work tree.
 snap () {
@@ -66,11 +62,6 @@ make_history () {
 	printf 'side\n' >"$1/side" && snap "$1" s1 &&
 	git -C "$1" checkout -q main &&
 	git -C "$1" merge -q --no-edit side
-}
-
-import_history () {
-	cairn init --object-format=sha1 "$2" >/dev/null &&
-	cairn -r "$2" import --git "$1/.git" --refs >/dev/null
 }
 
 # same <git dir> <cairn repo> <git args> :: <cairn args>: equal output.

@@ -14,11 +14,7 @@
 
 test_self_git
 
-GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL=author@example.com
-GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL=committer@example.com
-GIT_AUTHOR_DATE='1112911993 -0700' GIT_COMMITTER_DATE='1112912053 +0200'
-export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-	GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+test_git_identity
 
 # A name of 150 bytes; a directory name of 120 (no prefix split is
 # possible below it).
@@ -49,11 +45,6 @@ make_history () {
 	printf 'changed\n' >"$1/top" && rm "$1/link" &&
 	git -C "$1" add -A && git -C "$1" commit -q -m two &&
 	git -C "$1" tag -a -m "tag two" v2
-}
-
-import_history () {
-	cairn init --object-format=sha1 "$2" >/dev/null &&
-	cairn -r "$2" import --git "$1/.git" --refs >/dev/null
 }
 
 test_expect_success GIT 'a commit, a tag, prefixes and paths: the bytes git archive writes' '

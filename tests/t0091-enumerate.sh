@@ -10,11 +10,7 @@
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
-GIT_AUTHOR_NAME='A U Thor' GIT_AUTHOR_EMAIL=author@example.com
-GIT_COMMITTER_NAME='C O Mitter' GIT_COMMITTER_EMAIL=committer@example.com
-GIT_AUTHOR_DATE='1112911993 -0700' GIT_COMMITTER_DATE='1112912053 +0200'
-export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-	GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
+test_git_identity
 
 # make_history <bare git dir>: main (three commits), side (one more off
 # the first), an annotated tag, then side and the tag deleted and a loose
@@ -40,11 +36,6 @@ make_history () {
 	git -C "$1" tag -d t1 >/dev/null &&
 	git -C "$1" branch -q -D side &&
 	printf 'loose\n' | git -C "$1" hash-object -w --stdin >/dev/null
-}
-
-import_history () {
-	cairn init --object-format=sha1 "$2" >/dev/null &&
-	cairn -r "$2" import --git "$1" --refs >/dev/null
 }
 
 test_expect_success GIT 'cat --batch-all-objects: every object once, as git cat-file' '
