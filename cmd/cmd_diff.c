@@ -16,6 +16,8 @@ const char cmd_diff_usage[] =
     "cairn diff [--raw | --name-status | --name-only | --numstat | --stat] "
     "[-z] <tree-ish> <tree-ish> [<path>...]";
 
+#define BIG_FILE ((uint64_t)512 << 20)
+
 enum format { RAW, NAME_STATUS, NAME_ONLY, NUMSTAT, STAT };
 
 /* A file's line (or, binary, byte) counts, for --numstat and --stat. */
@@ -76,7 +78,26 @@ count(struct diff_opts *o, const struct cairn_diff_entry *d,
 	const struct cairn_error *err;
 	unsigned char *a, *b = NULL;
 	size_t alen, blen, ins, del;
+	uint64_t as = 0, bs = 0;
 
+	/*
+	 * Past core.bigFileThreshold's default (512 MiB) a file is binary,
+	 * as in git, and is not read.
+	 */
+	if (d->old_mode == CAIRN_MODE_FILE || d->old_mode == CAIRN_MODE_EXEC)
+		if ((err = cairn_object_stat(o->repo, &d->old_id, NULL,
+		    &as)) != NULL)
+			return err;
+	if (d->new_mode == CAIRN_MODE_FILE || d->new_mode == CAIRN_MODE_EXEC)
+		if ((err = cairn_object_stat(o->repo, &d->new_id, NULL,
+		    &bs)) != NULL)
+			return err;
+	if (as > BIG_FILE || bs > BIG_FILE) {
+		fs->binary = 1;
+		fs->added = bs;
+		fs->deleted = as;
+		return NULL;
+	}
 	if ((err = read_blob(o->repo, d->old_mode, &d->old_id, &a, &alen)) !=
 	    NULL || (err = read_blob(o->repo, d->new_mode, &d->new_id, &b,
 	    &blen)) != NULL) {

@@ -163,6 +163,20 @@ test_expect_success SELFGIT 'this source tree: diff --raw and --name-status, sho
 	done <ids
 '
 
+test_expect_success GIT 'two large files with nothing in common: the counts git gives, quickly' '
+	git init -q big &&
+	git -C big symbolic-ref HEAD refs/heads/main &&
+	seq 1 100000 >big/f && seq 1 3 300000 >big/g &&
+	git -C big add -A && git -C big commit -q -m one &&
+	seq 100001 200000 >big/f && seq 2 3 300000 >big/g &&
+	git -C big add -A && git -C big commit -q -m two &&
+	import_history big c &&
+	same big/.git c diff-tree -r --numstat HEAD~1 HEAD :: \
+	    diff --numstat heads/main~1 heads/main &&
+	same big/.git c diff-tree -r --stat HEAD~1 HEAD :: \
+	    diff --stat heads/main~1 heads/main
+'
+
 test_expect_success GIT 'what cannot be compared: one line and the documented status' '
 	make_history g
 	import_history g c
