@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "linediff.h"
 
 #define WORK_MAX 100000000u
