@@ -20,9 +20,12 @@
  *   - the whole is written in blocks of 10240 bytes and ends with at least
  *     two zero records of 512.
  * A directory is written when the first entry below it is, so a path
- * limit writes the directories that lead to what it names.
+ * limit writes the directories that lead to what it names.  Every limit
+ * is found in the tree before anything is written.  -o <file> writes to
+ * a file, tar.gz when its name ends in .tar.gz or .tgz, as git infers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +37,8 @@
 #include "cmd.h"
 
 const char cmd_archive_usage[] =
-    "cairn archive [--format=tar|tar.gz] [--prefix=<prefix>] <tree-ish> "
-    "[<path>...]";
+    "cairn archive [--format=tar|tar.gz] [--prefix=<prefix>] [-o <file>] "
+    "<tree-ish> [<path>...]";
 
 #define RECORD 512
 #define BLOCK (RECORD * 20)
@@ -58,7 +61,9 @@ struct pending_dir {
 
 struct archive {
 	struct cairn_repo *repo;
-	gzFile gz;		/* tar.gz, else stdout */
+	gzFile gz;		/* tar.gz, else out */
+	FILE *out;		/* stdout, or the -o file */
+	const char *outname;	/* for messages */
 	unsigned char block[BLOCK];
 	size_t off;
 	uint64_t mtime;
@@ -82,9 +87,9 @@ flush_block(struct archive *a)
 	if (a->gz != NULL) {
 		if (gzwrite(a->gz, a->block, BLOCK) != BLOCK)
 			a->err = cairn_error_new(CAIRN_ERR_IO, "write to "
-			    "standard output: %s", strerror(errno));
-	} else if (fwrite(a->block, 1, BLOCK, stdout) != BLOCK) {
-		a->err = cairn_error_sys(errno, "write to standard output");
+			    "%s: %s", a->outname, strerror(errno));
+	} else if (fwrite(a->block, 1, BLOCK, a->out) != BLOCK) {
+		a->err = cairn_error_sys(errno, "write to %s", a->outname);
 	}
 	a->off = 0;
 }
@@ -536,10 +541,55 @@ resolve(struct archive *a, const char *rev, struct cairn_oid *tree,
 		if (type != CAIRN_OBJ_TAG)
 			break;
 	}
-	return cmd_peel_tree(a->repo, tree);
+	if ((err = cmd_peel_tree(a->repo, tree)) != NULL &&
+	    err->code == CAIRN_ERR_INVALID)
+		return cairn_error_new(CAIRN_ERR_INVALID, "'%s' is %s", rev,
+		    err->msg);
+	return err;
 }
 
-/* Limits as given, "." and empty components dropped, trailing '/' too. */
+/*
+ * Every limit names something in the tree, checked before anything is
+ * written (as git does), so a wrong path leaves no partial archive.
+ */
+static const struct cairn_error *
+check_paths(struct archive *a, const struct cairn_oid *tree)
+{
+	char hex[CAIRN_OID_HEXMAX + 1], *rev;
+	struct cairn_oid id;
+	const struct cairn_error *err;
+	size_t i, n;
+
+	cairn_oid_fmt(tree, hex);
+	for (i = 0; i < a->npaths; i++) {
+		n = strlen(hex) + 1 + strlen(a->paths[i]) + 1;
+		if ((rev = malloc(n)) == NULL)
+			return cairn_error_nomem();
+		snprintf(rev, n, "%s:%s", hex, a->paths[i]);
+		err = cairn_rev_resolve(a->repo, rev, &id);
+		free(rev);
+		if (err != NULL)
+			return cairn_error_new(CAIRN_ERR_INVALID, "pathspec "
+			    "'%s' did not match any files", a->paths[i]);
+	}
+	return NULL;
+}
+
+/* The format a -o file's name implies, as git infers it: 1 for gzip. */
+static int
+format_of(const char *file, int *gz)
+{
+	size_t l = strlen(file);
+
+	if ((l > 7 && strcmp(file + l - 7, ".tar.gz") == 0) ||
+	    (l > 4 && strcmp(file + l - 4, ".tgz") == 0))
+		*gz = 1;
+	else if (l > 4 && strcmp(file + l - 4, ".zip") == 0)
+		return -1;
+	return 0;
+}
+
+/* Limits as given, trailing '/' dropped. */
 static const struct cairn_error *
 take_paths(struct archive *a, char **argv, int n)
 {
@@ -570,6 +620,7 @@ cmd_archive(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "prefix", required_argument, NULL, 'p' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -578,14 +629,14 @@ cmd_archive(int argc, char **argv)
 	struct cairn_oid tree, commit;
 	struct cmd_getopt g;
 	struct archive *a;
-	const char *prefix = "";
+	const char *prefix = "", *output = NULL;
 	char hex[CAIRN_OID_HEXMAX + 1];
 	char *rec = NULL;
 	size_t reclen = 0, i, plen;
-	int c, gz = 0, is_commit, status;
+	int c, gz = -1, is_commit, status, fd;
 
 	cmd_getopt_init(&g, 0);
-	while ((c = cmd_getopt(&g, argc, argv, "h", opts,
+	while ((c = cmd_getopt(&g, argc, argv, "ho:", opts,
 	    cmd_archive_usage)) != -1) {
 		switch (c) {
 		case 'f':
@@ -601,6 +652,9 @@ cmd_archive(int argc, char **argv)
 		case 'p':
 			prefix = g.arg;
 			break;
+		case 'o':
+			output = g.arg;
+			break;
 		case 'h':
 			return cmd_help(cmd_archive_usage);
 		default:
@@ -609,6 +663,13 @@ cmd_archive(int argc, char **argv)
 	}
 	if (argc == g.ind)
 		return cmd_usage(cmd_archive_usage, "expected a tree");
+	if (output != NULL && *output == '\0')
+		return cmd_usage(cmd_archive_usage, "-o needs a file name");
+	if (gz < 0 && output != NULL && format_of(output, &gz) != 0)
+		return cmd_usage(cmd_archive_usage, "'%s' names a zip file; "
+		    "give --format=tar or tar.gz", output);
+	if (gz < 0)
+		gz = 0;
 	if ((err = cairn_rev_check(argv[g.ind])) != NULL)
 		return cmd_fail(err);
 	if ((a = calloc(1, sizeof(*a))) == NULL)
@@ -619,11 +680,25 @@ cmd_archive(int argc, char **argv)
 		free(a);
 		return cmd_fail(err);
 	}
-	err = resolve(a, argv[g.ind], &tree, &commit, &is_commit);
+	a->out = stdout;
+	a->outname = "standard output";
+	if ((err = resolve(a, argv[g.ind], &tree, &commit, &is_commit)) ==
+	    NULL)
+		err = check_paths(a, &tree);
+	/* The file is made once the archive is known to have content. */
+	if (err == NULL && output != NULL) {
+		a->outname = output;
+		if ((a->out = fopen(output, "wb")) == NULL)
+			err = cairn_error_sys(errno, "%s", output);
+	}
 	if (err == NULL && gz) {
-		fflush(stdout);
-		if ((a->gz = gzdopen(dup(STDOUT_FILENO), "wb")) == NULL)
+		fflush(a->out);
+		if ((fd = dup(fileno(a->out))) < 0)
+			err = cairn_error_sys(errno, "%s", a->outname);
+		else if ((a->gz = gzdopen(fd, "wb")) == NULL) {
+			close(fd);
 			err = cairn_error_nomem();
+		}
 	}
 	cairn_oid_fmt(&commit, hex);
 	if (err == NULL && is_commit && pax_record(&rec, &reclen, "comment",
@@ -671,8 +746,12 @@ cmd_archive(int argc, char **argv)
 		err = a->err;
 	}
 	if (a->gz != NULL && gzclose(a->gz) != Z_OK && err == NULL)
-		err = cairn_error_new(CAIRN_ERR_IO, "write to standard output: "
-		    "%s", strerror(errno));
+		err = cairn_error_new(CAIRN_ERR_IO, "write to %s: %s",
+		    a->outname, strerror(errno));
+	if (a->out != NULL && a->out != stdout && fclose(a->out) != 0 &&
+	    err == NULL)
+		err = cairn_error_new(CAIRN_ERR_IO, "write to %s: %s",
+		    a->outname, strerror(errno));
 	cmd_close(a->repo);
 	free(a->path.data);
 	free(a->dirs);

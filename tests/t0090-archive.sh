@@ -3,8 +3,10 @@
 # byte, for commits, tags, prefixes and path limits, on a history with
 # executables, symlinks, long names and link targets (pax headers),
 # UTF-8 names, empty files and a gitlink; tar.gz is the same tar
-# compressed; a tree's archive extracts to git's files; and what cannot be
-# archived, or would write outside the archive's directory, is refused.
+# compressed; -o writes git's file, its format from its name; a tree's
+# archive extracts to git's files; and what cannot be archived (a wrong
+# path, found before anything is written; trees nested too deep), or
+# would write outside the archive's directory, is refused.
 
 # Test bodies are single-quoted on purpose: lib.sh evaluates them, and
 # calls the helpers they use.
@@ -116,9 +118,19 @@ test_expect_success GIT 'what cannot be archived: one line and the documented st
 	import_history g c
 	test_must_fail --status=2 cairn -r c archive heads/main nosuch \
 	    >out 2>err &&
-	test_stderr_one_line err && grep "nosuch" err &&
+	test_stderr_one_line err &&
+	grep "pathspec .nosuch. did not match any files" err &&
+	test_must_be_empty out &&
+	test_must_fail --status=2 cairn -r c archive heads/main top a/nosuch \
+	    >out 2>err &&
+	test_stderr_one_line err && grep "a/nosuch" err &&
+	test_must_be_empty out &&
+	test_must_fail --status=2 cairn -r c archive -o made.tar heads/main \
+	    nosuch 2>err &&
+	test_stderr_one_line err && test ! -e made.tar &&
 	test_must_fail --status=2 cairn -r c archive heads/main:top >out 2>err &&
-	test_stderr_one_line err && grep "not a tree" err &&
+	test_stderr_one_line err && grep "heads/main:top. is not a tree" err &&
+	test_must_be_empty out &&
 	test_must_fail --status=2 cairn -r c archive "heads/main~x" >out 2>err &&
 	test_stderr_one_line err &&
 	test_must_fail --status=2 cairn -r c archive --format=zip heads/main \
@@ -134,9 +146,49 @@ test_expect_success GIT 'what cannot be archived: one line and the documented st
 	test_stderr_one_line err
 '
 
-test_expect_success 'a tree with an entry named .. or . is refused, nothing written past it' '
+test_expect_success GIT '-o: the file git archive -o writes, its format from its name' '
+	make_history g
+	import_history g c
+	git -C g archive --format=tar heads/main >expect &&
+	cairn -r c archive -o out.tar heads/main >stdout &&
+	test_must_be_empty stdout &&
+	test_cmp_bin expect out.tar &&
+	cairn -r c archive --output=out.bin heads/main &&
+	test_cmp_bin expect out.bin &&
+	for f in out.tgz out.tar.gz
+	do
+		cairn -r c archive -o "$f" heads/main &&
+		gzip -dc "$f" >actual &&
+		test_cmp_bin expect actual || { echo "file $f" >&9; return 1; }
+	done &&
+	git -C g archive -o "$PWD/g.tgz" heads/main &&
+	gzip -dc g.tgz >actual && test_cmp_bin expect actual &&
+	cairn -r c archive --format=tar -o plain.tgz heads/main &&
+	test_cmp_bin expect plain.tgz &&
+	test_must_fail --status=2 cairn -r c archive -o out.zip heads/main \
+	    2>err &&
+	test_stderr_one_line err && test ! -e out.zip &&
+	test_must_fail --status=3 cairn -r c archive -o nodir/out.tar \
+	    heads/main 2>err &&
+	test_stderr_one_line err && grep "nodir/out.tar" err
+'
+
+test_expect_success 'trees nested past the depth bound are refused, not recursed into' '
 	blob=$(printf "x\n" | cairn put --stdin)
-	for bad in .. .
+	t=$blob mode=100644 i=0
+	while test $i -lt 520
+	do
+		tree_entry $mode d "$t" >d.tree &&
+		t=$(cairn put -t tree d.tree) || return 1
+		mode=040000 i=$((i + 1))
+	done &&
+	test_must_fail --status=3 cairn archive "$t" >out 2>err &&
+	test_stderr_one_line err && grep "too deep" err
+'
+
+test_expect_success 'a tree with an entry named .., . or a/b is refused, nothing written past it' '
+	blob=$(printf "x\n" | cairn put --stdin)
+	for bad in .. . a/b
 	do
 		tree_entry 100644 "$bad" "$blob" >bad.tree &&
 		t=$(cairn put --literally -t tree bad.tree) &&
