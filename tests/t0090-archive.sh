@@ -170,7 +170,21 @@ test_expect_success GIT '-o: the file git archive -o writes, its format from its
 	test_stderr_one_line err && test ! -e out.zip &&
 	test_must_fail --status=3 cairn -r c archive -o nodir/out.tar \
 	    heads/main 2>err &&
-	test_stderr_one_line err && grep "nodir/out.tar" err
+	test_stderr_one_line err && grep "nodir/out.tar" err &&
+	# A file replaced whole; no temporary file left; a device written.
+	cairn -r c archive -o out.tar heads/main~1 &&
+	git -C g archive --format=tar heads/main~1 >expect1 &&
+	test_cmp_bin expect1 out.tar &&
+	test_must_fail --status=2 cairn -r c archive -o out.tar heads/main \
+	    nosuch 2>err &&
+	test_cmp_bin expect1 out.tar &&
+	! ls | grep "\.tmp-" &&
+	cairn -r c archive -o /dev/stdout heads/main >dev.tar &&
+	test_cmp_bin expect dev.tar &&
+	test -h /dev/stdout &&
+	ln -s target.tar link.tar &&
+	cairn -r c archive -o link.tar heads/main &&
+	test -h link.tar && test_cmp_bin expect target.tar
 '
 
 test_expect_success 'trees nested past the depth bound are refused, not recursed into' '
