@@ -332,6 +332,35 @@ print_stat(const struct diff_opts *o)
 	putchar('\n');
 }
 
+/*
+ * The tree rev names (a commit or tag stands for its tree).  The empty
+ * tree's full id names the empty tree (*empty) even if it is not stored,
+ * as in git.  A blob, or a tag of one, is an error naming rev.
+ */
+static const struct cairn_error *
+resolve_tree(struct cairn_repo *repo, const char *rev, struct cairn_oid *id,
+    int *empty)
+{
+	const struct cairn_error *err;
+	struct cairn_oid e;
+	char hex[CAIRN_OID_HEXMAX + 1];
+
+	*empty = 0;
+	if ((err = cairn_rev_resolve(repo, rev, id)) == NULL &&
+	    (err = cmd_peel_tree(repo, id)) == NULL)
+		return NULL;
+	if (err->code == CAIRN_ERR_NOT_FOUND &&
+	    cairn_hash_object(cairn_repo_hash_algo(repo), CAIRN_OBJ_TREE, "",
+	    0, &e) == NULL && strcmp(rev, cairn_oid_fmt(&e, hex)) == 0) {
+		*empty = 1;
+		return NULL;
+	}
+	if (err->code == CAIRN_ERR_INVALID)
+		return cairn_error_relabel(err, CAIRN_ERR_NONE, "%s: %s", rev,
+		    err->msg);
+	return err;
+}
+
 int
 cmd_diff(int argc, char **argv)
 {
@@ -349,6 +378,7 @@ cmd_diff(int argc, char **argv)
 	struct cairn_oid a, b;
 	struct cmd_getopt g;
 	size_t i;
+	int a_empty = 0, b_empty = 0;
 	int c;
 
 	memset(&o, 0, sizeof(o));
@@ -387,11 +417,11 @@ cmd_diff(int argc, char **argv)
 		return cmd_fail(err);
 	if ((err = cmd_open(&o.repo, 0)) != NULL)
 		return cmd_fail(err);
-	if ((err = cairn_rev_resolve(o.repo, argv[g.ind], &a)) == NULL &&
-	    (err = cmd_peel_tree(o.repo, &a)) == NULL &&
-	    (err = cairn_rev_resolve(o.repo, argv[g.ind + 1], &b)) == NULL &&
-	    (err = cmd_peel_tree(o.repo, &b)) == NULL &&
-	    (err = cairn_tree_diff(o.repo, &a, &b,
+	if ((err = resolve_tree(o.repo, argv[g.ind], &a, &a_empty)) == NULL &&
+	    (err = resolve_tree(o.repo, argv[g.ind + 1], &b,
+	    &b_empty)) == NULL &&
+	    (err = cairn_tree_diff(o.repo, a_empty ? NULL : &a,
+	    b_empty ? NULL : &b,
 	    (const char *const *)argv + g.ind + 2, (size_t)(argc - g.ind - 2),
 	    change, &o)) == NULL)
 		err = o.err;

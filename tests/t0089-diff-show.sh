@@ -177,6 +177,22 @@ test_expect_success GIT 'two large files with nothing in common: the counts git 
 	    diff --stat heads/main~1 heads/main
 '
 
+test_expect_success GIT 'diff: the empty tree by its id, stored or not, as git' '
+	make_history g
+	import_history g c
+	empty=$(git hash-object -t tree /dev/null) &&
+	test_must_fail --status=1 cairn -r c cat -t "$empty" 2>/dev/null &&
+	for f in --raw --name-status --stat --numstat
+	do
+		same g/.git c diff-tree -r $f "$empty" heads/main :: \
+		    diff $f "$empty" heads/main &&
+		same g/.git c diff-tree -r $f heads/main "$empty" :: \
+		    diff $f heads/main "$empty" || return 1
+	done &&
+	cairn -r c diff "$empty" "$empty" >out &&
+	test_must_be_empty out
+'
+
 test_expect_success GIT 'what cannot be compared: one line and the documented status' '
 	make_history g
 	import_history g c
@@ -187,7 +203,7 @@ test_expect_success GIT 'what cannot be compared: one line and the documented st
 	test_stderr_one_line err &&
 	test_must_fail --status=2 cairn -r c diff heads/main:top heads/main \
 	    >out 2>err &&
-	test_stderr_one_line err && grep "not a tree" err &&
+	test_stderr_one_line err && grep "heads/main:top: not a tree" err &&
 	test_must_fail --status=1 cairn -r c diff nosuch heads/main \
 	    >out 2>err &&
 	test_stderr_one_line err &&
