@@ -98,6 +98,40 @@ test_expect_success GIT 'fsck --unreachable: what git fsck --unreachable lists' 
 	test "$(grep -o "\"type\":" out.json | wc -l)" = "$(wc -l <expect)"
 '
 
+test_expect_success 'fsck --unreachable: findings still printed, the usual status' '
+	a=$(printf "a\n" | cairn put --stdin) &&
+	b=$(printf "b\n" | cairn put --stdin) &&
+	cairn ref set x "$a" &&
+	printf "%064d\n" 7 >.cairn/refs/lost &&
+	test_must_fail --status=1 cairn fsck --unreachable >out 2>err &&
+	test_must_be_empty err &&
+	grep "^error ref lost: " out &&
+	grep "^unreachable " out >actual &&
+	echo "unreachable blob $b" >expect &&
+	test_cmp expect actual &&
+	test_must_fail --status=1 cairn fsck --unreachable --json >out.json &&
+	python3 -m json.tool out.json >/dev/null &&
+	grep "\"unreachable\": \[{\"type\": \"blob\", \"id\": \"$b\"}\]" out.json &&
+	rm .cairn/refs/lost &&
+	cairn flush &&
+	seg=.cairn/$(sed -n "s/^segment \([^ ]*\) .*/\1/p" .cairn/manifest) &&
+	chmod u+w "$seg" &&
+	printf "\377\377\377\377" | dd of="$seg" bs=1 seek=1090 conv=notrunc \
+	    2>/dev/null &&
+	# A damaged index: the findings, then one line for the listing.
+	test_must_fail --status=3 cairn fsck --unreachable >out 2>err &&
+	grep "^error index " out &&
+	! grep "^unreachable " out &&
+	test_stderr_one_line err &&
+	test_must_fail --status=3 cairn fsck --unreachable --json >out.json \
+	    2>err &&
+	python3 -m json.tool out.json >/dev/null &&
+	test_stderr_one_line err &&
+	cairn fsck --repair --unreachable >out &&
+	grep "^unreachable " out >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success GIT 'gc --dry-run -v lists exactly what gc removes' '
 	make_history b.git
 	import_history b.git c
