@@ -1,5 +1,6 @@
 /*
- * cmd_fsck.c: cairn fsck, check (and repair) a repository.
+ * cmd_fsck.c: cairn fsck, check (and repair) a repository; with
+ * --unreachable, then list what no ref reaches, as git fsck does.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -1,7 +1,8 @@
 /*
  * repo.c: the public API of cairn.h over a backend: opening and creating
  * repositories, configuration, and object calls that dispatch to the
- * backend's operations.
+ * backend's operations (cairn_object_each gathers the backend's ids,
+ * sorts them and gives each once).
  */
 #include <dirent.h>
 #include <pthread.h>
