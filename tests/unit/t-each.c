@@ -117,6 +117,7 @@ static void
 test_disk(const char *dir)
 {
 	struct cairn_init_opts io = CAIRN_INIT_OPTS_INIT;
+	struct cairn_open_opts o = CAIRN_OPEN_OPTS_INIT;
 	struct cairn_repo *r;
 	struct cairn_oid id[60];
 	struct seen s;
@@ -153,6 +154,19 @@ test_disk(const char *dir)
 		return;
 	each(r, &s);
 	is_int(s.n, 60, "disk: a read-only handle lists the same");
+	cairn_repo_close(r);
+
+	/* Through the cache wrapper, with objects in its cache. */
+	o.cache_bytes = 1 << 20;
+	if (!no_error(cairn_repo_open_opts(path, &o, &r), "disk: open cached"))
+		return;
+	memset(&s, 0, sizeof(s));
+	s.repo = r;
+	no_error(cairn_object_each(r, collect, &s), "disk: each, cached");
+	no_error(put_n(r, 100, 3, id), "disk: put 3 through the cache");
+	each(r, &s);
+	is_int(s.n, 63, "disk: the cached handle lists every object once");
+	is_int(s.bad_order, 0, "disk: cached, in id order");
 	cairn_repo_close(r);
 }
 
