@@ -98,6 +98,34 @@ test_expect_success GIT 'fsck --unreachable: what git fsck --unreachable lists' 
 	test "$(grep -o "\"type\":" out.json | wc -l)" = "$(wc -l <expect)"
 '
 
+test_expect_success GIT 'fsck --unreachable with an alternate: its objects too, as git' '
+	git init -q --bare lower.git &&
+	printf "lower\n" | git -C lower.git hash-object -w --stdin >/dev/null &&
+	git init -q --bare upper.git &&
+	echo "$PWD/lower.git/objects" >upper.git/objects/info/alternates &&
+	printf "upper\n" | git -C upper.git hash-object -w --stdin >/dev/null &&
+	x=$(printf "x\n" | git -C upper.git hash-object -w --stdin) &&
+	t=$(printf "100644 blob %s\tf\n" "$x" | git -C upper.git mktree) &&
+	c=$(echo m | git -C upper.git commit-tree "$t") &&
+	git -C upper.git update-ref refs/heads/main "$c" &&
+	git -C upper.git fsck --unreachable --no-reflogs 2>/dev/null |
+	    LC_ALL=C sort >expect &&
+	test_line_count = 2 expect &&
+	cairn init --object-format=sha1 lower >/dev/null &&
+	git -C lower.git cat-file --batch-all-objects --batch |
+	    cairn -r lower put --batch >/dev/null &&
+	cairn init --object-format=sha1 --alternate="$PWD/lower" upper \
+	    >/dev/null &&
+	# Only upper.git'"'"'s own objects (git lists the alternate'"'"'s too).
+	(cd upper.git/objects && find ?? -type f | tr -d /) >own &&
+	git -C upper.git cat-file --batch <own |
+	    cairn -r upper put --batch >/dev/null &&
+	cairn -r upper ref set heads/main "$c" &&
+	cairn -r upper fsck --unreachable >out &&
+	grep "^unreachable " out | LC_ALL=C sort >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'fsck --unreachable: findings still printed, the usual status' '
 	a=$(printf "a\n" | cairn put --stdin) &&
 	b=$(printf "b\n" | cairn put --stdin) &&
