@@ -1,6 +1,7 @@
 /*
  * cmd_cat.c: cairn cat, print an object, its type or size, or answer a
- * stream of names in git cat-file's --batch formats.
+ * stream of names (or, with --batch-all-objects, every object in id
+ * order) in git cat-file's --batch formats.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -112,15 +113,6 @@ format_print(const char *f, const char *hex, enum cairn_otype type,
 	}
 }
 
-static const struct cairn_error *
-out_sink(void *arg, const void *data, size_t len)
-{
-	(void)arg;
-	if (fwrite(data, 1, len, stdout) != len)
-		return cairn_error_sys(errno, "write to standard output");
-	return NULL;
-}
-
 static unsigned
 get_flags(const struct cat_opts *o)
 {
@@ -180,7 +172,7 @@ cat_one(struct cairn_repo *repo, const struct cat_opts *o, const char *name,
 		err = print_tree(repo, o, &id);
 	else
 		err = cairn_object_get_stream(repo, &id, get_flags(o),
-		    out_sink, NULL);
+		    cmd_stdout_sink, NULL);
 	return err;
 }
 
@@ -244,12 +236,12 @@ cat_batch_one(struct cairn_repo *repo, const struct cat_opts *o,
 		    &len)) != NULL)
 			return err;
 		batch_header(o, hex, type, len, rest, eol);
-		err = out_sink(NULL, data, len);
+		err = cmd_stdout_sink(NULL, data, len);
 		free(data);
 	} else {
 		batch_header(o, hex, type, size, rest, eol);
 		err = cairn_object_get_stream(repo, &id, get_flags(o),
-		    out_sink, NULL);
+		    cmd_stdout_sink, NULL);
 	}
 	if (err == NULL && putchar(eol) == EOF)
 		err = cairn_error_sys(errno, "write to standard output");

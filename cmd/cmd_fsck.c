@@ -1,5 +1,6 @@
 /*
- * cmd_fsck.c: cairn fsck, check (and repair) a repository.
+ * cmd_fsck.c: cairn fsck, check (and repair) a repository; with
+ * --unreachable, then list what no ref reaches, as git fsck does.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +22,7 @@ struct fsck_out {
 	int json;
 	int n;
 	int unreachable;	/* listed so far */
+	FILE *list;		/* where they are gathered */
 	int meter;
 	struct timespec start;
 };
@@ -167,27 +169,35 @@ print_unreachable(void *arg, const struct cairn_oid *id, enum cairn_otype type)
 
 	cairn_oid_fmt(id, hex);
 	if (o->json)
-		printf("%s{\"type\": \"%s\", \"id\": \"%s\"}",
+		fprintf(o->list, "%s{\"type\": \"%s\", \"id\": \"%s\"}",
 		    o->unreachable++ ? ", " : "", cairn_otype_name(type), hex);
 	else
-		printf("unreachable %s %s\n", cairn_otype_name(type), hex);
-	return ferror(stdout) ? 1 : 0;
+		fprintf(o->list, "unreachable %s %s\n", cairn_otype_name(type),
+		    hex);
+	return ferror(o->list) ? 1 : 0;
 }
 
 /*
  * --unreachable: after the check (and any repair), what no ref reaches,
- * as git fsck --unreachable lists it.
+ * as git fsck --unreachable lists it, into *buf: printed only whole.
  */
 static const struct cairn_error *
-list_unreachable(struct fsck_out *o)
+list_unreachable(struct fsck_out *o, char **buf, size_t *len)
 {
 	const struct cairn_error *err;
 	struct cairn_repo *repo;
 
-	if ((err = cmd_open(&repo, 0)) != NULL)
-		return err;
-	err = cairn_reach_unreachable(repo, print_unreachable, o);
-	cmd_close(repo);
+	if ((o->list = open_memstream(buf, len)) == NULL)
+		return cairn_error_nomem();
+	if ((err = cmd_open(&repo, 0)) == NULL) {
+		err = cairn_reach_unreachable(repo, print_unreachable, o);
+		cmd_close(repo);
+	}
+	if (err == NULL && ferror(o->list))
+		err = cairn_error_nomem();
+	if (fclose(o->list) != 0 && err == NULL)
+		err = cairn_error_nomem();
+	o->list = NULL;
 	return err;
 }
 
@@ -211,6 +221,9 @@ cmd_fsck(int argc, char **argv)
 	unsigned flags = 0;
 	char *path, *end;
 	unsigned long n;
+	const struct cairn_error *lerr = NULL;
+	char *ubuf = NULL;
+	size_t ulen = 0;
 	int c, unreachable = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -265,18 +278,28 @@ cmd_fsck(int argc, char **argv)
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
 	}
+	/*
+	 * The findings are printed whatever happens to the listing; a
+	 * listing that fails (a damaged index, say) is left out, and its
+	 * error ends the command.
+	 */
+	if (err == NULL && unreachable)
+		lerr = list_unreachable(&o, &ubuf, &ulen);
 	if (o.json && err == NULL && o.n == 0)
 		printf("{\"findings\": [");
-	if (o.json && err == NULL && unreachable)
+	if (o.json && err == NULL && unreachable && lerr == NULL)
 		printf("], \"unreachable\": [");
-	if (err == NULL && unreachable)
-		err = list_unreachable(&o);
+	if (err == NULL && unreachable && lerr == NULL)
+		fwrite(ubuf, 1, ulen, stdout);
+	free(ubuf);
 	if (o.json && err == NULL)
 		printf("], \"records\": %" PRIu64 ", \"objects\": %" PRIu64
 		    ", \"errors\": %" PRIu64 ", \"warnings\": %" PRIu64
 		    ", \"object_warnings\": %" PRIu64 ", \"repaired\": %"
 		    PRIu64 "}\n", res.records, res.objects, res.errors,
 		    res.warnings, res.object_warnings, res.repaired);
+	if (err == NULL)
+		err = lerr;
 	if (err != NULL)
 		return cmd_fail(err);
 	/* What git fsck only warns of in objects does not fail, as there. */

@@ -1,5 +1,6 @@
 /*
- * cmd_gc.c: cairn gc, remove what no ref reaches and compact.
+ * cmd_gc.c: cairn gc, remove what no ref reaches and compact; with -v,
+ * list each object removed (or, with --dry-run, that would be).
  */
 #include <inttypes.h>
 #include <stdio.h>

@@ -316,22 +316,24 @@ const struct cairn_error *cairn_object_exists(struct cairn_repo *repo,
  * at least 4 digits matching exactly one object.  CAIRN_ERR_NOT_FOUND,
  * CAIRN_ERR_AMBIGUOUS, CAIRN_ERR_INVALID (not a name).
  */
+const struct cairn_error *cairn_object_resolve(struct cairn_repo *repo,
+    const char *name, struct cairn_oid *out);
+
 /*
  * cairn_object_each(repo, fn, arg):
  * Call fn with the id of every object of the repository, those of its
  * alternate too, each once, in id order (bytewise), as git cat-file
  * --batch-all-objects lists them; a nonzero return of fn stops.  What
  * other processes committed before the call is included.  The ids are
- * gathered first (hash length bytes each), so fn may read the objects.
+ * gathered first (hash length bytes each, sorted in place), so fn may
+ * read the objects.  CAIRN_ERR_USAGE for a backend that cannot list
+ * its objects.
  * An index that cannot be read whole is an error (CAIRN_ERR_CORRUPT),
  * never a shorter list.
  */
 typedef int (*cairn_object_fn)(void *arg, const struct cairn_oid *id);
 const struct cairn_error *cairn_object_each(struct cairn_repo *repo,
     cairn_object_fn fn, void *arg);
-
-const struct cairn_error *cairn_object_resolve(struct cairn_repo *repo,
-    const char *name, struct cairn_oid *out);
 
 /* Maintenance. */
 

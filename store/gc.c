@@ -2,12 +2,13 @@
  * gc.c: garbage collection of a disk repository.
  *
  * Mark: the roots are every ref and every object written or touched since
- * keep_since; marking follows tree, commit and tag links.  Sweep: the
- * marked records are copied raw, in their old order, to a new data file
- * (only the header changes: its offset, and its time becomes the latest
- * write or touch, so the grace period survives the copy); one index
- * segment and an empty WAL go with it, and a new manifest publishes the
- * generation.  The manifest rename is the commit point: before it the old
+ * keep_since; marking follows tree, commit and tag links.  Then, if
+ * opts->removed is set, it is told of each object not marked, in id
+ * order, before anything changes.  Sweep: the marked records are copied
+ * raw, in their old order, to a new data file (only the header changes:
+ * its offset, and its time becomes the latest write or touch, so the
+ * grace period survives the copy); one index segment and an empty WAL
+ * go with it, and a new manifest publishes the generation.  The manifest rename is the commit point: before it the old
  * generation is whole and the new files are strays; after it the old
  * files are, and are deleted.  The writer lock keeps puts out; an
  * exclusive flock on gc.lock keeps ref updates out from before the refs

@@ -1,7 +1,8 @@
 /*
  * repo.c: the public API of cairn.h over a backend: opening and creating
  * repositories, configuration, and object calls that dispatch to the
- * backend's operations.
+ * backend's operations (cairn_object_each gathers the backend's ids,
+ * sorts them and gives each once).
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -980,8 +981,8 @@ cairn_object_exists(struct cairn_repo *r, const struct cairn_oid *id)
 }
 
 /*
- * The ids cairn_object_each gathers, each in a slot of CAIRN_OID_MAX
- * bytes, zero after its idlen, so that slots sort with a fixed length.
+ * The ids cairn_object_each gathers, idlen bytes each, one after the
+ * other.  Where growing the array fails, the gathering stops (nomem).
  */
 struct id_list {
 	unsigned char *v;
@@ -994,24 +995,33 @@ gather(void *arg, const unsigned char *id)
 {
 	struct id_list *l = arg;
 	unsigned char *nv;
+	size_t cap;
 
 	if (l->n == l->cap) {
-		l->cap = l->cap * 2 + 1024;
-		if ((nv = realloc(l->v, l->cap * CAIRN_OID_MAX)) == NULL) {
+		cap = l->cap + l->cap / 2 + 4096;
+		if (cap > SIZE_MAX / l->idlen ||
+		    (nv = realloc(l->v, cap * l->idlen)) == NULL) {
 			l->nomem = 1;
 			return 1;
 		}
 		l->v = nv;
+		l->cap = cap;
 	}
-	memset(l->v + l->n * CAIRN_OID_MAX, 0, CAIRN_OID_MAX);
-	memcpy(l->v + l->n++ * CAIRN_OID_MAX, id, l->idlen);
+	memcpy(l->v + l->n++ * l->idlen, id, l->idlen);
 	return 0;
 }
 
+/* qsort has no argument for the length: one comparison per hash. */
 static int
-slot_cmp(const void *a, const void *b)
+cmp_sha1(const void *a, const void *b)
 {
-	return memcmp(a, b, CAIRN_OID_MAX);
+	return memcmp(a, b, 20);
+}
+
+static int
+cmp_sha256(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
 }
 
 const struct cairn_error *
@@ -1041,12 +1051,12 @@ cairn_object_each(struct cairn_repo *r, cairn_object_fn fn, void *arg)
 	if (err == NULL && l.nomem)
 		err = cairn_error_nomem();
 	if (err == NULL && l.n > 1)
-		qsort(l.v, l.n, CAIRN_OID_MAX, slot_cmp);
+		qsort(l.v, l.n, l.idlen, l.idlen == 20 ? cmp_sha1 : cmp_sha256);
 	for (i = 0; err == NULL && i < l.n; i++) {
-		if (i > 0 && memcmp(l.v + i * CAIRN_OID_MAX, l.v + (i - 1) *
-		    CAIRN_OID_MAX, CAIRN_OID_MAX) == 0)
+		if (i > 0 && memcmp(l.v + i * l.idlen, l.v + (i - 1) *
+		    l.idlen, l.idlen) == 0)
 			continue;
-		cairn_oid_set(l.v + i * CAIRN_OID_MAX, l.idlen, &id);
+		cairn_oid_set(l.v + i * l.idlen, l.idlen, &id);
 		if (fn(arg, &id) != 0)
 			break;
 	}

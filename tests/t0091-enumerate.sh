@@ -89,6 +89,68 @@ test_expect_success GIT 'fsck --unreachable: what git fsck --unreachable lists' 
 	test "$(grep -o "\"type\":" out.json | wc -l)" = "$(wc -l <expect)"
 '
 
+test_expect_success GIT 'fsck --unreachable with an alternate: its objects too, as git' '
+	git init -q --bare lower.git &&
+	printf "lower\n" | git -C lower.git hash-object -w --stdin >/dev/null &&
+	git init -q --bare upper.git &&
+	echo "$PWD/lower.git/objects" >upper.git/objects/info/alternates &&
+	printf "upper\n" | git -C upper.git hash-object -w --stdin >/dev/null &&
+	x=$(printf "x\n" | git -C upper.git hash-object -w --stdin) &&
+	t=$(printf "100644 blob %s\tf\n" "$x" | git -C upper.git mktree) &&
+	c=$(echo m | git -C upper.git commit-tree "$t") &&
+	git -C upper.git update-ref refs/heads/main "$c" &&
+	git -C upper.git fsck --unreachable --no-reflogs 2>/dev/null |
+	    LC_ALL=C sort >expect &&
+	test_line_count = 2 expect &&
+	cairn init --object-format=sha1 lower >/dev/null &&
+	git -C lower.git cat-file --batch-all-objects --batch |
+	    cairn -r lower put --batch >/dev/null &&
+	cairn init --object-format=sha1 --alternate="$PWD/lower" upper \
+	    >/dev/null &&
+	# Only upper.git'"'"'s own objects (git lists the alternate'"'"'s too).
+	(cd upper.git/objects && find ?? -type f | tr -d /) >own &&
+	git -C upper.git cat-file --batch <own |
+	    cairn -r upper put --batch >/dev/null &&
+	cairn -r upper ref set heads/main "$c" &&
+	cairn -r upper fsck --unreachable >out &&
+	grep "^unreachable " out | LC_ALL=C sort >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'fsck --unreachable: findings still printed, the usual status' '
+	a=$(printf "a\n" | cairn put --stdin) &&
+	b=$(printf "b\n" | cairn put --stdin) &&
+	cairn ref set x "$a" &&
+	printf "%064d\n" 7 >.cairn/refs/lost &&
+	test_must_fail --status=1 cairn fsck --unreachable >out 2>err &&
+	test_must_be_empty err &&
+	grep "^error ref lost: " out &&
+	grep "^unreachable " out >actual &&
+	echo "unreachable blob $b" >expect &&
+	test_cmp expect actual &&
+	test_must_fail --status=1 cairn fsck --unreachable --json >out.json &&
+	python3 -m json.tool out.json >/dev/null &&
+	grep "\"unreachable\": \[{\"type\": \"blob\", \"id\": \"$b\"}\]" out.json &&
+	rm .cairn/refs/lost &&
+	cairn flush &&
+	seg=.cairn/$(sed -n "s/^segment \([^ ]*\) .*/\1/p" .cairn/manifest) &&
+	chmod u+w "$seg" &&
+	printf "\377\377\377\377" | dd of="$seg" bs=1 seek=1090 conv=notrunc \
+	    2>/dev/null &&
+	# A damaged index: the findings, then one line for the listing.
+	test_must_fail --status=3 cairn fsck --unreachable >out 2>err &&
+	grep "^error index " out &&
+	! grep "^unreachable " out &&
+	test_stderr_one_line err &&
+	test_must_fail --status=3 cairn fsck --unreachable --json >out.json \
+	    2>err &&
+	python3 -m json.tool out.json >/dev/null &&
+	test_stderr_one_line err &&
+	cairn fsck --repair --unreachable >out &&
+	grep "^unreachable " out >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success GIT 'gc --dry-run -v lists exactly what gc removes' '
 	make_history b.git
 	import_history b.git c
