@@ -625,6 +625,33 @@ open_output(struct archive *a, const char *output, char **tmp)
 	return NULL;
 }
 
+/* Make a rename into the directory of path durable. */
+static const struct cairn_error *
+sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, r;
+
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return cairn_error_nomem();
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0) {
+		free(dir);
+		return cairn_error_sys(errno, "open directory of '%s'", path);
+	}
+	r = fsync(fd);
+	close(fd);
+	free(dir);
+	return r != 0 ? cairn_error_sys(errno, "sync directory of '%s'",
+	    path) : NULL;
+}
+
 /* The format a -o file's name implies, as git infers it: 1 for gzip. */
 static int
 format_of(const char *file, int *gz)
@@ -806,6 +833,8 @@ cmd_archive(int argc, char **argv)
 		if (tmp != NULL && err == NULL && rename(tmp, output) != 0)
 			err = cairn_error_sys(errno, "rename '%s' to '%s'", tmp,
 			    output);
+		else if (tmp != NULL && err == NULL)
+			err = sync_dir_of(output);
 		if (tmp != NULL && err != NULL)
 			(void)unlink(tmp);
 	}
