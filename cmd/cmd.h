@@ -48,13 +48,21 @@ int cmd_rev_list(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
+int cmd_remote(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_clone(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
     cmd_ref_usage[], cmd_ls_usage[], cmd_get_usage[], cmd_commit_usage[],
     cmd_log_usage[], cmd_fsck_usage[], cmd_gc_usage[], cmd_import_usage[],
     cmd_rev_parse_usage[], cmd_tag_usage[], cmd_rev_list_usage[],
-    cmd_diff_usage[], cmd_show_usage[], cmd_archive_usage[];
+    cmd_diff_usage[], cmd_show_usage[], cmd_archive_usage[],
+    cmd_bundle_usage[], cmd_remote_usage[], cmd_fetch_usage[],
+    cmd_push_usage[], cmd_clone_usage[], cmd_serve_usage[];
 
 /*
  * Options.  cmd_getopt reads the options of argv[1..argc) with getopt_long's
@@ -277,6 +285,20 @@ void cmd_json_string(const char *s);
  * surrogate (RFC 3629), the rule JSON decoders apply.
  */
 size_t cmd_utf8_len(const unsigned char *p, size_t n);
+
+/*
+ * An output file written whole or not at all.  cmd_output_open(path,
+ * out, tmp): a regular or new file is written as a temporary file beside
+ * it (*tmp, malloc'd); a symbolic link, FIFO or device is written
+ * through as it is (*tmp NULL).  cmd_output_close(out, path, tmp, err):
+ * with err NULL, flush and fsync out, rename the temporary file into
+ * place and sync the directory; else (or if that fails) remove it.
+ * Closes out, frees tmp, returns err or the new error.
+ */
+const struct cairn_error *cmd_output_open(const char *path, FILE **out,
+    char **tmp);
+const struct cairn_error *cmd_output_close(FILE *out, const char *path,
+    char *tmp, const struct cairn_error *err);
 
 /* The object type named by s, or 0. */
 int cmd_parse_type(const char *s);

@@ -576,82 +576,6 @@ check_paths(struct archive *a, const struct cairn_oid *tree)
 	return NULL;
 }
 
-/*
- * The -o file.  A new or regular file is written as a temporary file
- * beside it (*tmp, malloc'd), renamed into place once whole, so that a
- * failure leaves no partial archive; anything else (a symbolic link, a
- * FIFO, a device) is opened and written as it is.
- */
-static const struct cairn_error *
-open_output(struct archive *a, const char *output, char **tmp)
-{
-	struct stat st;
-	size_t n = strlen(output) + 16;
-	int fd;
-
-	a->outname = output;
-	*tmp = NULL;
-	/*
-	 * A symbolic link is written through, never replaced (renaming
-	 * onto /dev/stdout would replace the link).
-	 */
-	if (lstat(output, &st) == 0 && !S_ISREG(st.st_mode)) {
-		if ((a->out = fopen(output, "wb")) == NULL)
-			return cairn_error_sys(errno, "%s", output);
-		return NULL;
-	}
-	if ((*tmp = malloc(n)) == NULL)
-		return cairn_error_nomem();
-	snprintf(*tmp, n, "%s.tmp-XXXXXX", output);
-	if ((fd = mkstemp(*tmp)) < 0) {
-		free(*tmp);
-		*tmp = NULL;
-		return cairn_error_sys(errno, "%s", output);
-	}
-	/* As a file made by open(2) with 0666 would be, under the umask. */
-	{
-		mode_t um = umask(0);
-
-		umask(um);
-		(void)fchmod(fd, 0666 & ~um);
-	}
-	if ((a->out = fdopen(fd, "wb")) == NULL) {
-		close(fd);
-		(void)unlink(*tmp);
-		free(*tmp);
-		*tmp = NULL;
-		return cairn_error_sys(errno, "%s", output);
-	}
-	return NULL;
-}
-
-/* Make a rename into the directory of path durable. */
-static const struct cairn_error *
-sync_dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd, r;
-
-	if (slash == NULL)
-		dir = strdup(".");
-	else if (slash == path)
-		dir = strdup("/");
-	else
-		dir = strndup(path, (size_t)(slash - path));
-	if (dir == NULL)
-		return cairn_error_nomem();
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0) {
-		free(dir);
-		return cairn_error_sys(errno, "open directory of '%s'", path);
-	}
-	r = fsync(fd);
-	close(fd);
-	free(dir);
-	return r != 0 ? cairn_error_sys(errno, "sync directory of '%s'",
-	    path) : NULL;
-}
-
 /* The format a -o file's name implies, as git infers it: 1 for gzip. */
 static int
 format_of(const char *file, int *gz)
@@ -765,7 +689,8 @@ cmd_archive(int argc, char **argv)
 		err = check_paths(a, &tree);
 	/* The file is made once the archive is known to have content. */
 	if (err == NULL && output != NULL)
-		err = open_output(a, output, &tmp);
+		if ((err = cmd_output_open(output, &a->out, &tmp)) == NULL)
+			a->outname = output;
 	if (err == NULL && gz) {
 		fflush(a->out);
 		if ((fd = dup(fileno(a->out))) < 0)
@@ -823,22 +748,10 @@ cmd_archive(int argc, char **argv)
 	if (a->gz != NULL && gzclose(a->gz) != Z_OK && err == NULL)
 		err = cairn_error_new(CAIRN_ERR_IO, "write to %s: %s",
 		    a->outname, strerror(errno));
-	if (a->out != NULL && a->out != stdout) {
-		if (err == NULL && (fflush(a->out) != 0 ||
-		    fsync(fileno(a->out)) != 0))
-			err = cairn_error_sys(errno, "write to %s", a->outname);
-		if (fclose(a->out) != 0 && err == NULL)
-			err = cairn_error_sys(errno, "write to %s", a->outname);
-		/* Whole, under its name; or not there at all. */
-		if (tmp != NULL && err == NULL && rename(tmp, output) != 0)
-			err = cairn_error_sys(errno, "rename '%s' to '%s'", tmp,
-			    output);
-		else if (tmp != NULL && err == NULL)
-			err = sync_dir_of(output);
-		if (tmp != NULL && err != NULL)
-			(void)unlink(tmp);
-	}
-	free(tmp);
+	if (a->out != NULL && a->out != stdout)
+		err = cmd_output_close(a->out, output, tmp, err);
+	else
+		free(tmp);
 	cmd_close(a->repo);
 	free(a->path.data);
 	free(a->dirs);

@@ -2,6 +2,8 @@
  * util.c: helpers shared by the subcommands.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -781,4 +783,93 @@ cmd_stdout_sink(void *arg, const void *data, size_t len)
 	if (fwrite(data, 1, len, stdout) != len)
 		return cairn_error_sys(errno, "write to standard output");
 	return NULL;
+}
+
+/*
+ * A regular file (or a new one) is written as a temporary file beside
+ * it, renamed into place once whole, so that a failure leaves nothing
+ * partial under its name; anything else (a symbolic link, a FIFO, a
+ * device) is opened and written as it is: renaming onto /dev/stdout
+ * would replace the link.
+ */
+const struct cairn_error *
+cmd_output_open(const char *path, FILE **out, char **tmp)
+{
+	struct stat st;
+	size_t n = strlen(path) + 16;
+	mode_t um;
+	int fd;
+
+	*tmp = NULL;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if ((*out = fopen(path, "wb")) == NULL)
+			return cairn_error_sys(errno, "%s", path);
+		return NULL;
+	}
+	if ((*tmp = malloc(n)) == NULL)
+		return cairn_error_nomem();
+	snprintf(*tmp, n, "%s.tmp-XXXXXX", path);
+	if ((fd = mkstemp(*tmp)) < 0) {
+		free(*tmp);
+		*tmp = NULL;
+		return cairn_error_sys(errno, "%s", path);
+	}
+	/* As a file made by open(2) with 0666 would be, under the umask. */
+	um = umask(0);
+	umask(um);
+	(void)fchmod(fd, 0666 & ~um);
+	if ((*out = fdopen(fd, "wb")) == NULL) {
+		close(fd);
+		(void)unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+		return cairn_error_sys(errno, "%s", path);
+	}
+	return NULL;
+}
+
+/* Make a rename into the directory of path durable. */
+static const struct cairn_error *
+sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, r;
+
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return cairn_error_nomem();
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0) {
+		free(dir);
+		return cairn_error_sys(errno, "open directory of '%s'", path);
+	}
+	r = fsync(fd);
+	close(fd);
+	free(dir);
+	return r != 0 ? cairn_error_sys(errno, "sync directory of '%s'",
+	    path) : NULL;
+}
+
+const struct cairn_error *
+cmd_output_close(FILE *out, const char *path, char *tmp,
+    const struct cairn_error *err)
+{
+	if (err == NULL && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+		err = cairn_error_sys(errno, "write to %s", path);
+	if (fclose(out) != 0 && err == NULL)
+		err = cairn_error_sys(errno, "write to %s", path);
+	/* Whole, under its name; or not there at all. */
+	if (tmp != NULL && err == NULL && rename(tmp, path) != 0)
+		err = cairn_error_sys(errno, "rename '%s' to '%s'", tmp, path);
+	else if (tmp != NULL && err == NULL)
+		err = sync_dir_of(path);
+	if (tmp != NULL && err != NULL)
+		(void)unlink(tmp);
+	free(tmp);
+	return err;
 }

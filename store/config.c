@@ -50,7 +50,27 @@ static const struct cairn_config_key keys[] = {
 	    0, 0, "the hash of object ids, sha256 or sha1" },
 	{ "core.formatVersion", CAIRN_CONFIG_INT, CAIRN_CONFIG_READ_ONLY,
 	    "1", 1, 1, "the on-disk format version" },
+	{ "remote.*.url", CAIRN_CONFIG_STRING, CAIRN_CONFIG_FAMILY, NULL, 0,
+	    0, "where the remote <name> of fetch and push is" },
 };
+
+/* Does key belong to the family pattern ("a.*.b")? */
+static int
+family_match(const char *pattern, const char *key)
+{
+	const char *star = strchr(pattern, '*');
+	size_t pre = (size_t)(star - pattern), post = strlen(star + 1);
+	size_t len = strlen(key), i;
+
+	if (len <= pre + post || strncasecmp(pattern, key, pre) != 0 ||
+	    strcasecmp(star + 1, key + len - post) != 0)
+		return 0;
+	for (i = pre; i < len - post; i++)
+		if (!isalnum((unsigned char)key[i]) && key[i] != '-' &&
+		    key[i] != '_')
+			return 0;
+	return 1;
+}
 
 const struct cairn_config_key *
 cairn_config_key_list(size_t *n)
@@ -65,7 +85,9 @@ cairn_config_key_find(const char *key)
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcasecmp(keys[i].key, key) == 0)
+		if ((keys[i].flags & CAIRN_CONFIG_FAMILY) ?
+		    family_match(keys[i].key, key) :
+		    strcasecmp(keys[i].key, key) == 0)
 			return &keys[i];
 	return NULL;
 }
@@ -383,7 +405,8 @@ cairn_config_set(struct cairn_config *cfg, const char *key, const char *value)
 	if ((err = cairn_config_check(k, value)) != NULL)
 		return err;
 	/* A key new to the file is written as the table spells it. */
-	return set_item(cfg, k->key, value);
+	return set_item(cfg, (k->flags & CAIRN_CONFIG_FAMILY) ? key : k->key,
+	    value);
 }
 
 const struct cairn_error *

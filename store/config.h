@@ -55,6 +55,12 @@ enum cairn_config_type {
 #define CAIRN_CONFIG_READ_ONLY	0x1
 /* Unset refuses the key (what it names is relied on once set). */
 #define CAIRN_CONFIG_KEEP	0x2
+/*
+ * A family of keys, "<section>.<name>.<key>" for any name of letters,
+ * digits, '-' and '_' (remote.<name>.url): the entry's key holds '*'
+ * where the name goes, and a key is written as it was given.
+ */
+#define CAIRN_CONFIG_FAMILY	0x4
 
 /* A known key. */
 struct cairn_config_key {
