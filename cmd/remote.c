@@ -56,12 +56,14 @@
 #include "transfer.h"
 
 const char cmd_serve_usage[] = "cairn serve <repo>";
-const char cmd_fetch_usage[] = "cairn fetch <remote|url> [<ref>...]";
+const char cmd_fetch_usage[] = "cairn fetch <remote>|<url> [<ref>...]";
 const char cmd_push_usage[] =
-    "cairn push [--force] <remote|url> <ref>[:<dst>]...";
+    "cairn push [--force] <remote>|<url> <ref>[:<dst>]...";
 const char cmd_clone_usage[] = "cairn clone <url> <dir>";
 const char cmd_remote_usage[] =
-    "cairn remote add <name> <url> | remove <name> | list";
+    "cairn remote add <name> <url>\n"
+    "       cairn remote remove <name>\n"
+    "       cairn remote list";
 
 #define GREETING "cairn-serve 1 "
 

@@ -3,10 +3,10 @@
  * what it carries.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "transfer.h"
@@ -406,11 +406,44 @@ type_ok(unsigned t)
 	return t >= CAIRN_OBJ_BLOB && t <= CAIRN_OBJ_TAG;
 }
 
+/*
+ * Nonzero if in has nothing to read within a tenth of a second: the
+ * sender is slow, and the lock should not be held while it is awaited.
+ */
+static int
+input_stalls(struct cmd_input *in)
+{
+	struct pollfd p = { .fd = in->fd, .events = POLLIN };
+
+	if (cmd_input_pending(in))
+		return 0;
+	while (poll(&p, 1, 100) < 0)
+		if (errno != EINTR)
+			return 1;
+	return !(p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+/* Everything queued made durable, and the writer lock let go. */
+static const struct cairn_error *
+end_batch(struct cairn_repo *repo, struct cairn_ingest *ing, int *in_batch)
+{
+	const struct cairn_error *err;
+
+	if (!*in_batch)
+		return NULL;
+	*in_batch = 0;
+	if ((err = cairn_ingest_drain(ing)) != NULL) {
+		cairn_batch_abort(repo);
+		return err;
+	}
+	return cairn_batch_commit(repo);
+}
+
 const struct cairn_error *
 xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
     struct cmd_input *in, struct cairn_hasher *h, uint64_t *count)
 {
-	const struct cairn_error *err = NULL, *e2;
+	const struct cairn_error *err = NULL;
 	struct cairn_ingest *ing = NULL;
 	size_t idlen = cairn_hash_len(algo);
 	unsigned char hdr[HDR_MAX];
@@ -418,16 +451,11 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 	struct cairn_oid claim;
 	int in_batch = 0;
 	unsigned char *data;
-	time_t started = time(NULL);
 
 	*count = 0;
-	if (repo != NULL) {
-		if ((err = cairn_batch_begin(repo)) != NULL)
-			return err;
-		in_batch = 1;
-		if ((err = cairn_ingest_open(&ing, repo, stored, NULL)) != NULL)
-			goto out;
-	}
+	if (repo != NULL && (err = cairn_ingest_open(&ing, repo, stored,
+	    NULL)) != NULL)
+		return err;
 	for (;;) {
 		if ((err = xfer_read_full(in, hdr, 9, h, "object stream")) !=
 		    NULL)
@@ -473,11 +501,8 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 		}
 		if (size > BIG_OBJECT) {
 			/* Everything before it first, then it alone. */
-			if ((err = cairn_ingest_drain(ing)) != NULL ||
-			    (err = cairn_batch_commit(repo)) != NULL)
-				break;
-			in_batch = 0;
-			if ((err = cairn_batch_begin(repo)) != NULL)
+			if ((err = end_batch(repo, ing, &in_batch)) != NULL ||
+			    (err = cairn_batch_begin(repo)) != NULL)
 				break;
 			in_batch = 1;
 			if ((err = store_big(repo, in, h, hdr[0], size,
@@ -494,6 +519,13 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 				free(data);
 				break;
 			}
+			if (!in_batch) {
+				if ((err = cairn_batch_begin(repo)) != NULL) {
+					free(data);
+					break;
+				}
+				in_batch = 1;
+			}
 			/* A content that hashes to another id is refused. */
 			if ((err = cairn_ingest_add(ing, hdr[0], data,
 			    (size_t)size, &claim)) != NULL)
@@ -504,38 +536,26 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 		/*
 		 * What has come is made durable now and then, so that a
 		 * transfer cut short is resumed where it stopped: after
-		 * enough objects or bytes, or a second when the sender
-		 * makes us wait.
+		 * enough objects or bytes, or when the sender makes us wait
+		 * (the writer lock is not held while it is awaited).
 		 */
 		if (batch_n >= BATCH_OBJECTS || batch_bytes >= BATCH_BYTES ||
-		    (!cmd_input_pending(in) && time(NULL) > started)) {
-			if ((err = cairn_ingest_drain(ing)) != NULL ||
-			    (err = cairn_batch_commit(repo)) != NULL)
+		    input_stalls(in)) {
+			if ((err = end_batch(repo, ing, &in_batch)) != NULL)
 				break;
-			in_batch = 0;
-			if ((err = cairn_batch_begin(repo)) != NULL)
-				break;
-			in_batch = 1;
 			batch_n = 0;
 			batch_bytes = 0;
-			started = time(NULL);
 		}
 	}
 	if (err == NULL && ing != NULL)
-		err = cairn_ingest_drain(ing);
+		err = end_batch(repo, ing, &in_batch);
 	if (err != NULL && err->code == CAIRN_ERR_INVALID)
 		/* The ingest's claim check, in the stream's terms. */
 		err = cairn_error_relabel(err, CAIRN_ERR_CORRUPT, "%s",
 		    err->msg);
-out:
 	cairn_ingest_close(ing);
-	if (in_batch) {
-		if (err == NULL) {
-			if ((e2 = cairn_batch_commit(repo)) != NULL)
-				err = e2;
-		} else
-			cairn_batch_abort(repo);
-	}
+	if (in_batch)
+		cairn_batch_abort(repo);
 	*count = n;
 	return err;
 }

@@ -184,4 +184,36 @@ test_expect_success '--unset through --read-only is refused' '
 	test_cmp config.before .cairn/config
 '
 
+# Expected: remote.<name>.url is a family of keys, one per remote name of
+# letters, digits, '-' and '_': each is set, read back, listed and unset
+# as written; a name outside that set, or a key of the family with
+# another last part, is unknown (exit 2); fsck takes the keys.
+test_expect_success 'remote.<name>.url keys' '
+	cairn config remote.origin.url /srv/a &&
+	cairn config remote.Back-up_2.url "ssh://h/x y" &&
+	echo /srv/a >expect &&
+	cairn config remote.origin.url >actual &&
+	test_cmp expect actual &&
+	echo "ssh://h/x y" >expect &&
+	cairn config remote.Back-up_2.url >actual &&
+	test_cmp expect actual &&
+	cairn config --list >list &&
+	grep -x "remote.origin.url=/srv/a" list &&
+	grep -x "remote.Back-up_2.url=ssh://h/x y" list &&
+	test_must_fail --status=1 cairn config remote.other.url >out &&
+	test_must_be_empty out &&
+	cp .cairn/config config.before &&
+	for k in remote.a/b.url remote..url remote.url remote.a.b.url \
+	    remote.a.uri "remote.a b.url"
+	do
+		test_must_fail --status=2 cairn config "$k" v 2>err &&
+		test_stderr_one_line err || return 1
+	done &&
+	test_cmp config.before .cairn/config &&
+	cairn fsck &&
+	cairn config --unset remote.Back-up_2.url &&
+	test_must_fail --status=1 cairn config remote.Back-up_2.url &&
+	test_must_fail --status=1 cairn config --unset remote.Back-up_2.url
+'
+
 test_done

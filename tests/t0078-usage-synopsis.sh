@@ -83,7 +83,7 @@ man_forms () {
 				}
 				if (x ~ /^(Op|Oo|Oc|Pq|Ns|Xo|Xc|Pp|Bk|Ek)$/)
 					continue
-				if (x ~ /^(\||\[|\]|\(|\)|\.\.\.|=|)$/)
+				if (x ~ /^(\||\[|\]|\(|\)|\.\.\.|=|:|)$/)
 					continue
 				if (mode == "Fl")
 					emit("-" x, 0)
@@ -111,7 +111,7 @@ usage_forms () {
 		{
 			line = $0
 			sub(/^usage:/, "", line)
-			gsub(/[][()|=]/, " ", line)
+			gsub(/[][()|=:]/, " ", line)
 			gsub(/\.\.\./, " ", line)
 			n = split(line, w, /[ \t]+/)
 			for (i = 1; i <= n; i++) {

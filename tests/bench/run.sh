@@ -73,6 +73,15 @@
 #                 it is (git writes loose objects), and `cairn put
 #                 --stdin-paths` vs `git hash-object -w --stdin-paths` of
 #                 the same files; files/s.  Page cache warm.
+#   transfer      the repositories of the fsck test cloned over an ssh
+#                 stand-in (a script that runs the far side here):
+#                 `cairn clone host:<repo>` vs `git clone --bare
+#                 --no-local host:<repo>`; then 1% of the corpus is
+#                 committed on top of main and fetched into a copy of
+#                 each clone (`cairn fetch origin` vs `git fetch origin
+#                 main`), with each fetch's share of its clone's time;
+#                 then `cairn bundle create`/`unbundle` of main vs `git
+#                 bundle create`/`unbundle`, and the bundles' sizes.
 #   large blob    `cairn put <file>` vs `git hash-object -w <file>` of one
 #                 incompressible file: speed, and bytes written to disk
 #                 (write_bytes of /proc/<pid>/io) divided by the file size.
@@ -534,6 +543,159 @@ if [ -n "$kept" ] && [ -n "$gone" ]; then
 	    "cairn $ck, git $gk; of an unreachable one: cairn $cg, git $gg"
 fi
 rm -rf "$CG" "$GG"
+
+# ------------------------------------------------------------- transfer
+
+# The repositories of the fsck test, main reaching half the corpus: cloned
+# over an ssh stand-in that runs the far side here (cairn serve / git
+# upload-pack), each found on PATH as over ssh; then 1% of the corpus is
+# committed on top and fetched; then bundles of main.
+say "transfer: clone, fetch of 1% new objects, bundles"
+SSHSUB=$T/ssh-sub
+cat >"$SSHSUB" <<'SUB'
+#!/bin/sh
+# An ssh stand-in: drop "-p <port>" and the host, run the command here.
+[ "$1" = -p ] && shift 2
+shift
+exec sh -c "$1"
+SUB
+chmod +x "$SSHSUB"
+mkdir -p "$T/bin"
+ln -sf "$CAIRN" "$T/bin/cairn"
+XPATH=$T/bin:$PATH
+TC=$T/xfer.cairn
+TG=$T/xfer.git
+rm -rf "$TC" "$TG"
+cp -a "$C" "$TC"
+cp -a "$G" "$TG"
+
+c_clone() {
+	rm -rf "$T/clone.c"
+	PATH=$XPATH CAIRN_SSH=$SSHSUB limit "$CAIRN" clone "localhost:$TC" \
+	    "$T/clone.c" >/dev/null
+}
+g_clone() {
+	rm -rf "$T/clone.g"
+	GIT_SSH_COMMAND=$SSHSUB GIT_SSH_VARIANT=simple limit "$GIT" clone -q \
+	    --bare --no-local "localhost:$TG" "$T/clone.g"
+}
+cc=
+gc=
+r=0
+while [ "$r" -lt "$RUNS" ]; do
+	r=$((r + 1))
+	say "clone, run $r of $RUNS"
+	sync
+	cc="$cc $(timed "cairn clone" c_clone)"
+	sync
+	gc="$gc $(timed "git clone" g_clone)"
+done
+cc=$(echo "$cc" | median)
+gc=$(echo "$gc" | median)
+row clone "clone over ssh stand-in ($nlive obj)" s "$(fmt3 "${cc:-0}")" \
+    "$(fmt3 "${gc:-0}")" lower
+row clone_rate "  clone: git time / cairn time" x \
+    "$(calc 'if (a > 0) printf "%.2f", b / a; else print "-"' "${cc:-0}" \
+    "${gc:-0}")" - higher
+
+# 1% of the corpus (blobs main does not reach), in new trees under a new
+# commit on top of main, made the same on both sides.
+nnew=$((N / 100))
+[ "$nnew" -lt 1 ] && nnew=1
+awk 'NR % 2 == 0' "$T/ids" | head -n "$nnew" >"$T/new.ids"
+"$GEN" trees cairn "$PER" <"$T/new.ids" >"$T/ntrees.c" || exit 2
+"$GEN" trees git "$PER" <"$T/new.ids" >"$T/ntrees.g" || exit 2
+"$CAIRN" -r "$TC" put --batch <"$T/ntrees.c" >"$T/ntrees.ids.c"
+"$GIT" -C "$TG" mktree --batch <"$T/ntrees.g" >"$T/ntrees.ids.g"
+"$GEN" root cairn <"$T/ntrees.ids.c" >"$T/nroot.c" || exit 2
+"$GEN" root git <"$T/ntrees.ids.g" >"$T/nroot.g" || exit 2
+nct=$("$CAIRN" -r "$TC" put --batch <"$T/nroot.c")
+ngt=$("$GIT" -C "$TG" mktree --batch <"$T/nroot.g")
+ncc=$(CAIRN_AUTHOR_NAME=b CAIRN_AUTHOR_EMAIL=b@bench.invalid \
+    CAIRN_COMMITTER_NAME=b CAIRN_COMMITTER_EMAIL=b@bench.invalid \
+    "$CAIRN" -r "$TC" commit -p main -m "1%" "$nct") &&
+    "$CAIRN" -r "$TC" ref set main "$ncc"
+ngc=$(GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@bench.invalid \
+    GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@bench.invalid \
+    "$GIT" -C "$TG" commit-tree -p refs/heads/main -m "1%" "$ngt") &&
+    "$GIT" -C "$TG" update-ref refs/heads/main "$ngc"
+nfetch=$((nnew + $(wc -l <"$T/ntrees.ids.g") + 2))
+
+# Each run fetches into a fresh copy of a clone made before the commit.
+c_clone && cp -a "$T/clone.c" "$T/base.c"
+g_clone && cp -a "$T/clone.g" "$T/base.g"
+c_fetch() {
+	PATH=$XPATH CAIRN_SSH=$SSHSUB limit "$CAIRN" -r "$T/fetch.c" fetch \
+	    origin >/dev/null
+}
+g_fetch() {
+	GIT_SSH_COMMAND=$SSHSUB GIT_SSH_VARIANT=simple limit "$GIT" \
+	    -C "$T/fetch.g" fetch -q origin main
+}
+cf=
+gf=
+r=0
+while [ "$r" -lt "$RUNS" ]; do
+	r=$((r + 1))
+	say "fetch, run $r of $RUNS"
+	rm -rf "$T/fetch.c" "$T/fetch.g"
+	cp -a "$T/base.c" "$T/fetch.c"
+	cp -a "$T/base.g" "$T/fetch.g"
+	sync
+	cf="$cf $(timed "cairn fetch" c_fetch)"
+	sync
+	gf="$gf $(timed "git fetch" g_fetch)"
+done
+cf=$(echo "$cf" | median)
+gf=$(echo "$gf" | median)
+row fetch "fetch of 1% new ($nfetch obj)" s "$(fmt3 "${cf:-0}")" \
+    "$(fmt3 "${gf:-0}")" lower
+row fetch_share "  fetch time / clone time" x \
+    "$(calc 'if (b > 0) printf "%.3f", a / b; else print "-"' "${cf:-0}" \
+    "${cc:-0}")" \
+    "$(calc 'if (b > 0) printf "%.3f", a / b; else print "-"' "${gf:-0}" \
+    "${gc:-0}")" lower
+rm -rf "$T/base.c" "$T/base.g" "$T/fetch.c" "$T/fetch.g" "$T/clone.c" \
+    "$T/clone.g"
+
+# Bundles of main (now 1% past the fsck test's), created, then unbundled
+# into a fresh repository.
+c_bcreate() { limit "$CAIRN" -r "$TC" bundle create "$T/b.c" main >/dev/null; }
+g_bcreate() { limit "$GIT" -C "$TG" bundle create -q "$T/b.g" main; }
+c_unbundle() { limit "$CAIRN" -r "$T/ub.c" bundle unbundle "$T/b.c" >/dev/null; }
+g_unbundle() { limit "$GIT" -C "$T/ub.g" bundle unbundle "$T/b.g" >/dev/null; }
+bc=
+bg=
+uc=
+ug=
+r=0
+while [ "$r" -lt "$RUNS" ]; do
+	r=$((r + 1))
+	say "bundles, run $r of $RUNS"
+	rm -f "$T/b.c" "$T/b.g"
+	sync
+	bc="$bc $(timed "cairn bundle create" c_bcreate)"
+	sync
+	bg="$bg $(timed "git bundle create" g_bcreate)"
+	c_init "$T/ub.c"
+	g_init "$T/ub.g"
+	sync
+	uc="$uc $(timed "cairn bundle unbundle" c_unbundle)"
+	sync
+	ug="$ug $(timed "git bundle unbundle" g_unbundle)"
+done
+bc=$(echo "$bc" | median)
+bg=$(echo "$bg" | median)
+uc=$(echo "$uc" | median)
+ug=$(echo "$ug" | median)
+row bundle_create "bundle create" s "$(fmt3 "${bc:-0}")" \
+    "$(fmt3 "${bg:-0}")" lower
+row bundle_unbundle "bundle unbundle" s "$(fmt3 "${uc:-0}")" \
+    "$(fmt3 "${ug:-0}")" lower
+row bundle_size "bundle size" KiB "$(($(wc -c <"$T/b.c" 2>/dev/null ||
+    echo 0) / 1024))" "$(($(wc -c <"$T/b.g" 2>/dev/null || echo 0) / 1024))" \
+    lower
+rm -rf "$TC" "$TG" "$T/ub.c" "$T/ub.g" "$T/b.c" "$T/b.g"
 
 # -------------------------------------------------------------- directory
 
