@@ -310,7 +310,8 @@ bundle_create(int argc, char **argv)
 		}
 		for (i = 2; i < argc && strcmp(argv[i], "--not") != 0; i++) {
 			/* A ref is named as given; another object by id. */
-			const char *name = cairn_ref_name_check(argv[i]) ==
+			struct cairn_oid r;
+			const char *name = cairn_ref_get(repo, argv[i], &r) ==
 			    NULL ? argv[i] : cairn_oid_fmt(&tips.v[ti], hex);
 
 			cairn_oid_fmt(&tips.v[ti], line);

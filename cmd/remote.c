@@ -1079,6 +1079,8 @@ cmd_push(int argc, char **argv)
 	char track[4200];
 	int ch, i, n, force = 0;
 
+	memset(&c, 0, sizeof(c));
+	c.to = c.in.fd = -1;
 	cmd_getopt_init(&g, 0);
 	while ((ch = cmd_getopt(&g, argc, argv, "fh", opts,
 	    cmd_push_usage)) != -1) {
@@ -1116,8 +1118,6 @@ cmd_push(int argc, char **argv)
 	if (err != NULL)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
-	memset(&c, 0, sizeof(c));
-	c.to = c.in.fd = -1;
 	if ((err = cmd_open(&repo, 1)) != NULL ||
 	    (err = resolve_remote(repo, argv[g.ind], &name, &url)) != NULL)
 		goto out;
@@ -1199,8 +1199,7 @@ cmd_push(int argc, char **argv)
 		printf("%s %s\n", cairn_oid_fmt(&spec[i].id, hex),
 		    spec[i].dst);
 out:
-	if (c.pid > 0 || c.to >= 0)
-		conn_close(&c);
+	conn_close(&c);
 	for (i = 0; spec != NULL && i < n; i++) {
 		free((char *)spec[i].src);
 		free(spec[i].dst);

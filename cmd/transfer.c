@@ -127,9 +127,10 @@ get_u64(const unsigned char *p)
 	return v;
 }
 
-/* Collecting the ids a walk lists. */
+/* Collecting the ids a walk lists: commits, tags, and the rest. */
 struct collect {
-	struct xfer_ids *ids;
+	struct xfer_ids *ids;		/* xfer_ref_tips: everything here */
+	struct xfer_ids part[3];
 	const struct cairn_error *err;
 };
 
@@ -141,16 +142,18 @@ collect_commit(void *arg, const struct cairn_oid *id,
 
 	(void)data;
 	(void)len;
-	return (c->err = xfer_ids_add(c->ids, id)) != NULL;
+	return (c->err = xfer_ids_add(&c->part[0], id)) != NULL;
 }
 
 static int
 collect_object(void *arg, const struct cairn_oid *id, enum cairn_otype type,
     const char *path)
 {
-	(void)type;
+	struct collect *c = arg;
+
 	(void)path;
-	return collect_commit(arg, id, NULL, 0);
+	return (c->err = xfer_ids_add(&c->part[type == CAIRN_OBJ_TAG ? 1 : 2],
+	    id)) != NULL;
 }
 
 /* The commits of ids (tags peeled to them); the rest is dropped. */
@@ -209,12 +212,28 @@ xfer_collect(struct cairn_repo *repo, const struct cairn_oid *tips,
     size_t ntips, const struct cairn_oid *hide, size_t nhide,
     struct xfer_ids *out)
 {
-	struct collect c = { out, NULL };
+	static const int order[3] = { 2, 0, 1 };
+	struct collect c = { 0 };
 	const struct cairn_error *err;
+	size_t i, k;
 
 	err = walk(repo, tips, ntips, hide, nhide, collect_commit,
 	    collect_object, &c);
-	return c.err != NULL ? c.err : err;
+	if (c.err != NULL)
+		err = c.err;
+	/*
+	 * Each object after what it names: a walk lists a tree before its
+	 * entries and a commit before its parents, so each list is taken
+	 * backwards, trees and blobs first, then commits, then tags.  A
+	 * transfer cut short then leaves whole objects only: everything
+	 * what it kept names is there too.
+	 */
+	for (k = 0; err == NULL && k < 3; k++)
+		for (i = c.part[order[k]].n; err == NULL && i > 0; i--)
+			err = xfer_ids_add(out, &c.part[order[k]].v[i - 1]);
+	for (k = 0; k < 3; k++)
+		xfer_ids_release(&c.part[k]);
+	return err;
 }
 
 const struct cairn_error *
@@ -257,45 +276,218 @@ stream_sink(void *arg, const void *data, size_t len)
 	return o->err;
 }
 
+/*
+ * Sending: every object after those it names that are sent too, so that
+ * any prefix of the stream (what a receiver keeps of a transfer cut
+ * short) holds whole objects only.  Blobs go first, then trees, each
+ * after its subtrees (a walk from each tree down, reading each tree
+ * once), then commits (oldest first, as xfer_collect lists them), then
+ * tags.
+ */
+struct sendset {
+	struct cairn_repo *repo;
+	const struct xfer_ids *ids;
+	struct xfer_out *o;
+	unsigned char *type;	/* of each object to send, else 0 */
+	uint64_t *size;
+	unsigned char *state;	/* 0 to send, 1 on the tree stack, 2 sent */
+	size_t *trees;		/* indices of the trees to send, by id */
+	size_t ntrees;
+	uint64_t count;
+};
+
+/* Send object i: data (its content) if not NULL, else read. */
+static const struct cairn_error *
+send_one(struct sendset *s, size_t i, const unsigned char *data)
+{
+	const struct cairn_oid *id = &s->ids->v[i];
+	const struct cairn_error *err = NULL;
+	enum cairn_otype type;
+	unsigned char *buf;
+	size_t len;
+
+	put_header(s->o, s->type[i], s->size[i], id);
+	if (data != NULL)
+		xfer_put(s->o, data, (size_t)s->size[i]);
+	else if (s->size[i] > BIG_OBJECT)
+		err = cairn_object_get_stream(s->repo, id, CAIRN_GET_NO_VERIFY,
+		    stream_sink, s->o);
+	else if ((err = cairn_object_get(s->repo, id, CAIRN_GET_NO_VERIFY,
+	    &type, &buf, &len)) == NULL) {
+		if (len != s->size[i])
+			err = cairn_error_new(CAIRN_ERR_CORRUPT, "object %s "
+			    "changed size as it was read", cairn_oid_fmt(id,
+			    (char [CAIRN_OID_HEXMAX + 1]){ 0 }));
+		else
+			xfer_put(s->o, buf, len);
+		free(buf);
+	}
+	s->state[i] = 2;
+	s->count++;
+	return err != NULL ? err : s->o->err;
+}
+
+static const struct sendset *sort_set;
+
+static int
+tree_cmp(const void *a, const void *b)
+{
+	const struct cairn_oid *x = &sort_set->ids->v[*(const size_t *)a];
+	const struct cairn_oid *y = &sort_set->ids->v[*(const size_t *)b];
+
+	return memcmp(x->hash, y->hash, x->len);
+}
+
+/* The index of the tree to send whose raw id is at raw, or SIZE_MAX. */
+static size_t
+tree_index(const struct sendset *s, const unsigned char *raw, size_t idlen)
+{
+	size_t lo = 0, hi = s->ntrees, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(s->ids->v[s->trees[mid]].hash, raw, idlen);
+		if (c == 0)
+			return s->trees[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+struct frame {
+	size_t idx;
+	unsigned char *data;
+	size_t pos;
+};
+
+/* The next subtree of f still to send, or SIZE_MAX; f->pos moves on. */
+static size_t
+next_subtree(const struct sendset *s, struct frame *f)
+{
+	size_t len = (size_t)s->size[f->idx];
+	size_t idlen = s->ids->v[f->idx].len, k;
+	const unsigned char *p, *sp, *nul;
+	int is_tree;
+
+	while (f->pos < len) {
+		p = f->data + f->pos;
+		if ((sp = memchr(p, ' ', len - f->pos)) == NULL ||
+		    (nul = memchr(sp, '\0', len - (size_t)(sp - f->data))) ==
+		    NULL || (size_t)(nul + 1 - f->data) + idlen > len) {
+			/* Malformed: the receiver will say so. */
+			f->pos = len;
+			break;
+		}
+		is_tree = sp - p == 5 && memcmp(p, "40000", 5) == 0;
+		f->pos = (size_t)(nul + 1 - f->data) + idlen;
+		if (is_tree && (k = tree_index(s, nul + 1, idlen)) !=
+		    SIZE_MAX && s->state[k] == 0)
+			return k;
+	}
+	return SIZE_MAX;
+}
+
+/* Send tree i after every subtree of it still to send. */
+static const struct cairn_error *
+send_tree(struct sendset *s, size_t i)
+{
+	const struct cairn_error *err = NULL;
+	struct frame *st = NULL, *f;
+	enum cairn_otype type;
+	size_t n = 0, cap = 0, len, k;
+
+	for (k = i; err == NULL; ) {
+		if (k != SIZE_MAX) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				if ((f = realloc(st, cap * sizeof(*f))) ==
+				    NULL) {
+					err = cairn_error_nomem();
+					break;
+				}
+				st = f;
+			}
+			f = &st[n];
+			if ((err = cairn_object_get(s->repo, &s->ids->v[k],
+			    CAIRN_GET_NO_VERIFY, &type, &f->data, &len)) !=
+			    NULL)
+				break;
+			if (len != s->size[k]) {
+				free(f->data);
+				err = cairn_error_new(CAIRN_ERR_CORRUPT,
+				    "object %s changed size as it was read",
+				    cairn_oid_fmt(&s->ids->v[k], (char [
+				    CAIRN_OID_HEXMAX + 1]){ 0 }));
+				break;
+			}
+			f->idx = k;
+			f->pos = 0;
+			s->state[k] = 1;
+			n++;
+		}
+		if (n == 0)
+			break;
+		f = &st[n - 1];
+		if ((k = next_subtree(s, f)) != SIZE_MAX)
+			continue;
+		err = send_one(s, f->idx, f->data);
+		free(f->data);
+		n--;
+	}
+	while (n > 0)
+		free(st[--n].data);
+	free(st);
+	return err;
+}
+
 const struct cairn_error *
 xfer_send(struct cairn_repo *repo, const struct xfer_ids *ids,
     const unsigned char *need, struct xfer_out *o)
 {
+	static const enum cairn_otype pass[] = { CAIRN_OBJ_BLOB,
+	    CAIRN_OBJ_TREE, CAIRN_OBJ_COMMIT, CAIRN_OBJ_TAG };
 	const struct cairn_error *err = NULL;
+	struct sendset s = { repo, ids, o, NULL, NULL, NULL, NULL, 0, 0 };
 	enum cairn_otype type;
-	unsigned char *data;
-	uint64_t size, count = 0;
-	size_t i, len;
+	size_t i, p, n = ids->n;
 
-	for (i = 0; i < ids->n && err == NULL; i++) {
+	if ((s.type = calloc(n + 1, 1)) == NULL ||
+	    (s.state = calloc(n + 1, 1)) == NULL ||
+	    (s.size = calloc(n + 1, sizeof(*s.size))) == NULL ||
+	    (s.trees = calloc(n + 1, sizeof(*s.trees))) == NULL)
+		err = cairn_error_nomem();
+	for (i = 0; err == NULL && i < n; i++) {
 		if (need != NULL && !(need[i / 8] & (1u << (i % 8))))
 			continue;
-		/* The receiver hashes every object: no need to here. */
 		if ((err = cairn_object_stat(repo, &ids->v[i], &type,
-		    &size)) != NULL)
+		    &s.size[i])) != NULL)
 			break;
-		put_header(o, type, size, &ids->v[i]);
-		if (size > BIG_OBJECT)
-			err = cairn_object_get_stream(repo, &ids->v[i],
-			    CAIRN_GET_NO_VERIFY, stream_sink, o);
-		else if ((err = cairn_object_get(repo, &ids->v[i],
-		    CAIRN_GET_NO_VERIFY, &type, &data, &len)) == NULL) {
-			if (len != size)
-				err = cairn_error_new(CAIRN_ERR_CORRUPT,
-				    "object %s changed size as it was read",
-				    cairn_oid_fmt(&ids->v[i], (char [
-				    CAIRN_OID_HEXMAX + 1]){ 0 }));
-			else
-				xfer_put(o, data, len);
-			free(data);
-		}
-		count++;
-		if (err == NULL)
-			err = o->err;
+		s.type[i] = (unsigned char)type;
+		if (type == CAIRN_OBJ_TREE)
+			s.trees[s.ntrees++] = i;
 	}
+	if (err == NULL) {
+		sort_set = &s;
+		qsort(s.trees, s.ntrees, sizeof(*s.trees), tree_cmp);
+	}
+	for (p = 0; err == NULL && p < 4; p++)
+		for (i = 0; err == NULL && i < n; i++) {
+			if (s.type[i] != pass[p] || s.state[i] != 0)
+				continue;
+			err = pass[p] == CAIRN_OBJ_TREE ? send_tree(&s, i) :
+			    send_one(&s, i, NULL);
+		}
+	free(s.type);
+	free(s.state);
+	free(s.size);
+	free(s.trees);
 	if (err != NULL)
 		return err;
-	put_header(o, XFER_END, count, NULL);
+	put_header(o, XFER_END, s.count, NULL);
 	return o->err;
 }
 
@@ -477,7 +669,7 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 			if ((err = xfer_read_full(in, msg, m, h,
 			    "object stream")) == NULL) {
 				msg[m] = '\0';
-				err = cairn_error_new(CAIRN_ERR_IO,
+				err = cairn_error_new(CAIRN_ERR_CORRUPT,
 				    "the sender failed: %s", msg);
 			}
 			break;
@@ -553,9 +745,15 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 		/* The ingest's claim check, in the stream's terms. */
 		err = cairn_error_relabel(err, CAIRN_ERR_CORRUPT, "%s",
 		    err->msg);
+	/*
+	 * After a failure, what came whole before it is kept: every
+	 * object in the batch was hashed, and a rerun need not send it.
+	 */
+	if (in_batch) {
+		(void)cairn_ingest_drain(ing);
+		(void)cairn_batch_commit(repo);
+	}
 	cairn_ingest_close(ing);
-	if (in_batch)
-		cairn_batch_abort(repo);
 	*count = n;
 	return err;
 }
@@ -572,7 +770,7 @@ add_tip(void *arg, const char *name, const struct cairn_oid *id)
 const struct cairn_error *
 xfer_ref_tips(struct cairn_repo *repo, struct xfer_ids *out)
 {
-	struct collect c = { out, NULL };
+	struct collect c = { .ids = out };
 	const struct cairn_error *err = cairn_ref_list(repo, NULL, add_tip,
 	    &c);
 

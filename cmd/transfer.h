@@ -64,8 +64,9 @@ const struct cairn_error *xfer_read_full(struct cmd_input *in, void *buf,
  * xfer_collect(repo, tips, ntips, hide, nhide, out): the ids of every
  * object reachable from tips and not from hide (which may name anything:
  * only those that are commits of the repository, or tags of them, are
- * used), in the order of a walk (commits newest first, then tags, trees
- * and blobs).  The objects of hide are assumed whole on the side that
+ * used), each after every object it names (as far as committer dates
+ * order history): trees and blobs, then commits oldest first, then
+ * tags.  The objects of hide are assumed whole on the side that
  * receives.
  */
 const struct cairn_error *xfer_collect(struct cairn_repo *repo,
@@ -96,8 +97,10 @@ void xfer_send_error(struct xfer_out *o, const struct cairn_error *err);
  * xfer_receive(repo, algo, in, h, count): read a stream up to its end
  * record, re-hash every object and store it in repo (NULL: only check
  * them), hashing the bytes read into h if not NULL.  Objects are
- * committed in batches as they come, so that what was received before a
- * failure is kept and a transfer run again sends only the rest.
+ * committed in batches as they come (and whenever the sender makes us
+ * wait, so that the writer lock is not held meanwhile), and after a
+ * failure what came whole before it is committed too: a transfer run
+ * again sends only the rest.
  * *count is the number of object records.  CAIRN_ERR_CORRUPT for a
  * malformed stream, or an object whose content does not hash to its id.
  */
