@@ -152,6 +152,9 @@ bundle_open(struct bundle *b, const char *file)
 				return damaged(b, "a ref line is malformed");
 			if ((err = parse_id(b, line + 4, hl, &id)) != NULL)
 				return err;
+			if (cairn_ref_name_check(line + 5 + hl) != NULL)
+				return damaged(b, "a ref line holds an invalid "
+				    "name");
 			if ((r = realloc(b->refs, (b->nrefs + 1) *
 			    sizeof(*r))) == NULL)
 				return cairn_error_nomem();
@@ -213,6 +216,7 @@ static const struct cairn_error *
 check_prereqs(struct bundle *b, struct cairn_repo *repo)
 {
 	char hex[CAIRN_OID_HEXMAX + 1];
+	enum cairn_otype type;
 	size_t i;
 
 	if (cairn_repo_hash_algo(repo) != b->algo)
@@ -221,7 +225,8 @@ check_prereqs(struct bundle *b, struct cairn_repo *repo)
 		    cairn_hash_name(b->algo),
 		    cairn_hash_name(cairn_repo_hash_algo(repo)));
 	for (i = 0; i < b->prereq.n; i++)
-		if (cairn_object_exists(repo, &b->prereq.v[i]) != NULL)
+		if (cairn_object_stat(repo, &b->prereq.v[i], &type, NULL) !=
+		    NULL || type != CAIRN_OBJ_COMMIT)
 			return cairn_error_new(CAIRN_ERR_NOT_FOUND, "the "
 			    "repository lacks the prerequisite commit %s",
 			    cairn_oid_fmt(&b->prereq.v[i], hex));
@@ -368,7 +373,7 @@ bundle_verify(const char *file)
 	}
 	if (err == NULL)
 		printf("%s is okay: %zu refs, %llu objects, %zu prerequisites\n",
-		    file, b.nrefs, (unsigned long long)b.objects, b.prereq.n);
+		    b.file, b.nrefs, (unsigned long long)b.objects, b.prereq.n);
 	status = err ? bundle_fail(err) : cmd_finish_output(0);
 	bundle_release(&b);
 	return status;

@@ -2,6 +2,7 @@
  * main.c: the cairn command: global options and the command table.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -158,6 +159,20 @@ main(int argc, char **argv)
 	 * as a crash does, which every reader and writer recovers from.
 	 */
 	signal(SIGPIPE, SIG_DFL);
+	/*
+	 * A descriptor 0, 1 or 2 that the caller closed is opened on
+	 * /dev/null, as git does: else the next file opened (a repository's
+	 * data file) would take its number, and output meant for stdout
+	 * would land in it.
+	 */
+	{
+		int fd;
+
+		while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+			;
+		if (fd > 2)
+			close(fd);
+	}
 	/*
 	 * A write past the file size limit (ulimit -f) fails with EFBIG,
 	 * reported like any other I/O error, instead of killing the

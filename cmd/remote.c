@@ -66,6 +66,8 @@ const char cmd_remote_usage[] =
     "       cairn remote list";
 
 #define GREETING "cairn-serve 1 "
+/* More objects than one transfer may offer (their ids alone: 128 GiB). */
+#define MAX_CANDIDATES	((unsigned long long)1 << 32)
 
 /* --- connections -------------------------------------------------------- */
 
@@ -252,12 +254,21 @@ conn_open(struct conn *c, const char *url)
 		goto out;
 	}
 	if (c->pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
+		/* Ends numbered 0 or 1 are moved out of the way first. */
+		int i0 = fcntl(in[0], F_DUPFD, 3), o1 = fcntl(out[1], F_DUPFD, 3);
+
+		if (i0 < 0 || o1 < 0 || dup2(i0, 0) < 0 || dup2(o1, 1) < 0)
+			_exit(127);
+		close(i0);
+		close(o1);
+		if (in[0] > 1)
+			close(in[0]);
+		if (out[1] > 1)
+			close(out[1]);
+		if (in[1] > 1)
+			close(in[1]);
+		if (out[0] > 1)
+			close(out[0]);
 		signal(SIGPIPE, SIG_DFL);
 		if (u.kind == 'p')
 			execv("/proc/self/exe", argv);
@@ -374,9 +385,12 @@ conn_hello(struct conn *c)
 	}
 }
 
-/* Close the connection and wait for the far side. */
+/*
+ * Close the connection and wait for the far side; after a failure
+ * (failed set) it is stopped first: it may wait for what will not come.
+ */
 static void
-conn_close(struct conn *c)
+conn_close(struct conn *c, int failed)
 {
 	size_t i;
 	int st;
@@ -386,6 +400,8 @@ conn_close(struct conn *c)
 	if (c->in.fd >= 0)
 		close(c->in.fd);
 	cmd_input_release(&c->in);
+	if (c->pid > 0 && failed)
+		(void)kill(c->pid, SIGTERM);
 	if (c->pid > 0)
 		while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
 			;
@@ -456,6 +472,10 @@ read_candidates(struct cmd_input *in, const char *line,
 	    *end != '\0'))
 		return cairn_error_new(CAIRN_ERR_IO, "protocol error: "
 		    "expected 'candidates', got '%.40s'", line);
+	if (n > MAX_CANDIDATES)
+		return cairn_error_new(CAIRN_ERR_IO, "protocol error: %llu "
+		    "objects offered, more than %llu", n,
+		    (unsigned long long)MAX_CANDIDATES);
 	for (i = 0; i < n; i++) {
 		if ((err = xfer_read_full(in, raw, hl, NULL,
 		    "list of objects")) != NULL)
@@ -470,6 +490,7 @@ read_candidates(struct cmd_input *in, const char *line,
 /* --- serve -------------------------------------------------------------- */
 
 struct serve {
+	struct xfer_ids tips;	/* the ids of the refs shown */
 	struct cairn_repo *repo;
 	struct cmd_input in;
 	struct xfer_out *out;
@@ -486,9 +507,22 @@ serve_error(struct serve *s, const struct cairn_error *err)
 static int
 serve_ref(void *arg, const char *name, const struct cairn_oid *id)
 {
+	struct serve *s = arg;
 	char hex[CAIRN_OID_HEXMAX + 1];
 
-	put_line(arg, "%s %s\n", cairn_oid_fmt(id, hex), name);
+	put_line(s->out, "%s %s\n", cairn_oid_fmt(id, hex), name);
+	return xfer_ids_add(&s->tips, id) != NULL;
+}
+
+/* Only what the refs shown name may be asked for, as in git. */
+static int
+shown(const struct serve *s, const struct cairn_oid *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->tips.n; i++)
+		if (cairn_oid_eq(&s->tips.v[i], id))
+			return 1;
 	return 0;
 }
 
@@ -526,6 +560,9 @@ serve_fetch(struct serve *s)
 		    cairn_oid_parse(s->algo, line + 5, hl, &id) != NULL)
 			err = cairn_error_new(CAIRN_ERR_INVALID, "protocol "
 			    "error: unexpected '%.40s'", line);
+		else if (w && !shown(s, &id))
+			err = cairn_error_new(CAIRN_ERR_NOT_FOUND, "%s is "
+			    "not the object of a ref", line + 5);
 		else
 			err = xfer_ids_add(w ? &want : &have, &id);
 	}
@@ -700,7 +737,7 @@ cmd_serve(int argc, char **argv)
 	}
 	s.algo = cairn_repo_hash_algo(s.repo);
 	put_line(s.out, GREETING "%s\n", cairn_hash_name(s.algo));
-	if ((err = cairn_ref_list(s.repo, NULL, serve_ref, s.out)) != NULL) {
+	if ((err = cairn_ref_list(s.repo, NULL, serve_ref, &s)) != NULL) {
 		serve_error(&s, err);
 		goto out;
 	}
@@ -724,6 +761,7 @@ cmd_serve(int argc, char **argv)
 	}
 out:
 	cmd_input_release(&s.in);
+	xfer_ids_release(&s.tips);
 	free(s.out);
 	if (s.repo != NULL)
 		cairn_repo_close(s.repo);
@@ -949,7 +987,7 @@ cmd_fetch(int argc, char **argv)
 	if (err == NULL)
 		print_refs(sel, nsel);
 	free(sel);
-	conn_close(&c);
+	conn_close(&c, err != NULL);
 	xfer_ids_release(&want);
 	free(name);
 	free(url);
@@ -1042,7 +1080,7 @@ cmd_clone(int argc, char **argv)
 		err = set_refs(repo, sel, nsel, "", "remotes/origin/");
 out:
 	free(sel);
-	conn_close(&c);
+	conn_close(&c, err != NULL);
 	xfer_ids_release(&want);
 	free(url);
 	if (repo != NULL)
@@ -1199,7 +1237,7 @@ cmd_push(int argc, char **argv)
 		printf("%s %s\n", cairn_oid_fmt(&spec[i].id, hex),
 		    spec[i].dst);
 out:
-	conn_close(&c);
+	conn_close(&c, err != NULL);
 	for (i = 0; spec != NULL && i < n; i++) {
 		free((char *)spec[i].src);
 		free(spec[i].dst);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "transfer.h"
@@ -598,23 +599,6 @@ type_ok(unsigned t)
 	return t >= CAIRN_OBJ_BLOB && t <= CAIRN_OBJ_TAG;
 }
 
-/*
- * Nonzero if in has nothing to read within a tenth of a second: the
- * sender is slow, and the lock should not be held while it is awaited.
- */
-static int
-input_stalls(struct cmd_input *in)
-{
-	struct pollfd p = { .fd = in->fd, .events = POLLIN };
-
-	if (cmd_input_pending(in))
-		return 0;
-	while (poll(&p, 1, 100) < 0)
-		if (errno != EINTR)
-			return 1;
-	return !(p.revents & (POLLIN | POLLHUP | POLLERR));
-}
-
 /* Everything queued made durable, and the writer lock let go. */
 static const struct cairn_error *
 end_batch(struct cairn_repo *repo, struct cairn_ingest *ing, int *in_batch)
@@ -631,23 +615,66 @@ end_batch(struct cairn_repo *repo, struct cairn_ingest *ing, int *in_batch)
 	return cairn_batch_commit(repo);
 }
 
+/*
+ * The receiving side's batch, and when it must end: the writer lock is
+ * never held while the sender is awaited for long.
+ */
+struct recv {
+	struct cairn_repo *repo;
+	struct cairn_ingest *ing;
+	int in_batch;
+	int streaming;		/* a large object is being read into it */
+	int fd;			/* the input's */
+	time_t opened;
+	const struct cairn_error *err;	/* ending it failed */
+};
+
+/*
+ * cmd_input's before_wait: the input is empty.  Unless more comes
+ * within a tenth of a second, and the batch has been open for under a
+ * second, what is in the batch is made durable and the lock let go.
+ */
+static int
+before_wait(void *arg)
+{
+	struct recv *r = arg;
+
+	if (!r->in_batch || r->streaming)
+		return 0;
+	if (time(NULL) - r->opened < 1 && r->err == NULL) {
+		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+		int k;
+
+		while ((k = poll(&p, 1, 100)) < 0 && errno == EINTR)
+			;
+		if (k > 0)
+			return 0;
+	}
+	if ((r->err = end_batch(r->repo, r->ing, &r->in_batch)) != NULL)
+		return 1;
+	return 0;
+}
+
 const struct cairn_error *
 xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
     struct cmd_input *in, struct cairn_hasher *h, uint64_t *count)
 {
 	const struct cairn_error *err = NULL;
-	struct cairn_ingest *ing = NULL;
 	size_t idlen = cairn_hash_len(algo);
 	unsigned char hdr[HDR_MAX];
 	uint64_t size, n = 0, batch_n = 0, batch_bytes = 0;
 	struct cairn_oid claim;
-	int in_batch = 0;
+	struct recv r = { 0 };
 	unsigned char *data;
 
 	*count = 0;
-	if (repo != NULL && (err = cairn_ingest_open(&ing, repo, stored,
+	r.repo = repo;
+	r.fd = in->fd;
+	if (repo != NULL && (err = cairn_ingest_open(&r.ing, repo, stored,
 	    NULL)) != NULL)
 		return err;
+	in->before_wait = before_wait;
+	in->before_wait_arg = &r;
 	for (;;) {
 		if ((err = xfer_read_full(in, hdr, 9, h, "object stream")) !=
 		    NULL)
@@ -680,6 +707,13 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 			    (unsigned long long)n + 1, hdr[0]);
 			break;
 		}
+		if (size > (uint64_t)INT64_MAX) {
+			err = cairn_error_new(CAIRN_ERR_CORRUPT, "object "
+			    "stream record %llu claims %llu bytes",
+			    (unsigned long long)n + 1,
+			    (unsigned long long)size);
+			break;
+		}
 		if ((err = xfer_read_full(in, hdr + 9, idlen, h,
 		    "object stream")) != NULL)
 			break;
@@ -693,12 +727,15 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 		}
 		if (size > BIG_OBJECT) {
 			/* Everything before it first, then it alone. */
-			if ((err = end_batch(repo, ing, &in_batch)) != NULL ||
-			    (err = cairn_batch_begin(repo)) != NULL)
+			if ((err = end_batch(repo, r.ing, &r.in_batch)) !=
+			    NULL || (err = cairn_batch_begin(repo)) != NULL)
 				break;
-			in_batch = 1;
-			if ((err = store_big(repo, in, h, hdr[0], size,
-			    &claim)) != NULL)
+			r.in_batch = 1;
+			r.opened = time(NULL);
+			r.streaming = 1;
+			err = store_big(repo, in, h, hdr[0], size, &claim);
+			r.streaming = 0;
+			if (err != NULL)
 				break;
 			batch_n = BATCH_OBJECTS;
 		} else {
@@ -711,15 +748,16 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 				free(data);
 				break;
 			}
-			if (!in_batch) {
+			if (!r.in_batch) {
 				if ((err = cairn_batch_begin(repo)) != NULL) {
 					free(data);
 					break;
 				}
-				in_batch = 1;
+				r.in_batch = 1;
+				r.opened = time(NULL);
 			}
 			/* A content that hashes to another id is refused. */
-			if ((err = cairn_ingest_add(ing, hdr[0], data,
+			if ((err = cairn_ingest_add(r.ing, hdr[0], data,
 			    (size_t)size, &claim)) != NULL)
 				break;
 			batch_n++;
@@ -728,19 +766,22 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 		/*
 		 * What has come is made durable now and then, so that a
 		 * transfer cut short is resumed where it stopped: after
-		 * enough objects or bytes, or when the sender makes us wait
-		 * (the writer lock is not held while it is awaited).
+		 * enough objects or bytes here, and in before_wait when the
+		 * sender makes us wait.
 		 */
-		if (batch_n >= BATCH_OBJECTS || batch_bytes >= BATCH_BYTES ||
-		    input_stalls(in)) {
-			if ((err = end_batch(repo, ing, &in_batch)) != NULL)
+		if (batch_n >= BATCH_OBJECTS || batch_bytes >= BATCH_BYTES) {
+			if ((err = end_batch(repo, r.ing, &r.in_batch)) !=
+			    NULL)
 				break;
 			batch_n = 0;
 			batch_bytes = 0;
 		}
 	}
-	if (err == NULL && ing != NULL)
-		err = end_batch(repo, ing, &in_batch);
+	in->before_wait = NULL;
+	if (r.err != NULL)
+		err = r.err;
+	if (err == NULL && r.ing != NULL)
+		err = end_batch(repo, r.ing, &r.in_batch);
 	if (err != NULL && err->code == CAIRN_ERR_INVALID)
 		/* The ingest's claim check, in the stream's terms. */
 		err = cairn_error_relabel(err, CAIRN_ERR_CORRUPT, "%s",
@@ -749,11 +790,11 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 	 * After a failure, what came whole before it is kept: every
 	 * object in the batch was hashed, and a rerun need not send it.
 	 */
-	if (in_batch) {
-		(void)cairn_ingest_drain(ing);
+	if (r.in_batch) {
+		(void)cairn_ingest_drain(r.ing);
 		(void)cairn_batch_commit(repo);
 	}
-	cairn_ingest_close(ing);
+	cairn_ingest_close(r.ing);
 	*count = n;
 	return err;
 }
@@ -777,22 +818,27 @@ xfer_ref_tips(struct cairn_repo *repo, struct xfer_ids *out)
 	return c.err != NULL ? c.err : err;
 }
 
-/* A blob a walk lists must be there; trees and commits were read. */
+/*
+ * Each object a walk lists must be there, and be what the object that
+ * names it says it is (a tree entry's mode, a tag's type line).
+ */
 static int
 connected_object(void *arg, const struct cairn_oid *id,
     enum cairn_otype type, const char *path)
 {
 	void **a = arg;
 	const struct cairn_error *err;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	enum cairn_otype is;
 
 	(void)path;
-	if (type != CAIRN_OBJ_BLOB)
-		return 0;
-	if ((err = cairn_object_exists(a[0], id)) != NULL) {
-		a[1] = (void *)err;
-		return 1;
-	}
-	return 0;
+	if ((err = cairn_object_stat(a[0], id, &is, NULL)) == NULL &&
+	    is != type)
+		err = cairn_error_new(CAIRN_ERR_NOT_FOUND, "%s is named as a "
+		    "%s but is a %s", cairn_oid_fmt(id, hex),
+		    cairn_otype_name(type), cairn_otype_name(is));
+	a[1] = (void *)err;
+	return err != NULL;
 }
 
 const struct cairn_error *

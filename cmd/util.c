@@ -859,7 +859,11 @@ const struct cairn_error *
 cmd_output_close(FILE *out, const char *path, char *tmp,
     const struct cairn_error *err)
 {
-	if (err == NULL && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+	struct stat st;
+
+	/* A FIFO or device written through has nothing to sync. */
+	if (err == NULL && (fflush(out) != 0 || (fstat(fileno(out), &st) ==
+	    0 && S_ISREG(st.st_mode) && fsync(fileno(out)) != 0)))
 		err = cairn_error_sys(errno, "write to %s", path);
 	if (fclose(out) != 0 && err == NULL)
 		err = cairn_error_sys(errno, "write to %s", path);

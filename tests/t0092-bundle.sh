@@ -299,7 +299,7 @@ test_expect_success GIT,NOREPOABOVE 'verify outside any repository: the prerequi
 		echo "$(git -C "$SCRATCH/g" rev-parse main) heads/main" >expect
 		test_cmp expect out
 		cairn bundle verify - <b.bundle >out
-		names "^- is okay: 1 refs, [0-9]* objects, 0 prerequisites\$" out
+		names "^standard input is okay: 1 refs, [0-9]* objects, 0 prerequisites\$" out
 		flip_byte b.bundle 200
 		test_must_fail --status=1 cairn bundle verify b.bundle >out 2>err
 		test_stderr_one_line err
@@ -600,7 +600,7 @@ test_expect_success GIT 'create: a missing directory, an existing file, a failur
 	ls -a out >list
 	test_cmp expect list
 	cairn -r A bundle verify - <small.bundle >o
-	echo "- is okay: 1 refs, 1 objects, 0 prerequisites" >expect.o
+	echo "standard input is okay: 1 refs, 1 objects, 0 prerequisites" >expect.o
 	test_cmp expect.o o
 
 	# A tree whose blob is missing: create fails after opening its file.
@@ -637,7 +637,7 @@ test_expect_success GIT 'unbundle from standard input, a pipe or a file' '
 	objects_of D actual
 	test_cmp all actual
 	cairn -r A bundle create - heads/main | cairn -r D bundle verify - >out
-	names "^- is okay: 1 refs" out
+	names "^standard input is okay: 1 refs" out
 	flip_byte b.bundle 300
 	cairn init --object-format=sha1 E >/dev/null
 	test_fsck_repo E
@@ -698,6 +698,22 @@ test_expect_success SELFGIT 'this source tree: every ref in one bundle' '
 	test_cmp expect actual
 	cairn -r B ref list >out
 	test_must_be_empty out
+'
+
+test_expect_success GIT 'a ref line with an invalid name is damage; a FIFO is written' '
+	make_history g
+	import_history g A
+	cairn -r A bundle create b.bundle heads/main
+	sed "s|^ref \\([0-9a-f]*\\) heads/main\$|ref \\1 ../../etc/x|" b.bundle >x.bundle
+	test_must_fail --status=1 cairn bundle verify x.bundle 2>err
+	test_stderr_one_line err
+	grep "invalid name" err
+	mkfifo f
+	cat f >got &
+	pid=$!
+	cairn -r A bundle create f heads/main
+	wait "$pid"
+	test_cmp_bin b.bundle got
 '
 
 test_done

@@ -424,14 +424,20 @@ make_big () {
 	cairn -r "$1" ref set heads/main "$bc_"
 }
 
+# stream_size <repo>: the bytes the far side sends for a clone of <repo>
+# (made, through the stand-in, in <repo>.whole).
+stream_size () {
+	CAIRN_SSH=$SSH_SUB FILTER="tee $PWD/$1.out" \
+		cairn clone "host:$PWD/$1" "$1.whole" >/dev/null &&
+	wc -c <"$1.out"
+}
+
 test_expect_success 'a far side that lies about an object is refused' '
 	make_big A
+	whole=$(stream_size A)
 	CAIRN_SSH=$SSH_SUB
 	export CAIRN_SSH
-	FILTER="tee $PWD/whole.out"
 	export FILTER
-	cairn clone "host:$PWD/A" W
-	whole=$(wc -c <whole.out)
 	# Flip one byte well inside the object stream.
 	FILTER="python3 $FILTER_PY flip $((whole / 2))"
 	test_must_fail --status=3 cairn clone "host:$PWD/A" B 2>err
@@ -451,12 +457,10 @@ test_expect_success 'a far side that lies about an object is refused' '
 
 test_expect_success 'a cut stream: exit 3, nothing named, a rerun sends the rest' '
 	make_big A
+	whole=$(stream_size A)
 	CAIRN_SSH=$SSH_SUB
 	export CAIRN_SSH
-	FILTER="tee $PWD/whole.out"
 	export FILTER
-	cairn clone "host:$PWD/A" W
-	whole=$(wc -c <whole.out)
 	FILTER="python3 $FILTER_PY cut $((whole * 2 / 3))"
 	test_must_fail --status=3 cairn clone "host:$PWD/A" B 2>err
 	test_stderr_one_line err
@@ -486,10 +490,8 @@ test_expect_success 'kill -9 of a fetch, then a rerun' '
 	cairn -r B remote add up "host:$PWD/A"
 	# The far side stops after a third of the stream, and the fetch is
 	# killed while it waits.
-	FILTER="tee $PWD/whole.out"
+	whole=$(stream_size A)
 	export FILTER
-	cairn clone "host:$PWD/A" W
-	whole=$(wc -c <whole.out)
 	FILTER="python3 $FILTER_PY stall $((whole / 3))"
 	cairn -r B fetch up >/dev/null 2>&1 &
 	pid=$!
@@ -526,6 +528,92 @@ test_expect_success 'serve speaks to a client that only lists refs, and errors' 
 	grep "^error " last
 	test_must_fail --status=3 cairn serve "$PWD/none" </dev/null >out
 	grep "^error " out
+'
+
+test_expect_success 'a clone with standard output or input closed leaves the source whole' '
+	cairn init --object-format=sha1 A >/dev/null
+	id=$(echo x | cairn -r A put --stdin)
+	cairn -r A ref set heads/main "$id"
+	cairn clone "$PWD/A" B >&-
+	cairn clone "$PWD/A" C <&-
+	cairn -r A fsck
+	cairn -r A cat -p heads/main >got
+	echo x >expect
+	test_cmp expect got
+	cairn -r B ref get heads/main >got
+	echo "$id" >expect
+	test_cmp expect got
+	cairn -r C ref get heads/main >got
+	test_cmp expect got
+'
+
+test_expect_success 'a far side that stalls holds no lock; one that hangs is stopped' '
+	make_big A
+	cairn init --object-format=sha1 B >/dev/null
+	CAIRN_SSH=$SSH_SUB
+	export CAIRN_SSH
+	whole=$(stream_size A)
+	FILTER="python3 $FILTER_PY stall $((whole / 2))"
+	export FILTER
+	cairn -r B fetch "host:$PWD/A" >/dev/null 2>&1 &
+	pid=$!
+	n=0
+	while test "$n" -lt 100
+	do
+		objects_of B seen
+		test "$(wc -l <seen)" -gt 0 && break
+		sleep 0.1
+		n=$((n + 1))
+	done
+	# While the far side stalls, another writer is not kept waiting.
+	cairn -r B config core.lockTimeout 0
+	echo other | cairn -r B put --stdin >id
+	kill -9 "$pid"
+	wait "$pid" || :
+	unset FILTER
+	cat >hang-ssh <<-\EOF
+	#!/bin/sh
+	echo bogus
+	exec sleep 30
+	EOF
+	chmod +x hang-ssh
+	CAIRN_SSH=$PWD/hang-ssh test_timeout 10 cairn clone "host:$PWD/A" H 2>err &&
+	exit 1
+	test_stderr_one_line err
+	grep "protocol" err
+'
+
+test_expect_success 'serve gives only what its refs reach' '
+	cairn init --object-format=sha1 A >/dev/null
+	pub=$(echo public | cairn -r A put --stdin)
+	secret=$(echo secret | cairn -r A put --stdin)
+	cairn -r A ref set heads/pub "$pub"
+	printf "fetch\nwant %s\ndone\n" "$secret" >in
+	test_must_fail --status=3 cairn serve A <in >out
+	tail -n 1 out >last
+	grep "^error 1 .*$secret" last
+	! grep secret out
+	printf "fetch\nwant %s\ndone\n\001" "$pub" >in
+	cairn serve A <in >out
+	grep public out
+'
+
+test_expect_success 'an object named as the wrong type is refused, no ref set' '
+	cairn init --object-format=sha1 A >/dev/null
+	mkdir d
+	echo x >d/f
+	sub=$(cairn -r A put -r d)
+	tree_entry 100644 f "$sub" >lie
+	t=$(cairn -r A put --literally -t tree lie)
+	c=$(CAIRN_AUTHOR_NAME=t CAIRN_AUTHOR_EMAIL=t@t \
+		CAIRN_COMMITTER_NAME=t CAIRN_COMMITTER_EMAIL=t@t \
+		cairn -r A commit -m lie "$t")
+	cairn -r A ref set heads/main "$c"
+	test_must_fail --status=3 cairn clone "$PWD/A" B 2>err
+	test_stderr_one_line err
+	grep "$sub" err
+	cairn -r B ref list >refs
+	test_must_be_empty refs
 '
 
 # A real sshd on 127.0.0.1, with a throwaway host key and user key; the
