@@ -54,6 +54,7 @@ int cmd_fetch(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_clone(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_update_server_info(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
@@ -62,7 +63,8 @@ extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_rev_parse_usage[], cmd_tag_usage[], cmd_rev_list_usage[],
     cmd_diff_usage[], cmd_show_usage[], cmd_archive_usage[],
     cmd_bundle_usage[], cmd_remote_usage[], cmd_fetch_usage[],
-    cmd_push_usage[], cmd_clone_usage[], cmd_serve_usage[];
+    cmd_push_usage[], cmd_clone_usage[], cmd_serve_usage[],
+    cmd_update_server_info_usage[];
 
 /*
  * Options.  cmd_getopt reads the options of argv[1..argc) with getopt_long's

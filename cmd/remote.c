@@ -8,6 +8,11 @@
  *                                   $CAIRN_SSH (default ssh) [-p <port>]
  *                                   <host> "cairn serve '<path>'", as git
  *                                   runs $GIT_SSH_COMMAND (through sh)
+ *   http://..., https://...         cairn serve <url>, run here: it reads
+ *                                   the repository's files from the web
+ *                                   server (the library's http layer), so
+ *                                   fetch and clone work unchanged; push
+ *                                   is refused
  *
  * The protocol.  Lines end in '\n'; ids are hex in lines and raw in
  * lists; <code> is a cairn_errcode number.
@@ -103,6 +108,12 @@ url_release(struct url *u)
 	free(u->path);
 }
 
+static int
+is_http(const char *s)
+{
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
 static const struct cairn_error *
 parse_url(const char *s, struct url *u)
 {
@@ -111,7 +122,7 @@ parse_url(const char *s, struct url *u)
 	memset(u, 0, sizeof(*u));
 	if (*s == '\0')
 		return cairn_error_new(CAIRN_ERR_INVALID, "empty URL");
-	if (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) {
+	if (is_http(s)) {
 		u->kind = 'h';
 		u->path = strdup(s);
 	} else if (strncmp(s, "file://", 7) == 0) {
@@ -204,12 +215,7 @@ conn_open(struct conn *c, const char *url)
 		url_release(&u);
 		return err;
 	}
-	if (u.kind == 'h') {
-		url_release(&u);
-		return cairn_error_new(CAIRN_ERR_IO, "cannot reach '%s': "
-		    "transfer over HTTP is not available", url);
-	}
-	if (u.kind == 'p') {
+	if (u.kind == 'p' || u.kind == 'h') {
 		argv[n++] = "cairn";
 		argv[n++] = "serve";
 		argv[n++] = u.path;
@@ -270,7 +276,7 @@ conn_open(struct conn *c, const char *url)
 		if (out[0] > 1)
 			close(out[0]);
 		signal(SIGPIPE, SIG_DFL);
-		if (u.kind == 'p')
+		if (u.kind != 's')
 			execv("/proc/self/exe", argv);
 		else
 			execvp(argv[0], argv);
@@ -725,10 +731,13 @@ cmd_serve(int argc, char **argv)
 	if ((s.out = calloc(1, sizeof(*s.out))) == NULL)
 		return cmd_fail(cairn_error_nomem());
 	s.out->fd = 1;
-	/* Writable if it may be (a push), else for fetches only. */
-	err = cairn_repo_open(argv[g.ind], cmd_global.read_only ?
-	    CAIRN_OPEN_READ_ONLY : 0, &s.repo);
-	if (err != NULL && err->code == CAIRN_ERR_IO)
+	/*
+	 * Writable if it may be (a push), else for fetches only; over HTTP
+	 * (a URL) always read-only.
+	 */
+	err = cairn_repo_open(argv[g.ind], cmd_global.read_only ||
+	    is_http(argv[g.ind]) ? CAIRN_OPEN_READ_ONLY : 0, &s.repo);
+	if (err != NULL && err->code == CAIRN_ERR_IO && !is_http(argv[g.ind]))
 		err = cairn_repo_open(argv[g.ind], CAIRN_OPEN_READ_ONLY,
 		    &s.repo);
 	if (err != NULL) {
@@ -1159,6 +1168,11 @@ cmd_push(int argc, char **argv)
 	if ((err = cmd_open(&repo, 1)) != NULL ||
 	    (err = resolve_remote(repo, argv[g.ind], &name, &url)) != NULL)
 		goto out;
+	if (is_http(url)) {
+		err = cairn_error_new(CAIRN_ERR_INVALID, "cannot push to '%s': "
+		    "a repository served over HTTP is read-only", url);
+		goto out;
+	}
 	for (i = 0; err == NULL && i < n; i++)
 		if ((err = cairn_rev_resolve(repo, spec[i].src,
 		    &spec[i].id)) == NULL)

@@ -11,7 +11,7 @@
 #include "cairn.h"
 #include "buf.h"
 
-#define CAIRN_BACKEND_VERSION 2
+#define CAIRN_BACKEND_VERSION 3
 
 struct cairn_backend;
 
@@ -69,6 +69,11 @@ struct cairn_backend_ops {
 	 */
 	const struct cairn_error *(*each)(struct cairn_backend *,
 	    int (*fn)(void *, const unsigned char *id), void *);
+	/*
+	 * Version 3.  Write the list of ref names a reader over plain HTTP
+	 * takes (refs.h, refs.list).  NULL where unsupported.
+	 */
+	const struct cairn_error *(*publish_refs)(struct cairn_backend *);
 };
 
 /*
@@ -126,6 +131,12 @@ struct cairn_backend_params {
 	long long wal_limit;
 	long long big_threshold;
 	struct cairn_vfs *vfs;
+	/*
+	 * Read over a layer where every read is a request and directories
+	 * cannot be listed (http.c): the data file is read by ranges, never
+	 * mapped whole, and the refs are listed from refs.list (refs.h).
+	 */
+	int remote;
 };
 
 const struct cairn_error *cairn_disk_open(struct cairn_backend **out,

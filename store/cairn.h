@@ -101,6 +101,14 @@ const struct cairn_error *cairn_repo_find(const char *start, char **out);
  * recovers from a crash the first time it takes the writer lock.
  * CAIRN_ERR_NOT_REPO if path holds no repository; CAIRN_ERR_CORRUPT if
  * its state cannot be read.
+ *
+ * A path that is an http:// or https:// URL opens the repository a web
+ * server serves as plain files (no cairn on the server), with
+ * CAIRN_OPEN_READ_ONLY only (else CAIRN_ERR_READ_ONLY): the manifest and
+ * index segments are read whole, objects by range requests; refs are
+ * listed from its refs.list (cairn_ref_list_publish).  A repository with
+ * an alternate is refused.  A file gone from the server (a gc there) is
+ * CAIRN_ERR_NOT_FOUND or CAIRN_ERR_IO: open it again.
  */
 const struct cairn_error *cairn_repo_open(const char *path, unsigned flags,
     struct cairn_repo **out);
@@ -648,6 +656,16 @@ const struct cairn_error *cairn_ref_delete(struct cairn_repo *repo,
  * prefix is returned (CAIRN_ERR_CORRUPT, or CAIRN_ERR_IO), so that a
  * caller that needs every root, as gc does, stops.
  */
+/*
+ * cairn_ref_list_publish(repo):
+ * Write refs.list, the names of the refs, so that the repository can be
+ * read from a plain web server (cairn_repo_open of its http:// URL lists
+ * its refs from it).  From then on every ref transaction that creates or
+ * deletes a ref writes it again.  CAIRN_ERR_USAGE for a repository in
+ * memory.
+ */
+const struct cairn_error *cairn_ref_list_publish(struct cairn_repo *repo);
+
 typedef int (*cairn_ref_fn)(void *arg, const char *name,
     const struct cairn_oid *id);
 const struct cairn_error *cairn_ref_list(struct cairn_repo *repo,

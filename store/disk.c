@@ -61,6 +61,7 @@ static const struct cairn_error *disk_ref_list(struct cairn_backend *,
     void *);
 static int later_batch(struct disk *d, size_t from);
 static const char *disk_notice(struct cairn_backend *be);
+static const struct cairn_error *disk_publish_refs(struct cairn_backend *be);
 
 static const struct cairn_backend_ops disk_ops = {
 	CAIRN_BACKEND_VERSION,
@@ -83,6 +84,7 @@ static const struct cairn_backend_ops disk_ops = {
 	disk_refresh_reader,
 	disk_gc,
 	disk_each,
+	disk_publish_refs,
 };
 
 const struct cairn_error *
@@ -336,6 +338,9 @@ load_data(struct disk *d)
 		    (char *)path.data, err->msg);
 		goto done;
 	}
+	/* Over HTTP, mapping would read it all: reads go by range. */
+	if (d->p.remote)
+		goto done;
 	d->data_map_len = (size_t)d->man.watermark;
 	d->data_map = d->vfs->mmap(d->vfs, d->data_fd, d->data_map_len);
 	if (d->data_map == NULL)
@@ -983,6 +988,12 @@ disk_ref_list(struct cairn_backend *be, const char *prefix,
 	return cairn_refs_list(&((struct disk *)be)->refs, prefix, fn, arg);
 }
 
+static const struct cairn_error *
+disk_publish_refs(struct cairn_backend *be)
+{
+	return cairn_refs_publish(&((struct disk *)be)->refs);
+}
+
 /* Open and close. */
 
 static const struct cairn_error *
@@ -1018,6 +1029,7 @@ cairn_disk_open(struct cairn_backend **out, const char *root,
 	d->refs.vfs = d->vfs;
 	d->refs.algo = p->algo;
 	d->refs.read_only = p->read_only;
+	d->refs.names_file = p->remote;
 	d->refs.timeout_ms = p->lock_timeout_ms;
 	d->refs.durable = disk_durable;
 	d->refs.arg = d;

@@ -511,6 +511,7 @@ static const struct cairn_backend_ops memory_ops = {
 	NULL,
 	NULL,
 	mem_each,
+	NULL,
 };
 
 const struct cairn_error *

@@ -641,6 +641,43 @@ lock_and_check(struct cairn_refs *refs, struct held *h, size_t n,
 	return err;
 }
 
+/*
+ * Did the transaction make or remove a ref, in a repository that keeps
+ * refs.list?  (A ref that only moves leaves the list as it is.)
+ */
+static int
+names_change(struct cairn_refs *refs, const struct held *h, size_t n)
+{
+	struct cairn_buf path = { 0 };
+	struct stat st;
+	size_t i;
+	int change = 0, kept;
+
+	for (i = 0; i < n; i++)
+		if ((h[i].u->op == CAIRN_REF_DELETE && h[i].exists) ||
+		    ((h[i].u->op == CAIRN_REF_SET ||
+		    h[i].u->op == CAIRN_REF_CREATE) && !h[i].exists))
+			change = 1;
+	if (!change || cairn_buf_printf(&path, "%s/" CAIRN_REFS_LIST,
+	    refs->root) != NULL)
+		return change;
+	kept = refs->vfs->lstat(refs->vfs, (char *)path.data, &st) == 0;
+	cairn_buf_release(&path);
+	return kept;
+}
+
+/* After the refs moved: the list is rewritten, or the error says so. */
+static const struct cairn_error *
+republish(struct cairn_refs *refs)
+{
+	const struct cairn_error *err = cairn_refs_publish(refs);
+
+	if (err == NULL)
+		return NULL;
+	return cairn_error_relabel(err, CAIRN_ERR_NONE, "the refs were "
+	    "updated, but not '" CAIRN_REFS_LIST "': %s", err->msg);
+}
+
 const struct cairn_error *
 cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
     size_t n)
@@ -675,6 +712,8 @@ cairn_refs_update(struct cairn_refs *refs, const struct cairn_ref_update *u,
 			err = write_lock(refs, &h[i]);
 	for (i = 0; i < n && err == NULL; i++)
 		err = apply_one(refs, &h[i]);
+	if (err == NULL && names_change(refs, h, n))
+		err = republish(refs);
 done:
 	for (i = 0; i < n; i++) {
 		drop_lock(refs, &h[i]);
@@ -904,6 +943,118 @@ cmp_str(const void *a, const void *b)
  * a caller that must see every root (gc) stops on it, one that lists
  * for a person has listed what is good.
  */
+/* The names under refs/, sorted, into w. */
+static const struct cairn_error *
+walk_names(struct cairn_refs *refs, struct ref_walk *w)
+{
+	const struct cairn_error *err;
+	struct cairn_buf dir = { 0 };
+	int dfd;
+
+	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL) {
+		dfd = refs->vfs->open(refs->vfs, (char *)dir.data,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+		if (dfd == -1)
+			problem(w, "", cairn_error_sys(errno, "cannot read "
+			    "'%s'", (char *)dir.data));
+		else
+			err = cairn_refs_walk(refs->vfs, dfd, list_visit, w);
+	}
+	cairn_buf_release(&dir);
+	if (err == NULL && w->n > 0)
+		qsort(w->names, w->n, sizeof(*w->names), cmp_str);
+	return err;
+}
+
+/* The names refs.list holds, in its order, into w. */
+static const struct cairn_error *
+read_names(struct cairn_refs *refs, struct ref_walk *w)
+{
+	const struct cairn_error *err;
+	struct cairn_buf path = { 0 }, text = { 0 };
+	char *p, *end, *nl;
+
+	if ((err = cairn_buf_printf(&path, "%s/" CAIRN_REFS_LIST,
+	    refs->root)) == NULL)
+		err = cairn_file_slurp(refs->vfs, (char *)path.data,
+		    CAIRN_REFS_LIST_MAX, &text);
+	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND)
+		err = cairn_error_new(CAIRN_ERR_NOT_REPO, "'%s' does not "
+		    "exist: the repository's refs cannot be listed (run "
+		    "'cairn update-server-info' in it)", (char *)path.data);
+	p = (char *)text.data;
+	end = p + text.len;
+	if (err == NULL && (text.len < sizeof(CAIRN_REFS_LIST_MAGIC) ||
+	    memcmp(p, CAIRN_REFS_LIST_MAGIC "\n",
+	    sizeof(CAIRN_REFS_LIST_MAGIC)) != 0 || end[-1] != '\n'))
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' is not a list "
+		    "of refs", (char *)path.data);
+	if (err == NULL)
+		p += sizeof(CAIRN_REFS_LIST_MAGIC);
+	for (; err == NULL && p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		*nl = '\0';
+		if (memchr(p, '\0', (size_t)(nl - p)) != NULL ||
+		    cairn_refname_check(p, (size_t)(nl - p)) != NULL)
+			err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s' names "
+			    "an invalid ref", (char *)path.data);
+		else
+			err = add_name(w, p);
+	}
+	cairn_buf_release(&path);
+	cairn_buf_release(&text);
+	return err;
+}
+
+const struct cairn_error *
+cairn_refs_publish(struct cairn_refs *refs)
+{
+	const struct cairn_error *err;
+	struct cairn_buf dir = { 0 }, path = { 0 }, tmp = { 0 }, text = { 0 };
+	struct cairn_lock_wait wait;
+	struct ref_walk w;
+	size_t i;
+	int dfd = -1;
+
+	if (refs->read_only)
+		return cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	memset(&w, 0, sizeof(w));
+	w.prefix = "";
+	/* One writer at a time, so the last one written is the newest. */
+	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL &&
+	    (dfd = refs->vfs->open(refs->vfs, (char *)dir.data, O_RDONLY |
+	    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0)) == -1)
+		err = cairn_error_sys(errno, "open '%s'", (char *)dir.data);
+	if (err == NULL) {
+		cairn_lock_wait_init(&wait, refs->timeout_ms);
+		err = cairn_lock_take(refs->vfs, dfd, LOCK_EX, &wait,
+		    (char *)dir.data, "the list of refs is being written");
+	}
+	if (err == NULL && (err = walk_names(refs, &w)) == NULL && w.pcode)
+		err = cairn_error_new(w.pcode, "%s", w.pmsg);
+	if (err == NULL)
+		err = cairn_buf_printf(&text, "%s\n", CAIRN_REFS_LIST_MAGIC);
+	for (i = 0; i < w.n && err == NULL; i++)
+		err = cairn_buf_printf(&text, "%s\n", w.names[i]);
+	if (err == NULL &&
+	    (err = cairn_buf_printf(&path, "%s/" CAIRN_REFS_LIST,
+	    refs->root)) == NULL &&
+	    (err = cairn_buf_printf(&tmp, "%s/tmp", refs->root)) == NULL)
+		err = cairn_file_replace(refs->vfs, (char *)tmp.data,
+		    (char *)path.data, text.data, text.len);
+	if (dfd != -1)
+		refs->vfs->close(refs->vfs, dfd);	/* drops the flock */
+	for (i = 0; i < w.n; i++)
+		free(w.names[i]);
+	free(w.names);
+	cairn_buf_release(&dir);
+	cairn_buf_release(&path);
+	cairn_buf_release(&tmp);
+	cairn_buf_release(&text);
+	return err;
+}
+
 const struct cairn_error *
 cairn_refs_list(struct cairn_refs *refs, const char *prefix,
     int (*fn)(void *arg, const char *name, const struct cairn_oid *id),
@@ -911,24 +1062,12 @@ cairn_refs_list(struct cairn_refs *refs, const char *prefix,
 {
 	const struct cairn_error *err;
 	struct ref_walk w;
-	struct cairn_buf dir = { 0 };
 	struct cairn_oid id;
 	size_t i, plen = prefix ? strlen(prefix) : 0;
-	int dfd;
 
 	memset(&w, 0, sizeof(w));
 	w.prefix = prefix ? prefix : "";
-	if ((err = cairn_buf_printf(&dir, "%s/refs", refs->root)) == NULL) {
-		dfd = refs->vfs->open(refs->vfs, (char *)dir.data,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-		if (dfd == -1)
-			problem(&w, "", cairn_error_sys(errno, "cannot read "
-			    "'%s'", (char *)dir.data));
-		else
-			err = cairn_refs_walk(refs->vfs, dfd, list_visit, &w);
-	}
-	if (err == NULL && w.n > 0)
-		qsort(w.names, w.n, sizeof(*w.names), cmp_str);
+	err = refs->names_file ? read_names(refs, &w) : walk_names(refs, &w);
 	for (i = 0; i < w.n && err == NULL; i++) {
 		if (strncmp(w.names[i], w.prefix, plen) != 0)
 			continue;
@@ -947,7 +1086,6 @@ cairn_refs_list(struct cairn_refs *refs, const char *prefix,
 	for (i = 0; i < w.n; i++)
 		free(w.names[i]);
 	free(w.names);
-	cairn_buf_release(&dir);
 	if (err == NULL && w.pcode != 0)
 		err = cairn_error_new(w.pcode, "%s", w.pmsg);
 	return err;

@@ -34,6 +34,7 @@ struct cairn_refs {
 	char *root;			/* the repository */
 	int algo;
 	int read_only;
+	int names_file;			/* list refs from refs.list */
 	long long timeout_ms;
 	/* Does the object exist durably?  NULL or CAIRN_ERR_NOT_FOUND. */
 	const struct cairn_error *(*durable)(void *arg,
@@ -72,6 +73,28 @@ typedef const struct cairn_error *(*cairn_refs_visit)(void *arg,
 
 const struct cairn_error *cairn_refs_walk(struct cairn_vfs *vfs, int dfd,
     cairn_refs_visit fn, void *arg);
+
+/*
+ * refs.list: the names of the refs, for a reader that cannot list a
+ * directory (a repository served as plain files over HTTP, http.h).  A
+ * text file: the line CAIRN_REFS_LIST_MAGIC, then each ref's name on a
+ * line of its own, in byte order.  Only names: a reader reads each ref's
+ * value from its file, so the list is never behind a ref that moved.
+ * cairn_refs_publish writes it (under an flock of refs/, through tmp/,
+ * fsync'd and renamed); once it exists, every transaction that creates
+ * or deletes a ref writes it again before it returns.  A crash between
+ * the two leaves it without the change until the next one: run
+ * cairn_refs_publish (cairn update-server-info) again.
+ *
+ * With refs->names_file set, cairn_refs_list takes the names from
+ * refs.list instead of refs/ (a missing list is CAIRN_ERR_NOT_REPO);
+ * a name no longer there is left out, as one deleted during a listing.
+ */
+#define CAIRN_REFS_LIST		"refs.list"
+#define CAIRN_REFS_LIST_MAGIC	"# cairn refs list 1"
+#define CAIRN_REFS_LIST_MAX	(64u << 20)
+
+const struct cairn_error *cairn_refs_publish(struct cairn_refs *refs);
 
 const struct cairn_error *cairn_refs_list(struct cairn_refs *refs,
     const char *prefix,

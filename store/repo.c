@@ -23,6 +23,7 @@
 #include "config.h"
 #include "lock.h"
 #include "file.h"
+#include "http.h"
 #include "object.h"
 #include "refname.h"
 #include "repo_int.h"
@@ -49,6 +50,7 @@ struct cairn_repo {
 	char *path;
 	struct cairn_config cfg;
 	struct cairn_vfs *vfs;
+	struct cairn_vfs *own_vfs;	/* made for this handle (http.c) */
 	unsigned flags;
 	pthread_rwlock_t lock;
 	uint64_t owner;			/* atomic: self() of the writer, or 0 */
@@ -556,6 +558,8 @@ load_config(struct cairn_repo *r)
 static const struct cairn_error *open_with(struct cairn_repo **out,
     const char *path, const struct cairn_open_opts *o, struct cairn_vfs *vfs,
     int depth);
+static const struct cairn_error *open_url(struct cairn_repo **out,
+    const char *url, const struct cairn_open_opts *o);
 
 /*
  * The alternate named by core.alternate, opened read-only, layered under
@@ -571,6 +575,10 @@ add_alternate(struct cairn_repo *r, int depth)
 
 	if (alt == NULL || r->path == NULL)
 		return NULL;
+	if (cairn_http_url(r->path))
+		return cairn_error_new(CAIRN_ERR_INVALID, "'%s' reads objects "
+		    "from an alternate, which is not followed over HTTP",
+		    r->path);
 	if (depth >= ALTERNATE_DEPTH)
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "alternates nested too deep (a loop?) at '%s'", alt);
@@ -620,6 +628,7 @@ params(struct cairn_repo *r, struct cairn_backend_params *p)
 
 	memset(p, 0, sizeof(*p));
 	p->vfs = r->vfs;
+	p->remote = cairn_http_url(r->path);
 	p->read_only = (r->flags & CAIRN_OPEN_READ_ONLY) != 0;
 	p->algo = fmt ? cairn_hash_parse(fmt) : 0;
 	if (p->algo == 0)
@@ -672,7 +681,37 @@ cairn_repo_open_opts(const char *path, const struct cairn_open_opts *opts,
 	if ((err = cairn_sized_in(&o, sizeof(o), &defaults, opts,
 	    "cairn_open_opts")) != NULL)
 		return err;
+	if (path != NULL && !(o.flags & CAIRN_OPEN_MEMORY) &&
+	    cairn_http_url(path))
+		return open_url(out, path, &o);
 	return open_with(out, path, &o, cairn_vfs_default(), 0);
+}
+
+/* A repository a web server serves, read through http.c. */
+static const struct cairn_error *
+open_url(struct cairn_repo **out, const char *url,
+    const struct cairn_open_opts *o)
+{
+	const struct cairn_error *err;
+	struct cairn_vfs *vfs;
+	char *root;
+	size_t len = strlen(url);
+
+	if (!(o->flags & CAIRN_OPEN_READ_ONLY))
+		return cairn_error_new(CAIRN_ERR_READ_ONLY, "'%s': a "
+		    "repository over HTTP can only be opened read-only", url);
+	while (len > 0 && url[len - 1] == '/')
+		len--;
+	if ((root = strndup(url, len)) == NULL)
+		return cairn_error_nomem();
+	if ((err = cairn_vfs_http_new(&vfs)) == NULL) {
+		if ((err = open_with(out, root, o, vfs, 0)) == NULL)
+			(*out)->own_vfs = vfs;
+		else
+			cairn_vfs_http_free(vfs);
+	}
+	free(root);
+	return err;
 }
 
 /*
@@ -744,6 +783,7 @@ cairn_repo_close(struct cairn_repo *r)
 		wr_unlock(r);
 	pthread_rwlock_destroy(&r->lock);
 	cairn_config_release(&r->cfg);
+	cairn_vfs_http_free(r->own_vfs);
 	free(r->path);
 	free(r);
 }
@@ -1139,6 +1179,23 @@ cairn_ref_transaction(struct cairn_repo *r, const struct cairn_ref_update *u,
 
 	wr_lock(r);
 	err = r->be->ops->ref_update(r->be, u, n);
+	wr_unlock(r);
+	return err;
+}
+
+const struct cairn_error *
+cairn_ref_list_publish(struct cairn_repo *r)
+{
+	const struct cairn_error *err;
+
+	if (r->flags & CAIRN_OPEN_READ_ONLY)
+		return cairn_error_new(CAIRN_ERR_READ_ONLY,
+		    "repository is open read-only");
+	if (r->be->ops->version < 3 || r->be->ops->publish_refs == NULL)
+		return cairn_error_new(CAIRN_ERR_USAGE, "this repository "
+		    "keeps no list of refs");
+	wr_lock(r);
+	err = r->be->ops->publish_refs(r->be);
 	wr_unlock(r);
 	return err;
 }

@@ -156,6 +156,13 @@ ro_gc(struct cairn_backend *be, const struct cairn_gc_opts *o,
 }
 
 static const struct cairn_error *
+ro_publish_refs(struct cairn_backend *be)
+{
+	(void)be;
+	return refuse();
+}
+
+static const struct cairn_error *
 pt_refresh(struct cairn_backend *be, int *changed)
 {
 	*changed = 0;
@@ -168,7 +175,7 @@ static const struct cairn_backend_ops ro_ops = {
 	CAIRN_BACKEND_VERSION, ro_close, ro_read, ro_read_stream, ro_stat,
 	ro_prefix, ro_begin, ro_write, ro_write_stream, ro_begin, ro_abort,
 	ro_begin, ro_stats, ro_notice, ro_ref_get, ro_ref_update, ro_ref_list,
-	pt_refresh, ro_gc, ro_each,
+	pt_refresh, ro_gc, ro_each, ro_publish_refs,
 };
 
 const struct cairn_error *
@@ -233,6 +240,15 @@ pt_ref_update(struct cairn_backend *be, const struct cairn_ref_update *u,
     size_t n)
 {
 	return BELOW(be)->ops->ref_update(BELOW(be), u, n);
+}
+
+static const struct cairn_error *
+pt_publish_refs(struct cairn_backend *be)
+{
+	if (BELOW(be)->ops->version < 3 || BELOW(be)->ops->publish_refs == NULL)
+		return cairn_error_new(CAIRN_ERR_USAGE, "this repository "
+		    "keeps no list of refs");
+	return BELOW(be)->ops->publish_refs(BELOW(be));
 }
 
 static const struct cairn_error *
@@ -470,7 +486,7 @@ static const struct cairn_backend_ops cached_ops = {
 	CAIRN_BACKEND_VERSION, ca_close, ca_read, ca_read_stream, ca_stat,
 	ro_prefix, pt_begin, pt_write, pt_write_stream, pt_commit, ca_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_refresh, pt_gc, ro_each,
+	pt_refresh, pt_gc, ro_each, pt_publish_refs,
 };
 
 const struct cairn_error *
@@ -617,7 +633,7 @@ static const struct cairn_backend_ops layered_ops = {
 	CAIRN_BACKEND_VERSION, la_close, la_read, la_read_stream, la_stat,
 	la_prefix, pt_begin, la_write, pt_write_stream, pt_commit, pt_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_refresh, pt_gc, la_each,
+	pt_refresh, pt_gc, la_each, pt_publish_refs,
 };
 
 const struct cairn_error *

@@ -1,0 +1,45 @@
+/*
+ * http.h: a read-only I/O layer over HTTP, so that a repository a plain
+ * static web server serves (no cairn on the server) is read as if it
+ * were a local one (DESIGN.md section 10).
+ *
+ * Paths are URLs (http:// or https://): the repository's URL, a '/' and
+ * the file's name, as disk.c builds them.  What the layer does:
+ *
+ *   open       GET of the first block (a range request).  206: the file's
+ *              size is Content-Range's total; 200: the server ignores
+ *              ranges, and the body is the whole file, kept in memory;
+ *              404 or 410: ENOENT; 403: EACCES; any other status, and a
+ *              redirect, EIO.  O_DIRECTORY costs no request.  Anything
+ *              that could write is EROFS.
+ *   pread      from the whole file, or by range requests of whole blocks
+ *              (BLOCK bytes, several in one request when consecutive)
+ *              through a small cache.  A response whose range or length
+ *              is not the one asked for is EIO: a truncated or lying
+ *              response never reaches the caller as data.
+ *   fstat      the size seen at open (a regular file, mode 0444), or a
+ *              directory.
+ *   mmap       a copy in memory (munmap frees it).
+ *   openat,
+ *   fstatat    relative to a directory opened here; each byte of the name
+ *              outside [A-Za-z0-9-._~/] is percent-encoded.
+ *   flock      succeeds and does nothing: readers take no lock.
+ *   anything that writes: -1 and EROFS.
+ *
+ * Descriptors are numbers of this layer only, never the kernel's.  One
+ * layer may be used from several threads; a mutex serialises requests.
+ */
+#ifndef CAIRN_HTTP_H
+#define CAIRN_HTTP_H
+
+#include "error.h"
+#include "vfs.h"
+
+/* Is path an http:// or https:// URL? */
+int cairn_http_url(const char *path);
+
+/* A new layer (free it with cairn_vfs_http_free once nothing uses it). */
+const struct cairn_error *cairn_vfs_http_new(struct cairn_vfs **out);
+void cairn_vfs_http_free(struct cairn_vfs *vfs);
+
+#endif
