@@ -501,11 +501,27 @@ struct serve {
 	struct cmd_input in;
 	struct xfer_out *out;
 	enum cairn_hash_algo algo;
+	int http;		/* the repository is read over HTTP */
 };
+
+/*
+ * Over HTTP, a file the manifest named that is gone was replaced by a gc
+ * (or a flush merging index segments) on the server since it was read.
+ */
+static const struct cairn_error *
+serve_changed(struct serve *s, const struct cairn_error *err)
+{
+	if (!s->http || err->sys_errno != ENOENT)
+		return err;
+	return cairn_error_relabel(err, CAIRN_ERR_IO, "the repository "
+	    "changed while it was read (a gc on the server?); run the "
+	    "command again: %s", err->msg);
+}
 
 static void
 serve_error(struct serve *s, const struct cairn_error *err)
 {
+	err = serve_changed(s, err);
 	put_line(s->out, "error %d %s\n", (int)err->code, err->msg);
 	(void)xfer_flush(s->out);
 }
@@ -590,7 +606,7 @@ serve_fetch(struct serve *s)
 	    "bitmap")) != NULL)
 		goto out;
 	if ((err = xfer_send(s->repo, &ids, need, s->out)) != NULL)
-		xfer_send_error(s->out, err);
+		xfer_send_error(s->out, serve_changed(s, err));
 	else
 		err = xfer_flush(s->out);
 out:
@@ -727,6 +743,7 @@ cmd_serve(int argc, char **argv)
 		    "no repository given" : "too many arguments");
 	signal(SIGPIPE, SIG_IGN);
 	memset(&s, 0, sizeof(s));
+	s.http = is_http(argv[g.ind]);
 	cmd_input_init(&s.in, 0);
 	if ((s.out = calloc(1, sizeof(*s.out))) == NULL)
 		return cmd_fail(cairn_error_nomem());

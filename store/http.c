@@ -18,9 +18,10 @@
 #include "cairn.h"
 #include "http.h"
 
-#define BLOCK		(1u << 20)	/* bytes a range request asks for */
-#define RUN_BLOCKS	16		/* blocks at most in one request */
-#define CACHE_BLOCKS	64		/* blocks the cache keeps */
+#define FIRST		(64u << 10)	/* bytes open asks for */
+#define BLOCK		(256u << 10)	/* bytes a read's request asks for */
+#define RUN_BLOCKS	64		/* blocks at most in one request */
+#define CACHE_BLOCKS	256		/* blocks the cache keeps */
 #define FD_BASE		(1 << 24)	/* descriptors are FD_BASE + slot */
 
 struct hfile {
@@ -410,7 +411,7 @@ open_locked(struct http *h, const char *url, int flags)
 		f->dir = 1;
 		return fd;
 	}
-	if (request(h, url, 0, BLOCK, UINT64_MAX, &r) != 0)
+	if (request(h, url, 0, FIRST, UINT64_MAX, &r) != 0)
 		goto fail;
 	if (r.status == 200) {
 		take_whole(f, &r);
@@ -422,8 +423,8 @@ open_locked(struct http *h, const char *url, int flags)
 		return fd;
 	}
 	if (r.status != 206 || !r.has_range || r.first != 0 ||
-	    r.last + 1 != r.body.len || r.body.len != (r.total < BLOCK ?
-	    r.total : BLOCK)) {
+	    r.last + 1 != r.body.len || r.body.len != (r.total < FIRST ?
+	    r.total : FIRST)) {
 		cairn_buf_release(&r.body);
 		errno = r.status == 206 ? EIO : status_errno(r.status);
 		goto fail;
@@ -432,8 +433,9 @@ open_locked(struct http *h, const char *url, int flags)
 		take_whole(f, &r);
 		return fd;
 	}
+	/* A larger file is read by blocks, as its reads ask. */
 	f->size = r.total;
-	keep_block(h, fd, 0, cairn_buf_detach(&r.body, NULL), BLOCK);
+	cairn_buf_release(&r.body);
 	return fd;
 fail:
 	e = errno;

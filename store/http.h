@@ -6,8 +6,9 @@
  * Paths are URLs (http:// or https://): the repository's URL, a '/' and
  * the file's name, as disk.c builds them.  What the layer does:
  *
- *   open       GET of the first block (a range request).  206: the file's
- *              size is Content-Range's total; 200: the server ignores
+ *   open       GET of the first FIRST bytes (a range request).  206: the
+ *              file's size is Content-Range's total (a file no larger is
+ *              kept whole, so one request reads it); 200: the server ignores
  *              ranges, and the body is the whole file, kept in memory;
  *              404 or 410: ENOENT; 403: EACCES; any other status, and a
  *              redirect, EIO.  O_DIRECTORY costs no request.  Anything
