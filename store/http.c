@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -23,13 +24,15 @@
 #define RUN_BLOCKS	64		/* blocks at most in one request */
 #define CACHE_BLOCKS	256		/* blocks the cache keeps */
 #define FD_BASE		(1 << 24)	/* descriptors are FD_BASE + slot */
+#define SPOOL		(32u << 20)	/* a larger whole body goes to a file */
 
 struct hfile {
 	int used;
 	int dir;
-	int whole;		/* data holds the whole file */
+	int whole;		/* data (or spool) holds the whole file */
 	char *url;
 	unsigned char *data;
+	int spool;		/* an unlinked temporary file, or -1 */
 	uint64_t size;
 };
 
@@ -55,6 +58,8 @@ struct http {
 struct response {
 	long status;
 	struct cairn_buf body;
+	int spool;		/* past SPOOL bytes the body is here, or -1 */
+	uint64_t spooled;	/* its length */
 	uint64_t max;		/* a longer body is an error */
 	int too_long;
 	int has_range;
@@ -68,19 +73,83 @@ cairn_http_url(const char *path)
 	    strncmp(path, "https://", 8) == 0;
 }
 
+/* Write all of p to fd; 0 or -1. */
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p = (const char *)p + w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * A whole file from a server that ignores ranges can be the size of the
+ * repository: past SPOOL bytes it goes to an unlinked file in $TMPDIR.
+ */
+static int
+start_spool(struct response *r)
+{
+	const char *dir = getenv("TMPDIR");
+	struct cairn_buf path = { 0 };
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if (cairn_buf_printf(&path, "%s/cairn-http-XXXXXX", dir) != NULL)
+		return -1;
+	fd = mkstemp((char *)path.data);
+	if (fd != -1)
+		(void)unlink((char *)path.data);
+	cairn_buf_release(&path);
+	if (fd == -1)
+		return -1;
+	if (write_all(fd, r->body.data, r->body.len) != 0) {
+		close(fd);
+		return -1;
+	}
+	r->spool = fd;
+	r->spooled = r->body.len;
+	cairn_buf_release(&r->body);
+	return 0;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct response *r = arg;
 
 	n *= size;
-	if (r->body.len + n > r->max) {
+	if (r->body.len + r->spooled + n > r->max) {
 		r->too_long = 1;
 		return 0;
 	}
-	if (cairn_buf_append(&r->body, p, n) != NULL)
+	if (r->spool == -1 && r->body.len + n > SPOOL && start_spool(r) != 0)
+		return 0;
+	if (r->spool != -1) {
+		if (write_all(r->spool, p, n) != 0)
+			return 0;
+		r->spooled += n;
+	} else if (cairn_buf_append(&r->body, p, n) != NULL)
 		return 0;
 	return n;
+}
+
+static void
+response_release(struct response *r)
+{
+	cairn_buf_release(&r->body);
+	if (r->spool != -1)
+		close(r->spool);
+	r->spool = -1;
 }
 
 /* "Content-Range: bytes <first>-<last>/<total>", in any case. */
@@ -157,6 +226,7 @@ request(struct http *h, const char *url, uint64_t off, uint64_t len,
 	CURLcode c;
 
 	memset(r, 0, sizeof(*r));
+	r->spool = -1;
 	r->max = max;
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	if (len > 0) {
@@ -170,7 +240,7 @@ request(struct http *h, const char *url, uint64_t off, uint64_t len,
 	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, r);
 	c = curl_easy_perform(h->curl);
 	if (c != CURLE_OK) {
-		cairn_buf_release(&r->body);
+		response_release(r);
 		errno = r->too_long ? EIO : curl_errno(c);
 		return -1;
 	}
@@ -265,9 +335,39 @@ static void
 take_whole(struct hfile *f, struct response *r)
 {
 	free(f->data);
+	if (f->spool != -1)
+		close(f->spool);
 	f->whole = 1;
-	f->size = r->body.len;
+	f->size = r->body.len + r->spooled;
 	f->data = cairn_buf_detach(&r->body, NULL);
+	f->spool = r->spool;
+	r->spool = -1;
+}
+
+/* n bytes at off of a whole file (off + n <= f->size); 0 or -1. */
+static int
+read_whole(struct hfile *f, void *buf, size_t n, uint64_t off)
+{
+	ssize_t got;
+
+	if (f->spool == -1) {
+		memcpy(buf, f->data + off, n);
+		return 0;
+	}
+	while (n > 0) {
+		got = pread(f->spool, buf, n, (off_t)off);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf = (char *)buf + got;
+		n -= (size_t)got;
+		off += (uint64_t)got;
+	}
+	return 0;
 }
 
 /*
@@ -294,7 +394,7 @@ fetch_blocks(struct http *h, int fd, struct hfile *f, uint64_t first,
 		return 0;
 	}
 	if (r.status == 416) {		/* nothing there: end of file */
-		cairn_buf_release(&r.body);
+		response_release(&r);
 		f->size = off < f->size ? off : f->size;
 		return 0;
 	}
@@ -302,7 +402,7 @@ fetch_blocks(struct http *h, int fd, struct hfile *f, uint64_t first,
 	if (r.status != 206 || !r.has_range || r.first != off ||
 	    r.last + 1 - r.first != got || got > want ||
 	    (got < want && r.last + 1 != r.total)) {
-		cairn_buf_release(&r.body);
+		response_release(&r);
 		errno = r.status == 206 || r.status == 200 ? EIO :
 		    status_errno(r.status);
 		return -1;
@@ -312,14 +412,14 @@ fetch_blocks(struct http *h, int fd, struct hfile *f, uint64_t first,
 	for (i = 0; i * BLOCK < got; i++) {
 		len = got - i * BLOCK < BLOCK ? got - i * BLOCK : BLOCK;
 		if ((p = malloc(len ? len : 1)) == NULL) {
-			cairn_buf_release(&r.body);
+			response_release(&r);
 			errno = ENOMEM;
 			return -1;
 		}
 		memcpy(p, r.body.data + i * BLOCK, len);
 		keep_block(h, fd, first + i, p, len);
 	}
-	cairn_buf_release(&r.body);
+	response_release(&r);
 	return 0;
 }
 
@@ -341,7 +441,8 @@ read_locked(struct http *h, int fd, void *buf, size_t n, off_t off)
 			if (at >= f->size)
 				break;
 			in = f->size - at < n - done ? f->size - at : n - done;
-			memcpy((char *)buf + done, f->data + at, in);
+			if (read_whole(f, (char *)buf + done, in, at) != 0)
+				return -1;
 			done += in;
 			break;
 		}
@@ -402,6 +503,7 @@ open_locked(struct http *h, const char *url, int flags)
 		return -1;
 	f = &h->files[fd - FD_BASE];
 	memset(f, 0, sizeof(*f));
+	f->spool = -1;
 	if ((f->url = strdup(url)) == NULL) {
 		errno = ENOMEM;
 		return -1;
@@ -418,14 +520,14 @@ open_locked(struct http *h, const char *url, int flags)
 		return fd;
 	}
 	if (r.status == 416) {		/* an empty file */
-		cairn_buf_release(&r.body);
+		response_release(&r);
 		f->whole = 1;
 		return fd;
 	}
 	if (r.status != 206 || !r.has_range || r.first != 0 ||
 	    r.last + 1 != r.body.len || r.body.len != (r.total < FIRST ?
 	    r.total : FIRST)) {
-		cairn_buf_release(&r.body);
+		response_release(&r);
 		errno = r.status == 206 ? EIO : status_errno(r.status);
 		goto fail;
 	}
@@ -435,7 +537,7 @@ open_locked(struct http *h, const char *url, int flags)
 	}
 	/* A larger file is read by blocks, as its reads ask. */
 	f->size = r.total;
-	cairn_buf_release(&r.body);
+	response_release(&r);
 	return fd;
 fail:
 	e = errno;
@@ -514,6 +616,8 @@ h_close(struct cairn_vfs *vfs, int fd)
 		drop_blocks(h, fd);
 		free(f->url);
 		free(f->data);
+		if (f->spool != -1)
+			close(f->spool);
 		memset(f, 0, sizeof(*f));
 	}
 	pthread_mutex_unlock(&h->mu);
@@ -707,7 +811,10 @@ cairn_vfs_http_new(struct cairn_vfs **out)
 		h->cache[i].fd = -1;
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	/* As a browser would, to the same protocols and not forever. */
+	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(h->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_FAILONERROR, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* A server that stops sending for a minute has gone away. */
@@ -754,6 +861,8 @@ cairn_vfs_http_free(struct cairn_vfs *vfs)
 	for (i = 0; i < h->nfiles; i++) {
 		free(h->files[i].url);
 		free(h->files[i].data);
+		if (h->files[i].used && h->files[i].spool != -1)
+			close(h->files[i].spool);
 	}
 	for (i = 0; i < CACHE_BLOCKS; i++)
 		free(h->cache[i].data);

@@ -8,11 +8,13 @@
  *
  *   open       GET of the first FIRST bytes (a range request).  206: the
  *              file's size is Content-Range's total (a file no larger is
- *              kept whole, so one request reads it); 200: the server ignores
- *              ranges, and the body is the whole file, kept in memory;
- *              404 or 410: ENOENT; 403: EACCES; any other status, and a
- *              redirect, EIO.  O_DIRECTORY costs no request.  Anything
- *              that could write is EROFS.
+ *              kept whole, so one request reads it); 200: the server
+ *              ignores ranges, and the body is the whole file, kept in
+ *              memory, or past SPOOL bytes in an unlinked file in $TMPDIR;
+ *              404 or 410: ENOENT; 401 or 403: EACCES; any other status
+ *              EIO.  Redirects are followed (5 at most, http and https
+ *              only).  O_DIRECTORY costs no request.  Anything that could
+ *              write is EROFS.
  *   pread      from the whole file, or by range requests of whole blocks
  *              (BLOCK bytes, several in one request when consecutive)
  *              through a small cache.  A response whose range or length

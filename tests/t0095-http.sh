@@ -314,6 +314,22 @@ test_expect_success GIT,PYTHON 'clone and fetch from python3 -m http.server (no 
 	kill "$SERVER"
 '
 
+test_expect_success PYTHON 'a large file from a server without ranges goes through a spool file' '
+	head -c 36000000 /dev/urandom >big
+	cairn put big >/dev/null
+	id=$(cairn put big)
+	cairn ref set heads/main "$id"
+	cairn flush
+	cairn update-server-info
+	serve_python .cairn
+	mkdir spool
+	TMPDIR=$PWD/spool cairn clone "$URL" B
+	cairn -r B cat "$id" | cmp - big
+	ls spool >left
+	test_must_be_empty left
+	kill "$SERVER"
+'
+
 test_expect_success GIT,LIGHTTPD 'clone and fetch from lighttpd (ranges)' '
 	make_history g
 	import_served g A
