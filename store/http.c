@@ -106,7 +106,7 @@ start_spool(struct response *r)
 		dir = "/tmp";
 	if (cairn_buf_printf(&path, "%s/cairn-http-XXXXXX", dir) != NULL)
 		return -1;
-	fd = mkstemp((char *)path.data);
+	fd = mkostemp((char *)path.data, O_CLOEXEC);
 	if (fd != -1)
 		(void)unlink((char *)path.data);
 	cairn_buf_release(&path);
