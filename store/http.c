@@ -106,9 +106,11 @@ start_spool(struct response *r)
 		dir = "/tmp";
 	if (cairn_buf_printf(&path, "%s/cairn-http-XXXXXX", dir) != NULL)
 		return -1;
-	fd = mkostemp((char *)path.data, O_CLOEXEC);
-	if (fd != -1)
+	fd = mkstemp((char *)path.data);
+	if (fd != -1) {
 		(void)unlink((char *)path.data);
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
 	cairn_buf_release(&path);
 	if (fd == -1)
 		return -1;
