@@ -487,6 +487,26 @@ test_expect_success GIT,PYTHON 'a flush on the server while a clone reads it' '
 	kill "$SERVER"
 '
 
+test_expect_success GIT,PYTHON 'kill -9 of a clone over HTTP, then a rerun takes it up' '
+	make_history g
+	import_served g A
+	# The 7th read of the data file comes as the blobs are sent.
+	serve A --hold "objects.*.data" 7
+	cairn clone "$URL" B >out 2>err &
+	clone=$!
+	wait_for held
+	test_path_is_file B/manifest
+	kill -9 "$clone"
+	st=0
+	wait "$clone" || st=$?
+	test "$st" = 137
+	: >go
+	cairn -r B fsck
+	cairn clone "$URL" B
+	check_clone g B
+	kill "$SERVER"
+'
+
 test_expect_success GIT,PYTHON 'a gc on the server while a clone reads it: exit 3, then a rerun' '
 	make_history g
 	import_served g A

@@ -76,7 +76,11 @@
 #   transfer      the repositories of the fsck test cloned over an ssh
 #                 stand-in (a script that runs the far side here):
 #                 `cairn clone host:<repo>` vs `git clone --bare
-#                 --no-local host:<repo>`; then 1% of the corpus is
+#                 --no-local host:<repo>`; both served as plain files
+#                 by a static web server on 127.0.0.1 (lighttpd, else
+#                 python3 -m http.server): `cairn clone http://...` vs
+#                 git's dumb HTTP `git clone --bare http://...`; then
+#                 1% of the corpus is
 #                 committed on top of main and fetched into a copy of
 #                 each clone (`cairn fetch origin` vs `git fetch origin
 #                 main`), with each fetch's share of its clone's time;
@@ -597,6 +601,57 @@ row clone "clone over ssh stand-in ($nlive obj)" s "$(fmt3 "${cc:-0}")" \
 row clone_rate "  clone: git time / cairn time" x \
     "$(calc 'if (a > 0) printf "%.2f", b / a; else print "-"' "${cc:-0}" \
     "${gc:-0}")" - higher
+
+# The same repositories served as plain files by one static web server
+# on 127.0.0.1 (lighttpd, which honours range requests, else python3 -m
+# http.server, which does not): cairn clone of http:// (refs.list, the
+# manifest, the index segments whole, the data file by ranges) vs git's
+# dumb HTTP (info/refs, packs and loose objects).
+HTTP_PID=
+HTTP_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null)
+LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
+if [ -n "$HTTP_PORT" ] && [ -x "$LIGHTTPD" ]; then
+	printf 'server.document-root = "%s"\nserver.bind = "127.0.0.1"\nserver.port = %s\nserver.stat-cache-engine = "disable"\n' \
+	    "$T" "$HTTP_PORT" >"$T/lighttpd.conf"
+	"$LIGHTTPD" -D -f "$T/lighttpd.conf" & HTTP_PID=$!
+	HTTP_NAME=lighttpd
+elif [ -n "$HTTP_PORT" ]; then
+	(cd "$T" && exec python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1) \
+	    >/dev/null 2>&1 & HTTP_PID=$!
+	HTTP_NAME="python3 http.server"
+fi
+if [ -n "$HTTP_PID" ]; then
+	sleep 1
+	"$CAIRN" -r "$TC" update-server-info
+	"$GIT" -C "$TG" update-server-info
+	c_hclone() {
+		rm -rf "$T/hclone.c"
+		limit "$CAIRN" clone "http://127.0.0.1:$HTTP_PORT/xfer.cairn" \
+		    "$T/hclone.c" >/dev/null
+	}
+	g_hclone() {
+		rm -rf "$T/hclone.g"
+		limit "$GIT" clone -q --bare \
+		    "http://127.0.0.1:$HTTP_PORT/xfer.git" "$T/hclone.g"
+	}
+	hc=
+	hg=
+	r=0
+	while [ "$r" -lt "$RUNS" ]; do
+		r=$((r + 1))
+		say "clone over HTTP ($HTTP_NAME), run $r of $RUNS"
+		sync
+		hc="$hc $(timed "cairn clone http" c_hclone)"
+		sync
+		hg="$hg $(timed "git clone http" g_hclone)"
+	done
+	hc=$(echo "$hc" | median)
+	hg=$(echo "$hg" | median)
+	row http_clone "clone over HTTP, $HTTP_NAME ($nlive obj)" s \
+	    "$(fmt3 "${hc:-0}")" "$(fmt3 "${hg:-0}")" lower
+	kill "$HTTP_PID" 2>/dev/null
+	rm -rf "$T/hclone.c" "$T/hclone.g"
+fi
 
 # 1% of the corpus (blobs main does not reach), in new trees under a new
 # commit on top of main, made the same on both sides.
