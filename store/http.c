@@ -386,7 +386,7 @@ fetch_blocks(struct http *h, int fd, struct hfile *f, uint64_t first,
 
 	if (request(h, f->url, off, want, want, &r) != 0) {
 		/* A server that ignores ranges sends more than asked for. */
-		if (errno != EIO || request(h, f->url, 0, 0, UINT64_MAX,
+		if (!r.too_long || request(h, f->url, 0, 0, UINT64_MAX,
 		    &r) != 0)
 			return -1;
 	}
@@ -824,6 +824,8 @@ cairn_vfs_http_new(struct cairn_vfs **out)
 	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "cairn/" CAIRN_VERSION);
+	/* Credentials from ~/.netrc, so that no URL need carry them. */
+	curl_easy_setopt(h->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
 	h->vfs.version = 2;

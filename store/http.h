@@ -29,8 +29,10 @@
  *   flock      succeeds and does nothing: readers take no lock.
  *   anything that writes: -1 and EROFS.
  *
- * Descriptors are numbers of this layer only, never the kernel's.  One
- * layer may be used from several threads; a mutex serialises requests.
+ * Credentials come from the URL or from ~/.netrc (better: messages name
+ * the URL).  Descriptors are numbers of this layer only, never the
+ * kernel's.  One layer may be used from several threads; a mutex
+ * serialises requests.
  */
 #ifndef CAIRN_HTTP_H
 #define CAIRN_HTTP_H
