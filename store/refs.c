@@ -938,11 +938,6 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/*
- * Every ref is listed that can be, then the first problem is returned:
- * a caller that must see every root (gc) stops on it, one that lists
- * for a person has listed what is good.
- */
 /* The names under refs/, sorted, into w. */
 static const struct cairn_error *
 walk_names(struct cairn_refs *refs, struct ref_walk *w)
@@ -966,7 +961,25 @@ walk_names(struct cairn_refs *refs, struct ref_walk *w)
 	return err;
 }
 
-/* The names refs.list holds, in its order, into w. */
+/* w's names in byte order, each once (a list may come from anywhere). */
+static const struct cairn_error *
+sort_unique(struct ref_walk *w)
+{
+	size_t i, n = 0;
+
+	if (w->n > 0)
+		qsort(w->names, w->n, sizeof(*w->names), cmp_str);
+	for (i = 0; i < w->n; i++) {
+		if (n > 0 && strcmp(w->names[n - 1], w->names[i]) == 0)
+			free(w->names[i]);
+		else
+			w->names[n++] = w->names[i];
+	}
+	w->n = n;
+	return NULL;
+}
+
+/* The names refs.list holds, sorted, into w. */
 static const struct cairn_error *
 read_names(struct cairn_refs *refs, struct ref_walk *w)
 {
@@ -1003,7 +1016,7 @@ read_names(struct cairn_refs *refs, struct ref_walk *w)
 	}
 	cairn_buf_release(&path);
 	cairn_buf_release(&text);
-	return err;
+	return err == NULL ? sort_unique(w) : err;
 }
 
 const struct cairn_error *
@@ -1055,6 +1068,11 @@ cairn_refs_publish(struct cairn_refs *refs)
 	return err;
 }
 
+/*
+ * Every ref is listed that can be, then the first problem is returned:
+ * a caller that must see every root (gc) stops on it, one that lists
+ * for a person has listed what is good.
+ */
 const struct cairn_error *
 cairn_refs_list(struct cairn_refs *refs, const char *prefix,
     int (*fn)(void *arg, const char *name, const struct cairn_oid *id),

@@ -434,6 +434,35 @@ test_expect_success PYTHON 'errors: push, no list, no repository, no server' '
 	grep "refused" err
 '
 
+test_expect_success PYTHON 'refs.list from a server: any order, once each, names checked' '
+	id=$(echo x | cairn put --stdin)
+	cairn ref set heads/b "$id"
+	cairn ref set heads/a "$id"
+	cairn update-server-info
+	mkdir www
+	cp -R .cairn www/r
+	printf "# cairn refs list 1\nheads/b\nheads/a\nheads/b\nheads/gone\n" \
+	    >www/r/refs.list
+	serve www
+	cairn clone "$URL/r" B
+	cairn -r B ref list >got
+	printf "%s heads/a\n%s heads/b\n%s remotes/origin/heads/a\n%s remotes/origin/heads/b\n" \
+	    "$id" "$id" "$id" "$id" >expect
+	test_cmp expect got
+	for bad in "heads/../x" "../x" "heads/a.lock" "" "-x y"
+	do
+		printf "# cairn refs list 1\n%s\n" "$bad" >www/r/refs.list
+		rm -rf C
+		test_must_fail --status=3 cairn clone "$URL/r" C 2>err
+		test_stderr_one_line err
+		grep "invalid ref" err
+	done
+	printf "heads/a\n" >www/r/refs.list
+	test_must_fail --status=3 cairn clone "$URL/r" C 2>err
+	grep "not a list of refs" err
+	kill "$SERVER"
+'
+
 test_expect_success GIT,PYTHON 'a lying or broken server: exit 3, nothing bad stored, a rerun completes' '
 	make_history g
 	import_served g A
