@@ -46,6 +46,7 @@
  * The client trusts nothing it receives: objects are re-hashed,
  * everything the new refs reach must be present before any ref is set.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -54,8 +55,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #include "transfer.h"
@@ -108,10 +113,26 @@ url_release(struct url *u)
 	free(u->path);
 }
 
+/* Schemes compare without regard to case (RFC 3986). */
 static int
 is_http(const char *s)
 {
-	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+	return strncasecmp(s, "http://", 7) == 0 ||
+	    strncasecmp(s, "https://", 8) == 0;
+}
+
+/* Does s begin "<scheme>://", scheme = ALPHA *(ALPHA / DIGIT / + - .)? */
+static int
+has_scheme(const char *s)
+{
+	size_t n = 0;
+
+	if (!isalpha((unsigned char)s[0]))
+		return 0;
+	while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '-' ||
+	    s[n] == '.')
+		n++;
+	return strncmp(s + n, "://", 3) == 0;
 }
 
 static const struct cairn_error *
@@ -125,10 +146,10 @@ parse_url(const char *s, struct url *u)
 	if (is_http(s)) {
 		u->kind = 'h';
 		u->path = strdup(s);
-	} else if (strncmp(s, "file://", 7) == 0) {
+	} else if (strncasecmp(s, "file://", 7) == 0) {
 		u->kind = 'p';
 		u->path = strdup(s + 7);
-	} else if (strncmp(s, "ssh://", 6) == 0) {
+	} else if (strncasecmp(s, "ssh://", 6) == 0) {
 		u->kind = 's';
 		s += 6;
 		if ((slash = strchr(s, '/')) == NULL || slash == s)
@@ -152,6 +173,9 @@ parse_url(const char *s, struct url *u)
 				    "malformed ssh URL: bad port");
 		}
 		u->path = strdup(slash);
+	} else if (has_scheme(s)) {
+		return cairn_error_new(CAIRN_ERR_INVALID, "'%s': unknown URL "
+		    "scheme (http, https, ssh or file)", s);
 	} else if ((colon = strchr(s, ':')) != NULL && colon != s &&
 	    ((slash = strchr(s, '/')) == NULL || slash > colon)) {
 		/* host:path, as scp and git take it. */
@@ -276,6 +300,11 @@ conn_open(struct conn *c, const char *url)
 		if (out[0] > 1)
 			close(out[0]);
 		signal(SIGPIPE, SIG_DFL);
+#ifdef __linux__
+		/* The far side ends with us, even killed (its requests too). */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
+			_exit(127);
+#endif
 		if (u.kind != 's')
 			execv("/proc/self/exe", argv);
 		else
@@ -1029,7 +1058,7 @@ absolute_url(const char *url)
 	char *abs = NULL, cwd[PATH_MAX];
 
 	if (parse_url(url, &u) == NULL && u.kind == 'p' && u.path[0] != '/' &&
-	    strncmp(url, "file://", 7) != 0) {
+	    strncasecmp(url, "file://", 7) != 0) {
 		if ((abs = realpath(u.path, NULL)) == NULL &&
 		    getcwd(cwd, sizeof(cwd)) != NULL &&
 		    (abs = malloc(strlen(cwd) + strlen(u.path) + 2)) != NULL)

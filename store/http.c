@@ -30,6 +30,7 @@ struct hfile {
 	int used;
 	int dir;
 	int whole;		/* data (or spool) holds the whole file */
+	int later;		/* ranges ignored: read it whole when needed */
 	char *url;
 	unsigned char *data;
 	int spool;		/* an unlinked temporary file, or -1 */
@@ -62,6 +63,8 @@ struct response {
 	uint64_t spooled;	/* its length */
 	uint64_t max;		/* a longer body is an error */
 	int too_long;
+	int no_spool;		/* the spool file could not be made */
+	int64_t length;		/* Content-Length, or -1 */
 	int has_range;
 	uint64_t first, last, total;
 };
@@ -69,8 +72,8 @@ struct response {
 int
 cairn_http_url(const char *path)
 {
-	return strncmp(path, "http://", 7) == 0 ||
-	    strncmp(path, "https://", 8) == 0;
+	return strncasecmp(path, "http://", 7) == 0 ||
+	    strncasecmp(path, "https://", 8) == 0;
 }
 
 /* Write all of p to fd; 0 or -1. */
@@ -130,12 +133,16 @@ on_body(char *p, size_t size, size_t n, void *arg)
 	struct response *r = arg;
 
 	n *= size;
-	if (r->body.len + r->spooled + n > r->max) {
+	/* Never more than asked for, or than the range says it holds. */
+	if (r->body.len + r->spooled + n > r->max || (r->has_range &&
+	    r->body.len + r->spooled + n > r->last - r->first + 1)) {
 		r->too_long = 1;
 		return 0;
 	}
-	if (r->spool == -1 && r->body.len + n > SPOOL && start_spool(r) != 0)
-		return 0;
+	/* Without a spool file (no $TMPDIR), memory must do. */
+	if (r->spool == -1 && !r->no_spool && r->body.len + n > SPOOL &&
+	    start_spool(r) != 0)
+		r->no_spool = 1;
 	if (r->spool != -1) {
 		if (write_all(r->spool, p, n) != 0)
 			return 0;
@@ -195,6 +202,9 @@ curl_errno(CURLcode c)
 		return ENOMEM;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return EPROTONOSUPPORT;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return EPROTO;
 	default:
 		return EIO;
 	}
@@ -212,19 +222,22 @@ status_errno(long status)
 	case 403:
 		return EACCES;
 	default:
-		return EIO;
+		return status >= 500 && status < 600 ? EREMOTEIO : EIO;
 	}
 }
 
 /*
  * GET url, asking for bytes [off, off + len) (len 0: no range), with at
- * most max bytes of body.  -1 and errno if no response came whole.
+ * most max bytes of body.  -1 and errno if no response came whole; 1 if
+ * the body was longer than max (or than its range): then the status and
+ * length are set, and the body holds what came.
  */
 static int
 request(struct http *h, const char *url, uint64_t off, uint64_t len,
     uint64_t max, struct response *r)
 {
 	char range[64];
+	curl_off_t length;
 	CURLcode c;
 
 	memset(r, 0, sizeof(*r));
@@ -241,12 +254,18 @@ request(struct http *h, const char *url, uint64_t off, uint64_t len,
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, r);
 	c = curl_easy_perform(h->curl);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	r->length = -1;
+	if (curl_easy_getinfo(h->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+	    &length) == CURLE_OK && length >= 0)
+		r->length = length;
+	if (c != CURLE_OK && r->too_long)
+		return 1;
 	if (c != CURLE_OK) {
 		response_release(r);
-		errno = r->too_long ? EIO : curl_errno(c);
+		errno = curl_errno(c);
 		return -1;
 	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	return 0;
 }
 
@@ -373,6 +392,34 @@ read_whole(struct hfile *f, void *buf, size_t n, uint64_t off)
 }
 
 /*
+ * The whole of f, from a server that ignores ranges: as long as its
+ * length said at open, no longer.
+ */
+static int
+fetch_whole(struct http *h, int fd, struct hfile *f)
+{
+	struct response r;
+	int c;
+
+	if ((c = request(h, f->url, 0, 0, f->size, &r)) != 0) {
+		if (c > 0) {
+			response_release(&r);
+			errno = EIO;
+		}
+		return -1;
+	}
+	if (r.status != 200 || r.body.len + r.spooled != f->size) {
+		response_release(&r);
+		errno = r.status == 200 ? EIO : status_errno(r.status);
+		return -1;
+	}
+	take_whole(f, &r);
+	f->later = 0;
+	drop_blocks(h, fd);
+	return 0;
+}
+
+/*
  * Fetch blocks [first, first + n) of f (descriptor fd) into the cache,
  * or the whole file if the server answers a range with all of it.
  */
@@ -383,12 +430,18 @@ fetch_blocks(struct http *h, int fd, struct hfile *f, uint64_t first,
 	struct response r;
 	uint64_t off = first * BLOCK, want = n * BLOCK, got, i, len;
 	unsigned char *p;
+	int c;
 
-	if (request(h, f->url, off, want, want, &r) != 0) {
+	if ((c = request(h, f->url, off, want, want, &r)) < 0)
+		return -1;
+	if (c > 0) {
 		/* A server that ignores ranges sends more than asked for. */
-		if (!r.too_long || request(h, f->url, 0, 0, UINT64_MAX,
-		    &r) != 0)
+		response_release(&r);
+		if (r.status != 200) {
+			errno = EIO;
 			return -1;
+		}
+		return fetch_whole(h, fd, f);
 	}
 	if (r.status == 200) {
 		take_whole(f, &r);
@@ -438,6 +491,8 @@ read_locked(struct http *h, int fd, void *buf, size_t n, off_t off)
 		errno = f->dir ? EISDIR : EINVAL;
 		return -1;
 	}
+	if (f->later && n > 0 && fetch_whole(h, fd, f) != 0)
+		return -1;
 	while (done < n) {
 		if (f->whole) {
 			if (at >= f->size)
@@ -495,7 +550,7 @@ open_locked(struct http *h, const char *url, int flags)
 {
 	struct response r;
 	struct hfile *f;
-	int fd, e;
+	int fd, e, c;
 
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))) {
 		errno = EROFS;
@@ -515,8 +570,23 @@ open_locked(struct http *h, const char *url, int flags)
 		f->dir = 1;
 		return fd;
 	}
-	if (request(h, url, 0, FIRST, UINT64_MAX, &r) != 0)
+	if ((c = request(h, url, 0, FIRST, FIRST, &r)) < 0)
 		goto fail;
+	if (c > 0 && r.status == 200 && r.length >= 0) {
+		/*
+		 * The server ignores ranges and sends more: the file is read
+		 * whole when a read needs it, and no longer than it says.
+		 */
+		response_release(&r);
+		f->size = (uint64_t)r.length;
+		f->later = 1;
+		return fd;
+	}
+	if (c > 0) {		/* no length, or a 206 longer than its range */
+		response_release(&r);
+		errno = EIO;
+		goto fail;
+	}
 	if (r.status == 200) {
 		take_whole(f, &r);
 		return fd;
@@ -819,8 +889,11 @@ cairn_vfs_http_new(struct cairn_vfs **out)
 	curl_easy_setopt(h->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_FAILONERROR, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, 30L);
-	/* A server that stops sending for a minute has gone away. */
-	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	/*
+	 * A server that sends less than 1 KiB a second for a minute has
+	 * gone away (one that drips a byte now and then included).
+	 */
+	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
 	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "cairn/" CAIRN_VERSION);

@@ -9,8 +9,11 @@
  *   open       GET of the first FIRST bytes (a range request).  206: the
  *              file's size is Content-Range's total (a file no larger is
  *              kept whole, so one request reads it); 200: the server
- *              ignores ranges, and the body is the whole file, kept in
- *              memory, or past SPOOL bytes in an unlinked file in $TMPDIR;
+ *              ignores ranges: a body of at most FIRST bytes is the file;
+ *              a longer one is cut off there, and the file is fetched
+ *              whole at its first read, no longer than its Content-Length
+ *              said (none: EIO), kept in memory or, past SPOOL bytes, in
+ *              an unlinked file in $TMPDIR (in memory if that fails);
  *              404 or 410: ENOENT; 401 or 403: EACCES; any other status
  *              EIO.  Redirects are followed (5 at most, http and https
  *              only).  O_DIRECTORY costs no request.  Anything that could
@@ -28,6 +31,11 @@
  *              outside [A-Za-z0-9-._~/] is percent-encoded.
  *   flock      succeeds and does nothing: readers take no lock.
  *   anything that writes: -1 and EROFS.
+ *
+ * No body is read past what was asked for or what its Content-Range
+ * says.  A server sending less than 1 KiB a second for a minute is given
+ * up on (ETIMEDOUT).  Statuses 500-599 are EREMOTEIO, TLS failures
+ * EPROTO.
  *
  * Credentials come from the URL or from ~/.netrc (better: messages name
  * the URL).  Descriptors are numbers of this layer only, never the

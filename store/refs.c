@@ -1091,8 +1091,18 @@ cairn_refs_list(struct cairn_refs *refs, const char *prefix,
 			continue;
 		err = cairn_refs_get(refs, w.names[i], &id);
 		if (err != NULL) {
-			if (err->code != CAIRN_ERR_NOT_FOUND)	/* else deleted */
+			/*
+			 * Gone from refs/: deleted since the walk, or, named
+			 * by refs.list, a server that lacks it (a delete
+			 * writes the list again before it returns).
+			 */
+			if (err->code != CAIRN_ERR_NOT_FOUND)
 				problem(&w, w.names[i], err);
+			else if (refs->names_file)
+				problem(&w, w.names[i], cairn_error_new(
+				    CAIRN_ERR_CORRUPT, "'%s/" CAIRN_REFS_LIST
+				    "' names ref '%s', which is not there",
+				    refs->root, w.names[i]));
 			err = NULL;
 			continue;
 		}

@@ -88,7 +88,9 @@ const struct cairn_error *cairn_refs_walk(struct cairn_vfs *vfs, int dfd,
  *
  * With refs->names_file set, cairn_refs_list takes the names from
  * refs.list instead of refs/ (a missing list is CAIRN_ERR_NOT_REPO);
- * a name no longer there is left out, as one deleted during a listing.
+ * a name whose ref is not there is CAIRN_ERR_CORRUPT, after the others
+ * (the list is written again before a delete returns, so only a copy
+ * made without its refs/, or a race with a delete, leaves one).
  */
 #define CAIRN_REFS_LIST		"refs.list"
 #define CAIRN_REFS_LIST_MAGIC	"# cairn refs list 1"

@@ -22,16 +22,17 @@ seg_corrupt(const struct cairn_segment *seg, const char *what)
 	    seg->path, what);
 }
 
-/* Check the header and the fan-out of a freshly mapped segment. */
+/*
+ * Check a segment's header p against the file's size, before it is
+ * mapped: a size the header does not account for is never read (over
+ * HTTP a server says what the size is).
+ */
 static const struct cairn_error *
-seg_check(struct cairn_segment *seg)
+seg_header(struct cairn_segment *seg, const unsigned char *p, uint64_t size)
 {
-	const unsigned char *p = seg->map;
 	uint64_t n, b, want;
-	uint32_t prev = 0, f;
-	int i;
 
-	if (seg->map_len < CAIRN_SEG_HDR_SIZE + CAIRN_SEG_FANOUT_SIZE +
+	if (size < CAIRN_SEG_HDR_SIZE + CAIRN_SEG_FANOUT_SIZE +
 	    CAIRN_SEG_TRAILER_SIZE || memcmp(p, SEG_MAGIC, 8) != 0)
 		return seg_corrupt(seg, "bad header");
 	if (cairn_get_be32(p + 8) != 1 || cairn_get_be32(p + 12) != seg->idlen)
@@ -39,12 +40,29 @@ seg_check(struct cairn_segment *seg)
 	n = cairn_get_be64(p + 16);
 	b = cairn_get_be64(p + 24);
 	if (n >= UINT32_MAX || b == 0 || b % CAIRN_BLOOM_BLOCK != 0 ||
-	    b > seg->map_len)
+	    b > size)
 		return seg_corrupt(seg, "bad entry count or bloom size");
 	want = CAIRN_SEG_HDR_SIZE + CAIRN_SEG_FANOUT_SIZE +
 	    n * (seg->idlen + 8) + b + CAIRN_SEG_TRAILER_SIZE;
-	if (want != seg->map_len)
+	if (want != size)
 		return seg_corrupt(seg, "size does not match its header");
+	return NULL;
+}
+
+/* Check the header and the fan-out of a freshly mapped segment. */
+static const struct cairn_error *
+seg_check(struct cairn_segment *seg)
+{
+	const struct cairn_error *err;
+	const unsigned char *p = seg->map;
+	uint64_t n, b;
+	uint32_t prev = 0, f;
+	int i;
+
+	if ((err = seg_header(seg, p, seg->map_len)) != NULL)
+		return err;
+	n = cairn_get_be64(p + 16);
+	b = cairn_get_be64(p + 24);
 	seg->count = n;
 	seg->fanout = p + CAIRN_SEG_HDR_SIZE;
 	for (i = 0; i < 256; i++) {
@@ -66,6 +84,7 @@ cairn_segment_open(struct cairn_segment *seg, struct cairn_vfs *vfs,
     const char *path, size_t idlen)
 {
 	const struct cairn_error *err;
+	unsigned char hdr[CAIRN_SEG_HDR_SIZE];
 	struct stat st;
 	uint64_t size = 0;
 	int fd;
@@ -93,6 +112,9 @@ cairn_segment_open(struct cairn_segment *seg, struct cairn_vfs *vfs,
 		err = cairn_file_size(vfs, fd, path, &size);
 	if (err == NULL && size < CAIRN_SEG_HDR_SIZE)
 		err = seg_corrupt(seg, "truncated");
+	if (err == NULL && (err = cairn_file_pread(vfs, fd, hdr, sizeof(hdr),
+	    0, path)) == NULL)
+		err = seg_header(seg, hdr, size);
 	if (err == NULL) {
 		seg->map_len = (size_t)size;
 		seg->map = vfs->mmap(vfs, fd, seg->map_len);
