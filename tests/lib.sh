@@ -603,6 +603,32 @@ test_git_identity () {
 		GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 }
 
+# wait_for <file>: until it exists (10 s at most).
+wait_for () {
+	wf_n_=0
+	until test -e "$1"
+	do
+		test "$wf_n_" -lt 200 || return 1
+		sleep 0.05
+		wf_n_=$((wf_n_ + 1))
+	done
+}
+
+# objects_of <repo> <file>: the sorted ids of every object of <repo>.
+objects_of () {
+	cairn -r "$1" cat --batch-all-objects --batch-check='%(objectname)' |
+		LC_ALL=C sort >"$2"
+}
+
+# git_objects <git dir> <file> <rev>...: the sorted ids rev-list lists.
+git_objects () {
+	go_dir_=$1
+	go_out_=$2
+	shift 2
+	git -C "$go_dir_" rev-list --objects "$@" >"$go_out_.raw" &&
+	cut -d " " -f 1 "$go_out_.raw" | LC_ALL=C sort -u >"$go_out_"
+}
+
 # import_history <git work tree or git dir> <repo>: a new SHA-1
 # repository at <repo> holding every object of the git repository, with
 # its branches and tags as heads/<branch> and tags/<tag>.

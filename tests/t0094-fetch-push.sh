@@ -99,21 +99,6 @@ make_history () {
 	git -C "$1" tag light main~1
 }
 
-# objects_of <repo> <file>: the sorted ids of every object of <repo>.
-objects_of () {
-	cairn -r "$1" cat --batch-all-objects --batch-check='%(objectname)' |
-		LC_ALL=C sort >"$2"
-}
-
-# git_objects <git dir> <file> <rev>...: the sorted ids rev-list lists.
-git_objects () {
-	go_dir_=$1
-	go_out_=$2
-	shift 2
-	git -C "$go_dir_" rev-list --objects "$@" >"$go_out_.raw" &&
-	cut -d " " -f 1 "$go_out_.raw" | LC_ALL=C sort -u >"$go_out_"
-}
-
 # refs_of <repo> <file> [prefix]: its refs under prefix, without it;
 # without a prefix, those not under remotes/.
 refs_of () {

@@ -139,17 +139,6 @@ os.rename(portfile + ".tmp", portfile)
 s.serve_forever()
 EOF
 
-# wait_for <file>: until it exists (10 s at most).
-wait_for () {
-	wf_n_=0
-	until test -e "$1"
-	do
-		test "$wf_n_" -lt 200 || return 1
-		sleep 0.05
-		wf_n_=$((wf_n_ + 1))
-	done
-}
-
 # serve <dir> [options]: start the server of our own on <dir>; sets
 # URL and SERVER (its pid), logs to $PWD/log.  Stopped at exit.
 serve () {
@@ -223,21 +212,6 @@ import_served () {
 	import_history "$1" "$2" &&
 	cairn -r "$2" flush &&
 	cairn -r "$2" update-server-info
-}
-
-# objects_of <repo> <file>: the sorted ids of every object of <repo>.
-objects_of () {
-	cairn -r "$1" cat --batch-all-objects --batch-check='%(objectname)' |
-		LC_ALL=C sort >"$2"
-}
-
-# git_objects <git dir> <file> <rev>...: the sorted ids rev-list lists.
-git_objects () {
-	go_dir_=$1
-	go_out_=$2
-	shift 2
-	git -C "$go_dir_" rev-list --objects "$@" >"$go_out_.raw" &&
-	cut -d " " -f 1 "$go_out_.raw" | LC_ALL=C sort -u >"$go_out_"
 }
 
 # refs_of <repo> <file>: its refs not under remotes/.

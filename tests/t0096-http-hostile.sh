@@ -169,17 +169,6 @@ os.rename(portfile + ".tmp", portfile)
 s.serve_forever()
 EOF
 
-# wait_for <file>: until it exists (10 s at most).
-wait_for () {
-	wf_n_=0
-	until test -e "$1"
-	do
-		test "$wf_n_" -lt 200 || return 1
-		sleep 0.05
-		wf_n_=$((wf_n_ + 1))
-	done
-}
-
 # serve <dir>: start the hostile server on <dir>; sets URL and SERVER
 # (its pid), logs to $PWD/log, rules from $PWD/rules.  Stopped at exit.
 serve () {
