@@ -489,7 +489,9 @@ test_expect_success 'kill -9 of a fetch, then a rerun' '
 		n=$((n + 1))
 	done
 	kill -9 "$pid"
-	wait "$pid" || true
+	st=0
+	wait "$pid" || st=$?
+	test "$st" = 137
 	unset FILTER
 	cairn -r B fsck
 	cairn -r B ref list >refs
