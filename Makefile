@@ -24,7 +24,7 @@ CPPFLAGS_ALL = $(CPPFLAGS_STD) -Icore -Istore $(CPPFLAGS)
 # cmd/ is built as a program outside the tree would be: against the
 # installed header alone (and cmd/'s own), never core/ or store/.
 CPPFLAGS_CMD = $(CPPFLAGS_STD) -I$(INSTALL_H:%/cairn.h=%) -Icmd $(CPPFLAGS)
-LDLIBS = -ldeflate -lz -lnettle -lcurl -lpthread
+LDLIBS = -ldeflate -lz -lnettle -ldl -lpthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TSAN = -fsanitize=thread -fno-omit-frame-pointer
 

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+
 #include <curl/curl.h>
 
 #include "buf.h"
@@ -68,6 +70,21 @@ struct response {
 	int has_range;
 	uint64_t first, last, total;
 };
+
+/*
+ * libcurl is loaded when a repository is first opened over HTTP, not at
+ * startup: linked in, its dependencies (TLS, GSSAPI, LDAP, ...) would
+ * cost every run of every command some milliseconds to load.
+ */
+static struct {
+	CURLcode (*global_init)(long);
+	CURL *(*init)(void);
+	CURLcode (*setopt)(CURL *, CURLoption, ...);
+	CURLcode (*perform)(CURL *);
+	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
+	const char *(*strerror)(CURLcode);
+	void (*cleanup)(CURL *);
+} C;
 
 int
 cairn_http_url(const char *path)
@@ -243,20 +260,20 @@ request(struct http *h, const char *url, uint64_t off, uint64_t len,
 	memset(r, 0, sizeof(*r));
 	r->spool = -1;
 	r->max = max;
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	C.setopt(h->curl, CURLOPT_URL, url);
 	if (len > 0) {
 		snprintf(range, sizeof(range), "%llu-%llu",
 		    (unsigned long long)off,
 		    (unsigned long long)(off + len - 1));
-		curl_easy_setopt(h->curl, CURLOPT_RANGE, range);
+		C.setopt(h->curl, CURLOPT_RANGE, range);
 	} else
-		curl_easy_setopt(h->curl, CURLOPT_RANGE, NULL);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, r);
-	c = curl_easy_perform(h->curl);
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
+		C.setopt(h->curl, CURLOPT_RANGE, NULL);
+	C.setopt(h->curl, CURLOPT_WRITEDATA, r);
+	C.setopt(h->curl, CURLOPT_HEADERDATA, r);
+	c = C.perform(h->curl);
+	C.getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	r->length = -1;
-	if (curl_easy_getinfo(h->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+	if (C.getinfo(h->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
 	    &length) == CURLE_OK && length >= 0)
 		r->length = length;
 	if (c != CURLE_OK && r->too_long)
@@ -854,11 +871,29 @@ h_mkdirat(struct cairn_vfs *v, int d, const char *n, mode_t m)
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static CURLcode global_init;
+static char load_error[256];
 
 static void
 init_curl(void)
 {
-	global_init = curl_global_init(CURL_GLOBAL_DEFAULT);
+	void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	const char *e;
+
+	if (lib == NULL ||
+	    (*(void **)&C.global_init = dlsym(lib, "curl_global_init")) == NULL ||
+	    (*(void **)&C.init = dlsym(lib, "curl_easy_init")) == NULL ||
+	    (*(void **)&C.setopt = dlsym(lib, "curl_easy_setopt")) == NULL ||
+	    (*(void **)&C.perform = dlsym(lib, "curl_easy_perform")) == NULL ||
+	    (*(void **)&C.getinfo = dlsym(lib, "curl_easy_getinfo")) == NULL ||
+	    (*(void **)&C.strerror = dlsym(lib, "curl_easy_strerror")) ==
+	    NULL ||
+	    (*(void **)&C.cleanup = dlsym(lib, "curl_easy_cleanup")) == NULL) {
+		e = dlerror();
+		snprintf(load_error, sizeof(load_error), "%s",
+		    e ? e : "libcurl.so.4 lacks a function");
+		return;
+	}
+	global_init = C.global_init(CURL_GLOBAL_DEFAULT);
 }
 
 const struct cairn_error *
@@ -869,38 +904,41 @@ cairn_vfs_http_new(struct cairn_vfs **out)
 
 	*out = NULL;
 	pthread_once(&once, init_curl);
+	if (load_error[0] != '\0')
+		return cairn_error_new(CAIRN_ERR_IO, "HTTP needs libcurl "
+		    "(libcurl.so.4): %s", load_error);
 	if (global_init != CURLE_OK)
 		return cairn_error_new(CAIRN_ERR_IO, "cannot start libcurl: %s",
-		    curl_easy_strerror(global_init));
+		    C.strerror(global_init));
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return cairn_error_nomem();
-	if ((h->curl = curl_easy_init()) == NULL) {
+	if ((h->curl = C.init()) == NULL) {
 		free(h);
 		return cairn_error_nomem();
 	}
 	pthread_mutex_init(&h->mu, NULL);
 	for (i = 0; i < CACHE_BLOCKS; i++)
 		h->cache[i].fd = -1;
-	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	C.setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	C.setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	/* As a browser would, to the same protocols and not forever. */
-	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(h->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h->curl, CURLOPT_FAILONERROR, 0L);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, 30L);
+	C.setopt(h->curl, CURLOPT_FOLLOWLOCATION, 1L);
+	C.setopt(h->curl, CURLOPT_MAXREDIRS, 5L);
+	C.setopt(h->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	C.setopt(h->curl, CURLOPT_FAILONERROR, 0L);
+	C.setopt(h->curl, CURLOPT_CONNECTTIMEOUT, 30L);
 	/*
 	 * A server that sends less than 1 KiB a second for a minute has
 	 * gone away (one that drips a byte now and then included).
 	 */
-	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl_easy_setopt(h->curl, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, NULL);
-	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "cairn/" CAIRN_VERSION);
+	C.setopt(h->curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	C.setopt(h->curl, CURLOPT_LOW_SPEED_TIME, 60L);
+	C.setopt(h->curl, CURLOPT_ACCEPT_ENCODING, NULL);
+	C.setopt(h->curl, CURLOPT_USERAGENT, "cairn/" CAIRN_VERSION);
 	/* Credentials from ~/.netrc, so that no URL need carry them. */
-	curl_easy_setopt(h->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
+	C.setopt(h->curl, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	C.setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
+	C.setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
 	h->vfs.version = 2;
 	h->vfs.open = h_open;
 	h->vfs.close = h_close;
@@ -944,7 +982,7 @@ cairn_vfs_http_free(struct cairn_vfs *vfs)
 	for (i = 0; i < CACHE_BLOCKS; i++)
 		free(h->cache[i].data);
 	free(h->files);
-	curl_easy_cleanup(h->curl);
+	C.cleanup(h->curl);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

@@ -28,13 +28,15 @@ fi
 #   oid.o shani_once, shani_ok: set once, under pthread_once.
 #   zip.o coders_once, coders_key, coders_key_ok: the same.
 #   disk.o generations: _Atomic.
-#   http.o once, global_init: set once, under pthread_once.
+#   http.o once, global_init, C, load_error: set once, under pthread_once.
 #   repo.o thread_count: changed only by __atomic_add_fetch.
 #   vfs.o posix_vfs: the real layer's table, never written (not const
 #	as cairn_vfs_posix hands out a pointer to it).
 #   vfs.o default_vfs: _Atomic.
 ALLOWED='disk.o generations
+http.o C
 http.o global_init
+http.o load_error
 http.o once
 oid.o shani_ok
 oid.o shani_once
