@@ -173,9 +173,13 @@ parse_url(const char *s, struct url *u)
 				    "malformed ssh URL: bad port");
 		}
 		u->path = strdup(slash);
+	} else if (strncasecmp(s, "rados://", 8) == 0) {
+		/* A RADOS repository: served here, as a path is. */
+		u->kind = 'p';
+		u->path = strdup(s);
 	} else if (has_scheme(s)) {
 		return cairn_error_new(CAIRN_ERR_INVALID, "'%s': unknown URL "
-		    "scheme (http, https, ssh or file)", s);
+		    "scheme (http, https, ssh, file or rados)", s);
 	} else if ((colon = strchr(s, ':')) != NULL && colon != s &&
 	    ((slash = strchr(s, '/')) == NULL || slash > colon)) {
 		/* host:path, as scp and git take it. */
@@ -1058,7 +1062,8 @@ absolute_url(const char *url)
 	char *abs = NULL, cwd[PATH_MAX];
 
 	if (parse_url(url, &u) == NULL && u.kind == 'p' && u.path[0] != '/' &&
-	    strncasecmp(url, "file://", 7) != 0) {
+	    strncasecmp(url, "file://", 7) != 0 &&
+	    strncasecmp(url, "rados://", 8) != 0) {
 		if ((abs = realpath(u.path, NULL)) == NULL &&
 		    getcwd(cwd, sizeof(cwd)) != NULL &&
 		    (abs = malloc(strlen(cwd) + strlen(u.path) + 2)) != NULL)

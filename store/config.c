@@ -42,6 +42,8 @@ static const struct cairn_config_key keys[] = {
 	    "what gc prunes when --prune is not given" },
 	{ "core.alternate", CAIRN_CONFIG_PATH, CAIRN_CONFIG_KEEP, NULL, 0, 0,
 	    "the repository whose objects this one borrows" },
+	{ "core.alternateCache", CAIRN_CONFIG_INT, 0, "0", 0, 1,
+	    "1: an object read from the alternate is stored here too" },
 	{ "user.name", CAIRN_CONFIG_IDENT, 0, NULL, 0, 0,
 	    "author and committer name of a commit" },
 	{ "user.email", CAIRN_CONFIG_IDENT, 0, NULL, 0, 0,

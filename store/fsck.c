@@ -44,6 +44,7 @@
 #include "refname.h"
 #include "refs.h"
 #include "repo_int.h"
+#include "rados.h"
 #include "segment.h"
 #include "vfs.h"
 #include "wal.h"
@@ -3494,7 +3495,10 @@ cairn_repo_fsck(const char *path, const struct cairn_fsck_opts *opts,
 	    (err = cairn_sized_check(res, sizeof(*res),
 	    "cairn_fsck_result")) != NULL)
 		return err;
-	err = cairn_fsck_vfs(path, &o, &full, cairn_vfs_default());
+	if (cairn_rados_url(path))
+		err = cairn_rados_fsck(path, &o, &full);
+	else
+		err = cairn_fsck_vfs(path, &o, &full, cairn_vfs_default());
 	cairn_sized_out(res, &full, sizeof(full));
 	return err;
 }

@@ -24,6 +24,7 @@
 #include "lock.h"
 #include "file.h"
 #include "http.h"
+#include "rados.h"
 #include "object.h"
 #include "refname.h"
 #include "repo_int.h"
@@ -56,6 +57,9 @@ struct cairn_repo {
 	uint64_t owner;			/* atomic: self() of the writer, or 0 */
 	unsigned depth;			/* the owner's holds */
 	uint64_t refreshed;		/* CLOCK_MONOTONIC ns of the last look */
+	int fill;			/* core.alternateCache: keep what is
+					   read from the alternate */
+	int base_writable;		/* base opened for writing */
 };
 
 #define REFRESH_NS 2000000u
@@ -384,7 +388,15 @@ check_alternate(const char *path, int algo, char *abs, const char *self)
 	struct cairn_repo *r;
 	int other;
 
-	if (realpath(path, abs) == NULL)
+	if (cairn_rados_url(path) || cairn_rados_url(self)) {
+		if (strlen(path) >= PATH_MAX)
+			return cairn_error_new(CAIRN_ERR_INVALID,
+			    "alternate '%s': name too long", path);
+		if (self != NULL && strcmp(path, self) == 0)
+			return cairn_error_new(CAIRN_ERR_INVALID, "alternate "
+			    "'%s' leads back to this repository", path);
+		strcpy(abs, path);
+	} else if (realpath(path, abs) == NULL)
 		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s': %s",
 		    path, strerror(errno));
 	if ((err = cairn_repo_open(abs, CAIRN_OPEN_READ_ONLY, &r)) != NULL)
@@ -392,7 +404,7 @@ check_alternate(const char *path, int algo, char *abs, const char *self)
 		    "alternate '%s': %s", path, err->msg);
 	other = cairn_repo_hash_algo(r);
 	cairn_repo_close(r);
-	if ((err = check_chain(abs, self)) != NULL)
+	if (!cairn_rados_url(abs) && (err = check_chain(abs, self)) != NULL)
 		return err;
 	if (other != algo)
 		return cairn_error_new(CAIRN_ERR_INVALID, "alternate '%s' uses "
@@ -462,6 +474,19 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 	if (o.alternate != NULL &&
 	    (err = check_alternate(o.alternate, algo, alt, NULL)) != NULL)
 		return err;
+	if (cairn_rados_url(path)) {
+		err = cairn_buf_printf(&cfg, "# cairn repository configuration\n"
+		    "core.formatVersion = 1\nobject.format = %s\n"
+		    "core.compression = %d\n", cairn_hash_name(algo), level);
+		if (err == NULL && o.alternate != NULL)
+			err = cairn_buf_printf(&cfg, "core.alternate = %s\n",
+			    alt);
+		if (err == NULL)
+			err = cairn_rados_create(path, algo, (char *)cfg.data,
+			    cfg.len);
+		cairn_buf_release(&cfg);
+		return err;
+	}
 	if ((err = init_dir(vfs, path, &made)) != NULL)
 		return err;
 	err = cairn_buf_printf(&cfg, "# cairn repository configuration\n"
@@ -523,7 +548,7 @@ unfinished(struct cairn_repo *r, const struct cairn_error *err)
 	struct cairn_buf path = { 0 };
 	struct stat st;
 
-	if (err->code != CAIRN_ERR_NOT_REPO &&
+	if (err->code != CAIRN_ERR_NOT_REPO && !cairn_rados_url(r->path) &&
 	    cairn_buf_printf(&path, "%s/manifest", r->path) == NULL &&
 	    r->vfs->lstat(r->vfs, (char *)path.data, &st) != 0 &&
 	    errno == ENOENT)
@@ -541,8 +566,11 @@ load_config(struct cairn_repo *r)
 
 	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) != NULL)
 		return err;
-	err = cairn_file_slurp(r->vfs, (char *)path.data, CAIRN_CONFIG_MAX,
-	    &text);
+	if (cairn_rados_url(r->path))
+		err = cairn_rados_config_read(r->path, &text);
+	else
+		err = cairn_file_slurp(r->vfs, (char *)path.data,
+		    CAIRN_CONFIG_MAX, &text);
 	if (err != NULL && (err->code == CAIRN_ERR_NOT_FOUND ||
 	    err->sys_errno == ENOTDIR))
 		err = cairn_error_new(CAIRN_ERR_NOT_REPO,
@@ -587,10 +615,19 @@ add_alternate(struct cairn_repo *r, int depth)
 		return cairn_error_relabel(err, CAIRN_ERR_NONE,
 		    "alternate '%s': %s", alt, err->msg);
 	/* Take the lower's backend stack; the handle itself goes. */
-	cairn_disk_set_lower(r->base, lower->be);
+	if (cairn_rados_url(r->path))
+		cairn_rados_set_lower(r->base, lower->be);
+	else
+		cairn_disk_set_lower(r->base, lower->be);
 	err = cairn_wrap_layered(&r->be, r->be, lower->be);
 	lower->be = lower->base = NULL;
 	cairn_repo_close(lower);
+	if (err == NULL) {
+		long long fill;
+
+		err = cairn_config_number(&fill, &r->cfg, "core.alternateCache");
+		r->fill = fill == 1 && r->base_writable;
+	}
 	return err;
 }
 
@@ -723,9 +760,32 @@ open_url(struct cairn_repo **out, const char *url,
 static const struct cairn_error *
 writable_here(const struct cairn_repo *r)
 {
-	if (r->flags & CAIRN_OPEN_READ_ONLY)
+	if ((r->flags & CAIRN_OPEN_READ_ONLY) || cairn_rados_url(r->path))
 		return NULL;
 	return cairn_file_check_owner(r->path);
+}
+
+/*
+ * A read cache in front of an alternate (core.alternateCache = 1) keeps
+ * what is read: its own backend is opened for writing even under a
+ * read-only handle, when this user may write it (the handle still
+ * refuses every write of the caller).
+ */
+static void
+cache_writable(struct cairn_repo *r, struct cairn_backend_params *p)
+{
+	long long fill;
+
+	r->base_writable = !p->read_only;
+	if (!p->read_only || cairn_config_get(&r->cfg, "core.alternate") ==
+	    NULL || cairn_config_number(&fill, &r->cfg,
+	    "core.alternateCache") != NULL || fill != 1 || p->remote)
+		return;
+	if (!cairn_rados_url(r->path) && cairn_file_check_owner(r->path) !=
+	    NULL)
+		return;
+	p->read_only = 0;
+	r->base_writable = 1;
 }
 
 static const struct cairn_error *
@@ -756,8 +816,11 @@ open_with(struct cairn_repo **out, const char *path,
 		    CAIRN_ERR_USAGE, "no repository path");
 	else if ((err = load_config(r)) == NULL &&
 	    (err = writable_here(r)) == NULL &&
-	    (err = params(r, &p)) == NULL)
-		err = cairn_disk_open(&r->base, path, &p);
+	    (err = params(r, &p)) == NULL) {
+		cache_writable(r, &p);
+		err = cairn_rados_url(path) ? cairn_rados_open(&r->base, path,
+		    &p) : cairn_disk_open(&r->base, path, &p);
+	}
 	else
 		err = unfinished(r, err);
 	if (err == NULL)
@@ -956,6 +1019,33 @@ cairn_object_put(struct cairn_repo *r, enum cairn_otype type, const void *data, 
 	return cairn_batch_commit(r);
 }
 
+/*
+ * core.alternateCache: an object just read that this repository lacks
+ * (so it came from the alternate) is stored here, in a batch of its own,
+ * so the next read is served here.  A cache: a failure to store it is
+ * no failure of the read.  Not inside the caller's own batch.
+ */
+static void
+fill_cache(struct cairn_repo *r, const struct cairn_oid *id, int type,
+    const unsigned char *data, size_t len)
+{
+	struct cairn_backend *b = r->base;
+	struct cairn_oid got;
+	uint64_t size;
+	int t;
+
+	if (!r->fill || mine(r))
+		return;
+	wr_lock(r);
+	if (b->ops->stat(b, id, &t, &size) != NULL && b->ops->begin(b) ==
+	    NULL) {
+		if (b->ops->write(b, &got, type, data, len) != NULL ||
+		    b->ops->commit(b) != NULL)
+			b->ops->abort(b);
+	}
+	wr_unlock(r);
+}
+
 const struct cairn_error *
 cairn_object_get(struct cairn_repo *r, const struct cairn_oid *id,
     unsigned flags, enum cairn_otype *type, unsigned char **data, size_t *len)
@@ -979,6 +1069,7 @@ cairn_object_get(struct cairn_repo *r, const struct cairn_oid *id,
 	}
 	*data = cairn_buf_detach(&b, len);
 	(*len)--;
+	fill_cache(r, id, t, *data, *len);
 	return NULL;
 }
 
@@ -987,6 +1078,19 @@ cairn_object_get_stream(struct cairn_repo *r, const struct cairn_oid *id,
     unsigned flags, cairn_write_fn write, void *arg)
 {
 	const struct cairn_error *err;
+	uint64_t size;
+	int t;
+
+	/* To be kept, it is read whole first (then from here). */
+	if (r->fill && !mine(r) &&
+	    r->base->ops->stat(r->base, id, &t, &size) != NULL) {
+		enum cairn_otype type;
+		unsigned char *data;
+		size_t len;
+
+		if (cairn_object_get(r, id, flags, &type, &data, &len) == NULL)
+			free(data);
+	}
 
 	do {
 		rd_lock(r);
@@ -1418,7 +1522,8 @@ cairn_repo_config_set(struct cairn_repo *r, const char *key, const char *value)
 		return cairn_config_set(&r->cfg, key, value);
 	/* A bad value leaves the default in timeout, to wait with. */
 	(void)cairn_config_number(&timeout, &r->cfg, "core.lockTimeout");
-	if ((err = config_lock(r, &fd, timeout)) != NULL)
+	if (!cairn_rados_url(r->path) &&
+	    (err = config_lock(r, &fd, timeout)) != NULL)
 		goto done;
 	/* Re-read under the lock so a concurrent update is not lost. */
 	cairn_config_release(&r->cfg);
@@ -1434,8 +1539,12 @@ cairn_repo_config_set(struct cairn_repo *r, const char *key, const char *value)
 		    CAIRN_ERR_INVALID, NULL));
 		goto done;
 	}
-	if ((err = cairn_buf_printf(&path, "%s/config", r->path)) == NULL &&
-	    (err = cairn_buf_printf(&tmp, "%s/tmp", r->path)) == NULL)
+	if (cairn_rados_url(r->path)) {
+		if ((err = cairn_config_text(&tmp, &r->cfg)) == NULL)
+			err = cairn_rados_config_write(r->path,
+			    (char *)tmp.data, tmp.len);
+	} else if ((err = cairn_buf_printf(&path, "%s/config", r->path)) ==
+	    NULL && (err = cairn_buf_printf(&tmp, "%s/tmp", r->path)) == NULL)
 		err = cairn_config_write(&r->cfg, r->vfs, (char *)tmp.data,
 		    (char *)path.data);
 	if (err != NULL)

@@ -130,10 +130,33 @@ done:
 	return err;
 }
 
+const struct cairn_error *
+cairn_segment_load(struct cairn_segment *seg, const char *name,
+    const unsigned char *data, size_t len, size_t idlen)
+{
+	const struct cairn_error *err;
+
+	memset(seg, 0, sizeof(*seg));
+	seg->idlen = idlen;
+	if ((seg->path = strdup(name)) == NULL)
+		return cairn_error_nomem();
+	seg->map = data;
+	seg->map_len = len;
+	if (len < CAIRN_SEG_HDR_SIZE)
+		err = seg_corrupt(seg, "truncated");
+	else if ((err = seg_header(seg, data, len)) == NULL)
+		err = seg_check(seg);
+	if (err != NULL) {
+		seg->map = NULL;
+		cairn_segment_close(seg);
+	}
+	return err;
+}
+
 void
 cairn_segment_close(struct cairn_segment *seg)
 {
-	if (seg->map != NULL)
+	if (seg->map != NULL && seg->vfs != NULL)
 		seg->vfs->munmap(seg->vfs, (void *)seg->map, seg->map_len);
 	free(seg->path);
 	memset(seg, 0, sizeof(*seg));
@@ -393,6 +416,69 @@ done:
 	free(bloom);
 	cairn_buf_release(&tmp);
 	return err;
+}
+
+const struct cairn_error *
+cairn_segment_encode(struct cairn_buf *out, size_t idlen, uint64_t count,
+    cairn_seg_next next, void *arg)
+{
+	const struct cairn_error *err;
+	struct cairn_seg_entry e;
+	struct cairn_oid sum;
+	unsigned char *p, *fan, *bloom;
+	size_t bsize = cairn_bloom_size(count), start = out->len, at;
+	size_t total;
+	uint64_t i;
+	uint32_t f = 0;
+	int b;
+
+	if (count >= UINT32_MAX)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "index segment too large");
+	total = CAIRN_SEG_HDR_SIZE + CAIRN_SEG_FANOUT_SIZE +
+	    (size_t)count * (idlen + 8) + bsize + CAIRN_SEG_TRAILER_SIZE;
+	if ((err = cairn_buf_grow(out, total)) != NULL)
+		return err;
+	p = out->data + start;
+	memset(p, 0, total);
+	memcpy(p, SEG_MAGIC, 8);
+	cairn_put_be32(p + 8, 1);
+	cairn_put_be32(p + 12, (uint32_t)idlen);
+	cairn_put_be64(p + 16, count);
+	cairn_put_be64(p + 24, bsize);
+	fan = p + CAIRN_SEG_HDR_SIZE;
+	at = CAIRN_SEG_HDR_SIZE + CAIRN_SEG_FANOUT_SIZE;
+	bloom = p + at + (size_t)count * (idlen + 8);
+	for (i = 0, b = 0; i < count; i++, at += idlen + 8) {
+		if (!next(arg, &e))
+			return cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "index segment: fewer entries than announced");
+		if (i > 0 && memcmp(p + at - idlen - 8, e.id, idlen) >= 0)
+			return cairn_error_new(CAIRN_ERR_CORRUPT,
+			    "index segment: entries out of order");
+		for (; b < e.id[0]; b++)
+			cairn_put_be32(fan + 4 * b, f);
+		f++;
+		memcpy(p + at, e.id, idlen);
+		cairn_put_be64(p + at + idlen, e.off);
+		cairn_bloom_add(bloom, bsize, e.id);
+	}
+	for (; b < 256; b++)
+		cairn_put_be32(fan + 4 * b, f);
+	{
+		struct cairn_hasher h = { 0 };
+
+		if ((err = cairn_hasher_init(&h, CAIRN_HASH_SHA256)) == NULL &&
+		    (err = cairn_hasher_update(&h, p,
+		    total - CAIRN_SEG_TRAILER_SIZE)) == NULL)
+			err = cairn_hasher_final(&h, &sum);
+		cairn_hasher_release(&h);
+		if (err != NULL)
+			return err;
+	}
+	memcpy(p + total - CAIRN_SEG_TRAILER_SIZE, sum.hash, 32);
+	out->len = start + total;
+	return NULL;
 }
 
 const struct cairn_error *

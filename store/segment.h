@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "error.h"
 #include "oid.h"
 #include "vfs.h"
@@ -112,6 +113,18 @@ typedef int (*cairn_seg_next)(void *arg, struct cairn_seg_entry *out);
 const struct cairn_error *cairn_segment_write(struct cairn_vfs *vfs,
     const char *tmpdir, const char *path, size_t idlen, uint64_t count,
     cairn_seg_next next, void *arg);
+
+/*
+ * The same in memory, for a store whose files are not files
+ * (store/rados.c).  cairn_segment_encode appends the segment of the count
+ * entries next yields to out.  cairn_segment_load checks the segment in
+ * data[0..len) as cairn_segment_open checks a file, under the name name;
+ * data stays the caller's and must outlive seg.
+ */
+const struct cairn_error *cairn_segment_encode(struct cairn_buf *out,
+    size_t idlen, uint64_t count, cairn_seg_next next, void *arg);
+const struct cairn_error *cairn_segment_load(struct cairn_segment *seg,
+    const char *name, const unsigned char *data, size_t len, size_t idlen);
 
 /* Verify the trailing checksum (reads the whole mapped file). */
 const struct cairn_error *cairn_segment_verify(const struct cairn_segment *seg);
