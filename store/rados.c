@@ -148,6 +148,12 @@ cairn_rados_set_lower(struct cairn_backend *be, struct cairn_backend *lower)
 	(void)be, (void)lower;
 }
 
+void
+cairn_rados_fault_cas(int on)
+{
+	(void)on;
+}
+
 #else
 
 #include <rados/librados.h>
@@ -159,6 +165,7 @@ cairn_rados_set_lower(struct cairn_backend *be, struct cairn_backend *lower)
 #define RETRIES		200		/* compare-and-swap attempts */
 #define DOOM_DELAY	3600		/* seconds a doomed object stays */
 #define LOCK_SECONDS	120
+#define AUTO_FLUSH	256		/* manifest lines a commit merges */
 #define HEX		32		/* hex digits of a pack or segment */
 #define MANIFEST_MAGIC	"cairn rados manifest 1"
 #define LINE_MAX_BYTES	(64 + (HEX + 1) * (MAX_SLOTS + 1))
@@ -674,7 +681,10 @@ load_segment(struct rbe *b, const struct line *l)
 				m->size = (uint64_t)l->time;
 		}
 		cairn_segment_close(&seg);
-	}
+	} else if (err != NULL && err->code == CAIRN_ERR_CORRUPT)
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "index segment '%s' of "
+		    "'%s' is damaged (%s): run cairn fsck --repair", name,
+		    b->url, err->msg);
 	cairn_buf_release(&data);
 	return err;
 }
@@ -1055,17 +1065,122 @@ done:
 	return err;
 }
 
+#define STREAM_CHUNK	(1u << 20)
+
+struct hsink {
+	struct cairn_hasher *h;
+};
+
+static const struct cairn_error *
+hash_sink(void *arg, const void *p, size_t len)
+{
+	return cairn_hasher_update(((struct hsink *)arg)->h, p, len);
+}
+
+/*
+ * One pass over a record's stored bytes, a chunk at a time: their CRC
+ * into *crc, and, with out, their content (inflated) to out.
+ */
+static const struct cairn_error *
+stream_pass(struct rbe *b, const char *pack, uint64_t off,
+    const struct cairn_rec *rec, cairn_zip_sink out, void *arg,
+    uint32_t *crc, unsigned char *chunk)
+{
+	const struct cairn_error *err = NULL;
+	struct cairn_inflater inf = { 0 };
+	uint64_t pos;
+	size_t n, got;
+	int z = out != NULL && (rec->flags & CAIRN_REC_DEFLATED);
+
+	*crc = 0;
+	if (z && (err = cairn_inflater_init(&inf, rec->size)) != NULL)
+		return err;
+	for (pos = 0; err == NULL && pos < rec->stored; pos += n) {
+		n = rec->stored - pos < STREAM_CHUNK ?
+		    (size_t)(rec->stored - pos) : STREAM_CHUNK;
+		err = pack_read(b->io, pack, off + CAIRN_REC_HDR_SIZE + pos,
+		    chunk, n, &got);
+		if (err == NULL && got < n)
+			err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': pack %s "
+			    "@%" PRIu64 ": record cut short: run cairn fsck",
+			    b->url, pack, off);
+		if (err != NULL)
+			break;
+		*crc = cairn_crc32(*crc, chunk, n);
+		if (out != NULL)
+			err = z ? cairn_inflater_feed(&inf, chunk, n, out, arg) :
+			    out(arg, chunk, n);
+	}
+	if (err == NULL && z)
+		err = cairn_inflater_finish(&inf);
+	cairn_inflater_release(&inf);
+	return err;
+}
+
+/*
+ * A large object is read twice, a chunk at a time: once to check its
+ * CRC and hash, then to hand it out, so that nothing reaches sink before
+ * the whole is verified and none of it is held whole.
+ */
 static const struct cairn_error *
 rb_read_stream(struct cairn_backend *be, const struct cairn_oid *id,
     unsigned flags, cairn_write_fn sink, void *arg)
 {
+	struct rbe *b = (struct rbe *)be;
 	const struct cairn_error *err;
-	struct cairn_buf b = { 0 };
+	struct cairn_buf whole = { 0 };
+	struct cairn_hasher h = { 0 };
+	struct hsink hs = { &h };
+	struct cairn_rec rec;
+	struct cairn_oid got;
+	const char *pack = NULL;
+	unsigned char *chunk = NULL;
+	char hex[CAIRN_OID_HEXMAX + 1];
+	uint64_t off = 0;
+	uint32_t crc;
 	int type;
 
-	if ((err = rb_read(be, id, flags, &type, &b)) == NULL && b.len > 0)
-		err = sink(arg, b.data, b.len);
-	cairn_buf_release(&b);
+	if ((err = locate(b, id, &pack, &off)) != NULL)
+		return err;
+	if (in_part(b, pack, off) || (err = read_record(b, pack, off,
+	    id->hash, &rec, NULL)) != NULL || rec.stored <= STREAM_CHUNK) {
+		if (err != NULL)
+			return err;
+		if ((err = rb_read(be, id, flags, &type, &whole)) == NULL &&
+		    whole.len > 0)
+			err = sink(arg, whole.data, whole.len);
+		cairn_buf_release(&whole);
+		return err;
+	}
+	if ((chunk = malloc(STREAM_CHUNK)) == NULL)
+		return cairn_error_nomem();
+	if (!(flags & CAIRN_GET_NO_VERIFY))
+		err = cairn_hasher_init_object(&h, be->algo, rec.type,
+		    rec.size);
+	if (err == NULL)
+		err = stream_pass(b, pack, off, &rec, (flags &
+		    CAIRN_GET_NO_VERIFY) ? NULL : hash_sink, &hs, &crc, chunk);
+	if (err == NULL && crc != rec.crc)
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': pack %s @%"
+		    PRIu64 ": the stored bytes fail their CRC: run cairn fsck",
+		    b->url, pack, off);
+	if (err == NULL && !(flags & CAIRN_GET_NO_VERIFY) &&
+	    (err = cairn_hasher_final(&h, &got)) == NULL &&
+	    !cairn_oid_eq(&got, id))
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "object %s: content "
+		    "does not match its id: run cairn fsck",
+		    cairn_oid_fmt(id, hex));
+	if (err == NULL) {
+		CAIRN_COUNT(be->counters.reads);
+		err = stream_pass(b, pack, off, &rec, sink, arg, &crc, chunk);
+		/* Changed between the passes: never, but say so. */
+		if (err == NULL && crc != rec.crc)
+			err = cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': pack %s "
+			    "changed while it was read: run cairn fsck", b->url,
+			    pack);
+	}
+	cairn_hasher_release(&h);
+	free(chunk);
 	return err;
 }
 
@@ -1405,13 +1520,12 @@ struct sentry {
 	uint64_t off;		/* slot << SLOT_SHIFT | offset */
 };
 
-static size_t sort_idlen;
-
+/* Ids are zero past their length: all CAIRN_OID_MAX bytes compare. */
 static int
 sentry_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct sentry *)a)->id,
-	    ((const struct sentry *)b)->id, sort_idlen);
+	    ((const struct sentry *)b)->id, CAIRN_OID_MAX);
 }
 
 struct sgen {
@@ -1433,8 +1547,6 @@ sgen_next(void *arg, struct cairn_seg_entry *out)
 	return 1;
 }
 
-static pthread_mutex_t sort_mu = PTHREAD_MUTEX_INITIALIZER;
-
 /* Sort e[0..n) and write it as segment s.<hex>. */
 static const struct cairn_error *
 write_segment(struct rbe *b, struct sentry *e, size_t n, const char *hex)
@@ -1445,10 +1557,7 @@ write_segment(struct rbe *b, struct sentry *e, size_t n, const char *hex)
 	char name[HEX + 8];
 	int r;
 
-	pthread_mutex_lock(&sort_mu);
-	sort_idlen = cairn_hash_len(b->be.algo);
 	qsort(e, n, sizeof(*e), sentry_cmp);
-	pthread_mutex_unlock(&sort_mu);
 	snprintf(name, sizeof(name), "s.%s", hex);
 	if ((err = cairn_segment_encode(&seg, cairn_hash_len(b->be.algo), n,
 	    sgen_next, &g)) == NULL && (r = R.rados_write_full(b->io, name,
@@ -1543,16 +1652,19 @@ remove_segment(struct rbe *b, const char *hex)
 	R.rados_remove(b->io, name);
 }
 
-/*
- * The gen a compare expects.  CAIRN_RADOS_FAULT=cas (tests only) makes
- * every compare fail, as endless contention would.
- */
+static int cas_fault;		/* atomic: cairn_rados_fault_cas */
+
+void
+cairn_rados_fault_cas(int on)
+{
+	__atomic_store_n(&cas_fault, on, __ATOMIC_RELAXED);
+}
+
+/* The gen a compare expects ("never" under the fault). */
 static void
 gen_expected(const struct rbe *b, char *out, size_t len)
 {
-	const char *f = getenv("CAIRN_RADOS_FAULT");
-
-	if (f != NULL && strcmp(f, "cas") == 0)
+	if (__atomic_load_n(&cas_fault, __ATOMIC_RELAXED))
 		snprintf(out, len, "never");
 	else
 		snprintf(out, len, "%" PRIu64, b->gen);
@@ -1570,6 +1682,8 @@ backoff(int attempt)
 	ts.tv_nsec = (long)(r % (unsigned)(ms * 1000 + 1)) * 1000;
 	nanosleep(&ts, NULL);
 }
+
+static const struct cairn_error *rb_flush(struct cairn_backend *be);
 
 static const struct cairn_error *
 rb_commit(struct cairn_backend *be)
@@ -1627,12 +1741,18 @@ rb_commit(struct cairn_backend *be)
 	 * the next look after a miss.
 	 */
 	(void)reload(b, &changed);
-	err = NULL;
 	cairn_buf_release(&line);
 	cairn_memtable_clear(&b->bobjs);
 	b->ntouches = 0;
 	cairn_buf_reset(&b->part);
-	return err;
+	/*
+	 * Every open reads one segment per line: past AUTO_FLUSH lines,
+	 * merge them (unless a gc or flush runs elsewhere; no failure of
+	 * this is the commit's).
+	 */
+	if (b->nlines > AUTO_FLUSH)
+		(void)rb_flush(be);
+	return NULL;
 fail:
 	cairn_buf_release(&line);
 	rb_abort(be);
@@ -2426,7 +2546,7 @@ static int
 ginfo_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct ginfo *)a)->id,
-	    ((const struct ginfo *)b)->id, sort_idlen);
+	    ((const struct ginfo *)b)->id, CAIRN_OID_MAX);
 }
 
 static const struct cairn_error *
@@ -2635,10 +2755,7 @@ gc_once(struct rbe *b, const struct cairn_gc_opts *o,
 		g.g[g.n].time = (int64_t)b->objs.tab[i].size;
 		g.n++;
 	}
-	pthread_mutex_lock(&sort_mu);
-	sort_idlen = cairn_hash_len(b->be.algo);
 	qsort(g.g, g.n, sizeof(*g.g), ginfo_cmp);
-	pthread_mutex_unlock(&sort_mu);
 	for (i = 0; err == NULL && i < g.n; i++) {
 		memset(&e, 0, sizeof(e));
 		memcpy(e.id, g.g[i].id, b->objs.idlen);
@@ -3560,7 +3677,8 @@ cairn_rados_fsck(const char *url, const struct cairn_fsck_opts *opts,
 
 		for (j = 0; j < after.n; j++)
 			left |= same_rfind(&c.f[i], &after.f[j]);
-		report(opts, &c.f[i], c.f[i].repairable && !left, res);
+		/* Gone after the repair (a ref's target, indexed again). */
+		report(opts, &c.f[i], !left, res);
 	}
 	for (j = 0; j < after.n; j++) {
 		int seen = 0;

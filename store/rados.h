@@ -39,6 +39,12 @@ const struct cairn_error *cairn_rados_open(struct cairn_backend **out,
 void cairn_rados_set_lower(struct cairn_backend *be,
     struct cairn_backend *lower);
 
+/*
+ * For the test build only (tests/support/hooks.c): every compare of a
+ * commit or ref update fails, as endless contention would.
+ */
+void cairn_rados_fault_cas(int on);
+
 /* cairn_repo_fsck of a RADOS repository (opts and res complete). */
 const struct cairn_error *cairn_rados_fsck(const char *url,
     const struct cairn_fsck_opts *opts, struct cairn_fsck_result *res);

@@ -29,6 +29,8 @@ fi
 #   zip.o coders_once, coders_key, coders_key_ok: the same.
 #   disk.o generations: _Atomic.
 #   http.o once, global_init, C, load_error: set once, under pthread_once.
+#   rados.o once, R, load_error: the same; cluster, connected: under
+#	conn_mu; cas_fault: atomic (set by the test build only).
 #   repo.o thread_count: changed only by __atomic_add_fetch.
 #   vfs.o posix_vfs: the real layer's table, never written (not const
 #	as cairn_vfs_posix hands out a pointer to it).
@@ -39,6 +41,13 @@ http.o global_init
 http.o load_error
 http.o once
 oid.o shani_ok
+rados.o R
+rados.o cas_fault
+rados.o cluster
+rados.o conn_mu
+rados.o connected
+rados.o load_error
+rados.o once
 oid.o shani_once
 repo.o thread_count
 vfs.o default_vfs

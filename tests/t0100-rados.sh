@@ -150,14 +150,14 @@ test_expect_success RADOS 'endless contention ends with exit 4, not a hang' '
 	cairn init "$R" &&
 	echo x >f &&
 	(
-		CAIRN_RADOS_FAULT=cas && export CAIRN_RADOS_FAULT &&
+		CAIRN_TEST_RADOS_FAULT=cas && export CAIRN_TEST_RADOS_FAULT &&
 		test_must_fail --status=4 test_timeout 120 cairn -r "$R" put f 2>err
 	) &&
 	test_stderr_one_line err &&
 	grep "lost to other writers" err &&
 	id=$(cairn -r "$R" put f) &&
 	(
-		CAIRN_RADOS_FAULT=cas && export CAIRN_RADOS_FAULT &&
+		CAIRN_TEST_RADOS_FAULT=cas && export CAIRN_TEST_RADOS_FAULT &&
 		test_must_fail --status=4 test_timeout 120 cairn -r "$R" ref set main "$id" 2>err
 	) &&
 	test_stderr_one_line err &&
@@ -203,7 +203,8 @@ test_expect_success RADOS 'damage made by hand is found by fsck and never served
 	rados_flip "$ns" "$pa" 100 &&
 	test_must_fail --status=1 cairn -r "$R" fsck >out &&
 	grep "^error" out &&
-	one=$(cairn -r "$R" cat -e "$a" 2>/dev/null && echo "$a" || echo "$b") &&
+	one=$(sed -n "s/^error data \([0-9a-f]*\):.*/\1/p" out) &&
+	test -n "$one" &&
 	test_must_fail --status=3 cairn -r "$R" cat "$one" >got 2>err &&
 	test_must_be_empty got && test_stderr_one_line err &&
 	rados_flip "$ns" "$pa" 100 &&
@@ -246,16 +247,18 @@ test_expect_success RADOS 'an OSD stopped under a writer: clear errors, then it 
 	R=$(new_url) &&
 	cairn init "$R" &&
 	: >acked &&
-	(
-		i=0
-		while test ! -e stop
-		do
-			i=$((i + 1))
-			echo "object $i" >"o$i"
-			id=$(cairn -r "$R" put "o$i") || exit 1
-			echo "$id" >>acked
-		done
-	) &
+	{
+		(
+			i=0
+			while test ! -e stop
+			do
+				i=$((i + 1))
+				echo "object $i" >"o$i"
+				id=$(cairn -r "$R" put "o$i") || exit 1
+				echo "$id" >>acked
+			done
+		) &
+	} &&
 	writer=$! &&
 	until test "$(wc -l <acked)" -ge 5; do sleep 0.1; done &&
 	bash "$TEST_DIRECTORY/ceph/cluster.sh" osd-stop "$CLUSTER" &&
@@ -269,6 +272,58 @@ test_expect_success RADOS 'an OSD stopped under a writer: clear errors, then it 
 	touch stop && wait "$writer" &&
 	while read -r id; do cairn -r "$R" cat -e "$id"; done <acked &&
 	cairn -r "$R" fsck
+'
+
+test_expect_success RADOS 'clone from disk to RADOS and back; push; fetch' '
+	R=$(new_url) &&
+	cairn init src &&
+	mkdir d && echo one >d/a && echo two >d/b &&
+	t=$(cairn -r src put -r d) &&
+	c=$(cairn -r src commit -m one "$t") &&
+	cairn -r src ref set main "$c" &&
+	cairn clone src "$R" >out &&
+	cairn -r "$R" ref get remotes/origin/main >got &&
+	echo "$c" >expect && test_cmp expect got &&
+	cairn -r "$R" fsck &&
+	cairn clone "$R" back &&
+	cairn -r back ref get remotes/origin/main >got && test_cmp expect got &&
+	rm -rf out && cairn -r back get "$c" out && diff -r d out &&
+	echo three >d/c &&
+	t2=$(cairn -r back put -r d) &&
+	c2=$(cairn -r back commit -m two -p "$c" "$t2") &&
+	cairn -r back ref set main "$c2" &&
+	cairn -r back push origin main &&
+	cairn -r "$R" ref get main >got &&
+	echo "$c2" >expect && test_cmp expect got &&
+	cairn -r src fetch "$R" main &&
+	cairn -r "$R" fsck && cairn -r back fsck
+'
+
+test_expect_success RADOS 'a RADOS alternate, and a disk read cache in front of RADOS' '
+	R=$(new_url) && ns=${R##*/} &&
+	cairn init "$R" &&
+	mkdir d && echo far >d/a && echo away >d/b &&
+	t=$(cairn -r "$R" put -r d) &&
+	cairn -r "$R" ref set t "$t" &&
+	cairn init near &&
+	cairn -r near config core.alternate "$R" &&
+	rm -rf out && cairn -r near get "$t" out && diff -r d out &&
+	cairn -r near stats >st && grep "^objects: 0$" st &&
+	echo mine >m && m=$(cairn -r near put m) &&
+	c=$(cairn -r near commit -m x "$t") &&
+	cairn -r near ref set c "$c" &&
+	cairn -r near gc --prune=now &&
+	cairn -r near fsck &&
+	cairn init cache &&
+	cairn -r cache config core.alternate "$R" &&
+	cairn -r cache config core.alternateCache 1 &&
+	rm -rf out && cairn -r cache get "$t" out && diff -r d out &&
+	cairn -r cache stats >st && grep "^objects: 3$" st &&
+	for p in $(rados -p "$POOL" --namespace "$ns" ls | grep "^p\."); do
+		rados -p "$POOL" --namespace "$ns" rm "$p"
+	done &&
+	rm -rf out && cairn -r cache get "$t" out && diff -r d out &&
+	rm -rf out && test_must_fail --status=3 cairn -r near get "$t" out
 '
 
 test_done

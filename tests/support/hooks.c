@@ -12,6 +12,7 @@
 
 #include "fault.h"
 #include "hooks.h"
+#include "rados.h"
 
 #define MAX_LOCKS 64
 
@@ -304,4 +305,7 @@ cairn_test_hooks_install(void)
 		v = top;
 	if (v != cairn_vfs_posix())
 		cairn_vfs_set_default(v);
+	s = getenv("CAIRN_TEST_RADOS_FAULT");
+	if (s != NULL && strcmp(s, "cas") == 0)
+		cairn_rados_fault_cas(1);
 }

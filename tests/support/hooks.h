@@ -11,6 +11,9 @@
  *	A ref update pauses <ms> milliseconds with all its locks taken and
  *	checked, before it changes anything (the ref-sleep layer below), to
  *	be killed or raced there.  Once per process.
+ *   CAIRN_TEST_RADOS_FAULT=cas
+ *	Every compare of a RADOS commit or ref update fails, as endless
+ *	contention would (store/rados.h, cairn_rados_fault_cas).
  *
  * The shipped library and binary know nothing of either: the hooks are
  * I/O layers installed as the process's default (cairn_vfs_set_default).
