@@ -354,8 +354,12 @@ bench: all
 bench-scale: all
 	@sh tests/bench/scale.sh $(abspath $(O))/cairn
 
+bench-rados: all
+	@sh tests/bench/rados.sh $(abspath $(O))/cairn
+
 clean:
 	rm -rf $(O) build-asan build-tsan build-fuzz
 
 .PHONY: all units check check-asan check-tsan check-layering check-man install \
-    uninstall demo bench bench-scale clean fuzz fuzz-build fuzzers fuzz-replay torture
+    uninstall demo bench bench-scale bench-rados clean fuzz fuzz-build fuzzers \
+    fuzz-replay torture

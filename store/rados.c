@@ -506,7 +506,11 @@ struct rbe {
 	char bpack[HEX + 1];
 	struct cairn_buf part;		/* the part being filled */
 	uint64_t partno, boff;		/* its number; the pack's length */
-	struct cairn_memtable bobjs;	/* written: data_off = offset */
+	struct cairn_memtable bobjs;	/* written: data_off = offset, loc
+					   = 0 (bpack) or k (bigs[k - 1]) */
+	size_t nsmall;			/* of them in bpack */
+	char (*bigs)[HEX + 1];		/* a pack for each large stream */
+	size_t nbigs;
 	struct touch *touches;
 	size_t ntouches, captouches;
 	struct cairn_memtable btouched;
@@ -982,7 +986,7 @@ locate(struct rbe *b, const struct cairn_oid *id, const char **pack,
 		return not_found(b, id);
 	if (b->in_batch && (e = cairn_memtable_get(&b->bobjs, id->hash)) !=
 	    NULL) {
-		*pack = b->bpack;
+		*pack = e->loc == 0 ? b->bpack : b->bigs[e->loc - 1];
 		*off = e->data_off;
 		return NULL;
 	}
@@ -1269,6 +1273,7 @@ rb_begin(struct cairn_backend *be)
 	b->partno = 0;
 	b->boff = CAIRN_FILEHDR_SIZE;
 	b->ntouches = 0;
+	b->nsmall = b->nbigs = 0;
 	cairn_memtable_clear(&b->bobjs);
 	cairn_memtable_clear(&b->btouched);
 	b->in_batch = 1;
@@ -1360,6 +1365,7 @@ append_record(struct rbe *b, const struct cairn_oid *id, int type,
 	b->boff += CAIRN_REC_HDR_SIZE + stored_len;
 	if ((err = cairn_memtable_put(&b->bobjs, &e)) != NULL)
 		return err;
+	b->nsmall++;
 	CAIRN_COUNT(b->be.counters.writes);
 	return flush_parts(b, 0);
 }
@@ -1403,8 +1409,186 @@ zsink(void *arg, const void *p, size_t len)
 }
 
 /*
+ * A large stream goes to a pack of its own, written part by part as it
+ * is compressed: only its first part (which its record header opens,
+ * known at the end) and the part being filled are held.
+ */
+struct bigw {
+	struct rbe *b;
+	char hex[HEX + 1];
+	struct cairn_buf p0, cur;	/* part 0; part n being filled */
+	uint64_t n;
+	uint32_t crc;
+	uint64_t stored;
+};
+
+static const struct cairn_error *
+big_sink(void *arg, const void *data, size_t len)
+{
+	struct bigw *w = arg;
+	const struct cairn_error *err;
+	const unsigned char *p = data;
+	char name[HEX + 32];
+	size_t k;
+	int r;
+
+	w->crc = cairn_crc32(w->crc, p, len);
+	w->stored += len;
+	if (w->p0.len < PART) {
+		k = PART - w->p0.len < len ? PART - w->p0.len : len;
+		if ((err = cairn_buf_append(&w->p0, p, k)) != NULL)
+			return err;
+		p += k;
+		len -= k;
+	}
+	if (len > 0 && (err = cairn_buf_append(&w->cur, p, len)) != NULL)
+		return err;
+	while (w->cur.len >= PART) {
+		part_name(name, sizeof(name), w->hex, w->n);
+		if ((r = R.rados_write_full(w->b->io, name,
+		    (char *)w->cur.data, PART)) < 0)
+			return rerr(r, "write", name);
+		memmove(w->cur.data, w->cur.data + PART, w->cur.len - PART);
+		w->cur.len -= PART;
+		w->n++;
+	}
+	return NULL;
+}
+
+static const struct cairn_error *
+write_big(struct rbe *b, struct cairn_oid *out, int type, cairn_read_fn read,
+    void *arg, uint64_t size)
+{
+	const struct cairn_error *err;
+	struct cairn_hasher h = { 0 };
+	struct cairn_deflater d = { 0 };
+	struct bigw w;
+	struct cairn_rec rec;
+	struct cairn_mem_ent e;
+	unsigned char *chunk = NULL, hdr[CAIRN_FILEHDR_SIZE];
+	char name[HEX + 32];
+	uint64_t total = 0, i;
+	ssize_t n;
+	int r, z = b->level > 0;
+
+	memset(&w, 0, sizeof(w));
+	w.b = b;
+	w.n = 1;
+	random_hex(w.hex);
+	cairn_filehdr_encode(hdr, CAIRN_DATA_MAGIC, b->be.algo);
+	memset(&rec, 0, sizeof(rec));
+	if ((chunk = malloc(1 << 16)) == NULL ||
+	    (err = cairn_buf_append(&w.p0, hdr, sizeof(hdr))) != NULL ||
+	    (err = cairn_buf_grow(&w.p0, CAIRN_REC_HDR_SIZE)) != NULL) {
+		err = chunk ? err : cairn_error_nomem();
+		goto done;
+	}
+	memset(w.p0.data + w.p0.len, 0, CAIRN_REC_HDR_SIZE);
+	w.p0.len += CAIRN_REC_HDR_SIZE;
+	if ((err = cairn_hasher_init_object(&h, b->be.algo, type, size)) !=
+	    NULL || (z && (err = cairn_deflater_init(&d, b->level)) != NULL))
+		goto done;
+	for (;;) {
+		if ((n = read(arg, chunk, 1 << 16)) < 0) {
+			err = cairn_error_sys(errno, "read object content");
+			goto done;
+		}
+		total += (uint64_t)n;
+		if (total > size)
+			break;
+		if ((err = cairn_hasher_update(&h, chunk, (size_t)n)) != NULL ||
+		    (err = z ? cairn_deflater_feed(&d, chunk, (size_t)n, n == 0,
+		    big_sink, &w) : big_sink(&w, chunk, (size_t)n)) != NULL)
+			goto done;
+		if (n == 0)
+			break;
+	}
+	if (total != size) {
+		err = cairn_error_new(CAIRN_ERR_INVALID, "content is %s %llu "
+		    "bytes", total > size ? "more than" : "not the expected",
+		    (unsigned long long)size);
+		goto done;
+	}
+	if ((err = cairn_hasher_final(&h, out)) != NULL)
+		goto done;
+	if (cairn_memtable_get(&b->bobjs, out->hash) != NULL)
+		goto done;
+	if (cairn_memtable_get(&b->objs, out->hash) != NULL) {
+		err = touch(b, out);
+		goto done;
+	}
+	if (b->nbigs + 2 >= MAX_SLOTS) {
+		err = cairn_error_new(CAIRN_ERR_INVALID, "a batch holds too "
+		    "many large objects (at most %d)", MAX_SLOTS - 2);
+		goto done;
+	}
+	rec.kind = CAIRN_REC_OBJECT;
+	rec.flags = z ? CAIRN_REC_DEFLATED : 0;
+	rec.type = type;
+	rec.size = size;
+	rec.stored = w.stored;
+	rec.data_off = CAIRN_FILEHDR_SIZE;
+	rec.time = (uint64_t)time(NULL);
+	rec.crc = w.crc;
+	rec.id = *out;
+	cairn_rec_encode(w.p0.data + CAIRN_FILEHDR_SIZE, &rec);
+	/* The last part short (empty if need be): it ends the pack. */
+	if (w.p0.len == PART) {
+		part_name(name, sizeof(name), w.hex, w.n);
+		if ((r = R.rados_write_full(b->io, name, (char *)w.cur.data,
+		    w.cur.len)) < 0) {
+			err = rerr(r, "write", name);
+			goto done;
+		}
+	}
+	part_name(name, sizeof(name), w.hex, 0);
+	if ((r = R.rados_write_full(b->io, name, (char *)w.p0.data,
+	    w.p0.len)) < 0) {
+		err = rerr(r, "write", name);
+		goto done;
+	}
+	if ((b->nbigs & (b->nbigs + 1)) == 0) {
+		void *nv = realloc(b->bigs, (b->nbigs * 2 + 2) *
+		    sizeof(*b->bigs));
+
+		if (nv == NULL) {
+			err = cairn_error_nomem();
+			goto done;
+		}
+		b->bigs = nv;
+	}
+	memcpy(b->bigs[b->nbigs++], w.hex, HEX + 1);
+	memset(&e, 0, sizeof(e));
+	memcpy(e.id, out->hash, out->len);
+	e.loc = b->nbigs;
+	e.data_off = CAIRN_FILEHDR_SIZE;
+	e.type = (unsigned char)type;
+	e.size = size;
+	if ((err = cairn_memtable_put(&b->bobjs, &e)) == NULL) {
+		CAIRN_COUNT(b->be.counters.writes);
+		w.n = 0;	/* kept */
+	}
+done:
+	/* Not kept: the parts written go (part 0 only ever at the end). */
+	for (i = 1; w.n > 0 && i <= w.n; i++) {
+		part_name(name, sizeof(name), w.hex, i);
+		R.rados_remove(b->io, name);
+	}
+	if (w.n > 0 && err != NULL) {
+		part_name(name, sizeof(name), w.hex, 0);
+		R.rados_remove(b->io, name);
+	}
+	free(chunk);
+	cairn_hasher_release(&h);
+	cairn_deflater_release(&d);
+	cairn_buf_release(&w.p0);
+	cairn_buf_release(&w.cur);
+	return err;
+}
+
+/*
  * A stream is hashed and compressed as it comes: only its stored bytes
- * are held, not its content.
+ * are held, not its content (a large one, not even those).
  */
 static const struct cairn_error *
 rb_write_stream(struct cairn_backend *be, struct cairn_oid *out, int type,
@@ -1438,6 +1622,8 @@ rb_write_stream(struct cairn_backend *be, struct cairn_oid *out, int type,
 		err = rb_write(be, out, type, raw.data, raw.len);
 		goto done;
 	}
+	if ((uint64_t)size > PART / 2)
+		return write_big(b, out, type, read, arg, (uint64_t)size);
 	if ((chunk = malloc(1 << 16)) == NULL) {
 		err = cairn_error_nomem();
 		goto done;
@@ -1486,6 +1672,8 @@ done:
 	return err;
 }
 
+static void remove_pack(struct rbe *b, const char *hex);
+
 /* Remove what the open batch wrote (best effort: gc takes the rest). */
 static void
 drop_parts(struct rbe *b)
@@ -1497,6 +1685,9 @@ drop_parts(struct rbe *b)
 		part_name(name, sizeof(name), b->bpack, i);
 		R.rados_remove(b->io, name);
 	}
+	for (i = 0; i < b->nbigs; i++)
+		remove_pack(b, b->bigs[i]);
+	b->nbigs = 0;
 }
 
 static void
@@ -1508,6 +1699,7 @@ rb_abort(struct cairn_backend *be)
 		return;
 	drop_parts(b);
 	b->in_batch = 0;
+	b->nsmall = 0;
 	cairn_buf_reset(&b->part);
 	cairn_memtable_clear(&b->bobjs);
 	cairn_memtable_clear(&b->btouched);
@@ -1579,15 +1771,21 @@ batch_line(struct rbe *b, const char *seg, struct cairn_buf *line)
 	const struct cairn_error *err = NULL;
 	struct sentry *e;
 	uint32_t slots[MAX_SLOTS];
-	size_t nslots = 1, i, j, n = 0, idlen = cairn_hash_len(b->be.algo);
-	int own = b->bobjs.n > 0;
+	size_t first = 1 + b->nbigs, nslots = first, i, j, n = 0;
+	size_t idlen = cairn_hash_len(b->be.algo);
+	int own = b->nsmall > 0;
 
+	if (first >= MAX_SLOTS)
+		return cairn_error_new(CAIRN_ERR_INVALID, "a batch holds too "
+		    "many large objects (at most %d)", MAX_SLOTS - 2);
 	if ((e = calloc(b->bobjs.n + b->ntouches + 1, sizeof(*e))) == NULL)
 		return cairn_error_nomem();
+	/* Slot 0: the batch's pack; 1...: its large objects' packs. */
 	for (i = 0; i < b->bobjs.cap; i++)
 		if (b->bobjs.tab[i].used) {
 			memcpy(e[n].id, b->bobjs.tab[i].id, idlen);
-			e[n++].off = b->bobjs.tab[i].data_off;
+			e[n++].off = b->bobjs.tab[i].loc << SLOT_SHIFT |
+			    b->bobjs.tab[i].data_off;
 		}
 	for (i = 0; i < b->ntouches && err == NULL; i++) {
 		const struct cairn_mem_ent *m;
@@ -1616,7 +1814,7 @@ batch_line(struct rbe *b, const char *seg, struct cairn_buf *line)
 				break;
 			}
 		}
-		for (j = 1; j < nslots && slots[j] != t->pack; j++)
+		for (j = first; j < nslots && slots[j] != t->pack; j++)
 			;
 		if (j == nslots) {
 			if (nslots == MAX_SLOTS) {
@@ -1636,7 +1834,9 @@ batch_line(struct rbe *b, const char *seg, struct cairn_buf *line)
 	if (err == NULL)
 		err = cairn_buf_printf(line, "b %lld %s %s", (long long)time(NULL),
 		    seg, own ? b->bpack : "-");
-	for (i = 1; err == NULL && i < nslots; i++)
+	for (i = 0; err == NULL && i < b->nbigs; i++)
+		err = cairn_buf_printf(line, " %s", b->bigs[i]);
+	for (i = first; err == NULL && i < nslots; i++)
 		err = cairn_buf_printf(line, " %s", b->packs[slots[i]]);
 	if (err == NULL)
 		err = cairn_buf_append(line, "\n", 1);
@@ -1700,7 +1900,7 @@ rb_commit(struct cairn_backend *be)
 		b->in_batch = 0;
 		return NULL;
 	}
-	if (b->bobjs.n > 0 && (err = flush_parts(b, 1)) != NULL)
+	if (b->nsmall > 0 && (err = flush_parts(b, 1)) != NULL)
 		goto fail;
 	for (attempt = 0; attempt < RETRIES; attempt++) {
 		rados_write_op_t op;
@@ -1744,6 +1944,7 @@ rb_commit(struct cairn_backend *be)
 	cairn_buf_release(&line);
 	cairn_memtable_clear(&b->bobjs);
 	b->ntouches = 0;
+	b->nsmall = b->nbigs = 0;
 	cairn_buf_reset(&b->part);
 	/*
 	 * Every open reads one segment per line: past AUTO_FLUSH lines,
@@ -2688,17 +2889,16 @@ delete_doomed(struct rbe *b, int64_t keep_since)
 	if (manifest_start(b, &m) == NULL) {
 		const struct cairn_error *err = NULL;
 		const char *text = (char *)b->manifest.data;
-		const char *p = strchr(text, '\n');
+		const char *end = text + b->manifest.len, *p, *nl;
 
 		/* The "b" lines as they are, then the "d" lines kept. */
-		for (p = p ? p + 1 : text + b->manifest.len; err == NULL &&
-		    *p != '\0';) {
-			const char *nl = strchr(p, '\n');
-			size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
-
+		p = memchr(text, '\n', b->manifest.len);
+		for (p = p ? p + 1 : end; err == NULL && p < end; p = nl + 1) {
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				break;
 			if (*p == 'b')
-				err = cairn_buf_append(&m, p, len);
-			p += len;
+				err = cairn_buf_append(&m, p,
+				    (size_t)(nl - p) + 1);
 		}
 		for (i = 0; err == NULL && i < kept; i++)
 			err = cairn_buf_printf(&m, "d %lld %s\n",
@@ -2986,6 +3186,7 @@ rb_close(struct cairn_backend *be)
 	cairn_memtable_release(&b->bobjs);
 	cairn_memtable_release(&b->btouched);
 	free(b->touches);
+	free(b->bigs);
 	if (b->io != NULL)
 		R.rados_ioctx_destroy(b->io);
 	free(b->url);

@@ -326,4 +326,35 @@ test_expect_success RADOS 'a RADOS alternate, and a disk read cache in front of 
 	rm -rf out && test_must_fail --status=3 cairn -r near get "$t" out
 '
 
+test_expect_success RADOS,GIT 'large objects stream in packs of their own; gc of all of them' '
+	R=$(new_url) && ns=${R##*/} &&
+	cairn init --object-format=sha1 "$R" &&
+	head -c 9000000 /dev/urandom >big &&
+	yes "cairn stores objects" | head -c 20000000 >z &&
+	echo small >s &&
+	cairn -r "$R" put s big z s >ids &&
+	git hash-object --no-filters s big z s >gids &&
+	test_cmp gids ids &&
+	cairn -r "$R" cat "$(sed -n 2p ids)" >got && cmp big got &&
+	cairn -r "$R" cat "$(sed -n 3p ids)" >got && cmp z got &&
+	rados -p "$POOL" --namespace "$ns" ls | grep -c "^p\..*\.0$" >n &&
+	echo 3 >expect && test_cmp expect n &&
+	cairn -r "$R" put big >again && sed -n 2p ids >expect &&
+	test_cmp expect again &&
+	cairn -r "$R" fsck &&
+	cairn -r "$R" ref set z "$(sed -n 3p ids)" &&
+	cairn -r "$R" gc --prune=now >out &&
+	grep "removed 2 objects" out &&
+	cairn -r "$R" cat "$(sed -n 3p ids)" >got && cmp z got &&
+	cairn -r "$R" ref delete z &&
+	cairn -r "$R" gc --prune=now >out &&
+	grep "^kept 0 objects" out &&
+	cairn -r "$R" gc --prune=now >out &&
+	grep "removed 0 objects" out &&
+	cairn -r "$R" stats >st && grep "^objects: 0$" st &&
+	cairn -r "$R" fsck &&
+	rados -p "$POOL" --namespace "$ns" ls | sort >left &&
+	printf "config\nhead\n" >expect && test_cmp expect left
+'
+
 test_done
