@@ -230,6 +230,15 @@ int cmd_input_line(struct cmd_input *in, int delim, char **line, size_t *len,
     int *complete);
 
 /*
+ * Call fn for each whole line already read into the buffer and not yet
+ * taken by cmd_input_line, up to max of them, without reading or
+ * taking anything (lines are not NUL-terminated there).  Returns how
+ * many were passed.
+ */
+size_t cmd_input_buffered(struct cmd_input *in, int delim, size_t max,
+    void (*fn)(void *arg, const char *line, size_t len), void *arg);
+
+/*
  * After cmd_input_line failed on a line that is too long: pass that whole
  * line to fn piece by piece (in bounded memory), consume it and its
  * delim, and read on.  Returns 0, or -1 on a read error (in->err).

@@ -270,18 +270,54 @@ cat_batch_long(struct cmd_input *in, const struct cat_opts *o)
 	return NULL;
 }
 
+/* The full ids among lines already read, to start reading them ahead. */
+struct ahead {
+	struct cairn_repo *repo;
+	struct cairn_oid ids[256];
+	size_t n;
+};
+
+static void
+ahead_line(void *arg, const char *line, size_t len)
+{
+	struct ahead *a = arg;
+	size_t idlen = 2 * cairn_hash_len(cairn_repo_hash_algo(a->repo));
+
+	/* The name ends at the first blank (the rest is %(rest)). */
+	if ((len == idlen || (len > idlen && (line[idlen] == ' ' ||
+	    line[idlen] == '\t'))) && cairn_oid_parse(cairn_repo_hash_algo(
+	    a->repo), line, idlen, &a->ids[a->n]) == NULL)
+		a->n++;
+}
+
 static const struct cairn_error *
 cat_batch(struct cairn_repo *repo, const struct cat_opts *o)
 {
 	const struct cairn_error *err = NULL;
 	struct cmd_input in;
+	struct ahead *ahead;
+	unsigned long long ahead_to = 0;
 	char *line;
 	size_t len;
 	int r, complete;
 
+	if ((ahead = malloc(sizeof(*ahead))) == NULL)
+		return cairn_error_nomem();
+	ahead->repo = repo;
 	cmd_input_init(&in, 0);
 	while (err == NULL && ((r = cmd_input_line(&in, o->nul_in ? '\0' :
 	    '\n', &line, &len, &complete)) > 0 || (r < 0 && in.too_long))) {
+		/*
+		 * Past the lines read ahead: start reading the objects the
+		 * next buffered lines name (never waiting for input), so a
+		 * store whose reads are round trips overlaps them.
+		 */
+		if (in.lineno > ahead_to) {
+			ahead->n = 0;
+			ahead_to = in.lineno + cmd_input_buffered(&in,
+			    o->nul_in ? '\0' : '\n', 256, ahead_line, ahead);
+			cairn_object_prefetch(repo, ahead->ids, ahead->n);
+		}
 		if (r < 0)
 			err = cat_batch_long(&in, o);
 		else
@@ -295,6 +331,7 @@ cat_batch(struct cairn_repo *repo, const struct cat_opts *o)
 	if (err == NULL && r < 0)
 		err = cmd_input_error(&in);
 	cmd_input_release(&in);
+	free(ahead);
 	return err;
 }
 

@@ -499,6 +499,25 @@ cmd_input_line(struct cmd_input *in, int delim, char **line, size_t *len,
 	return 1;
 }
 
+size_t
+cmd_input_buffered(struct cmd_input *in, int delim, size_t max,
+    void (*fn)(void *arg, const char *line, size_t len), void *arg)
+{
+	const unsigned char *p = in->buf + in->pos, *end = in->buf + in->len;
+	const unsigned char *nl;
+	size_t n = 0;
+
+	if (in->too_long || in->buf == NULL)
+		return 0;
+	while (n < max && p < end && (nl = memchr(p, delim,
+	    (size_t)(end - p))) != NULL) {
+		fn(arg, (const char *)p, (size_t)(nl - p));
+		p = nl + 1;
+		n++;
+	}
+	return n;
+}
+
 int
 cmd_input_drain_line(struct cmd_input *in, int delim,
     void (*fn)(void *arg, const void *p, size_t n), void *arg)

@@ -11,7 +11,7 @@
 #include "cairn.h"
 #include "buf.h"
 
-#define CAIRN_BACKEND_VERSION 3
+#define CAIRN_BACKEND_VERSION 4
 
 struct cairn_backend;
 
@@ -74,6 +74,13 @@ struct cairn_backend_ops {
 	 * takes (refs.h, refs.list).  NULL where unsupported.
 	 */
 	const struct cairn_error *(*publish_refs)(struct cairn_backend *);
+	/*
+	 * Version 4.  A hint: the objects ids[0..n) will be read soon; a
+	 * backend whose reads are round trips starts them now.  NULL where
+	 * there is nothing to gain.
+	 */
+	void (*prefetch)(struct cairn_backend *, const struct cairn_oid *ids,
+	    size_t n);
 };
 
 /*

@@ -318,6 +318,16 @@ const struct cairn_error *cairn_object_exists(struct cairn_repo *repo,
     const struct cairn_oid *id);
 
 /*
+ * cairn_object_prefetch(repo, ids, n):
+ * A hint that the objects ids[0..n) will be read soon, in any order: a
+ * repository whose reads are round trips (RADOS) starts them at once, so
+ * that they overlap.  Ids it does not hold are ignored; it changes no
+ * result and reports nothing.
+ */
+void cairn_object_prefetch(struct cairn_repo *repo,
+    const struct cairn_oid *ids, size_t n);
+
+/*
  * cairn_object_resolve(repo, name, out):
  * Resolve an object name: a full hex id (returned whether or not the
  * object exists), else the name of an existing ref, else a hex prefix of

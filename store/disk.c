@@ -85,6 +85,7 @@ static const struct cairn_backend_ops disk_ops = {
 	disk_gc,
 	disk_each,
 	disk_publish_refs,
+	NULL,
 };
 
 const struct cairn_error *

@@ -512,6 +512,7 @@ static const struct cairn_backend_ops memory_ops = {
 	NULL,
 	mem_each,
 	NULL,
+	NULL,
 };
 
 const struct cairn_error *

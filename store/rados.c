@@ -120,12 +120,6 @@ cairn_rados_config_write(const char *url, const char *text, size_t len)
 	return absent();
 }
 
-void
-cairn_rados_set_lower(struct cairn_backend *be, struct cairn_backend *lower)
-{
-	((struct rbe *)be)->lower = lower;
-}
-
 const struct cairn_error *
 cairn_rados_open(struct cairn_backend **out, const char *url,
     const struct cairn_backend_params *p)
@@ -166,6 +160,9 @@ cairn_rados_fault_cas(int on)
 #define DOOM_DELAY	3600		/* seconds a doomed object stays */
 #define LOCK_SECONDS	120
 #define AUTO_FLUSH	256		/* manifest lines a commit merges */
+#define FIRST_READ	16384		/* stored bytes read with a header */
+#define PREFETCH	256		/* reads in flight ahead, at most */
+#define REFVAL_MAX	256		/* bytes of a ref value read */
 #define HEX		32		/* hex digits of a pack or segment */
 #define MANIFEST_MAGIC	"cairn rados manifest 1"
 #define LINE_MAX_BYTES	(64 + (HEX + 1) * (MAX_SLOTS + 1))
@@ -190,7 +187,9 @@ cairn_rados_fault_cas(int on)
 	X(rados_omap_get_end) X(rados_read_op_operate) \
 	X(rados_get_last_version) X(rados_lock_exclusive) X(rados_unlock) \
 	X(rados_nobjects_list_open) X(rados_nobjects_list_next) \
-	X(rados_nobjects_list_close)
+	X(rados_nobjects_list_close) X(rados_aio_create_completion2) \
+	X(rados_aio_read) X(rados_aio_wait_for_complete) \
+	X(rados_aio_get_return_value) X(rados_aio_release)
 
 static struct {
 #define FIELD(f) __typeof__(&f) f;
@@ -462,6 +461,8 @@ cairn_rados_create(const char *url, int algo, const char *config, size_t len)
 
 /* The backend. */
 
+static void backoff(int attempt);
+
 struct line {
 	int64_t time;
 	char seg[HEX + 1];
@@ -476,9 +477,25 @@ struct doom {
 	char name[HEX + 16];
 };
 
+/* A read started ahead: the first bytes of an object's record. */
+struct ahead {
+	int used;
+	unsigned char id[CAIRN_OID_MAX];
+	const char *pack;		/* the pack table's, as located */
+	uint64_t off;
+	rados_completion_t c;
+	int done, r;			/* waited for; its return value */
+	unsigned char *buf;
+	size_t len;
+};
+
+/*
+ * An object put again: where it was found, by pack name (the pack table
+ * is rebuilt when the manifest is read again).
+ */
 struct touch {
 	unsigned char id[CAIRN_OID_MAX];
-	uint32_t pack;
+	char pack[HEX + 1];
 	uint64_t off;
 };
 
@@ -489,6 +506,10 @@ struct rbe {
 	int read_only, level;
 	int noload;			/* fsck: parse lines, load no segment */
 	struct cairn_backend *lower;	/* an alternate: not ours to close */
+	/* Reads started ahead (rb_prefetch), taken by the read of their id. */
+	pthread_mutex_t pf_mu;
+	struct ahead *ahead;		/* PREFETCH slots */
+	size_t next_ahead;		/* the slot to reuse next */
 	/* What the manifest said when last read. */
 	uint64_t version;		/* head's object version */
 	uint64_t gen;
@@ -581,11 +602,14 @@ pack_read(rados_ioctx_t io, const char *pack, uint64_t off, void *buf,
 	return NULL;
 }
 
+static void drop_ahead(struct rbe *b);
+
 static void
 state_clear(struct rbe *b)
 {
 	size_t i;
 
+	drop_ahead(b);
 	for (i = 0; i < b->nlines; i++)
 		free(b->lines[i].packs);
 	free(b->lines);
@@ -736,7 +760,10 @@ parse_manifest(struct rbe *b, size_t from)
 			tok = strtok_r(NULL, " ", &save);
 			l.time = tok ? strtoll(tok, NULL, 10) : 0;
 			tok = strtok_r(NULL, " ", &save);
-			if (tok == NULL || strlen(tok) >= sizeof(d->name))
+			/* Only a pack or a segment is ever doomed. */
+			if (tok == NULL || (strncmp(tok, "p.", 2) != 0 &&
+			    strncmp(tok, "s.", 2) != 0) || !is_hex(tok + 2,
+			    HEX))
 				err = corrupt(b, "a bad 'd' line in the "
 				    "manifest");
 			else if ((nv = realloc(b->doomed, (b->ndoomed + 1) *
@@ -805,7 +832,7 @@ parse_manifest(struct rbe *b, size_t from)
  */
 static const struct cairn_error *
 read_head(struct rbe *b, struct cairn_buf *text, uint64_t *gen,
-    uint64_t *version)
+    uint64_t *version, int lenient)
 {
 	rados_read_op_t op;
 	rados_xattrs_iter_t it;
@@ -836,7 +863,8 @@ read_head(struct rbe *b, struct cairn_buf *text, uint64_t *gen,
 		*gen = UINT64_MAX;
 		while (rx >= 0 && R.rados_getxattrs_next(it, &name, &val,
 		    &vlen) == 0 && name != NULL)
-			if (strcmp(name, "gen") == 0 && vlen < 21) {
+			if (strcmp(name, "gen") == 0 && vlen > 0 &&
+			    vlen < 20 && strspn(val, "0123456789") >= vlen) {
 				char g[24];
 
 				memcpy(g, val, vlen);
@@ -849,8 +877,12 @@ read_head(struct rbe *b, struct cairn_buf *text, uint64_t *gen,
 			break;
 		cap = (size_t)size + 4096;
 	}
-	if (*gen == UINT64_MAX)
-		return corrupt(b, "head has no gen");
+	/* fsck --repair writes a good one (publish). */
+	if (*gen == UINT64_MAX && lenient)
+		*gen = 0;
+	else if (*gen == UINT64_MAX)
+		return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': head's gen is "
+		    "missing or damaged: run cairn fsck --repair", b->url);
 	text->len = got;
 	text->data[got] = '\0';
 	return NULL;
@@ -860,8 +892,35 @@ read_head(struct rbe *b, struct cairn_buf *text, uint64_t *gen,
  * Catch up with head: new lines only when nothing was taken out since
  * (gen unchanged, the old text a prefix of the new), else everything.
  */
+static const struct cairn_error *reload_once(struct rbe *b,
+    int *changed);
+
+/*
+ * A segment the manifest named may be gone by the time it is read: a
+ * gc elsewhere replaced the manifest (and, with --prune=now, deleted
+ * it).  Then the manifest is read again, a few times.
+ */
 static const struct cairn_error *
 reload(struct rbe *b, int *changed)
+{
+	const struct cairn_error *err;
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		err = reload_once(b, changed);
+		if (err == NULL || err->code != CAIRN_ERR_NOT_FOUND ||
+		    attempt == 5)
+			break;
+		*changed = 1;
+		backoff(attempt);
+	}
+	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND)
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "%s", err->msg);
+	return err;
+}
+
+static const struct cairn_error *
+reload_once(struct rbe *b, int *changed)
 {
 	const struct cairn_error *err;
 	struct cairn_buf text = { 0 };
@@ -869,7 +928,7 @@ reload(struct rbe *b, int *changed)
 	size_t old = b->manifest.len;
 
 	*changed = 0;
-	if ((err = read_head(b, &text, &gen, &version)) != NULL)
+	if ((err = read_head(b, &text, &gen, &version, 0)) != NULL)
 		goto done;
 	if (version == b->version && old > 0)
 		goto done;
@@ -907,17 +966,27 @@ done:
  * bytes in stored (when stored is not NULL), checked: the header, the id,
  * the sizes and (for the stored bytes) the CRC.
  */
+static int take_ahead(struct rbe *b, const unsigned char *id,
+    const char *pack, uint64_t off, unsigned char *out, size_t *got,
+    int keep);
+
 static const struct cairn_error *
 read_record(struct rbe *b, const char *pack, uint64_t off,
     const unsigned char *id, struct cairn_rec *rec, struct cairn_buf *stored)
 {
-	const struct cairn_error *err;
-	unsigned char first[CAIRN_REC_HDR_SIZE + 65536];
+	const struct cairn_error *err = NULL;
+	/*
+	 * One read for the header and, for most objects, all their stored
+	 * bytes (or a read started ahead); a larger one takes a second.
+	 */
+	unsigned char first[CAIRN_REC_HDR_SIZE + FIRST_READ];
 	size_t want = stored ? sizeof(first) : CAIRN_REC_HDR_SIZE, got, have;
 	char where[HEX + 48];
 
 	snprintf(where, sizeof(where), "pack %s @%" PRIu64, pack, off);
-	if ((err = pack_read(b->io, pack, off, first, want, &got)) != NULL) {
+	if ((id == NULL || !take_ahead(b, id, pack, off, first, &got,
+	    stored == NULL)) &&
+	    (err = pack_read(b->io, pack, off, first, want, &got)) != NULL) {
 		if (err->code == CAIRN_ERR_NOT_FOUND)
 			err = cairn_error_new(CAIRN_ERR_IO, "'%s': %s is gone "
 			    "(the repository changed while it was read, a gc "
@@ -963,6 +1032,141 @@ read_record(struct rbe *b, const char *pack, uint64_t off,
 		    "stored bytes fail their CRC: run cairn fsck", b->url,
 		    where);
 	return NULL;
+}
+
+/* Wait for the read started ahead in slot a (once). */
+static void
+wait_ahead(struct ahead *a)
+{
+	if (a->done)
+		return;
+	R.rados_aio_wait_for_complete(a->c);
+	a->r = R.rados_aio_get_return_value(a->c);
+	R.rados_aio_release(a->c);
+	a->done = 1;
+}
+
+/* Wait for slot a and free it.  Called with pf_mu held. */
+static void
+drop_slot(struct ahead *a)
+{
+	wait_ahead(a);
+	free(a->buf);
+	a->used = a->done = 0;
+}
+
+/*
+ * The bytes of a read started ahead of the record at (pack, off), if any,
+ * into out (sizeof first in read_record).  A read of the header alone
+ * (keep) leaves them for the read of the whole that follows.
+ */
+static int
+take_ahead(struct rbe *b, const unsigned char *id, const char *pack,
+    uint64_t off, unsigned char *out, size_t *got, int keep)
+{
+	size_t i;
+	int hit = 0;
+
+	if (b->ahead == NULL)
+		return 0;
+	pthread_mutex_lock(&b->pf_mu);
+	for (i = 0; i < PREFETCH; i++) {
+		struct ahead *a = &b->ahead[i];
+
+		if (a->used && a->pack == pack && a->off == off &&
+		    memcmp(a->id, id, cairn_hash_len(b->be.algo)) == 0) {
+			wait_ahead(a);
+			if (a->r > 0) {
+				memcpy(out, a->buf, (size_t)a->r);
+				*got = (size_t)a->r;
+				hit = 1;
+			}
+			if (!keep || !hit)
+				drop_slot(a);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&b->pf_mu);
+	return hit;
+}
+
+/*
+ * Start reading the first bytes of each object's record (as read_record
+ * would, within one part), so that many round trips overlap; the read of
+ * the object takes them.  The oldest slot is reused when all are taken.
+ */
+static void
+rb_prefetch(struct cairn_backend *be, const struct cairn_oid *ids, size_t n)
+{
+	struct rbe *b = (struct rbe *)be;
+	size_t i, j;
+
+	if (b->in_batch)
+		return;
+	pthread_mutex_lock(&b->pf_mu);
+	if (b->ahead == NULL &&
+	    (b->ahead = calloc(PREFETCH, sizeof(*b->ahead))) == NULL) {
+		pthread_mutex_unlock(&b->pf_mu);
+		return;
+	}
+	for (i = 0; i < n && i < PREFETCH; i++) {
+		const struct cairn_mem_ent *e;
+		struct ahead *a;
+		char name[HEX + 32];
+		uint64_t in;
+
+		if (ids[i].len != cairn_hash_len(be->algo) ||
+		    (e = cairn_memtable_get(&b->objs, ids[i].hash)) == NULL)
+			continue;
+		for (j = 0; j < PREFETCH; j++)
+			if (b->ahead[j].used && b->ahead[j].off == e->data_off &&
+			    b->ahead[j].pack == b->packs[e->loc])
+				break;
+		if (j < PREFETCH)
+			continue;
+		a = &b->ahead[b->next_ahead];
+		b->next_ahead = (b->next_ahead + 1) % PREFETCH;
+		if (a->used)
+			drop_slot(a);
+		in = e->data_off % PART;
+		a->len = CAIRN_REC_HDR_SIZE + FIRST_READ;
+		if (a->len > PART - in)
+			a->len = (size_t)(PART - in);
+		if ((a->buf = malloc(a->len)) == NULL)
+			break;
+		if (R.rados_aio_create_completion2(NULL, NULL, &a->c) < 0) {
+			free(a->buf);
+			break;
+		}
+		part_name(name, sizeof(name), b->packs[e->loc],
+		    e->data_off / PART);
+		if (R.rados_aio_read(b->io, name, a->c, (char *)a->buf, a->len,
+		    in) < 0) {
+			R.rados_aio_release(a->c);
+			free(a->buf);
+			continue;
+		}
+		memcpy(a->id, ids[i].hash, ids[i].len);
+		a->pack = b->packs[e->loc];
+		a->off = e->data_off;
+		a->used = 1;
+	}
+	pthread_mutex_unlock(&b->pf_mu);
+}
+
+/* Drop every read started ahead (the pack table is about to change). */
+static void
+drop_ahead(struct rbe *b)
+{
+	size_t i;
+
+	if (b->ahead == NULL)
+		return;
+	pthread_mutex_lock(&b->pf_mu);
+	for (i = 0; i < PREFETCH; i++)
+		if (b->ahead[i].used)
+			drop_slot(&b->ahead[i]);
+	pthread_mutex_unlock(&b->pf_mu);
 }
 
 static const struct cairn_error *
@@ -1325,7 +1529,7 @@ touch(struct rbe *b, const struct cairn_oid *id)
 		b->touches = nv;
 	}
 	memcpy(b->touches[b->ntouches].id, id->hash, id->len);
-	b->touches[b->ntouches].pack = (uint32_t)e->loc;
+	memcpy(b->touches[b->ntouches].pack, b->packs[e->loc], HEX + 1);
 	b->touches[b->ntouches].off = e->data_off;
 	b->ntouches++;
 	return NULL;
@@ -1770,7 +1974,7 @@ batch_line(struct rbe *b, const char *seg, struct cairn_buf *line)
 {
 	const struct cairn_error *err = NULL;
 	struct sentry *e;
-	uint32_t slots[MAX_SLOTS];
+	const char **slots = NULL;
 	size_t first = 1 + b->nbigs, nslots = first, i, j, n = 0;
 	size_t idlen = cairn_hash_len(b->be.algo);
 	int own = b->nsmall > 0;
@@ -1778,8 +1982,11 @@ batch_line(struct rbe *b, const char *seg, struct cairn_buf *line)
 	if (first >= MAX_SLOTS)
 		return cairn_error_new(CAIRN_ERR_INVALID, "a batch holds too "
 		    "many large objects (at most %d)", MAX_SLOTS - 2);
-	if ((e = calloc(b->bobjs.n + b->ntouches + 1, sizeof(*e))) == NULL)
+	if ((e = calloc(b->bobjs.n + b->ntouches + 1, sizeof(*e))) == NULL ||
+	    (slots = calloc(MAX_SLOTS, sizeof(*slots))) == NULL) {
+		free(e);
 		return cairn_error_nomem();
+	}
 	/* Slot 0: the batch's pack; 1...: its large objects' packs. */
 	for (i = 0; i < b->bobjs.cap; i++)
 		if (b->bobjs.tab[i].used) {
@@ -1794,14 +2001,14 @@ batch_line(struct rbe *b, const char *seg, struct cairn_buf *line)
 		if (cairn_memtable_get(&b->bobjs, t->id) != NULL)
 			continue;
 		if ((m = cairn_memtable_get(&b->objs, t->id)) != NULL) {
-			t->pack = (uint32_t)m->loc;
+			memcpy(t->pack, b->packs[m->loc], HEX + 1);
 			t->off = m->data_off;
 		} else {
 			char part[HEX + 32];
 			uint64_t sz;
 			time_t mt;
 
-			part_name(part, sizeof(part), b->packs[t->pack], 0);
+			part_name(part, sizeof(part), t->pack, 0);
 			if (R.rados_stat(b->io, part, &sz, &mt) != 0) {
 				struct cairn_oid o;
 				char hex[CAIRN_OID_HEXMAX + 1];
@@ -1814,7 +2021,8 @@ batch_line(struct rbe *b, const char *seg, struct cairn_buf *line)
 				break;
 			}
 		}
-		for (j = first; j < nslots && slots[j] != t->pack; j++)
+		for (j = first; j < nslots && strcmp(slots[j], t->pack) != 0;
+		    j++)
 			;
 		if (j == nslots) {
 			if (nslots == MAX_SLOTS) {
@@ -1837,7 +2045,8 @@ batch_line(struct rbe *b, const char *seg, struct cairn_buf *line)
 	for (i = 0; err == NULL && i < b->nbigs; i++)
 		err = cairn_buf_printf(line, " %s", b->bigs[i]);
 	for (i = first; err == NULL && i < nslots; i++)
-		err = cairn_buf_printf(line, " %s", b->packs[slots[i]]);
+		err = cairn_buf_printf(line, " %s", slots[i]);
+	free(slots);
 	if (err == NULL)
 		err = cairn_buf_append(line, "\n", 1);
 	return err;
@@ -1918,11 +2127,21 @@ rb_commit(struct cairn_backend *be)
 		R.rados_release_write_op(op);
 		if (r >= 0)
 			break;
-		remove_segment(b, seg);
 		if (r != -ECANCELED) {
-			err = rerr(r, "append to", "head");
+			/*
+			 * The append may have landed (a time-out): leave the
+			 * segment and the packs, which a line may name; if
+			 * none does, gc removes them an hour on.
+			 */
+			err = cairn_error_new(CAIRN_ERR_IO, "'%s': the commit's "
+			    "outcome is unknown (%s): its objects may be "
+			    "stored; store them again", b->url,
+			    strerror(-r));
+			b->partno = 0;
+			b->nbigs = 0;
 			goto fail;
 		}
+		remove_segment(b, seg);
 		/* A gc or flush took lines out: resolve the touches again. */
 		if ((err = reload(b, &changed)) != NULL)
 			goto fail;
@@ -1981,11 +2200,12 @@ parse_ref(struct rbe *b, const char *name, const char *val, size_t len,
 
 /*
  * The values of the keys names[0..n) (vals[i] "" when absent), as one
- * read; vals are 2 * CAIRN_OID_HEXMAX + 1 bytes each.
+ * read, exactly as stored (a value of more than REFVAL_MAX bytes, or
+ * holding a NUL, is damage).
  */
 static const struct cairn_error *
 ref_values(struct rbe *b, const char *const *names, size_t n, char (*vals)[
-    CAIRN_OID_HEXMAX + 1])
+    REFVAL_MAX + 1])
 {
 	rados_read_op_t op;
 	rados_omap_iter_t it;
@@ -2006,8 +2226,12 @@ ref_values(struct rbe *b, const char *const *names, size_t n, char (*vals)[
 	while (R.rados_omap_get_next(it, &k, &v, &vl) == 0 && k != NULL)
 		for (i = 0; i < n; i++)
 			if (strcmp(k, names[i]) == 0) {
-				if (vl > CAIRN_OID_HEXMAX)
-					vl = CAIRN_OID_HEXMAX;
+				if (vl > REFVAL_MAX || memchr(v, '\0', vl)) {
+					R.rados_omap_get_end(it);
+					return cairn_error_new(CAIRN_ERR_CORRUPT,
+					    "ref '%s' of '%s' holds no id: run "
+					    "cairn fsck", names[i], b->url);
+				}
 				memcpy(vals[i], v, vl);
 				vals[i][vl] = '\0';
 			}
@@ -2020,7 +2244,7 @@ rb_ref_get(struct cairn_backend *be, const char *name, struct cairn_oid *out)
 {
 	struct rbe *b = (struct rbe *)be;
 	const struct cairn_error *err;
-	char val[1][CAIRN_OID_HEXMAX + 1];
+	char val[1][REFVAL_MAX + 1];
 
 	if ((err = cairn_refname_check(name, strlen(name))) != NULL ||
 	    (err = ref_values(b, &name, 1, val)) != NULL)
@@ -2128,7 +2352,7 @@ ref_conflict(struct rbe *b, const char *name, int *conflict)
 	const struct cairn_error *err;
 	struct cairn_buf pre = { 0 };
 	struct first_ref f = { 0 };
-	char val[1][CAIRN_OID_HEXMAX + 1];
+	char val[1][REFVAL_MAX + 1];
 	const char *slash;
 
 	*conflict = 0;
@@ -2221,7 +2445,7 @@ rb_ref_update(struct cairn_backend *be, const struct cairn_ref_update *u,
 	struct rbe *b = (struct rbe *)be;
 	const struct cairn_error *err = NULL;
 	const char **names = NULL, **snames = NULL, **vals = NULL, **rm = NULL;
-	char (*cur)[CAIRN_OID_HEXMAX + 1] = NULL, (*hex)[CAIRN_OID_HEXMAX + 1] =
+	char (*cur)[REFVAL_MAX + 1] = NULL, (*hex)[CAIRN_OID_HEXMAX + 1] =
 	    NULL;
 	size_t *lens = NULL, i, j, ns, nr;
 	int attempt, r = -ECANCELED, changed, *rc = NULL;
@@ -2534,7 +2758,8 @@ window_get(struct window *w, uint64_t off, size_t len,
 static const struct cairn_error *
 scan_pack(struct rbe *b, const char *pack,
     const struct cairn_error *(*fn)(void *, const struct cairn_rec *,
-    uint64_t, const unsigned char *), void *arg, uint64_t *bad_off)
+    uint64_t, const unsigned char *), void *arg, uint64_t *bad_off,
+    int resync)
 {
 	const struct cairn_error *err;
 	struct window w = { b, pack, { 0 }, 0, 0 };
@@ -2548,44 +2773,55 @@ scan_pack(struct rbe *b, const char *pack,
 	if (p == NULL || cairn_filehdr_check(p, CAIRN_DATA_MAGIC, b->be.algo) !=
 	    NULL) {
 		*bad_off = 0;
-		err = cairn_error_new(CAIRN_ERR_CORRUPT, "pack %s: bad header",
-		    pack);
-		goto done;
+		if (!resync || p == NULL) {
+			err = cairn_error_new(CAIRN_ERR_CORRUPT, "pack %s: bad "
+			    "header", pack);
+			goto done;
+		}
 	}
 	for (;;) {
+		int ok;
+
 		if ((err = window_get(&w, off, CAIRN_REC_HDR_SIZE, &p)) != NULL)
 			break;
-		if (p == NULL) {
-			if (w.start + w.buf.len != off) {
-				*bad_off = off;
-				err = cairn_error_new(CAIRN_ERR_CORRUPT,
-				    "pack %s: a record cut short at %" PRIu64,
-				    pack, off);
-			}
-			break;
-		}
-		if ((err = cairn_rec_decode(&rec, p, cairn_hash_len(
-		    b->be.algo))) != NULL || rec.kind != CAIRN_REC_OBJECT ||
-		    (err = cairn_rec_sizes_plausible(&rec)) != NULL ||
-		    rec.stored > SIZE_MAX / 2) {
-			*bad_off = off;
-			err = cairn_error_new(CAIRN_ERR_CORRUPT, "pack %s: a bad "
-			    "record at %" PRIu64, pack, off);
-			break;
-		}
-		if ((err = window_get(&w, off + CAIRN_REC_HDR_SIZE,
+		if (p == NULL && w.start + w.buf.len == off)
+			break;		/* the end, between records */
+		ok = p != NULL && cairn_rec_decode(&rec, p, cairn_hash_len(
+		    b->be.algo)) == NULL && rec.kind == CAIRN_REC_OBJECT &&
+		    cairn_rec_sizes_plausible(&rec) == NULL &&
+		    rec.stored <= SIZE_MAX / 2;
+		if (ok && (err = window_get(&w, off + CAIRN_REC_HDR_SIZE,
 		    (size_t)rec.stored, &p)) != NULL)
 			break;
-		if (p == NULL) {
-			*bad_off = off;
-			err = cairn_error_new(CAIRN_ERR_CORRUPT, "pack %s: a "
-			    "record cut short at %" PRIu64, pack, off);
-			break;
+		if (ok && p != NULL) {
+			if ((err = fn(arg, &rec, off, p)) != NULL)
+				break;
+			off += CAIRN_REC_HDR_SIZE + rec.stored;
+			continue;
 		}
-		if ((err = fn(arg, &rec, off, p)) != NULL)
+		/*
+		 * A record that does not decode, or is cut short.  fsck and
+		 * its repair look for the next one that does, so that one bad
+		 * header hides no intact record after it.
+		 */
+		if (*bad_off == UINT64_MAX)
+			*bad_off = off;
+		if (!resync)
 			break;
-		off += CAIRN_REC_HDR_SIZE + rec.stored;
+		for (off++;; off++) {
+			if ((err = window_get(&w, off, CAIRN_REC_HDR_SIZE,
+			    &p)) != NULL || p == NULL)
+				break;
+			if (memcmp(p, "CRec", 4) == 0 && cairn_rec_decode(&rec,
+			    p, cairn_hash_len(b->be.algo)) == NULL)
+				break;
+		}
+		if (err != NULL || p == NULL)
+			break;
 	}
+	if (err == NULL && *bad_off != UINT64_MAX)
+		err = cairn_error_new(CAIRN_ERR_CORRUPT, "pack %s: a bad or cut "
+		    "record at %" PRIu64, pack, *bad_off);
 done:
 	cairn_buf_release(&w.buf);
 	return err;
@@ -2967,7 +3203,7 @@ gc_once(struct rbe *b, const struct cairn_gc_opts *o,
 		if (o->progress)
 			o->progress(o->arg, "scan", k, b->npacks);
 		g.pack = (uint32_t)k;
-		if ((err = scan_pack(b, b->packs[k], gc_scan_one, &g, &bad)) !=
+		if ((err = scan_pack(b, b->packs[k], gc_scan_one, &g, &bad, 0)) !=
 		    NULL)
 			err = cairn_error_new(err->code, "'%s': %s: nothing "
 			    "was removed", b->url, err->msg);
@@ -3031,7 +3267,7 @@ gc_once(struct rbe *b, const struct cairn_gc_opts *o,
 		if (o->progress)
 			o->progress(o->arg, "copy", k, b->npacks);
 		g.pack = (uint32_t)k;
-		err = scan_pack(b, b->packs[k], gc_copy_one, &g, &bad);
+		err = scan_pack(b, b->packs[k], gc_copy_one, &g, &bad, 0);
 	}
 	if (err == NULL && res->kept > 0) {
 		part_name(name, sizeof(name), g.opack, g.opart);
@@ -3156,7 +3392,7 @@ rb_stats(struct cairn_backend *be, struct cairn_repo_stats *st)
 		struct sizes z = { b, (uint32_t)i, 0 };
 		uint64_t bad;
 
-		if ((err = scan_pack(b, b->packs[i], size_one, &z, &bad)) !=
+		if ((err = scan_pack(b, b->packs[i], size_one, &z, &bad, 0)) !=
 		    NULL)
 			return err;
 		st->content_bytes += z.sum;
@@ -3180,6 +3416,8 @@ rb_close(struct cairn_backend *be)
 		return;
 	rb_abort(be);
 	state_clear(b);
+	free(b->ahead);
+	pthread_mutex_destroy(&b->pf_mu);
 	cairn_buf_release(&b->manifest);
 	cairn_buf_release(&b->part);
 	cairn_memtable_release(&b->objs);
@@ -3215,6 +3453,7 @@ static const struct cairn_backend_ops rados_ops = {
 	rb_gc,
 	rb_each,
 	NULL,
+	rb_prefetch,
 };
 
 void
@@ -3238,6 +3477,7 @@ cairn_rados_open(struct cairn_backend **out, const char *url,
 	b->be.algo = p->algo;
 	b->read_only = p->read_only;
 	b->level = p->level;
+	pthread_mutex_init(&b->pf_mu, NULL);
 	cairn_memtable_init(&b->objs, cairn_hash_len(p->algo));
 	cairn_memtable_init(&b->bobjs, cairn_hash_len(p->algo));
 	cairn_memtable_init(&b->btouched, cairn_hash_len(p->algo));
@@ -3274,6 +3514,7 @@ struct rfsck {
 	struct rfind *f;
 	size_t n, cap;
 	int need_rebuild;	/* an index or the manifest is to rebuild */
+	int caught_up;		/* committed_since read head again */
 	int manifest_bad;
 	struct cairn_memtable good;	/* intact records: loc pack, off */
 	struct cairn_memtable links;	/* ids objects link to */
@@ -3401,6 +3642,24 @@ struct ref_walk {
 	struct rfsck *c;
 };
 
+/*
+ * A ref may name an object committed after fsck read the manifest:
+ * look at the lines appended since (once) before calling it missing.
+ */
+static int
+committed_since(struct rfsck *c, const struct cairn_oid *id)
+{
+	struct rbe *b = c->b;
+	int changed;
+
+	if (!c->caught_up) {
+		c->caught_up = 1;
+		if (reload(b, &changed) != NULL)
+			return 0;
+	}
+	return cairn_memtable_get(&b->objs, id->hash) != NULL;
+}
+
 static const struct cairn_error *
 fsck_refs(struct rfsck *c)
 {
@@ -3438,7 +3697,7 @@ fsck_refs(struct rfsck *c)
 				    CAIRN_FINDING_NO_OFFSET, NULL, k, "holds "
 				    "no object id");
 			else if (cairn_memtable_get(&b->objs, id.hash) ==
-			    NULL) {
+			    NULL && !committed_since(c, &id)) {
 				char hex[CAIRN_OID_HEXMAX + 1];
 
 				rfind(c, 1, 0, CAIRN_FINDING_REF, "head",
@@ -3511,7 +3770,7 @@ fsck_pass(struct rfsck *c)
 	char name[HEX + 32];
 	int changed;
 
-	c->need_rebuild = c->manifest_bad = 0;
+	c->need_rebuild = c->manifest_bad = c->caught_up = 0;
 	cairn_memtable_clear(&c->good);
 	cairn_memtable_clear(&c->links);
 	state_clear(b);
@@ -3531,7 +3790,7 @@ fsck_pass(struct rfsck *c)
 	for (k = 0; k < b->npacks; k++) {
 		c->pack = (uint32_t)k;
 		snprintf(name, sizeof(name), "p.%s", b->packs[k]);
-		err = scan_pack(b, b->packs[k], fsck_record, c, &bad);
+		err = scan_pack(b, b->packs[k], fsck_record, c, &bad, 1);
 		if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND && bad ==
 		    UINT64_MAX)
 			rfind(c, 1, 0, CAIRN_FINDING_DATA, name,
@@ -3539,8 +3798,7 @@ fsck_pass(struct rfsck *c)
 			    "pack is missing");
 		else if (err != NULL && err->code == CAIRN_ERR_CORRUPT)
 			rfind(c, 1, 0, CAIRN_FINDING_DATA, name, bad, NULL,
-			    NULL, "%s (records after it cannot be read)",
-			    err->msg);
+			    NULL, "%s", err->msg);
 		else if (err != NULL)
 			return err;
 	}
@@ -3669,7 +3927,7 @@ listed_packs(struct rbe *b)
  * in place of the manifest.
  */
 static const struct cairn_error *
-rebuild(struct rfsck *c)
+rebuild_once(struct rfsck *c)
 {
 	struct rbe *b = c->b;
 	const struct cairn_error *err;
@@ -3682,6 +3940,13 @@ rebuild(struct rfsck *c)
 	unsigned flags = c->flags;
 	int changed;
 
+	/*
+	 * The version the manifest is read at is the one the new manifest
+	 * replaces: a batch committed during the scan makes the publish fail,
+	 * and the rebuild starts again with it.
+	 */
+	if ((err = read_head(b, &text, &gen, &version, 1)) != NULL)
+		return err;
 	state_clear(b);
 	b->version = 0;
 	b->noload = 1;
@@ -3706,7 +3971,7 @@ rebuild(struct rfsck *c)
 
 		c->pack = (uint32_t)i;
 		scratch = *c->res;
-		err = scan_pack(b, b->packs[i], fsck_record, c, &bad);
+		err = scan_pack(b, b->packs[i], fsck_record, c, &bad, 1);
 		*c->res = scratch;
 		if (err != NULL && err->code != CAIRN_ERR_CORRUPT &&
 		    err->code != CAIRN_ERR_NOT_FOUND)
@@ -3724,8 +3989,7 @@ rebuild(struct rfsck *c)
 			    c->good.tab[i].data_off;
 		}
 	random_hex(seg);
-	if ((err = read_head(b, &text, &gen, &version)) != NULL ||
-	    (err = write_segment(b, e, n, seg)) != NULL ||
+	if ((err = write_segment(b, e, n, seg)) != NULL ||
 	    (err = manifest_start(b, &m)) != NULL)
 		goto done;
 	if (b->npacks > 0) {
@@ -3749,6 +4013,23 @@ done:
 	cairn_buf_release(&text);
 	cairn_buf_release(&m);
 	return err;
+}
+
+static const struct cairn_error *
+rebuild(struct rfsck *c)
+{
+	const struct cairn_error *err = NULL;
+	int attempt;
+
+	for (attempt = 0; attempt < 20; attempt++) {
+		err = rebuild_once(c);
+		if (err == NULL || err->code != CAIRN_ERR_CAS_MISMATCH)
+			return err;
+		backoff(attempt);
+	}
+	return cairn_error_new(CAIRN_ERR_LOCKED, "'%s': writers kept "
+	    "committing while fsck --repair rebuilt the index; try again "
+	    "later", c->b->url);
 }
 
 static int
@@ -3827,6 +4108,7 @@ cairn_rados_fsck(const char *url, const struct cairn_fsck_opts *opts,
 		b->be.ops = &rados_ops;
 		b->be.algo = p.algo;
 		b->read_only = p.read_only;
+		pthread_mutex_init(&b->pf_mu, NULL);
 		cairn_memtable_init(&b->objs, cairn_hash_len(p.algo));
 		cairn_memtable_init(&b->bobjs, cairn_hash_len(p.algo));
 		cairn_memtable_init(&b->btouched, cairn_hash_len(p.algo));

@@ -1118,6 +1118,17 @@ cairn_object_stat(struct cairn_repo *r, const struct cairn_oid *id,
 	return err;
 }
 
+void
+cairn_object_prefetch(struct cairn_repo *r, const struct cairn_oid *ids,
+    size_t n)
+{
+	if (r->be->ops->version < 4 || r->be->ops->prefetch == NULL || n == 0)
+		return;
+	rd_lock(r);
+	r->be->ops->prefetch(r->be, ids, n);
+	rd_unlock(r);
+}
+
 const struct cairn_error *
 cairn_object_exists(struct cairn_repo *r, const struct cairn_oid *id)
 {

@@ -171,11 +171,18 @@ pt_refresh(struct cairn_backend *be, int *changed)
 	return BELOW(be)->ops->refresh(BELOW(be), changed);
 }
 
+static void
+pt_prefetch(struct cairn_backend *be, const struct cairn_oid *ids, size_t n)
+{
+	if (BELOW(be)->ops->version >= 4 && BELOW(be)->ops->prefetch != NULL)
+		BELOW(be)->ops->prefetch(BELOW(be), ids, n);
+}
+
 static const struct cairn_backend_ops ro_ops = {
 	CAIRN_BACKEND_VERSION, ro_close, ro_read, ro_read_stream, ro_stat,
 	ro_prefix, ro_begin, ro_write, ro_write_stream, ro_begin, ro_abort,
 	ro_begin, ro_stats, ro_notice, ro_ref_get, ro_ref_update, ro_ref_list,
-	pt_refresh, ro_gc, ro_each, ro_publish_refs,
+	pt_refresh, ro_gc, ro_each, ro_publish_refs, pt_prefetch,
 };
 
 const struct cairn_error *
@@ -486,7 +493,7 @@ static const struct cairn_backend_ops cached_ops = {
 	CAIRN_BACKEND_VERSION, ca_close, ca_read, ca_read_stream, ca_stat,
 	ro_prefix, pt_begin, pt_write, pt_write_stream, pt_commit, ca_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_refresh, pt_gc, ro_each, pt_publish_refs,
+	pt_refresh, pt_gc, ro_each, pt_publish_refs, pt_prefetch,
 };
 
 const struct cairn_error *
@@ -633,7 +640,7 @@ static const struct cairn_backend_ops layered_ops = {
 	CAIRN_BACKEND_VERSION, la_close, la_read, la_read_stream, la_stat,
 	la_prefix, pt_begin, la_write, pt_write_stream, pt_commit, pt_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_refresh, pt_gc, la_each, pt_publish_refs,
+	pt_refresh, pt_gc, la_each, pt_publish_refs, pt_prefetch,
 };
 
 const struct cairn_error *

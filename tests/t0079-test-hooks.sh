@@ -41,6 +41,7 @@ http.o global_init
 http.o load_error
 http.o once
 oid.o shani_ok
+oid.o shani_once
 rados.o R
 rados.o cas_fault
 rados.o cluster
@@ -48,7 +49,6 @@ rados.o conn_mu
 rados.o connected
 rados.o load_error
 rados.o once
-oid.o shani_once
 repo.o thread_count
 vfs.o default_vfs
 vfs.o posix_vfs

@@ -357,4 +357,85 @@ test_expect_success RADOS,GIT 'large objects stream in packs of their own; gc of
 	printf "config\nhead\n" >expect && test_cmp expect left
 '
 
+# rados_flip_nth_header <ns> <object> <n>: damage the n-th record header
+# (1-based) of a pack part: a byte inside its magic's header.
+rados_flip_nth_header () {
+	rados -p "$POOL" --namespace "$1" get "$2" obj.bin &&
+	off=$(python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+at, n = -1, int(sys.argv[2])
+for _ in range(n):
+    at = b.find(b"CRec", at + 1)
+print(at + 20)' obj.bin "$3") &&
+	rados_flip "$1" "$2" "$off"
+}
+
+test_expect_success RADOS 'gc after puts again of the same content leaves a sound manifest' '
+	R=$(new_url) &&
+	cairn init "$R" &&
+	for i in $(test_seq 1 30); do echo same | cairn -r "$R" put --stdin >>ids; done &&
+	cairn -r "$R" gc --prune=now >out &&
+	grep "removed 1 objects" out &&
+	echo x | cairn -r "$R" put --stdin &&
+	cairn -r "$R" fsck &&
+	cairn -r "$R" stats >st && grep "^objects: 1$" st
+'
+
+test_expect_success RADOS 'one bad record header hides no intact record after it' '
+	R=$(new_url) && ns=${R##*/} &&
+	cairn init "$R" &&
+	echo one >a && echo two >b && echo three >c &&
+	cairn -r "$R" put a b c >ids &&
+	pa=$(rados -p "$POOL" --namespace "$ns" ls | grep "^p\.") &&
+	rados_flip_nth_header "$ns" "$pa" 2 &&
+	test_must_fail --status=1 cairn -r "$R" fsck >out &&
+	grep "^error data" out &&
+	c=$(sed -n 3p ids) && a=$(sed -n 1p ids) &&
+	! grep "$c" out &&
+	cairn -r "$R" cat "$c" >got && test_cmp c got &&
+	test_must_fail --status=1 cairn -r "$R" fsck --repair >out &&
+	cairn -r "$R" cat "$a" >got && test_cmp a got &&
+	cairn -r "$R" cat "$c" >got && test_cmp c got
+'
+
+test_expect_success RADOS 'a doomed name that is no pack or segment is refused' '
+	R=$(new_url) && ns=${R##*/} &&
+	cairn init "$R" &&
+	echo keep >k && k=$(cairn -r "$R" put k) &&
+	cairn -r "$R" ref set k "$k" &&
+	rados -p "$POOL" --namespace "$ns" get head m &&
+	printf "d 0 head\nd 0 config\n" >>m &&
+	rados -p "$POOL" --namespace "$ns" put head m &&
+	test_must_fail --status=3 cairn -r "$R" gc --prune=now 2>err &&
+	grep "bad .d. line" err &&
+	test_must_fail --status=1 cairn -r "$R" fsck >out &&
+	grep "^error manifest" out &&
+	cairn -r "$R" fsck --repair &&
+	cairn -r "$R" gc --prune=now &&
+	cairn -r "$R" cat "$k" >got && test_cmp k got &&
+	rados -p "$POOL" --namespace "$ns" stat config &&
+	cairn -r "$R" fsck
+'
+
+test_expect_success RADOS 'a damaged gen or ref value: clear errors, repaired or removed' '
+	R=$(new_url) && ns=${R##*/} &&
+	cairn init "$R" &&
+	echo one >a && a=$(cairn -r "$R" put a) &&
+	rados -p "$POOL" --namespace "$ns" setxattr head gen abc &&
+	test_must_fail --status=3 cairn -r "$R" put a 2>err &&
+	grep "gen is missing or damaged" err &&
+	test_must_fail --status=1 cairn -r "$R" fsck &&
+	cairn -r "$R" fsck --repair &&
+	cairn -r "$R" put a &&
+	cairn -r "$R" ref set x "$a" &&
+	rados -p "$POOL" --namespace "$ns" setomapval head x "${a}EXTRA" &&
+	test_must_fail --status=3 cairn -r "$R" ref get x 2>err &&
+	test_stderr_one_line err &&
+	test_must_fail --status=1 cairn -r "$R" fsck >out &&
+	grep "^error ref x" out &&
+	cairn -r "$R" ref delete x &&
+	cairn -r "$R" fsck
+'
+
 test_done

@@ -145,6 +145,52 @@ worker_batch(const char *url, int who, int count, const char *log)
 	return 0;
 }
 
+/*
+ * Role "touch": put again the object whose content is text (already
+ * stored) in a batch, tell the parent (file ready), wait for the file
+ * go, then commit, name it by a ref and read it back.
+ */
+static int
+worker_touch(const char *url, const char *text, const char *dir)
+{
+	const struct cairn_error *err;
+	struct cairn_repo *r;
+	struct cairn_oid id;
+	enum cairn_otype type;
+	unsigned char *data;
+	size_t len;
+	char ready[4200], go[4200];
+	int fd, i;
+
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	snprintf(go, sizeof(go), "%s/go", dir);
+	if ((err = cairn_repo_open(url, 0, &r)) != NULL)
+		die("open", err);
+	if ((err = cairn_batch_begin(r)) != NULL ||
+	    (err = cairn_batch_add(r, CAIRN_OBJ_BLOB, text, strlen(text),
+	    &id)) != NULL)
+		die("touch", err);
+	if ((fd = open(ready, O_WRONLY | O_CREAT, 0644)) < 0)
+		die("ready", NULL);
+	close(fd);
+	for (i = 0; i < 6000 && access(go, F_OK) != 0; i++)
+		usleep(10000);
+	if ((err = cairn_batch_commit(r)) != NULL)
+		die("commit", err);
+	if ((err = cairn_ref_set(r, "touched", &id, NULL)) != NULL)
+		die("ref set", err);
+	cairn_repo_close(r);
+	if ((err = cairn_repo_open(url, CAIRN_OPEN_READ_ONLY, &r)) != NULL)
+		die("reopen", err);
+	if ((err = cairn_object_get(r, &id, 0, &type, &data, &len)) != NULL)
+		die("get", err);
+	if (len != strlen(text) || memcmp(data, text, len) != 0)
+		die("get: wrong content", NULL);
+	free(data);
+	cairn_repo_close(r);
+	return 0;
+}
+
 /* Role "gc": gc (keeping what is new) and flush, rounds times or forever. */
 static int
 worker_gc(const char *url, int rounds)
@@ -155,7 +201,9 @@ worker_gc(const char *url, int rounds)
 	struct cairn_repo *r;
 	int i;
 
-	o.keep_since = (int64_t)time(NULL) - 3600;
+	o.keep_since = (int64_t)time(NULL) + (rounds == -2 ? 100 : -3600);
+	if (rounds == -2)
+		rounds = 1;
 	for (i = 0; rounds < 0 || i < rounds; i++) {
 		err = cairn_repo_gc(url, &o, &res);
 		if (err != NULL && err->code != CAIRN_ERR_LOCKED)
@@ -376,6 +424,42 @@ test_kills(const char *pool, const char *dir)
 	ok(wait_ok(spawn("fsck", url, "", "", "")), "fsck finds no error");
 }
 
+/*
+ * An object put again in a batch while a gc that does not keep it (no
+ * ref, and a grace period that ends in the future) takes it out of the
+ * manifest: the commit names it in the pack it is still in (deleted an
+ * hour later at the earliest), and the ref set after it reads it back.
+ */
+static void
+test_touch_across_gc(const char *pool, const char *dir)
+{
+	char url[512], path[4200];
+	pid_t toucher;
+	int i;
+
+	snprintf(url, sizeof(url), "rados://%s/t-rados-touch-%ld", pool,
+	    (long)getpid());
+	init_repo(url);
+	ok(wait_ok(spawn("put", url, "unnamed\n", "", "")) &&
+	    wait_ok(spawn("put", url, "kept\n", "k", "")), "two objects, "
+	    "one named by a ref");
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	unlink(path);
+	toucher = spawn("touch", url, "unnamed\n", dir, "");
+	for (i = 0; i < 6000 && access(path, F_OK) != 0; i++)
+		usleep(10000);
+	ok(wait_ok(spawn("gc", url, "-2", "", "")), "a gc that keeps only "
+	    "what refs reach ran while the batch was open");
+	snprintf(path, sizeof(path), "%s/go", dir);
+	close(open(path, O_WRONLY | O_CREAT, 0644));
+	ok(wait_ok(toucher), "the batch committed, its ref is set and the "
+	    "object reads back");
+	ok(wait_ok(spawn("fsck", url, "", "", "")), "fsck finds no error");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -391,6 +475,23 @@ main(int argc, char **argv)
 		    argv[5]);
 	if (argc >= 4 && strcmp(argv[1], "gc") == 0)
 		return worker_gc(argv[2], atoi(argv[3]));
+	if (argc >= 5 && strcmp(argv[1], "touch") == 0)
+		return worker_touch(argv[2], argv[3], argv[4]);
+	if (argc >= 4 && strcmp(argv[1], "put") == 0) {
+		struct cairn_repo *r;
+		struct cairn_oid id;
+		const struct cairn_error *err;
+
+		if ((err = cairn_repo_open(argv[2], 0, &r)) != NULL ||
+		    (err = cairn_object_put(r, CAIRN_OBJ_BLOB, argv[3],
+		    strlen(argv[3]), &id)) != NULL)
+			die("put", err);
+		if (argc >= 5 && *argv[4] != '\0' &&
+		    (err = cairn_ref_set(r, argv[4], &id, NULL)) != NULL)
+			die("ref set", err);
+		cairn_repo_close(r);
+		return 0;
+	}
 	if (argc >= 3 && strcmp(argv[1], "init") == 0) {
 		struct cairn_init_opts o = CAIRN_INIT_OPTS_INIT;
 
@@ -442,6 +543,7 @@ main(int argc, char **argv)
 	test_increments(pool, dirbuf);
 	test_batches(pool, dirbuf);
 	test_kills(pool, dirbuf);
+	test_touch_across_gc(pool, dirbuf);
 	{
 		char p[4200];
 
