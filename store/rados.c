@@ -277,11 +277,15 @@ connect_cluster(void)
 		pthread_mutex_unlock(&conn_mu);
 		return rerr(r, "create client", id ? id : "admin");
 	}
+	R.rados_conf_set(cluster, "log_to_stderr", "false");
+	R.rados_conf_set(cluster, "err_to_stderr", "false");
 	/* A missing default file is fine; CEPH_CONF naming one is not. */
 	r = R.rados_conf_read_file(cluster, NULL);
 	if (r < 0 && getenv("CEPH_CONF") != NULL) {
 		pthread_mutex_unlock(&conn_mu);
-		return rerr(r, "read config", getenv("CEPH_CONF"));
+		return cairn_error_new(CAIRN_ERR_IO, "cannot read the Ceph "
+		    "configuration CEPH_CONF='%s': %s", getenv("CEPH_CONF"),
+		    strerror(-r));
 	}
 	R.rados_conf_parse_env(cluster, NULL);
 	R.rados_conf_set(cluster, "rados_osd_op_timeout", tbuf);
@@ -435,10 +439,18 @@ cairn_rados_create(const char *url, int algo, const char *config, size_t len)
 	R.rados_write_op_write_full(op, config, len);
 	r = R.rados_write_op_operate(op, io, "config", NULL, 0);
 	R.rados_release_write_op(op);
-	if (r == -EEXIST)
-		err = cairn_error_new(CAIRN_ERR_EXISTS, "'%s' already holds a "
-		    "repository", url);
-	else if (r < 0)
+	if (r == -EEXIST) {
+		uint64_t size;
+		time_t mt;
+
+		/* An init that stopped before head: take it up. */
+		if (R.rados_stat(io, "head", &size, &mt) == -ENOENT &&
+		    (r = R.rados_write_full(io, "config", config, len)) < 0)
+			err = rerr(r, "write", "config");
+		else if (r == -EEXIST)
+			err = cairn_error_new(CAIRN_ERR_EXISTS, "'%s' already "
+			    "holds a repository", url);
+	} else if (r < 0)
 		err = rerr(r, "create", "config");
 	if (err == NULL) {
 		op = R.rados_create_write_op();
@@ -451,8 +463,8 @@ cairn_rados_create(const char *url, int algo, const char *config, size_t len)
 			err = r == -EEXIST ? cairn_error_new(CAIRN_ERR_EXISTS,
 			    "'%s' already holds a repository", url) :
 			    rerr(r, "create", "head");
-			if (r != -EEXIST)
-				R.rados_remove(io, "config");
+			/* The config this init wrote goes with it. */
+			R.rados_remove(io, "config");
 		}
 	}
 	R.rados_ioctx_destroy(io);
