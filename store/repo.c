@@ -772,12 +772,15 @@ writable_here(const struct cairn_repo *r)
  * refuses every write of the caller).
  */
 static void
-cache_writable(struct cairn_repo *r, struct cairn_backend_params *p)
+cache_writable(struct cairn_repo *r, struct cairn_backend_params *p,
+    int depth)
 {
 	long long fill;
 
 	r->base_writable = !p->read_only;
-	if (!p->read_only || cairn_config_get(&r->cfg, "core.alternate") ==
+	/* An alternate is never written, cache or not. */
+	if (!p->read_only || depth > 0 ||
+	    cairn_config_get(&r->cfg, "core.alternate") ==
 	    NULL || cairn_config_number(&fill, &r->cfg,
 	    "core.alternateCache") != NULL || fill != 1 || p->remote)
 		return;
@@ -817,7 +820,7 @@ open_with(struct cairn_repo **out, const char *path,
 	else if ((err = load_config(r)) == NULL &&
 	    (err = writable_here(r)) == NULL &&
 	    (err = params(r, &p)) == NULL) {
-		cache_writable(r, &p);
+		cache_writable(r, &p, depth);
 		err = cairn_rados_url(path) ? cairn_rados_open(&r->base, path,
 		    &p) : cairn_disk_open(&r->base, path, &p);
 	}

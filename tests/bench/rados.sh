@@ -558,8 +558,9 @@ ratio files_git_disk "cairn disk / git, ingest of files" \
 
 echo
 echo "rados bench writes and reads one RADOS object per small object, 16 in"
-echo "flight; cairn packs a batch of objects into 8 MiB RADOS objects and"
-echo "reads one object at a time.  Reads: page cache warm, cluster in memory."
+echo "flight; cairn packs a batch of objects into 8 MiB RADOS objects, and"
+echo "cat --batch reads up to 256 objects ahead (ranged reads of the packs)."
+echo "Reads: page cache warm, cluster in memory."
 echo "load at the end: $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null ||
 	echo unknown) (1, 5, 15 min)"
 if [ -s "$T/notes" ]; then
