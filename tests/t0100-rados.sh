@@ -438,4 +438,10 @@ test_expect_success RADOS 'a damaged gen or ref value: clear errors, repaired or
 	cairn -r "$R" fsck
 '
 
+# Stopped here: test_done removes the trash directory, pid files and all.
+if test_have_prereq RADOS
+then
+	bash "$TEST_DIRECTORY/ceph/cluster.sh" stop "$CLUSTER"
+	trap - EXIT
+fi
 test_done
