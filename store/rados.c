@@ -982,6 +982,32 @@ static int take_ahead(struct rbe *b, const unsigned char *id,
     const char *pack, uint64_t off, unsigned char *out, size_t *got,
     int keep);
 
+/*
+ * A pack the loaded manifest names is gone.  If head has moved since it
+ * was read (a gc elsewhere moved the object and deleted the pack), the
+ * object is "not found" here, which makes the handle read the manifest
+ * again and ask once more (repo.c, caught_up); if head has not moved,
+ * the repository is damaged.
+ */
+static const struct cairn_error *
+pack_gone(struct rbe *b, const unsigned char *id, const char *where)
+{
+	struct cairn_oid o;
+	uint64_t size;
+	time_t mt;
+	char hex[CAIRN_OID_HEXMAX + 1];
+
+	if (id != NULL && R.rados_stat(b->io, "head", &size, &mt) == 0 &&
+	    R.rados_get_last_version(b->io) != b->version) {
+		cairn_oid_set(id, cairn_hash_len(b->be.algo), &o);
+		return cairn_error_new(CAIRN_ERR_NOT_FOUND, "object %s not "
+		    "found (it moved: %s is gone)", cairn_oid_fmt(&o, hex),
+		    where);
+	}
+	return cairn_error_new(CAIRN_ERR_CORRUPT, "'%s': %s is gone: run "
+	    "cairn fsck", b->url, where);
+}
+
 static const struct cairn_error *
 read_record(struct rbe *b, const char *pack, uint64_t off,
     const unsigned char *id, struct cairn_rec *rec, struct cairn_buf *stored)
@@ -1000,10 +1026,7 @@ read_record(struct rbe *b, const char *pack, uint64_t off,
 	    stored == NULL)) &&
 	    (err = pack_read(b->io, pack, off, first, want, &got)) != NULL) {
 		if (err->code == CAIRN_ERR_NOT_FOUND)
-			err = cairn_error_new(CAIRN_ERR_IO, "'%s': %s is gone "
-			    "(the repository changed while it was read, a gc "
-			    "elsewhere?): run the command again", b->url,
-			    where);
+			err = pack_gone(b, id, where);
 		return err;
 	}
 	if (got < CAIRN_REC_HDR_SIZE)

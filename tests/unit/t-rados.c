@@ -191,6 +191,42 @@ worker_touch(const char *url, const char *text, const char *dir)
 	return 0;
 }
 
+/*
+ * Role "long": a handle that reads the object named by ref "k", tells
+ * the parent (ready), waits for go, and reads it again through the same
+ * handle, after a gc elsewhere moved it and deleted its old pack.
+ */
+static int
+worker_long(const char *url, const char *dir)
+{
+	const struct cairn_error *err;
+	struct cairn_repo *r;
+	struct cairn_oid id;
+	enum cairn_otype type;
+	unsigned char *data;
+	size_t len;
+	char ready[4200], go[4200];
+	int fd, i;
+
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	snprintf(go, sizeof(go), "%s/go", dir);
+	if ((err = cairn_repo_open(url, CAIRN_OPEN_READ_ONLY, &r)) != NULL ||
+	    (err = cairn_ref_get(r, "k", &id)) != NULL ||
+	    (err = cairn_object_get(r, &id, 0, &type, &data, &len)) != NULL)
+		die("first read", err);
+	free(data);
+	if ((fd = open(ready, O_WRONLY | O_CREAT, 0644)) < 0)
+		die("ready", NULL);
+	close(fd);
+	for (i = 0; i < 6000 && access(go, F_OK) != 0; i++)
+		usleep(10000);
+	if ((err = cairn_object_get(r, &id, 0, &type, &data, &len)) != NULL)
+		die("read after the gc", err);
+	free(data);
+	cairn_repo_close(r);
+	return 0;
+}
+
 /* Role "gc": gc (keeping what is new) and flush, rounds times or forever. */
 static int
 worker_gc(const char *url, int rounds)
@@ -201,8 +237,10 @@ worker_gc(const char *url, int rounds)
 	struct cairn_repo *r;
 	int i;
 
-	o.keep_since = (int64_t)time(NULL) + (rounds == -2 ? 100 : -3600);
-	if (rounds == -2)
+	/* -2: one gc whose grace ends in 100 s; -3: one --prune=now. */
+	o.keep_since = rounds == -3 ? INT64_MAX :
+	    (int64_t)time(NULL) + (rounds == -2 ? 100 : -3600);
+	if (rounds == -2 || rounds == -3)
 		rounds = 1;
 	for (i = 0; rounds < 0 || i < rounds; i++) {
 		err = cairn_repo_gc(url, &o, &res);
@@ -460,6 +498,38 @@ test_touch_across_gc(const char *pool, const char *dir)
 	unlink(path);
 }
 
+/*
+ * A long-lived handle reads an object after a gc elsewhere (--prune=now)
+ * moved it to a new pack and deleted the pack the handle knew.
+ */
+static void
+test_long_handle(const char *pool, const char *dir)
+{
+	char url[512], path[4200];
+	pid_t reader;
+	int i;
+
+	snprintf(url, sizeof(url), "rados://%s/t-rados-long-%ld", pool,
+	    (long)getpid());
+	init_repo(url);
+	ok(wait_ok(spawn("put", url, "moved\n", "k", "")) &&
+	    wait_ok(spawn("put", url, "garbage\n", "", "")), "an object "
+	    "named by a ref, and garbage");
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	unlink(path);
+	reader = spawn("long", url, dir, "", "");
+	for (i = 0; i < 6000 && access(path, F_OK) != 0; i++)
+		usleep(10000);
+	ok(wait_ok(spawn("gc", url, "-3", "", "")), "gc --prune=now ran "
+	    "beside the open handle");
+	snprintf(path, sizeof(path), "%s/go", dir);
+	close(open(path, O_WRONLY | O_CREAT, 0644));
+	ok(wait_ok(reader), "the handle reads the object where gc moved it");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -475,6 +545,8 @@ main(int argc, char **argv)
 		    argv[5]);
 	if (argc >= 4 && strcmp(argv[1], "gc") == 0)
 		return worker_gc(argv[2], atoi(argv[3]));
+	if (argc >= 4 && strcmp(argv[1], "long") == 0)
+		return worker_long(argv[2], argv[3]);
 	if (argc >= 5 && strcmp(argv[1], "touch") == 0)
 		return worker_touch(argv[2], argv[3], argv[4]);
 	if (argc >= 4 && strcmp(argv[1], "put") == 0) {
@@ -544,6 +616,7 @@ main(int argc, char **argv)
 	test_batches(pool, dirbuf);
 	test_kills(pool, dirbuf);
 	test_touch_across_gc(pool, dirbuf);
+	test_long_handle(pool, dirbuf);
 	{
 		char p[4200];
 
