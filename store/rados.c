@@ -3497,13 +3497,13 @@ cairn_rados_set_lower(struct cairn_backend *be, struct cairn_backend *lower)
 	((struct rbe *)be)->lower = lower;
 }
 
-const struct cairn_error *
-cairn_rados_open(struct cairn_backend **out, const char *url,
+/* A handle on url's namespace, its manifest not read yet. */
+static const struct cairn_error *
+rbe_new(struct rbe **out, const char *url,
     const struct cairn_backend_params *p)
 {
 	const struct cairn_error *err;
 	struct rbe *b;
-	int changed;
 
 	*out = NULL;
 	if ((b = calloc(1, sizeof(*b))) == NULL)
@@ -3518,9 +3518,28 @@ cairn_rados_open(struct cairn_backend **out, const char *url,
 	cairn_memtable_init(&b->btouched, cairn_hash_len(p->algo));
 	if ((b->url = strdup(url)) == NULL)
 		err = cairn_error_nomem();
-	else if ((err = open_ioctx(url, &b->io)) == NULL)
-		err = reload(b, &changed);
+	else
+		err = open_ioctx(url, &b->io);
 	if (err != NULL) {
+		rb_close(&b->be);
+		return err;
+	}
+	*out = b;
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_rados_open(struct cairn_backend **out, const char *url,
+    const struct cairn_backend_params *p)
+{
+	const struct cairn_error *err;
+	struct rbe *b;
+	int changed;
+
+	*out = NULL;
+	if ((err = rbe_new(&b, url, p)) != NULL)
+		return err;
+	if ((err = reload(b, &changed)) != NULL) {
 		rb_close(&b->be);
 		return err;
 	}
@@ -4134,28 +4153,11 @@ cairn_rados_fsck(const char *url, const struct cairn_fsck_opts *opts,
 		    "names no object format", url);
 	p.read_only = !(opts->flags & CAIRN_FSCK_REPAIR);
 	p.level = 1;
-	{
-		/* Open without reading the manifest: fsck reads it itself. */
-		struct rbe *b = calloc(1, sizeof(*b));
-
-		if (b == NULL)
-			return cairn_error_nomem();
-		b->be.ops = &rados_ops;
-		b->be.algo = p.algo;
-		b->read_only = p.read_only;
-		pthread_mutex_init(&b->pf_mu, NULL);
-		cairn_memtable_init(&b->objs, cairn_hash_len(p.algo));
-		cairn_memtable_init(&b->bobjs, cairn_hash_len(p.algo));
-		cairn_memtable_init(&b->btouched, cairn_hash_len(p.algo));
-		be = &b->be;
-		if ((b->url = strdup(url)) == NULL)
-			err = cairn_error_nomem();
-		else
-			err = open_ioctx(url, &b->io);
-		if (err != NULL)
-			goto done;
-		c.b = after.b = b;
-	}
+	/* Opened without reading the manifest: fsck reads it itself. */
+	if ((err = rbe_new(&c.b, url, &p)) != NULL)
+		return err;
+	be = &c.b->be;
+	after.b = c.b;
 	c.flags = after.flags = opts->flags;
 	c.res = res;
 	cairn_memtable_init(&c.good, cairn_hash_len(p.algo));
