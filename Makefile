@@ -8,6 +8,9 @@ BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
+# Where bash-completion and zsh look for completion scripts.
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 CFLAGS ?= -O2 -g
 # Warnings are errors in the developers' builds only: make check (and the
 # targets that run it, make fuzz-build and .ci/run) sets WERROR=1 unless
@@ -331,6 +334,10 @@ install: all
 	    echo "install -m 644 $$page $$dir"; \
 	    install -d "$$dir" && install -m 644 $$page "$$dir" || exit; \
 	done
+	install -d "$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(ZSHCOMPDIR)"
+	$(O)/cairn completion bash >"$(DESTDIR)$(BASHCOMPDIR)/cairn"
+	$(O)/cairn completion zsh >"$(DESTDIR)$(ZSHCOMPDIR)/_cairn"
+	chmod 644 "$(DESTDIR)$(BASHCOMPDIR)/cairn" "$(DESTDIR)$(ZSHCOMPDIR)/_cairn"
 
 uninstall:
 	rm -f "$(DESTDIR)$(BINDIR)/cairn" "$(DESTDIR)$(LIBDIR)/libcairn.a" \
@@ -344,6 +351,7 @@ uninstall:
 	    file="$(DESTDIR)$(MANDIR)/man$${page##*.}/$${page#man/}"; \
 	    echo "rm -f $$file"; rm -f "$$file" || exit; \
 	done
+	rm -f "$(DESTDIR)$(BASHCOMPDIR)/cairn" "$(DESTDIR)$(ZSHCOMPDIR)/_cairn"
 
 demo: all
 	@sh tests/demo.sh $(abspath $(O))/cairn

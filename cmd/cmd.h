@@ -55,6 +55,7 @@ int cmd_push(int argc, char **argv);
 int cmd_clone(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_update_server_info(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_flush_usage[], cmd_stats_usage[], cmd_config_usage[],
@@ -64,7 +65,15 @@ extern const char cmd_init_usage[], cmd_put_usage[], cmd_cat_usage[],
     cmd_diff_usage[], cmd_show_usage[], cmd_archive_usage[],
     cmd_bundle_usage[], cmd_remote_usage[], cmd_fetch_usage[],
     cmd_push_usage[], cmd_clone_usage[], cmd_serve_usage[],
-    cmd_update_server_info_usage[];
+    cmd_update_server_info_usage[], cmd_completion_usage[];
+
+/*
+ * main.c's command table (cmd_ncommands entries, in `cairn help`'s order)
+ * and its usage of the global options, for cairn completion.
+ */
+extern const struct cmd *const cmd_commands;
+extern const size_t cmd_ncommands;
+extern const char *const cmd_main_usage;
 
 /*
  * Options.  cmd_getopt reads the options of argv[1..argc) with getopt_long's

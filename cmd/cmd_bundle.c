@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "progress.h"
 #include "transfer.h"
 
 const char cmd_bundle_usage[] =
@@ -183,17 +184,28 @@ bundle_open(struct bundle *b, const char *file)
 	return NULL;
 }
 
-/* Read the objects (storing them in repo, if not NULL) and the checksum. */
+/*
+ * Read the objects (storing them in repo, if not NULL) and the checksum,
+ * on a meter titled title.
+ */
 static const struct cairn_error *
-bundle_read_objects(struct bundle *b, struct cairn_repo *repo)
+bundle_read_objects(struct bundle *b, struct cairn_repo *repo,
+    const char *title)
 {
 	const struct cairn_error *err;
 	unsigned char sum[32], extra;
 	struct cairn_oid want;
+	struct cmd_meter m;
 	uint64_t count;
 
-	if ((err = xfer_receive(repo, b->algo, &b->in, &b->h, &count)) !=
-	    NULL)
+	cmd_meter_start(&m, title, "objects");
+	err = xfer_receive_metered(repo, b->algo, &b->in, &b->h, &m,
+	    b->objects, &count);
+	if (err == NULL)
+		cmd_meter_done(&m);
+	else
+		cmd_meter_stop(&m);
+	if (err != NULL)
 		return err->code == CAIRN_ERR_CORRUPT ? damaged(b, err->msg) :
 		    err;
 	if (count != b->objects)
@@ -252,6 +264,7 @@ bundle_create(int argc, char **argv)
 	struct cairn_hasher h = { 0 };
 	struct xfer_out *o = NULL;
 	struct cairn_oid id, sum;
+	struct cmd_meter m;
 	const char *file = argv[1];
 	char hex[CAIRN_OID_HEXMAX + 1];
 	char *tmp = NULL;
@@ -329,7 +342,13 @@ bundle_create(int argc, char **argv)
 		}
 		snprintf(line, sizeof(line), "objects %zu\n\n", ids.n);
 		xfer_put(o, line, strlen(line));
+		cmd_meter_start(&m, "bundle", "objects");
+		o->meter = &m;
 		err = xfer_send(repo, &ids, NULL, o);
+		if (err == NULL)
+			cmd_meter_done(&m);
+		else
+			cmd_meter_stop(&m);
 		if (err == NULL)
 			err = cairn_hasher_final(&h, &sum);
 		if (err == NULL) {
@@ -363,7 +382,7 @@ bundle_verify(const char *file)
 	int status;
 
 	if ((err = bundle_open(&b, file)) == NULL &&
-	    (err = bundle_read_objects(&b, NULL)) == NULL &&
+	    (err = bundle_read_objects(&b, NULL, "verify")) == NULL &&
 	    cmd_repo_path(&path) == NULL) {
 		/* In a repository, its prerequisites must be there. */
 		free(path);
@@ -415,7 +434,7 @@ bundle_unbundle(const char *file)
 	if ((err = cmd_open(&repo, 1)) == NULL &&
 	    (err = bundle_open(&b, file)) == NULL &&
 	    (err = check_prereqs(&b, repo)) == NULL &&
-	    (err = bundle_read_objects(&b, repo)) == NULL) {
+	    (err = bundle_read_objects(&b, repo, "unbundle")) == NULL) {
 		/* What the refs reach is all here now. */
 		for (i = 0; err == NULL && i < b.nrefs; i++)
 			err = xfer_ids_add(&tips, &b.refs[i].id);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "progress.h"
 
 const char cmd_flush_usage[] = "cairn flush";
 
@@ -17,6 +18,7 @@ cmd_flush(int argc, char **argv)
 	};
 	const struct cairn_error *err;
 	struct cairn_repo *repo;
+	struct cmd_meter m;
 	struct cmd_getopt g;
 	int c;
 
@@ -28,7 +30,15 @@ cmd_flush(int argc, char **argv)
 		    argv[g.ind]);
 	if ((err = cmd_open(&repo, 1)) != NULL)
 		return cmd_fail(err);
+	cmd_meter_start(&m, "flush", "index entries");
+	cairn_repo_set_progress(repo, cmd_meter_progress, &m);
 	err = cairn_repo_flush(repo);
+	cairn_repo_set_progress(repo, NULL, NULL);
 	cmd_close(repo);
-	return err ? cmd_fail(err) : 0;
+	if (err != NULL) {
+		cmd_meter_stop(&m);
+		return cmd_fail(err);
+	}
+	cmd_meter_done(&m);
+	return 0;
 }

@@ -9,10 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 
 const char cmd_fsck_usage[] =
     "cairn fsck [--quick] [--repair | --salvage] [--unreachable] [--json] "
@@ -23,8 +22,7 @@ struct fsck_out {
 	int n;
 	int unreachable;	/* listed so far */
 	FILE *list;		/* where they are gathered */
-	int meter;
-	struct timespec start;
+	struct cmd_meter meter;	/* phase "check": bytes of records */
 };
 
 /*
@@ -96,10 +94,7 @@ report(void *arg, const struct cairn_finding *f)
 	/* The JSON document opens with the first finding or at the end. */
 	if (o->json && o->n == 0)
 		printf("{\"findings\": [");
-	if (o->meter) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-	}
+	cmd_meter_stdout();
 	if (!o->json) {
 		/* One line whatever the names hold: see put_name. */
 		printf("%s %s ", f->error ? "error" : "warning",
@@ -144,21 +139,8 @@ static void
 progress(void *arg, const char *phase, uint64_t bytes, uint64_t total)
 {
 	struct fsck_out *o = arg;
-	struct timespec now;
-	double secs;
 
-	(void)phase;
-	if (!o->meter)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	secs = (double)(now.tv_sec - o->start.tv_sec) +
-	    (double)(now.tv_nsec - o->start.tv_nsec) / 1e9;
-	fprintf(stderr, "\rfsck: %.1f MiB", (double)bytes / 1048576.0);
-	if (total > 0)
-		fprintf(stderr, " of %.1f MiB", (double)total / 1048576.0);
-	fprintf(stderr, ", %.1f MiB/s",
-	    secs > 0 ? (double)bytes / 1048576.0 / secs : 0.0);
-	fflush(stderr);
+	cmd_meter_progress(&o->meter, phase, bytes, total);
 }
 
 static int
@@ -266,18 +248,19 @@ cmd_fsck(int argc, char **argv)
 		    "salvage" : "repair"));
 	if ((err = cmd_repo_path(&path)) != NULL)
 		return cmd_fail(err);
-	o.meter = !cmd_global.no_progress && isatty(2);
-	clock_gettime(CLOCK_MONOTONIC, &o.start);
+	cmd_meter_start(&o.meter, "fsck", "records");
 	fo.flags = flags;
 	fo.report = report;
 	fo.progress = progress;
 	fo.arg = &o;
 	err = cairn_repo_fsck(path, &fo, &res);
 	free(path);
-	if (o.meter) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-	}
+	/* The final line: every record and byte that was read. */
+	if (err == NULL) {
+		cmd_meter_update(&o.meter, res.records, 0, res.bytes, 0);
+		cmd_meter_done(&o.meter);
+	} else
+		cmd_meter_stop(&o.meter);
 	/*
 	 * The findings are printed whatever happens to the listing; a
 	 * listing that fails (a damaged index, say) is left out, and its

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "progress.h"
 
 const char cmd_get_usage[] = "cairn get [-f] <tree> <dir>";
 
@@ -19,6 +20,7 @@ cmd_get(int argc, char **argv)
 	const struct cairn_error *err;
 	struct cairn_repo *repo;
 	struct cairn_oid id;
+	struct cmd_meter m;
 	unsigned flags = 0;
 	int c;
 
@@ -43,8 +45,16 @@ cmd_get(int argc, char **argv)
 	err = cairn_rev_resolve(repo, argv[optind], &id);
 	if (err == NULL)
 		err = cmd_peel_tree(repo, &id);
+	cmd_meter_start(&m, "get", "files");
+	cairn_repo_set_progress(repo, cmd_meter_progress, &m);
 	if (err == NULL)
 		err = cairn_tree_checkout(repo, &id, argv[optind + 1], flags);
+	cairn_repo_set_progress(repo, NULL, NULL);
 	cmd_close(repo);
-	return err ? cmd_fail(err) : 0;
+	if (err != NULL) {
+		cmd_meter_stop(&m);
+		return cmd_fail(err);
+	}
+	cmd_meter_done(&m);
+	return 0;
 }

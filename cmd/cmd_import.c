@@ -14,10 +14,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 
 extern char **environ;
 
@@ -38,8 +38,6 @@ const char cmd_import_usage[] =
  * nothing arrives.
  */
 #define QUIET_MS 200
-/* The meter is redrawn at most this often. */
-#define METER_NS 100000000L
 /* What is kept of the output of git rev-parse. */
 #define SHORT_OUTPUT 4096
 
@@ -430,47 +428,17 @@ struct importer {
 	uint64_t refs_set, refs_failed;
 	unsigned char *buf;		/* the content of the record */
 	size_t cap;
-	int meter;			/* draw the progress meter */
-	int drawn;			/* it is on the screen */
-	struct timespec last;		/* when it was drawn */
+	uint64_t bytes;			/* content of the records read */
+	struct cmd_meter meter;		/* records, bytes, failures */
 };
 
+/*
+ * One failure line, "cairn: import: <what>: <reason>" (cmd_fail erases
+ * the meter's line first); the import goes on.
+ */
 static void
-meter_clear(struct importer *im)
+report(const char *what, const struct cairn_error *why)
 {
-	if (!im->drawn)
-		return;
-	fputs("\r\033[K", stderr);
-	fflush(stderr);
-	im->drawn = 0;
-}
-
-static void
-meter(struct importer *im)
-{
-	struct timespec now;
-	long ns;
-
-	if (!im->meter)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (long)(now.tv_sec - im->last.tv_sec) * 1000000000L +
-	    (now.tv_nsec - im->last.tv_nsec);
-	if (im->drawn && ns < METER_NS)
-		return;
-	im->last = now;
-	im->drawn = 1;
-	fprintf(stderr, "\rimport: %" PRIu64 " objects", im->records);
-	if (im->failed > 0)
-		fprintf(stderr, ", %" PRIu64 " failed", im->failed);
-	fflush(stderr);
-}
-
-/* One failure line, "cairn: import: <what>: <reason>"; the import goes on. */
-static void
-report(struct importer *im, const char *what, const struct cairn_error *why)
-{
-	meter_clear(im);
 	cmd_fail(cairn_error_relabel(why, CAIRN_ERR_NONE, "import: %s: %s",
 	    what, why->msg));
 }
@@ -481,7 +449,7 @@ refuse(struct importer *im, const struct cairn_oid *id,
 {
 	char hex[CAIRN_OID_HEXMAX + 1];
 
-	report(im, cairn_oid_fmt(id, hex), why);
+	report(cairn_oid_fmt(id, hex), why);
 	im->failed++;
 }
 
@@ -811,7 +779,9 @@ import_objects(struct importer *im)
 		if (err != NULL)
 			return err;
 		im->records++;
-		meter(im);
+		im->bytes += size;
+		im->meter.failed = im->failed;
+		cmd_meter_update(&im->meter, im->records, 0, im->bytes, 0);
 		if (im->batch_objects >= BATCH_OBJECTS ||
 		    im->batch_bytes >= BATCH_BYTES)
 			if ((err = batch_commit(im)) != NULL)
@@ -936,7 +906,6 @@ ref_refuse(struct importer *im, const struct git_ref *r,
 	size_t len = strlen(r->name);
 
 	/* Long names are cut as the library cuts them in its messages. */
-	meter_clear(im);
 	cmd_fail(cairn_error_relabel(why, CAIRN_ERR_NONE, "import: ref %.*s%s: "
 	    "%s", len > 200 ? 200 : (int)len, r->name, len > 200 ? "..." : "",
 	    why->msg));
@@ -1116,7 +1085,8 @@ import_run(struct importer *im, const struct import_opts *o)
 	    (err = check_format(o->gitdir, im->algo)) != NULL ||
 	    (err = import_all(im, o->gitdir)) != NULL)
 		return err;
-	meter_clear(im);
+	/* The objects are in; the summary on stdout says how many. */
+	cmd_meter_stop(&im->meter);
 	return o->refs ? import_refs(im, o->gitdir) : NULL;
 }
 
@@ -1132,13 +1102,13 @@ cmd_import(int argc, char **argv)
 		return r < 0 ? 0 : r;
 	memset(&im, 0, sizeof(im));
 	im.git.fd = -1;
-	im.meter = !cmd_global.no_progress && isatty(2);
+	cmd_meter_start(&im.meter, "import", "objects");
 	if ((err = cmd_open_flags(&im.repo, 1, o.literally ?
 	    CAIRN_OPEN_LITERALLY : 0)) != NULL)
 		return cmd_fail(err);
 	im.algo = cairn_repo_hash_algo(im.repo);
 	err = import_run(&im, &o);
-	meter_clear(&im);
+	cmd_meter_stop(&im.meter);
 	cmd_close(im.repo);
 	free(im.buf);
 	if (err != NULL)

@@ -5,12 +5,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 
 const char cmd_init_usage[] =
     "cairn init [--object-format=sha256|sha1] [--compression=<0-9>]\n"
-    "           [--alternate=<repo>] [<repo>]";
+    "           [--alternate=<repo>] [--shared[=group|umask]] [<repo>]";
+
+/*
+ * The value of --shared, as git spells it: none, "group" or "true" share
+ * with the group; "umask" or "false" do not.  -1 for anything else.
+ */
+static int
+shared_mode(const char *arg)
+{
+	if (arg == NULL || strcasecmp(arg, "group") == 0 ||
+	    strcasecmp(arg, "true") == 0)
+		return CAIRN_SHARED_GROUP;
+	if (strcasecmp(arg, "umask") == 0 || strcasecmp(arg, "false") == 0)
+		return CAIRN_SHARED_UMASK;
+	return -1;
+}
 
 int
 cmd_init(int argc, char **argv)
@@ -19,6 +35,7 @@ cmd_init(int argc, char **argv)
 		{ "object-format", required_argument, NULL, 'f' },
 		{ "compression", required_argument, NULL, 'c' },
 		{ "alternate", required_argument, NULL, 'a' },
+		{ "shared", optional_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -49,6 +66,11 @@ cmd_init(int argc, char **argv)
 		case 'a':
 			io.alternate = g.arg;
 			break;
+		case 's':
+			if ((io.shared = shared_mode(g.arg)) == -1)
+				return cmd_usage(cmd_init_usage, "--shared takes "
+				    "group or umask, not '%s'", g.arg);
+			break;
 		case 'h':
 			return cmd_help(cmd_init_usage);
 		default:
@@ -64,6 +86,10 @@ cmd_init(int argc, char **argv)
 	if (cmd_global.read_only)
 		return cmd_fail(cairn_error_new(CAIRN_ERR_READ_ONLY,
 		    "cannot init with --read-only"));
+	if (io.shared == CAIRN_SHARED_GROUP &&
+	    strncasecmp(path, "rados://", 8) == 0)
+		return cmd_usage(cmd_init_usage, "--shared applies to a "
+		    "repository on disk, not in RADOS");
 	if ((err = cairn_repo_init(path, &io)) != NULL)
 		return cmd_fail(err);
 	if (realpath(path, abs) == NULL)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 
 const char cmd_put_usage[] =
     "cairn put [-t <type>] [-n] [--literally] [--] <file>...\n"
@@ -44,6 +45,8 @@ struct putter {
 	size_t objects;			/* added or queued to the open batch */
 	uint64_t bytes;			/* their content */
 	struct cairn_ingest *ing;	/* workers prepare records (not -n) */
+	struct cmd_meter meter;		/* -r, --stdin-paths, --batch */
+	uint64_t read, read_bytes;	/* objects read so far, their content */
 };
 
 /* Print the open batch's ids after committing it. */
@@ -64,6 +67,8 @@ put_commit(struct putter *p)
 		p->nids = 0;
 		return err;
 	}
+	if (p->nids > 0)
+		cmd_meter_stdout();
 	for (i = 0; i < p->nids; i++)
 		printf("%s\n", cairn_oid_fmt(&p->ids[i], hex));
 	p->nids = 0;
@@ -72,6 +77,15 @@ put_commit(struct putter *p)
 	if (fflush(stdout) != 0)
 		return cairn_error_sys(errno, "write to standard output");
 	return derr;
+}
+
+/* An object read (--stdin-paths, --batch), for the meter. */
+static void
+put_read(struct putter *p, uint64_t size)
+{
+	p->read++;
+	p->read_bytes += size;
+	cmd_meter_update(&p->meter, p->read, 0, p->read_bytes, 0);
 }
 
 /* Count an object into the open batch's bounds. */
@@ -374,6 +388,8 @@ put_file(struct putter *p, int type, const char *path)
 	}
 	if (err != NULL && err->code == CAIRN_ERR_IO)
 		err = cairn_error_new(CAIRN_ERR_IO, "'%s': %s", path, err->msg);
+	if (err == NULL)
+		put_read(p, (uint64_t)st.st_size);
 	return err;
 }
 
@@ -620,6 +636,8 @@ put_batch(struct putter *p)
 		if (err == NULL)
 			err = put_record(p, &in, type, size,
 			    has_claim ? &claim : NULL, nrec);
+		if (err == NULL)
+			put_read(p, size);
 		if (err == NULL && (put_full(p) || !cmd_input_pending(&in)))
 			err = put_commit(p);
 	}
@@ -770,13 +788,18 @@ put_dir(struct putter *p, const char *dir, struct cairn_oid *id)
 	const struct cairn_error *err;
 	struct cairn_repo *scratch;
 
-	if (!p->dry)
-		return cairn_tree_put_dir(p->repo, dir, id);
+	if (!p->dry) {
+		cairn_repo_set_progress(p->repo, cmd_meter_progress, &p->meter);
+		err = cairn_tree_put_dir(p->repo, dir, id);
+		cairn_repo_set_progress(p->repo, NULL, NULL);
+		return err;
+	}
 	if ((err = cairn_repo_open(NULL,
 	    CAIRN_OPEN_MEMORY | (p->check_flags ? CAIRN_OPEN_LITERALLY : 0) |
 	    (p->algo == CAIRN_HASH_SHA1 ? CAIRN_OPEN_SHA1 : 0),
 	    &scratch)) != NULL)
 		return err;
+	cairn_repo_set_progress(scratch, cmd_meter_progress, &p->meter);
 	err = cairn_tree_put_dir(scratch, dir, id);
 	cairn_repo_close(scratch);
 	return err;
@@ -798,6 +821,7 @@ put_run(struct putter *p, const struct put_opts *o, int argc, char **argv)
 		return put_batch(p);
 	if (o->dir != NULL) {
 		if ((err = put_dir(p, o->dir, &id)) == NULL) {
+			cmd_meter_stdout();
 			printf("%s\n", cairn_oid_fmt(&id, hex));
 			fflush(stdout);
 		}
@@ -837,11 +861,18 @@ cmd_put(int argc, char **argv)
 		return r < 0 ? cmd_finish_output(0) : r;
 	if ((err = put_open(&p, o.dry, o.literally)) != NULL)
 		return cmd_fail(err);
+	/* The modes that may take long have a meter (put_open zeroed it). */
+	if (o.dir != NULL || o.paths || o.batch)
+		cmd_meter_start(&p.meter, "put", o.batch ? "objects" : "files");
 	err = put_run(&p, &o, argc - optind, argv + optind);
 	/* What was complete before an error is still stored and printed. */
 	cerr = put_commit(&p);
 	if (err == NULL)
 		err = cerr;
+	if (err == NULL)
+		cmd_meter_done(&p.meter);
+	else
+		cmd_meter_stop(&p.meter);
 	cairn_ingest_close(p.ing);
 	if (o.stats)
 		cmd_print_counters(p.repo);

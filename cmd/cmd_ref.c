@@ -2,12 +2,13 @@
  * cmd_ref.c: cairn ref, list, read and update refs, with compare-and-swap
  * and transactions.
  */
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
+#include "expire.h"
 
 #define LIST_USAGE "cairn ref list [-z] [--json | --format=<format>] " \
     "[--sort=<key>] [<pattern>...]"
@@ -15,13 +16,16 @@
 #define SET_USAGE "cairn ref set <name> <object> [--old <id> | --create]"
 #define DELETE_USAGE "cairn ref delete <name> [--old <id>]"
 #define UPDATE_USAGE "cairn ref update [-z]"
+#define EXPIRE_USAGE "cairn ref expire [--older-than=<age>] [--keep=<n>] " \
+    "[--dry-run] [--json] <pattern>..."
 
 const char cmd_ref_usage[] =
     LIST_USAGE "\n"
     "       " GET_USAGE "\n"
     "       " SET_USAGE "\n"
     "       " DELETE_USAGE "\n"
-    "       " UPDATE_USAGE;
+    "       " UPDATE_USAGE "\n"
+    "       " EXPIRE_USAGE;
 
 /*
  * Each subcommand parses and checks its arguments before it opens the
@@ -62,34 +66,12 @@ struct list_out {
 };
 
 static int
-is_glob(const char *p)
-{
-	return strpbrk(p, "*?[") != NULL;
-}
-
-static int
-matches(const struct list_out *o, const char *name)
-{
-	int i;
-
-	if (o->npatterns == 0)
-		return 1;
-	for (i = 0; i < o->npatterns; i++)
-		if (is_glob(o->patterns[i]) ?
-		    fnmatch(o->patterns[i], name, FNM_PATHNAME) == 0 :
-		    strncmp(name, o->patterns[i],
-		    strlen(o->patterns[i])) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 collect_ref(void *arg, const char *name, const struct cairn_oid *id)
 {
 	struct list_out *o = arg;
 	struct ref_ent *n;
 
-	if (!matches(o, name))
+	if (!expire_matches(o->patterns, o->npatterns, name))
 		return 0;
 	if (o->nv == o->cap) {
 		o->cap = o->cap ? 2 * o->cap : 64;
@@ -290,7 +272,7 @@ ref_list(int argc, char **argv)
 	o.patterns = argv + g.ind;
 	o.npatterns = argc - g.ind;
 	/* One plain prefix: only that part of refs/ is read. */
-	if (o.npatterns == 1 && !is_glob(o.patterns[0]))
+	if (o.npatterns == 1 && !expire_is_glob(o.patterns[0]))
 		prefix = o.patterns[0];
 	if ((status = open_repo(&o.repo, 0)) != 0)
 		return status;
@@ -459,6 +441,111 @@ ref_delete(int argc, char **argv)
 		err = cairn_ref_delete(repo, name, pc.old ? &old : NULL);
 	cmd_close(repo);
 	return err ? cmd_fail(err) : cmd_finish_output(0);
+}
+
+/* expire */
+
+/*
+ * Mark the refs of s (newest first) that go: every one after the newest
+ * keep (keep < 0: no such limit) that was set before since (if has_since;
+ * "never" is INT64_MIN, before which nothing was set).  A ref both older
+ * and past the count is said to go for its age.
+ */
+static void
+pick_expired(struct expire_set *s, long long keep, int has_since,
+    int64_t since)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (keep >= 0 && i < (size_t)keep)
+			continue;
+		if (!has_since)
+			s->v[i].why = EXPIRE_COUNT;
+		else if (EXPIRE_SECONDS(&s->v[i]) < since)
+			s->v[i].why = EXPIRE_OLDER;
+	}
+}
+
+static int
+ref_expire(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "older-than", required_argument, NULL, 'o' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cairn_error *err = NULL;
+	const char *older = NULL, *why_text[4] = { "" };
+	struct cairn_repo *repo;
+	struct expire_set s;
+	struct cmd_getopt g;
+	char keep_text[64], older_text[128], *end;
+	long long keep = -1;
+	int64_t since = INT64_MIN;
+	int c, i, dry_run = 0, json = 0, status;
+
+	cmd_getopt_init(&g, 0);
+	while ((c = cmd_getopt(&g, argc, argv, "nh", opts,
+	    EXPIRE_USAGE)) != -1) {
+		if (c == 'o')
+			older = g.arg;
+		else if (c == 'k') {
+			keep = strtoll(g.arg, &end, 10);
+			if (*g.arg < '0' || *g.arg > '9' || *end != '\0' ||
+			    keep < 0 || keep > 1000000000)
+				return cmd_usage(EXPIRE_USAGE, "--keep takes a "
+				    "count, not '%s'", g.arg);
+		} else if (c == 'n')
+			dry_run = 1;
+		else if (c == 'j')
+			json = 1;
+		else if (c == 'h')
+			return cmd_help(EXPIRE_USAGE);
+		else
+			return 2;
+	}
+	if (older == NULL && keep < 0)
+		return cmd_usage(EXPIRE_USAGE, "ref expire needs --older-than "
+		    "or --keep");
+	if (g.ind == argc)
+		return cmd_usage(EXPIRE_USAGE, "ref expire needs a pattern "
+		    "(every ref: '*')");
+	for (i = g.ind; i < argc; i++)
+		if (argv[i][0] == '\0')
+			return cmd_usage(EXPIRE_USAGE, "empty pattern");
+	if (older != NULL && (err = cairn_gc_expiry_parse(older,
+	    (int64_t)time(NULL), &since)) != NULL)
+		return cmd_fail(err);
+	snprintf(older_text, sizeof(older_text), "older than %s", older ?
+	    older : "");
+	snprintf(keep_text, sizeof(keep_text), "not among the newest %lld",
+	    keep);
+	why_text[EXPIRE_OLDER] = older_text;
+	why_text[EXPIRE_COUNT] = keep_text;
+	if ((status = open_repo(&repo, !dry_run)) != 0)
+		return status;
+	if ((err = expire_collect(repo, argv + g.ind, argc - g.ind,
+	    &s)) == NULL) {
+		pick_expired(&s, keep, older != NULL, since);
+		if (!dry_run)
+			err = expire_apply(repo, &s);
+	}
+	cmd_close(repo);
+	/* What was deleted is listed, even when a later delete failed. */
+	if (json)
+		printf("{\"dry_run\": %s, \"expired\": [",
+		    dry_run ? "true" : "false");
+	expire_print(&s, json, dry_run && err == NULL, why_text);
+	if (json)
+		printf("]}\n");
+	expire_release(&s);
+	if (err != NULL)
+		status = cmd_fail(err);
+	return cmd_finish_output(err ? status : 0);
 }
 
 /* update: a transaction from stdin */
@@ -666,6 +753,7 @@ cmd_ref(int argc, char **argv)
 		{ "set", ref_set },
 		{ "delete", ref_delete },
 		{ "update", ref_update },
+		{ "expire", ref_expire },
 	};
 	size_t i;
 

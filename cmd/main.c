@@ -63,9 +63,15 @@ static const struct cmd commands[] = {
 	    "list, read and update refs (compare-and-swap, transactions)" },
 	{ "config", cmd_config, cmd_config_usage,
 	    "read or set configuration" },
+	{ "completion", cmd_completion, cmd_completion_usage,
+	    "print a shell completion script" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct cmd *const cmd_commands = commands;
+const size_t cmd_ncommands = NCOMMANDS;
+const char *const cmd_main_usage = global_usage;
 
 static const struct cmd *
 find_command(const char *name)
@@ -82,7 +88,7 @@ static int
 help(int argc, char **argv)
 {
 	const struct cmd *c;
-	size_t i;
+	size_t i, width = 0;
 
 	if (argc > 2)
 		return cmd_usage("cairn help [<command>]", "too many arguments");
@@ -95,8 +101,14 @@ help(int argc, char **argv)
 	}
 	printf("usage: %s\n\ncommands:\n", global_usage);
 	for (i = 0; i < NCOMMANDS; i++)
-		printf("   %-8s %s\n", commands[i].name, commands[i].summary);
-	printf("\nSee 'cairn help <command>' and cairn(1).\n");
+		if (strlen(commands[i].name) > width)
+			width = strlen(commands[i].name);
+	for (i = 0; i < NCOMMANDS; i++)
+		printf("   %-*s  %s\n", (int)width, commands[i].name,
+		    commands[i].summary);
+	printf("\nSee 'cairn help <command>', and the manual: 'man cairn' "
+	    "(cairn(1)),\n'man cairn-repository' (the files, "
+	    "cairn-repository(5)).\n");
 	return cmd_finish_output(0);
 }
 

@@ -863,13 +863,29 @@ resolve_remote(struct cairn_repo *repo, const char *arg, char **name,
 	return (*url = strdup(arg)) != NULL ? NULL : cairn_error_nomem();
 }
 
-/* The objects of wants the repository lacks, fetched over c. */
+/* The number of bits set in the first n bits of need. */
+static uint64_t
+count_needed(const unsigned char *need, size_t n)
+{
+	uint64_t k = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		k += (need[i / 8] >> (i % 8)) & 1;
+	return k;
+}
+
+/*
+ * The objects of wants the repository lacks, fetched over c, with a
+ * meter titled title.
+ */
 static const struct cairn_error *
 fetch_objects(struct conn *c, struct cairn_repo *repo,
-    const struct xfer_ids *want)
+    const struct xfer_ids *want, const char *title)
 {
 	const struct cairn_error *err;
 	struct xfer_ids have = { 0 }, ids = { 0 };
+	struct cmd_meter m = { 0 };
 	char hex[CAIRN_OID_HEXMAX + 1];
 	unsigned char *need = NULL;
 	uint64_t count;
@@ -897,15 +913,19 @@ fetch_objects(struct conn *c, struct cairn_repo *repo,
 	xfer_put(c->out, need, (ids.n + 7) / 8);
 	if ((err = conn_flush(c)) != NULL)
 		goto out;
-	if ((err = xfer_receive(repo, c->algo, &c->in, NULL, &count)) !=
-	    NULL)
+	/* As many objects come as there are bits set. */
+	cmd_meter_start(&m, title, "objects");
+	if ((err = xfer_receive_metered(repo, c->algo, &c->in, NULL, &m,
+	    count_needed(need, ids.n), &count)) != NULL)
 		goto out;
+	cmd_meter_done(&m);
 	/* Whatever the far side sent, nothing is named that is not whole. */
 	err = xfer_connected(repo, want->v, want->n, have.v, have.n);
 	if (err != NULL && err->code == CAIRN_ERR_NOT_FOUND)
 		err = cairn_error_new(CAIRN_ERR_IO, "'%s' did not send "
 		    "everything its refs reach: %s", c->url, err->msg);
 out:
+	cmd_meter_stop(&m);
 	free(need);
 	xfer_ids_release(&have);
 	xfer_ids_release(&ids);
@@ -1039,7 +1059,8 @@ cmd_fetch(int argc, char **argv)
 	    (err = check_algo(&c, repo)) == NULL &&
 	    (err = select_refs(&c, argv + g.ind + 1, argc - g.ind - 1, &sel,
 	    &nsel, &want)) == NULL &&
-	    (err = fetch_objects(&c, repo, &want)) == NULL && name != NULL) {
+	    (err = fetch_objects(&c, repo, &want, "fetch")) == NULL &&
+	    name != NULL) {
 		snprintf(prefix, sizeof(prefix), "remotes/%s/", name);
 		err = set_refs(repo, sel, nsel, prefix, NULL);
 	}
@@ -1136,7 +1157,7 @@ cmd_clone(int argc, char **argv)
 		goto out;
 	if ((err = check_algo(&c, repo)) == NULL &&
 	    (err = select_refs(&c, NULL, 0, &sel, &nsel, &want)) == NULL &&
-	    (err = fetch_objects(&c, repo, &want)) == NULL)
+	    (err = fetch_objects(&c, repo, &want, "clone")) == NULL)
 		err = set_refs(repo, sel, nsel, "", "remotes/origin/");
 out:
 	free(sel);
@@ -1167,6 +1188,7 @@ cmd_push(int argc, char **argv)
 	struct cairn_repo *repo = NULL;
 	struct push_spec *spec = NULL;
 	struct xfer_ids tips = { 0 }, have = { 0 }, ids = { 0 };
+	struct cmd_meter m = { 0 };
 	struct cmd_getopt g;
 	struct conn c;
 	struct remote_ref *r;
@@ -1249,12 +1271,16 @@ cmd_push(int argc, char **argv)
 	if ((err = xfer_read_full(&c.in, need, (ids.n + 7) / 8, NULL,
 	    "answer")) != NULL)
 		goto out;
+	cmd_meter_start(&m, "push", "objects");
+	c.out->meter = &m;
 	if ((err = xfer_send(repo, &ids, need, c.out)) != NULL) {
 		xfer_send_error(c.out, err);
 		goto out;
 	}
-	if ((err = conn_flush(&c)) != NULL ||
-	    (err = conn_line(&c, &line)) != NULL)
+	if ((err = conn_flush(&c)) != NULL)
+		goto out;
+	cmd_meter_done(&m);
+	if ((err = conn_line(&c, &line)) != NULL)
 		goto out;
 	if (strcmp(line, "stored") != 0) {
 		err = cairn_error_new(CAIRN_ERR_IO, "protocol error: "
@@ -1302,6 +1328,7 @@ cmd_push(int argc, char **argv)
 		printf("%s %s\n", cairn_oid_fmt(&spec[i].id, hex),
 		    spec[i].dst);
 out:
+	cmd_meter_stop(&m);
 	conn_close(&c, err != NULL);
 	for (i = 0; spec != NULL && i < n; i++) {
 		free((char *)spec[i].src);

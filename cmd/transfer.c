@@ -295,6 +295,8 @@ struct sendset {
 	size_t *trees;		/* indices of the trees to send, by id */
 	size_t ntrees;
 	uint64_t count;
+	uint64_t bytes;		/* of content sent */
+	uint64_t total, total_bytes;	/* to send */
 };
 
 /* Send object i: data (its content) if not NULL, else read. */
@@ -325,6 +327,10 @@ send_one(struct sendset *s, size_t i, const unsigned char *data)
 	}
 	s->state[i] = 2;
 	s->count++;
+	s->bytes += s->size[i];
+	if (s->o->meter != NULL)
+		cmd_meter_update(s->o->meter, s->count, s->total, s->bytes,
+		    s->total_bytes);
 	return err != NULL ? err : s->o->err;
 }
 
@@ -452,7 +458,8 @@ xfer_send(struct cairn_repo *repo, const struct xfer_ids *ids,
 	static const enum cairn_otype pass[] = { CAIRN_OBJ_BLOB,
 	    CAIRN_OBJ_TREE, CAIRN_OBJ_COMMIT, CAIRN_OBJ_TAG };
 	const struct cairn_error *err = NULL;
-	struct sendset s = { repo, ids, o, NULL, NULL, NULL, NULL, 0, 0 };
+	struct sendset s = { repo, ids, o, NULL, NULL, NULL, NULL, 0, 0, 0, 0,
+	    0 };
 	enum cairn_otype type;
 	size_t i, p, n = ids->n;
 
@@ -468,6 +475,8 @@ xfer_send(struct cairn_repo *repo, const struct xfer_ids *ids,
 		    &s.size[i])) != NULL)
 			break;
 		s.type[i] = (unsigned char)type;
+		s.total++;
+		s.total_bytes += s.size[i];
 		if (type == CAIRN_OBJ_TREE)
 			s.trees[s.ntrees++] = i;
 	}
@@ -659,10 +668,18 @@ const struct cairn_error *
 xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
     struct cmd_input *in, struct cairn_hasher *h, uint64_t *count)
 {
+	return xfer_receive_metered(repo, algo, in, h, NULL, 0, count);
+}
+
+const struct cairn_error *
+xfer_receive_metered(struct cairn_repo *repo, enum cairn_hash_algo algo,
+    struct cmd_input *in, struct cairn_hasher *h, struct cmd_meter *meter,
+    uint64_t expect, uint64_t *count)
+{
 	const struct cairn_error *err = NULL;
 	size_t idlen = cairn_hash_len(algo);
 	unsigned char hdr[HDR_MAX];
-	uint64_t size, n = 0, batch_n = 0, batch_bytes = 0;
+	uint64_t size, n = 0, batch_n = 0, batch_bytes = 0, bytes = 0;
 	struct cairn_oid claim;
 	struct recv r = { 0 };
 	unsigned char *data;
@@ -723,6 +740,9 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 			if ((err = check_only(algo, in, h, hdr[0], size,
 			    &claim)) != NULL)
 				break;
+			bytes += size;
+			if (meter != NULL)
+				cmd_meter_update(meter, n, expect, bytes, 0);
 			continue;
 		}
 		if (size > BIG_OBJECT) {
@@ -763,6 +783,9 @@ xfer_receive(struct cairn_repo *repo, enum cairn_hash_algo algo,
 			batch_n++;
 			batch_bytes += size;
 		}
+		bytes += size;
+		if (meter != NULL)
+			cmd_meter_update(meter, n, expect, bytes, 0);
 		/*
 		 * What has come is made durable now and then, so that a
 		 * transfer cut short is resumed where it stopped: after

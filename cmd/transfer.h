@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "cmd.h"
+#include "progress.h"
 
 #define XFER_END	0
 #define XFER_ERROR	255
@@ -39,11 +40,13 @@ void xfer_ids_release(struct xfer_ids *s);
 /*
  * Buffered output to a file descriptor; if h is set, every byte is
  * also hashed.  The first failure is kept in err and later writes do
- * nothing.
+ * nothing.  If meter is set, xfer_send counts on it the objects and
+ * bytes of content it sends, of their totals.
  */
 struct xfer_out {
 	int fd;
 	struct cairn_hasher *h;
+	struct cmd_meter *meter;
 	const struct cairn_error *err;
 	size_t len;
 	unsigned char buf[65536];
@@ -107,6 +110,16 @@ void xfer_send_error(struct xfer_out *o, const struct cairn_error *err);
 const struct cairn_error *xfer_receive(struct cairn_repo *repo,
     enum cairn_hash_algo algo, struct cmd_input *in,
     struct cairn_hasher *h, uint64_t *count);
+
+/*
+ * xfer_receive_metered(repo, algo, in, h, meter, expect, count):
+ * xfer_receive, counting on meter the objects and bytes of content
+ * received, of expect objects (0: not known).
+ */
+const struct cairn_error *xfer_receive_metered(struct cairn_repo *repo,
+    enum cairn_hash_algo algo, struct cmd_input *in,
+    struct cairn_hasher *h, struct cmd_meter *meter, uint64_t expect,
+    uint64_t *count);
 
 /*
  * xfer_connected(repo, tips, ntips, have, nhave): NULL if everything

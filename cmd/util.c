@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 
 struct cmd_global cmd_global;
 
@@ -54,6 +55,8 @@ exit_status(const struct cairn_error *err)
 int
 cmd_fail(const struct cairn_error *err)
 {
+	/* The message starts a line, not the end of a meter's. */
+	cmd_meter_hide();
 	fflush(stdout);
 	fputs("cairn: ", stderr);
 	put_message(err->msg);
@@ -152,7 +155,10 @@ cmd_help(const char *usage)
 			continue;
 		if (!any++)
 			printf("\noptions:\n");
-		col = printf("    %s", o->option);
+		/* A subcommand's own option, "expire --keep=<n>": the option. */
+		col = printf("    %s", sublen > 0 && o->option[sublen] == ' ' &&
+		    o->option[sublen + 1] == '-' ? o->option + sublen + 1 :
+		    o->option);
 		if (col >= HELP_COLUMN - 1) {
 			printf("\n%*s", HELP_COLUMN, "");
 		} else {
@@ -349,8 +355,10 @@ cmd_close(struct cairn_repo *repo)
 
 	if (repo == NULL)
 		return;
-	if ((notice = cairn_repo_notice(repo)) != NULL)
+	if ((notice = cairn_repo_notice(repo)) != NULL) {
+		cmd_meter_hide();
 		fprintf(stderr, "cairn: warning: %s\n", notice);
+	}
 	cairn_repo_close(repo);
 }
 

@@ -250,6 +250,7 @@ function flush_item() {
 	flush_item()
 	cmd = unescape(substr($0, 5))
 	depth = 0
+	refsub = ""
 	next
 }
 
@@ -261,9 +262,18 @@ function flush_item() {
 }
 
 /^\.El/ {
-	if (depth == 1)
+	if (depth == 1 || (depth == 2 && refsub != ""))
 		flush_item()
 	depth--
+	next
+}
+
+# The options of a ref subcommand, in a list inside its item, are
+# "<subcommand> <option>", which cmd_help shows under that subcommand.
+/^\.It / && depth == 2 && refsub != "" && $2 == "Fl" {
+	flush_item()
+	item = refsub " " render(substr($0, 5), 1)
+	collecting = 1
 	next
 }
 
@@ -271,9 +281,12 @@ function flush_item() {
 	if (depth != 1)
 		next
 	flush_item()
+	refsub = ""
 	# Options; for ref, whose subcommands take them, its subcommands.
 	if ($2 != "Fl" && !($2 == "Cm" && cmd == "ref"))
 		next
+	if ($2 == "Cm")
+		refsub = $3
 	item = render(substr($0, 5), 1)
 	collecting = 1
 	next

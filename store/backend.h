@@ -11,7 +11,7 @@
 #include "cairn.h"
 #include "buf.h"
 
-#define CAIRN_BACKEND_VERSION 4
+#define CAIRN_BACKEND_VERSION 5
 
 struct cairn_backend;
 
@@ -81,6 +81,13 @@ struct cairn_backend_ops {
 	 */
 	void (*prefetch)(struct cairn_backend *, const struct cairn_oid *ids,
 	    size_t n);
+	/*
+	 * Version 5.  ref_get, and the time the ref was last set, in
+	 * nanoseconds since the epoch.  NULL where the backend does not
+	 * record it.
+	 */
+	const struct cairn_error *(*ref_stat)(struct cairn_backend *,
+	    const char *name, struct cairn_oid *out, int64_t *time);
 };
 
 /*
@@ -102,7 +109,17 @@ struct cairn_backend {
 	const struct cairn_backend_ops *ops;
 	int algo;
 	struct cairn_counters counters;
+	/* cairn_repo_set_progress's fn and arg, on the base backend. */
+	cairn_progress_fn progress;
+	void *progress_arg;
 };
+
+/*
+ * below's ref_stat, or CAIRN_ERR_USAGE where below does not record ref
+ * times (an older version, or NULL).
+ */
+const struct cairn_error *cairn_ref_stat_below(struct cairn_backend *below,
+    const char *name, struct cairn_oid *out, int64_t *time);
 
 /*
  * Wrappers.  Each takes ownership of what it wraps: closing the wrapper

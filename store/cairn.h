@@ -74,7 +74,18 @@ struct cairn_init_opts {
 					   or _SHA1 */
 	int compression;	/* zlib level 0-9; -1: the default (1) */
 	const char *alternate;	/* a repository to read objects from, or NULL */
+	/*
+	 * CAIRN_SHARED_GROUP: a repository the members of its directory's
+	 * group all write (core.sharedRepository = group): directories
+	 * setgid and group-writable, files group-readable and, where they
+	 * are rewritten in place or locked, group-writable, whatever the
+	 * umask.  CAIRN_SHARED_UMASK (0): the owner's alone, as the umask
+	 * says.
+	 */
+	int shared;
 };
+#define CAIRN_SHARED_UMASK	0
+#define CAIRN_SHARED_GROUP	1
 #define CAIRN_INIT_OPTS_INIT { .size = sizeof(struct cairn_init_opts), \
 	.hash_algo = CAIRN_HASH_SHA256, .compression = -1 }
 
@@ -152,6 +163,28 @@ const struct cairn_error *cairn_repo_open_opts(const char *path,
 /* Close the handle and free everything it holds.  NULL is a no-op. */
 void cairn_repo_close(struct cairn_repo *repo);
 
+/*
+ * cairn_repo_set_progress(repo, fn, arg):
+ * Report the progress of long operations on this handle through fn (NULL
+ * to stop): the ingest (cairn_ingest_*, and so cairn_tree_put_dir),
+ * phases "files" and "bytes": the objects appended so far and their
+ * content, total 0; cairn_tree_checkout, "files" (of the total in the
+ * tree) and "bytes" written (total 0); cairn_repo_flush (and the flush a
+ * commit may start), "flush": index entries written, of the total.  Each
+ * is reported now and then, and once at the end.  fn runs on the calling
+ * thread (never on a worker thread, never on two at once), while the
+ * handle is held: it must not call into the handle.  Like the
+ * configuration calls, set it before sharing the handle.
+ *
+ * cairn_repo_progress(repo, phase, done, total):
+ * Call the handle's fn, if it has one: for long work built on this API
+ * (as cairn_tree_checkout is), so that it reports where the rest does.
+ */
+void cairn_repo_set_progress(struct cairn_repo *repo, cairn_progress_fn fn,
+    void *arg);
+void cairn_repo_progress(struct cairn_repo *repo, const char *phase,
+    uint64_t done, uint64_t total);
+
 /* The repository's hash algorithm (CAIRN_HASH_*). */
 enum cairn_hash_algo cairn_repo_hash_algo(const struct cairn_repo *repo);
 
@@ -165,8 +198,9 @@ const char *cairn_repo_notice(const struct cairn_repo *repo);
 /* Objects. */
 
 /*
- * Reads the next bytes of a stream into buf: returns the count, 0 at the
- * end, -1 with errno set on failure.
+ * Reads the next bytes of a stream into buf: returns the count (at most
+ * len), 0 at the end, -1 with errno set on failure.  A larger count is
+ * the caller's error: cairn_batch_add_stream fails (CAIRN_ERR_USAGE).
  */
 typedef ssize_t (*cairn_read_fn)(void *arg, void *buf, size_t len);
 
@@ -628,6 +662,18 @@ const struct cairn_error *cairn_ref_get(struct cairn_repo *repo,
     const char *name, struct cairn_oid *out);
 
 /*
+ * cairn_ref_stat(repo, name, out, time_ns):
+ * cairn_ref_get, and *time_ns (if time_ns is not NULL) = when the ref was
+ * last set (created, moved, or set again to the same id), in nanoseconds
+ * since the epoch (as finely as the file system keeps times); a disk
+ * repository records it durably with the ref (cairn-repository(5)).
+ * CAIRN_ERR_USAGE where the repository does not record it (one in
+ * RADOS).
+ */
+const struct cairn_error *cairn_ref_stat(struct cairn_repo *repo,
+    const char *name, struct cairn_oid *out, int64_t *time_ns);
+
+/*
  * cairn_ref_transaction(repo, u, n):
  * Apply n updates as one transaction: every ref is locked (in name
  * order), every precondition checked and every new target checked to
@@ -809,6 +855,20 @@ struct cairn_gc_opts {
 	 */
 	void (*removed)(void *arg, const struct cairn_oid *id,
 	    enum cairn_otype type, uint64_t size, int64_t time);
+	/*
+	 * A plan for a size budget (gc --max-size), with dry_run only
+	 * (CAIRN_ERR_USAGE otherwise, and in RADOS): the refs named
+	 * plan_refs[0..plan_n) are left out of the roots, so that the
+	 * result counts what gc would keep and remove were they deleted;
+	 * then they are marked one after another, in that order, and
+	 * plan_bytes[i] (the caller's array of plan_n) is set to the record
+	 * bytes gc would keep with plan_refs[0..i] kept too.  A name that
+	 * is no ref adds nothing.  What the plan's refs reach is checked as
+	 * what the others reach is: a damaged object stops the dry run.
+	 */
+	const char *const *plan_refs;
+	size_t plan_n;
+	uint64_t *plan_bytes;
 };
 #define CAIRN_GC_OPTS_INIT { .size = sizeof(struct cairn_gc_opts), \
 	.keep_since = INT64_MIN }

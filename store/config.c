@@ -52,6 +52,10 @@ static const struct cairn_config_key keys[] = {
 	    0, 0, "the hash of object ids, sha256 or sha1" },
 	{ "core.formatVersion", CAIRN_CONFIG_INT, CAIRN_CONFIG_READ_ONLY,
 	    "1", 1, 1, "the on-disk format version" },
+	/* Read by the ownership check (file.c); "true" is git's alias. */
+	{ "core.sharedRepository", CAIRN_CONFIG_STRING, CAIRN_CONFIG_READ_ONLY,
+	    "umask", 0, 0, "group: the repository directory's group writes "
+	    "it too (set by init --shared)" },
 	{ "remote.*.url", CAIRN_CONFIG_STRING, CAIRN_CONFIG_FAMILY, NULL, 0,
 	    0, "where the remote <name> of fetch and push is" },
 };

@@ -56,6 +56,8 @@ static const struct cairn_error *disk_ref_get(struct cairn_backend *,
     const char *, struct cairn_oid *);
 static const struct cairn_error *disk_ref_update(struct cairn_backend *,
     const struct cairn_ref_update *, size_t);
+static const struct cairn_error *disk_ref_stat(struct cairn_backend *,
+    const char *, struct cairn_oid *, int64_t *);
 static const struct cairn_error *disk_ref_list(struct cairn_backend *,
     const char *, int (*)(void *, const char *, const struct cairn_oid *),
     void *);
@@ -86,6 +88,7 @@ static const struct cairn_backend_ops disk_ops = {
 	disk_each,
 	disk_publish_refs,
 	NULL,
+	disk_ref_stat,
 };
 
 const struct cairn_error *
@@ -968,6 +971,13 @@ static const struct cairn_error *
 disk_ref_get(struct cairn_backend *be, const char *name, struct cairn_oid *out)
 {
 	return cairn_refs_get(&((struct disk *)be)->refs, name, out);
+}
+
+static const struct cairn_error *
+disk_ref_stat(struct cairn_backend *be, const char *name,
+    struct cairn_oid *out, int64_t *time)
+{
+	return cairn_refs_stat(&((struct disk *)be)->refs, name, out, time);
 }
 
 static const struct cairn_error *

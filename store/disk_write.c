@@ -746,6 +746,38 @@ merge_depth(const struct cairn_manifest *m, uint64_t n)
 }
 
 /*
+ * The merge's entries as they go into the segment, counted for the
+ * handle's progress fn (cairn_repo_set_progress): phase "flush", every
+ * PROGRESS_ENTRIES entries and at the end.
+ */
+#define PROGRESS_ENTRIES 4096
+
+struct counted_src {
+	struct disk *d;
+	struct merge_src *src;
+	uint64_t done, total;
+};
+
+static void
+flush_progress(struct disk *d, uint64_t done, uint64_t total)
+{
+	if (d->be.progress != NULL)
+		d->be.progress(d->be.progress_arg, "flush", done, total);
+}
+
+static int
+counted_next(void *arg, struct cairn_seg_entry *out)
+{
+	struct counted_src *c = arg;
+
+	if (!merge_next(c->src, out))
+		return 0;
+	if (++c->done % PROGRESS_ENTRIES == 0)
+		flush_progress(c->d, c->done, c->total);
+	return 1;
+}
+
+/*
  * Write one segment of the WAL's entries merged with the newest k mapped
  * segments, and replace those k in the manifest by it.
  */
@@ -755,6 +787,7 @@ write_merged(struct disk *d, struct cairn_manifest *m, struct array_src *arr,
 {
 	const struct cairn_error *err;
 	struct merge_src src;
+	struct counted_src counted;
 	struct cairn_seg_entry e;
 	uint64_t count = 0;
 	size_t i;
@@ -776,8 +809,15 @@ write_merged(struct disk *d, struct cairn_manifest *m, struct array_src *arr,
 	for (i = m->nseg - k; i < m->nseg; i++)
 		memcpy(gone[(*ngone)++], m->seg[i], 64);
 	m->nseg -= k;
-	err = count > 0 ? write_segment(d, m, count, merge_next, &src) : NULL;
+	counted.d = d;
+	counted.src = &src;
+	counted.done = 0;
+	counted.total = count;
+	err = count > 0 ? write_segment(d, m, count, counted_next, &counted) :
+	    NULL;
 	free(src.pos);
+	if (err == NULL)
+		flush_progress(d, count, count);
 	return err;
 }
 

@@ -4,13 +4,17 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "file.h"
 
 const struct cairn_error *
@@ -329,6 +333,121 @@ listed_safe(const char *list, const char *real)
 	return 0;
 }
 
+/* Nonzero if gid is the effective group or a supplementary one. */
+static int
+in_my_groups(gid_t gid)
+{
+	gid_t *list;
+	int n, i, found = getegid() == gid;
+
+	if (found || (n = getgroups(0, NULL)) <= 0)
+		return found;
+	if ((list = calloc((size_t)n, sizeof(*list))) == NULL)
+		return 0;
+	if ((n = getgroups(n, list)) > 0)
+		for (i = 0; i < n && !found; i++)
+			found = list[i] == gid;
+	free(list);
+	return found;
+}
+
+/*
+ * One lookup for owner_in_group, in buf of 2 * half bytes: 0 (*member
+ * set if uid is in gid) or the error, ERANGE when buf is too small.
+ */
+static int
+member_try(uid_t uid, gid_t gid, char *buf, size_t half, int *member)
+{
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	size_t i;
+	int e;
+
+	if ((e = getpwuid_r(uid, &pw, buf, half, &pwp)) != 0 || pwp == NULL)
+		return e;
+	if (pw.pw_gid == gid) {
+		*member = 1;
+		return 0;
+	}
+	if ((e = getgrgid_r(gid, &gr, buf + half, half, &grp)) != 0 ||
+	    grp == NULL)
+		return e;
+	for (i = 0; gr.gr_mem[i] != NULL; i++)
+		if (strcmp(gr.gr_mem[i], pw.pw_name) == 0)
+			*member = 1;
+	return 0;
+}
+
+/*
+ * Nonzero if the user uid is a member of the group gid: it is the
+ * user's primary group, or the group database lists the user.  A
+ * failed lookup is a no.
+ */
+static int
+owner_in_group(uid_t uid, gid_t gid)
+{
+	char *buf = NULL, *grown;
+	size_t size;
+	int member = 0;
+
+	for (size = 16384; size <= ((size_t)1 << 24); size *= 2) {
+		if ((grown = realloc(buf, size)) == NULL ||
+		    member_try(uid, gid, grown, size / 2, &member) != ERANGE) {
+			buf = grown != NULL ? grown : buf;
+			break;
+		}
+		buf = grown;
+	}
+	free(buf);
+	return member;
+}
+
+/* Nonzero if dir's config says core.sharedRepository = group. */
+static int
+config_shares(const char *dir)
+{
+	struct cairn_buf path = { 0 }, text = { 0 };
+	struct cairn_config cfg;
+	const char *v;
+	int shared = 0;
+
+	if (cairn_buf_printf(&path, "%s/config", dir) == NULL &&
+	    cairn_file_slurp(cairn_vfs_posix(), (char *)path.data,
+	    CAIRN_CONFIG_MAX, &text) == NULL &&
+	    cairn_config_parse_buf(&cfg, text.data ? (char *)text.data : "",
+	    text.len, (char *)path.data) == NULL) {
+		v = cairn_config_get(&cfg, "core.sharedRepository");
+		shared = v != NULL && (strcasecmp(v, "group") == 0 ||
+		    strcasecmp(v, "true") == 0);
+		cairn_config_release(&cfg);
+	}
+	cairn_buf_release(&path);
+	cairn_buf_release(&text);
+	return shared;
+}
+
+/*
+ * Nonzero if we may write dir, st, another user's repository, as a
+ * member of the group it is shared with.  The ownership check exists
+ * so that nobody is led to write where a stranger controls the files;
+ * a shared repository is one whose owner handed it to the group, so
+ * all of these must hold: its config says so; the directory is setgid
+ * and group-writable, and not world-writable (anyone could plant files
+ * there); its group is one of ours; and its owner is in that group too
+ * (a stranger cannot make a directory of the group by creating it in a
+ * setgid directory of the group's that anyone may write).
+ */
+static int
+group_writer(const char *dir, const struct stat *st)
+{
+	if (!S_ISDIR(st->st_mode) ||
+	    (st->st_mode & (S_ISGID | S_IWGRP | S_IWOTH)) !=
+	    (S_ISGID | S_IWGRP))
+		return 0;
+	return in_my_groups(st->st_gid) && owner_in_group(st->st_uid,
+	    st->st_gid) && config_shares(dir);
+}
+
 const struct cairn_error *
 cairn_file_check_owner(const char *dir)
 {
@@ -343,8 +462,82 @@ cairn_file_check_owner(const char *dir)
 		return NULL;
 	if (list != NULL && listed_safe(list, real))
 		return NULL;
+	if (group_writer(real, &st))
+		return NULL;
 	return cairn_error_new(CAIRN_ERR_READ_ONLY, "refusing to write to "
 	    "repository '%s' owned by uid %lu (you are uid %lu); to allow it, "
 	    "add it to CAIRN_SAFE_DIRECTORIES", real, (unsigned long)st.st_uid,
 	    (unsigned long)me);
+}
+
+/* Make fd (st), a directory of ours, setgid and group-writable. */
+static const struct cairn_error *
+share_fd(int fd, const struct stat *st, const char *dir)
+{
+	mode_t mode = (st->st_mode & 07777) | S_ISGID | S_IRWXG;
+
+	if (st->st_uid != geteuid())
+		return cairn_error_new(CAIRN_ERR_READ_ONLY, "cannot share '%s': "
+		    "owned by uid %lu (you are uid %lu)", dir,
+		    (unsigned long)st->st_uid, (unsigned long)geteuid());
+	if (st->st_mode & S_IWOTH)
+		return cairn_error_new(CAIRN_ERR_INVALID, "cannot share '%s' "
+		    "with its group: anyone may write it", dir);
+	/* (Without privilege, the system would drop setgid anyway.) */
+	if (geteuid() != 0 && !in_my_groups(st->st_gid))
+		return cairn_error_new(CAIRN_ERR_INVALID, "cannot share '%s' "
+		    "with group %lu: you are not a member", dir,
+		    (unsigned long)st->st_gid);
+	/*
+	 * XXX: the I/O layer has no chmod; this one call goes to the
+	 * descriptor the layer opened, at init, before anything is written.
+	 */
+	if (mode != (st->st_mode & 07777) && fchmod(fd, mode) != 0)
+		return cairn_error_sys(errno, "chmod '%s'", dir);
+	return NULL;
+}
+
+const struct cairn_error *
+cairn_file_keep_dir(struct cairn_vfs *vfs, const char *dir)
+{
+	const struct cairn_error *err = NULL;
+	struct stat st;
+	int fd;
+
+	if ((fd = vfs->open(vfs, dir, O_RDONLY | O_DIRECTORY, 0)) == -1)
+		return cairn_error_sys(errno, "open '%s'", dir);
+	if (vfs->fstat(vfs, fd, &st) != 0)
+		err = cairn_error_sys(errno, "stat '%s'", dir);
+	else if (st.st_uid == geteuid() &&
+	    (st.st_mode & (S_ISGID | S_IWGRP)) == (S_ISGID | S_IWGRP) &&
+	    fchmod(fd, (st.st_mode & 07777) & ~(mode_t)S_IWGRP) != 0)
+		err = cairn_error_sys(errno, "chmod '%s'", dir);
+	if (vfs->close(vfs, fd) != 0 && err == NULL)
+		err = cairn_error_sys(errno, "close '%s'", dir);
+	return err;
+}
+
+const struct cairn_error *
+cairn_file_share_dir(struct cairn_vfs *vfs, const char *dir)
+{
+	const struct cairn_error *err = NULL;
+	struct stat st;
+	int fd;
+
+	if ((fd = vfs->open(vfs, dir, O_RDONLY | O_DIRECTORY, 0)) == -1)
+		return cairn_error_sys(errno, "open '%s'", dir);
+	if (vfs->fstat(vfs, fd, &st) != 0)
+		err = cairn_error_sys(errno, "stat '%s'", dir);
+	if (err == NULL)
+		err = share_fd(fd, &st, dir);
+	if (err == NULL && vfs->fstat(vfs, fd, &st) != 0)
+		err = cairn_error_sys(errno, "stat '%s'", dir);
+	/* Where setgid does not hold (a file system without it?). */
+	if (err == NULL && !(st.st_mode & S_ISGID))
+		err = cairn_error_new(CAIRN_ERR_INVALID, "cannot share '%s' "
+		    "with group %lu: it does not keep the setgid bit", dir,
+		    (unsigned long)st.st_gid);
+	if (vfs->close(vfs, fd) != 0 && err == NULL)
+		err = cairn_error_sys(errno, "close '%s'", dir);
+	return err;
 }

@@ -37,8 +37,36 @@
  * in git (which, unlike cairn, also trusts SUDO_UID's directories under
  * sudo).  A directory that cannot be stat'ed passes: opening it fails
  * with the better message.
+ *
+ * A repository shared with a group passes for the members of the group:
+ * its config says core.sharedRepository = group (or true); the directory
+ * is setgid and group-writable, not world-writable; its group is the
+ * caller's effective or a supplementary group; and its owner is a member
+ * of that group too.  Anyone else is refused as before.
  */
 const struct cairn_error *cairn_file_check_owner(const char *dir);
+
+/*
+ * cairn_file_share_dir(vfs, dir):
+ * Make dir, a directory of the caller's, shared with its group: setgid
+ * and group-writable (the group gets rwx), other bits kept.  What is
+ * then created in it follows (the real layer's group sharing, vfs.h).
+ * CAIRN_ERR_READ_ONLY if dir is another user's; CAIRN_ERR_INVALID if
+ * anyone may write it, or its group is not one of the caller's (the
+ * system then refuses setgid).
+ */
+/*
+ * cairn_file_keep_dir(vfs, dir):
+ * The opposite, for a repository that is not shared: if dir, a directory
+ * of the caller's, is setgid and group-writable (made so by a setgid,
+ * group-writable parent, or given so), take the group's write bit away,
+ * so that nothing created in it is the group's to write (vfs.h).
+ */
+const struct cairn_error *cairn_file_keep_dir(struct cairn_vfs *vfs,
+    const char *dir);
+
+const struct cairn_error *cairn_file_share_dir(struct cairn_vfs *vfs,
+    const char *dir);
 
 /*
  * cairn_file_open_error(e, path):

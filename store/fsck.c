@@ -2476,6 +2476,14 @@ fix_config(struct fsck *c, struct quarantine *q)
 		    "\n# written anew by fsck --repair: the old one was "
 		    "unusable\ncore.formatVersion = 1\nobject.format = %s\n"
 		    "core.compression = 1\n", cairn_hash_name(c->algo));
+	/*
+	 * A shared repository (its directory setgid and group-writable, as
+	 * init --shared made it) stays shared: without the key, the other
+	 * members of the group would be refused.
+	 */
+	if (err == NULL && c->vfs->fstat(c->vfs, c->rootfd, &st) == 0 &&
+	    (st.st_mode & (S_ISGID | S_IWGRP)) == (S_ISGID | S_IWGRP))
+		err = cairn_buf_printf(&text, "core.sharedRepository = group\n");
 	path_of(c, path, sizeof(path), "config");
 	path_of(c, tmpdir, sizeof(tmpdir), "tmp");
 	if (err == NULL)

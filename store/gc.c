@@ -43,9 +43,16 @@
 #define GC_MARKED 2
 #define GC_CHECK 4
 
+/* A ref of a plan (cairn_gc_opts) and its index in plan_refs. */
+struct plan_ref {
+	const char *name;
+	size_t at;
+};
+
 struct gc {
 	struct disk *d;
 	const struct cairn_gc_opts *o;
+	const char *phase;		/* of the progress counted in done */
 	uint64_t done;
 	const unsigned char *map;	/* the data file, [0, data_end) */
 	size_t map_len;
@@ -55,6 +62,11 @@ struct gc {
 	struct cairn_mem_ent **order;	/* the marked, in file order */
 	size_t norder;
 	const struct cairn_error *root_err;	/* a root that could not be kept */
+	uint64_t marked_bytes;		/* the record bytes of the marked */
+	/* A plan (cairn_gc_opts): the plan's refs by name, and their ids. */
+	struct plan_ref *plan_order;	/* o->plan_refs, by name */
+	struct cairn_oid *plan_ids;
+	unsigned char *plan_found;
 };
 
 const struct cairn_error *
@@ -104,10 +116,26 @@ bad:
 	    "(expected now, never, or like 2.weeks.ago)", spec);
 }
 
+/* The count of the phase that ends, whole (tick reports every 4096). */
+static void
+tell_phase(struct gc *g)
+{
+	if (g->o->progress != NULL && g->phase != NULL && g->done % 4096 != 0)
+		g->o->progress(g->o->arg, g->phase, g->done, 0);
+}
+
+/* One more object done in phase ("scan", "mark", "copy"). */
 static void
 tick(struct gc *g, const char *phase)
 {
-	if (g->o->progress != NULL && ++g->done % 4096 == 0)
+	if (g->o->progress == NULL)
+		return;
+	if (phase != g->phase) {
+		tell_phase(g);
+		g->phase = phase;
+		g->done = 0;
+	}
+	if (++g->done % 4096 == 0)
 		g->o->progress(g->o->arg, phase, g->done, 0);
 }
 
@@ -386,6 +414,7 @@ mark(struct gc *g, int strict)
 		if (e->where & GC_MARKED)
 			continue;
 		e->where = GC_MARKED;
+		g->marked_bytes += e->size;
 		tick(g, "mark");
 		/*
 		 * A blob links to nothing: reading it now would only check
@@ -416,13 +445,80 @@ mark(struct gc *g, int strict)
 }
 
 static int
+plan_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct plan_ref *)a)->name,
+	    ((const struct plan_ref *)b)->name);
+}
+
+/* The index in o->plan_refs of the ref name, or -1. */
+static long
+plan_find(const struct gc *g, const char *name)
+{
+	size_t lo = 0, hi = g->o->plan_n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(name, g->plan_order[mid].name);
+		if (c == 0)
+			return (long)g->plan_order[mid].at;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+static const struct cairn_error *
+plan_init(struct gc *g)
+{
+	size_t i, n = g->o->plan_n;
+
+	if ((g->plan_order = calloc(n, sizeof(*g->plan_order))) == NULL ||
+	    (g->plan_ids = calloc(n, sizeof(*g->plan_ids))) == NULL ||
+	    (g->plan_found = calloc(n, 1)) == NULL)
+		return cairn_error_nomem();
+	for (i = 0; i < n; i++) {
+		g->plan_order[i].name = g->o->plan_refs[i];
+		g->plan_order[i].at = i;
+	}
+	qsort(g->plan_order, n, sizeof(*g->plan_order), plan_cmp);
+	return NULL;
+}
+
+static int
 push_ref(void *arg, const char *name, const struct cairn_oid *id)
 {
 	struct gc *g = arg;
+	long at;
 
-	(void)name;
+	/* A ref of the plan is marked after the rest (plan_mark). */
+	if (g->o->plan_n > 0 && (at = plan_find(g, name)) >= 0) {
+		g->plan_ids[at] = *id;
+		g->plan_found[at] = 1;
+		return 0;
+	}
 	/* Stopping the listing is not failing it: say why, for mark_roots. */
 	return (g->root_err = push(g, id)) != NULL;
+}
+
+/* The plan's refs, one after another, after every other root. */
+static const struct cairn_error *
+plan_mark(struct gc *g)
+{
+	const struct cairn_error *err;
+	size_t i;
+
+	for (i = 0; i < g->o->plan_n; i++) {
+		if (g->plan_found[i] &&
+		    ((err = push(g, &g->plan_ids[i])) != NULL ||
+		    (err = mark(g, 1)) != NULL))
+			return err;
+		g->o->plan_bytes[i] = g->marked_bytes;
+	}
+	return NULL;
 }
 
 /* The roots: refs, and objects written or touched since keep_since. */
@@ -817,17 +913,29 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 	if (g.map == NULL)
 		return cairn_error_sys(errno, "map '%s'", d->man.data);
 	map_prefetch(g.map, g.map_len);
-	err = scan(&g);
+	err = o->plan_n > 0 ? plan_init(&g) : NULL;
+	if (err == NULL)
+		err = scan(&g);
 	if (err == NULL)
 		err = mark_roots(&g, o->keep_since);
 	if (err == NULL &&
 	    (err = marked_in_file_order(&g, &g.order, &g.norder)) == NULL &&
-	    o->dry_run)
+	    o->dry_run && o->plan_n == 0)
 		err = check_blobs(&g);
 	if (err == NULL)
 		count(&g, res);
 	if (err == NULL)
 		err = tell_removed(&g);
+	if (err == NULL && o->plan_n > 0)
+		err = plan_mark(&g);
+	/* A plan checks what every ref, its own included, reaches. */
+	if (err == NULL && o->plan_n > 0) {
+		free(g.order);
+		g.order = NULL;
+		if ((err = marked_in_file_order(&g, &g.order, &g.norder)) ==
+		    NULL)
+			err = check_blobs(&g);
+	}
 	/* What the sweep writes in must be real directories (not links). */
 	if (err == NULL && !o->dry_run &&
 	    (err = disk_ensure_dir(d, "tmp")) == NULL)
@@ -838,8 +946,13 @@ gc_locked(struct disk *d, const struct cairn_gc_opts *o,
 		else
 			err = sweep(&g, gen);
 	}
+	if (err == NULL)
+		tell_phase(&g);
 	free(gen);
 	free(g.order);
+	free(g.plan_order);
+	free(g.plan_ids);
+	free(g.plan_found);
 	d->vfs->munmap(d->vfs, (void *)g.map, g.map_len);
 	cairn_memtable_release(&g.objs);
 	cairn_memtable_release(&g.lower_seen);

@@ -25,6 +25,13 @@
 #define QCAP 512
 #define QBYTES_PER_WORKER ((size_t)4 << 20)
 #define MAX_WORKERS 64
+/*
+ * The handle's progress fn (cairn_repo_set_progress) hears of the
+ * objects appended, phases "files" and "bytes" (of content), after
+ * every this many objects or this many bytes, and at every drain.
+ */
+#define PROGRESS_OBJECTS 64
+#define PROGRESS_BYTES ((uint64_t)4 << 20)
 
 struct item {
 	int type;
@@ -59,6 +66,8 @@ struct cairn_ingest {
 	unsigned nth;
 	int code;			/* first error, 0 if none */
 	char msg[256];
+	/* Appended so far, and at the last report to the progress fn. */
+	uint64_t appended, appended_bytes, told, told_bytes;
 };
 
 /* Hash, compress and sum one object (a worker, no lock held). */
@@ -127,6 +136,33 @@ worker(void *arg)
 	return NULL;
 }
 
+/*
+ * Tell the handle's progress fn how far the ingest is.  Only the calling
+ * thread appends (retire, add_big, add_fd), so never two at once.
+ */
+static void
+tell(struct cairn_ingest *g)
+{
+	if (g->appended == g->told && g->appended_bytes == g->told_bytes)
+		return;
+	g->told = g->appended;
+	g->told_bytes = g->appended_bytes;
+	cairn_repo_progress(g->repo, "files", g->appended, 0);
+	cairn_repo_progress(g->repo, "bytes", g->appended_bytes, 0);
+}
+
+/* An object was appended: the caller's fn, and now and then progress. */
+static const struct cairn_error *
+noted(struct cairn_ingest *g, const struct cairn_oid *id, uint64_t size)
+{
+	g->appended++;
+	g->appended_bytes += size;
+	if (g->appended - g->told >= PROGRESS_OBJECTS ||
+	    g->appended_bytes - g->told_bytes >= PROGRESS_BYTES)
+		tell(g);
+	return g->fn(g->arg, id, size);
+}
+
 static const struct cairn_error *
 failed(struct cairn_ingest *g)
 {
@@ -171,7 +207,7 @@ append(struct cairn_ingest *g, struct item *it)
 	err = cairn_batch_add(g->repo, it->type, it->data, it->len, &id);
 	disk_prepared_set(NULL);
 	if (err == NULL)
-		err = g->fn(g->arg, &id, it->len);
+		err = noted(g, &id, it->len);
 	return err;
 }
 
@@ -310,7 +346,7 @@ add_big(struct cairn_ingest *g, int type, unsigned char *data, size_t len,
 	}
 	if ((err = cairn_batch_add_stream(g->repo, type, cairn_mem_read, &m,
 	    (int64_t)len, &id)) == NULL)
-		err = g->fn(g->arg, &id, len);
+		err = noted(g, &id, len);
 done:
 	if (err != NULL)
 		fail(g, err);
@@ -393,7 +429,7 @@ cairn_ingest_add_fd(struct cairn_ingest *g, enum cairn_otype type, int fd,
 		    (err = cairn_batch_add_stream(g->repo, type, cairn_fd_read,
 		    &fd, (int64_t)size, &id)) != NULL)
 			return err;
-		if ((err = g->fn(g->arg, &id, size)) != NULL)
+		if ((err = noted(g, &id, size)) != NULL)
 			fail(g, err);
 		return failed(g);
 	}
@@ -411,6 +447,7 @@ cairn_ingest_drain(struct cairn_ingest *g)
 {
 	while (retire(g, 1))
 		;
+	tell(g);
 	return failed(g);
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "memtable.h"
@@ -28,6 +29,7 @@ struct memory {
 struct mref {
 	char *name;
 	struct cairn_oid id;
+	int64_t time;			/* when it was last set, ns */
 };
 
 struct mobj {
@@ -323,7 +325,8 @@ mref_find(struct memory *m, const char *name, size_t *at)
 }
 
 static const struct cairn_error *
-mem_ref_get(struct cairn_backend *be, const char *name, struct cairn_oid *out)
+mem_ref_stat(struct cairn_backend *be, const char *name, struct cairn_oid *out,
+    int64_t *time)
 {
 	struct memory *m = (struct memory *)be;
 	const struct cairn_error *err;
@@ -336,7 +339,15 @@ mem_ref_get(struct cairn_backend *be, const char *name, struct cairn_oid *out)
 		return cairn_error_new(CAIRN_ERR_NOT_FOUND,
 		    "ref '%s' does not exist", name);
 	*out = r->id;
+	if (time != NULL)
+		*time = r->time;
 	return NULL;
+}
+
+static const struct cairn_error *
+mem_ref_get(struct cairn_backend *be, const char *name, struct cairn_oid *out)
+{
+	return mem_ref_stat(be, name, out, NULL);
 }
 
 /* Nonzero if name and an existing ref would be a file and a directory. */
@@ -392,6 +403,16 @@ mem_ref_check(struct memory *m, const struct cairn_ref_update *u)
 	return NULL;
 }
 
+/* The time a ref is set, in nanoseconds since the epoch. */
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static const struct cairn_error *
 mem_ref_apply(struct memory *m, const struct cairn_ref_update *u)
 {
@@ -406,6 +427,7 @@ mem_ref_apply(struct memory *m, const struct cairn_ref_update *u)
 	} else if (u->op == CAIRN_REF_SET || u->op == CAIRN_REF_CREATE) {
 		if (r != NULL) {
 			r->id = u->new_id;
+			r->time = now_ns();
 			return NULL;
 		}
 		if ((nr = realloc(m->refs, (m->nrefs + 1) * sizeof(*nr))) ==
@@ -419,6 +441,7 @@ mem_ref_apply(struct memory *m, const struct cairn_ref_update *u)
 			return cairn_error_nomem();
 		}
 		nr[at].id = u->new_id;
+		nr[at].time = now_ns();
 		m->nrefs++;
 	}
 	return NULL;
@@ -513,6 +536,7 @@ static const struct cairn_backend_ops memory_ops = {
 	mem_each,
 	NULL,
 	NULL,
+	mem_ref_stat,
 };
 
 const struct cairn_error *

@@ -3346,6 +3346,10 @@ rb_gc(struct cairn_backend *be, const struct cairn_gc_opts *o,
 		    "repository is open read-only");
 	if (b->in_batch)
 		return cairn_error_new(CAIRN_ERR_USAGE, "gc inside a batch");
+	if (o->plan_n > 0)
+		return cairn_error_new(CAIRN_ERR_USAGE, "'%s': gc plans (gc "
+		    "--max-size) need ref times, which RADOS repositories do "
+		    "not record", b->url);
 	if ((err = gc_lock(b, cookie)) != NULL)
 		return err;
 	for (attempt = 0; attempt < 20; attempt++) {
@@ -3489,6 +3493,7 @@ static const struct cairn_backend_ops rados_ops = {
 	rb_each,
 	NULL,
 	rb_prefetch,
+	NULL,		/* ref_stat: ref times are not recorded in RADOS */
 };
 
 void

@@ -185,10 +185,11 @@ dir_len(const char *name)
  */
 static const struct cairn_error *
 read_ref(struct cairn_refs *refs, int dfd, const char *path, const char *name,
-    int *exists, struct cairn_oid *out)
+    int *exists, struct cairn_oid *out, int64_t *time)
 {
 	const struct cairn_error *err;
 	char buf[CAIRN_OID_HEXMAX + 8];
+	struct stat st;
 	ssize_t n;
 	int fd;
 
@@ -206,6 +207,15 @@ read_ref(struct cairn_refs *refs, int dfd, const char *path, const char *name,
 		return cairn_error_sys(errno, "open '%s'", path);
 	}
 	n = refs->vfs->pread(refs->vfs, fd, buf, sizeof(buf), 0);
+	if (n >= 0 && time != NULL) {
+		if (refs->vfs->fstat(refs->vfs, fd, &st) != 0) {
+			err = cairn_error_sys(errno, "stat '%s'", path);
+			refs->vfs->close(refs->vfs, fd);
+			return err;
+		}
+		*time = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		    st.st_mtim.tv_nsec;
+	}
 	refs->vfs->close(refs->vfs, fd);
 	if (n < 0)
 		return cairn_error_sys(errno, "read '%s'", path);
@@ -219,6 +229,13 @@ const struct cairn_error *
 cairn_refs_get(struct cairn_refs *refs, const char *name,
     struct cairn_oid *out)
 {
+	return cairn_refs_stat(refs, name, out, NULL);
+}
+
+const struct cairn_error *
+cairn_refs_stat(struct cairn_refs *refs, const char *name,
+    struct cairn_oid *out, int64_t *time)
+{
 	const struct cairn_error *err;
 	struct cairn_buf path = { 0 };
 	int exists = 0, missing, dfd = -1;
@@ -229,7 +246,7 @@ cairn_refs_get(struct cairn_refs *refs, const char *name,
 	    &missing)) == NULL && !missing &&
 	    (err = ref_path(refs, &path, name, "")) == NULL)
 		err = read_ref(refs, dfd, (char *)path.data, name, &exists,
-		    out);
+		    out, time);
 	if (dfd != -1)
 		refs->vfs->close(refs->vfs, dfd);
 	cairn_buf_release(&path);
@@ -492,7 +509,7 @@ lock_one(struct cairn_refs *refs, struct held *h, struct cairn_lock_wait *w)
 	if ((err = take_lock(refs, h, w)) != NULL)
 		return err;
 	err = read_ref(refs, h->dfd, h->path, h->u->name, &h->exists,
-	    &h->cur);
+	    &h->cur, NULL);
 	/*
 	 * A damaged ref (malformed, a link, a FIFO) is replaced or removed
 	 * by an update that does not ask what it holds; one that does ask

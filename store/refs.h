@@ -2,7 +2,12 @@
  * refs.h: the refs of a disk repository.
  *
  * Format: <repo>/refs/<name> is a regular file holding the lowercase hex
- * id and a newline, nothing else.  Names are checked (core/refname.h)
+ * id and a newline, nothing else.  Its modification time is when the ref
+ * was last set (created, moved, or set again to the same id): every set
+ * writes a new file (step 4 below), and the fsync that makes its content
+ * durable makes its time durable too (cairn_ref_stat; ref expire and gc
+ * --max-size go by it).  A copy that does not keep modification times
+ * (cp without -p) makes every ref look set at the time of the copy.  Names are checked (core/refname.h)
  * before any path is built; a symlink anywhere under refs/ is never
  * followed: it is an error to read and never written through.
  *
@@ -44,6 +49,12 @@ struct cairn_refs {
 
 const struct cairn_error *cairn_refs_get(struct cairn_refs *refs,
     const char *name, struct cairn_oid *out);
+/*
+ * cairn_refs_get, and the time the ref was last set, in nanoseconds since
+ * the epoch (time may be NULL).
+ */
+const struct cairn_error *cairn_refs_stat(struct cairn_refs *refs,
+    const char *name, struct cairn_oid *out, int64_t *time);
 const struct cairn_error *cairn_refs_update(struct cairn_refs *refs,
     const struct cairn_ref_update *u, size_t n);
 /*

@@ -471,6 +471,13 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 	if (level > 9)
 		return cairn_error_new(CAIRN_ERR_INVALID,
 		    "compression level must be 0 to 9");
+	if (o.shared != CAIRN_SHARED_UMASK && o.shared != CAIRN_SHARED_GROUP)
+		return cairn_error_new(CAIRN_ERR_INVALID,
+		    "unknown sharing mode %d", o.shared);
+	if (o.shared == CAIRN_SHARED_GROUP && cairn_rados_url(path))
+		return cairn_error_new(CAIRN_ERR_USAGE, "'%s': a repository in "
+		    "RADOS cannot be shared by group (file modes are a disk "
+		    "repository's)", path);
 	if (o.alternate != NULL &&
 	    (err = check_alternate(o.alternate, algo, alt, NULL)) != NULL)
 		return err;
@@ -489,11 +496,22 @@ cairn_repo_init_vfs(const char *path, const struct cairn_init_opts *opts,
 	}
 	if ((err = init_dir(vfs, path, &made)) != NULL)
 		return err;
-	err = cairn_buf_printf(&cfg, "# cairn repository configuration\n"
-	    "core.formatVersion = 1\nobject.format = %s\n"
-	    "core.compression = %d\n", cairn_hash_name(algo), level);
+	/*
+	 * Shared: the directory first, so that everything made in it
+	 * (vfs.h, group sharing) is the group's too.
+	 */
+	if (o.shared == CAIRN_SHARED_GROUP)
+		err = cairn_file_share_dir(vfs, path);
+	else
+		err = cairn_file_keep_dir(vfs, path);
+	if (err == NULL)
+		err = cairn_buf_printf(&cfg, "# cairn repository configuration"
+		    "\ncore.formatVersion = 1\nobject.format = %s\n"
+		    "core.compression = %d\n", cairn_hash_name(algo), level);
 	if (err == NULL && o.alternate != NULL)
 		err = cairn_buf_printf(&cfg, "core.alternate = %s\n", alt);
+	if (err == NULL && o.shared == CAIRN_SHARED_GROUP)
+		err = cairn_buf_printf(&cfg, "core.sharedRepository = group\n");
 	if (err == NULL)
 		err = cairn_disk_create(path, algo, vfs, (char *)cfg.data,
 		    cfg.len);
@@ -837,6 +855,21 @@ open_with(struct cairn_repo **out, const char *path,
 }
 
 void
+cairn_repo_set_progress(struct cairn_repo *r, cairn_progress_fn fn, void *arg)
+{
+	r->base->progress = fn;
+	r->base->progress_arg = arg;
+}
+
+void
+cairn_repo_progress(struct cairn_repo *r, const char *phase, uint64_t done,
+    uint64_t total)
+{
+	if (r->base->progress != NULL)
+		r->base->progress(r->base->progress_arg, phase, done, total);
+}
+
+void
 cairn_repo_close(struct cairn_repo *r)
 {
 	if (r == NULL)
@@ -975,15 +1008,50 @@ done:
 	return err;
 }
 
+/*
+ * The caller's read function, checked: a count larger than the buffer
+ * (or below -1) would have the backend store, or run past, memory the
+ * caller never filled.  It fails the read instead (EINVAL), and the
+ * error says why.
+ */
+struct checked_read {
+	cairn_read_fn read;
+	void *arg;
+	int bad;
+};
+
+static ssize_t
+checked_read(void *arg, void *buf, size_t len)
+{
+	struct checked_read *c = arg;
+	ssize_t n = c->read(c->arg, buf, len);
+
+	if (n < -1 || (n > 0 && (size_t)n > len)) {
+		c->bad = 1;
+		errno = EINVAL;
+		return -1;
+	}
+	return n;
+}
+
 const struct cairn_error *
 cairn_batch_add_stream(struct cairn_repo *r, enum cairn_otype type, cairn_read_fn read,
     void *arg, int64_t size, struct cairn_oid *out)
 {
+	const struct cairn_error *err;
+	struct checked_read c = { read, arg, 0 };
+
 	if (!mine(r))
 		return no_batch(r);
 	if (type != CAIRN_OBJ_BLOB)
-		return add_checked_stream(r, out, type, read, arg, size);
-	return r->be->ops->write_stream(r->be, out, type, read, arg, size);
+		err = add_checked_stream(r, out, type, checked_read, &c, size);
+	else
+		err = r->be->ops->write_stream(r->be, out, type, checked_read,
+		    &c, size);
+	if (err != NULL && c.bad)
+		err = cairn_error_new(CAIRN_ERR_USAGE, "the read function "
+		    "returned more bytes than it was asked for");
+	return err;
 }
 
 const struct cairn_error *
@@ -1275,6 +1343,17 @@ cairn_ref_name_check(const char *name)
 	return cairn_refname_check(name, strlen(name));
 }
 
+/*
+ * A ref just read may name an object another process committed within
+ * the last REFRESH_NS: the next miss looks again whatever the time, so
+ * that what a ref names is found.
+ */
+static void
+ref_read(struct cairn_repo *r)
+{
+	__atomic_store_n(&r->refreshed, 0, __ATOMIC_RELAXED);
+}
+
 const struct cairn_error *
 cairn_ref_get(struct cairn_repo *r, const char *name, struct cairn_oid *out)
 {
@@ -1283,6 +1362,20 @@ cairn_ref_get(struct cairn_repo *r, const char *name, struct cairn_oid *out)
 	rd_lock(r);
 	err = r->be->ops->ref_get(r->be, name, out);
 	rd_unlock(r);
+	ref_read(r);
+	return err;
+}
+
+const struct cairn_error *
+cairn_ref_stat(struct cairn_repo *r, const char *name, struct cairn_oid *out,
+    int64_t *time)
+{
+	const struct cairn_error *err;
+
+	rd_lock(r);
+	err = cairn_ref_stat_below(r->be, name, out, time);
+	rd_unlock(r);
+	ref_read(r);
 	return err;
 }
 
@@ -1367,6 +1460,7 @@ cairn_ref_list(struct cairn_repo *r, const char *prefix,
 	rd_lock(r);
 	err = r->be->ops->ref_list(r->be, prefix, fn, arg);
 	rd_unlock(r);
+	ref_read(r);
 	return err;
 }
 
@@ -1409,6 +1503,10 @@ cairn_gc_handle(struct cairn_repo *r, const struct cairn_gc_opts *opts,
 	if (r->be->ops->gc == NULL)
 		return cairn_error_new(CAIRN_ERR_USAGE,
 		    "gc applies to disk repositories only");
+	if (opts->plan_n > 0 && (!opts->dry_run || opts->plan_refs == NULL ||
+	    opts->plan_bytes == NULL))
+		return cairn_error_new(CAIRN_ERR_USAGE, "a gc plan needs "
+		    "dry_run, plan_refs and plan_bytes");
 	wr_lock(r);
 	err = r->be->ops->gc(r->be, opts, res);
 	wr_unlock(r);

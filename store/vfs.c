@@ -6,8 +6,10 @@
 #include <sys/mman.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vfs.h"
@@ -42,6 +44,123 @@ px_opened(int fd, int want_dir)
 }
 
 /*
+ * Group sharing (core.sharedRepository = group, cairn-repository(5)).
+ * A directory that is setgid and group-writable is one its group writes
+ * in together: what is created in it gets for the group the bits its
+ * owner has, and a directory becomes setgid too, whatever the umask, so
+ * that every member can read, lock, append to and replace it and its
+ * group stays the directory's.  The policy follows the directory, as
+ * the group a new file gets does, so every writer (init, gc, fsck
+ * --repair, a ref update) keeps it with no setting to pass along; and
+ * it gives the group nothing new: in a directory the group may write,
+ * a member can already replace any file.  Only a file of our own is
+ * changed (another member's was made so by them), and only ever by
+ * adding bits.  A file renamed into place keeps the mode of the
+ * temporary it was, so the moment of creation is the only one.
+ */
+
+/* Nonzero if st, a directory, shares what is made in it by group. */
+static int
+px_shares(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) &&
+	    (st->st_mode & (S_ISGID | S_IWGRP)) == (S_ISGID | S_IWGRP);
+}
+
+/* Nonzero if the directory that holds path shares by group. */
+static int
+px_parent_shares(const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	size_t len = strlen(path);
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	while (len > 0 && path[len - 1] != '/')
+		len--;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len >= sizeof(dir))
+		return 0;	/* longer than any path open took */
+	if (len == 0)
+		strcpy(dir, ".");
+	else {
+		memcpy(dir, path, len);
+		dir[len] = '\0';
+	}
+	return stat(dir, &st) == 0 && px_shares(&st);
+}
+
+/* Give fd's file, if it is ours, the group's bits of the policy. */
+static int
+px_share_fd(int fd)
+{
+	struct stat st;
+	mode_t mode;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	if (st.st_uid != geteuid())
+		return 0;
+	mode = (st.st_mode & 07777) | (st.st_mode & S_IRWXU) >> 3;
+	if (S_ISDIR(st.st_mode))
+		mode |= S_ISGID;
+	if (mode == (st.st_mode & 07777))
+		return 0;
+	return fchmod(fd, mode);
+}
+
+/*
+ * After open or openat with O_CREAT: fd, under the policy if shares.
+ * On failure fd is closed and a file that O_EXCL proves we made is
+ * removed again (name relative to dfd, or a path when dfd is -1), so
+ * that no file without the group's bits is left for a retry to find.
+ */
+static int
+px_created(int fd, int shares, int flags, int dfd, const char *name)
+{
+	int e;
+
+	if (fd == -1 || !shares || px_share_fd(fd) == 0)
+		return fd;
+	e = errno;
+	close(fd);
+	if (flags & O_EXCL)
+		(void)(dfd == -1 ? unlink(name) : unlinkat(dfd, name, 0));
+	errno = e;
+	return -1;
+}
+
+/*
+ * After mkdir or mkdirat made name (relative to dfd, or a path when dfd
+ * is AT_FDCWD): the policy, reached through a descriptor so no link put
+ * in its place is followed.  On failure the directory is removed again.
+ */
+static int
+px_made_dir(int dfd, const char *name)
+{
+	int fd, r, e;
+
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		r = -1;
+	else {
+		r = px_share_fd(fd);
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	if (r != 0) {
+		e = errno;
+		(void)unlinkat(dfd, name, AT_REMOVEDIR);
+		errno = e;
+	}
+	return r;
+}
+
+/*
  * Open path; nothing blocks and nothing is followed.  A file (no
  * O_DIRECTORY) is opened with O_NOFOLLOW (a symbolic link fails with
  * ELOOP) and O_NONBLOCK (a FIFO opens at once instead of waiting for a
@@ -62,7 +181,10 @@ px_open(struct cairn_vfs *v, const char *path, int flags, mode_t mode)
 	do
 		fd = open(path, flags | O_CLOEXEC, mode);
 	while (fd == -1 && errno == EINTR);
-	return px_opened(fd, want_dir);
+	fd = px_opened(fd, want_dir);
+	if (fd == -1 || !(flags & O_CREAT))
+		return fd;
+	return px_created(fd, px_parent_shares(path), flags, -1, path);
 }
 
 /* As px_open, relative to dfd, and never through a link. */
@@ -70,6 +192,7 @@ static int
 px_openat(struct cairn_vfs *v, int dfd, const char *name, int flags,
     mode_t mode)
 {
+	struct stat st;
 	int fd, want_dir = (flags & O_DIRECTORY) != 0;
 
 	(void)v;
@@ -79,7 +202,11 @@ px_openat(struct cairn_vfs *v, int dfd, const char *name, int flags,
 	do
 		fd = openat(dfd, name, flags | O_CLOEXEC, mode);
 	while (fd == -1 && errno == EINTR);
-	return px_opened(fd, want_dir);
+	fd = px_opened(fd, want_dir);
+	if (fd == -1 || !(flags & O_CREAT))
+		return fd;
+	return px_created(fd, fstat(dfd, &st) == 0 && px_shares(&st), flags,
+	    dfd, name);
 }
 
 static int
@@ -159,7 +286,9 @@ static int
 px_mkdir(struct cairn_vfs *v, const char *path, mode_t mode)
 {
 	(void)v;
-	return mkdir(path, mode);
+	if (mkdir(path, mode) != 0)
+		return -1;
+	return px_parent_shares(path) ? px_made_dir(AT_FDCWD, path) : 0;
 }
 
 static int
@@ -223,8 +352,14 @@ px_unlinkat(struct cairn_vfs *v, int dfd, const char *name, int flags)
 static int
 px_mkdirat(struct cairn_vfs *v, int dfd, const char *name, mode_t mode)
 {
+	struct stat st;
+
 	(void)v;
-	return mkdirat(dfd, name, mode);
+	if (mkdirat(dfd, name, mode) != 0)
+		return -1;
+	if (fstat(dfd, &st) != 0 || !px_shares(&st))
+		return 0;
+	return px_made_dir(dfd, name);
 }
 
 static int

@@ -65,6 +65,14 @@ struct cairn_vfs {
  * reached through a link: the repository's own path may hold one).
  * Every descriptor is close-on-exec.  cairn_file_open_error (file.h)
  * names these failures.
+ *
+ * Group sharing: a file or directory that open, openat (with O_CREAT),
+ * mkdir or mkdirat makes in a directory that is setgid and group-
+ * writable gets, whatever the umask, for its group the permission bits
+ * its owner has, and a directory is made setgid; if that fails, the call
+ * fails (and removes what it made, a directory or an O_EXCL file).  So
+ * a repository made shared by init (core.sharedRepository = group) stays
+ * shared whatever writes in it.
  */
 struct cairn_vfs *cairn_vfs_posix(void);
 

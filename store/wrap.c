@@ -178,11 +178,29 @@ pt_prefetch(struct cairn_backend *be, const struct cairn_oid *ids, size_t n)
 		BELOW(be)->ops->prefetch(BELOW(be), ids, n);
 }
 
+/* ref_stat where the backend below records ref times. */
+const struct cairn_error *
+cairn_ref_stat_below(struct cairn_backend *below, const char *name,
+    struct cairn_oid *out, int64_t *time)
+{
+	if (below->ops->version < 5 || below->ops->ref_stat == NULL)
+		return cairn_error_new(CAIRN_ERR_USAGE, "this repository does "
+		    "not record when its refs were set");
+	return below->ops->ref_stat(below, name, out, time);
+}
+
+static const struct cairn_error *
+pt_ref_stat(struct cairn_backend *be, const char *name, struct cairn_oid *out,
+    int64_t *time)
+{
+	return cairn_ref_stat_below(BELOW(be), name, out, time);
+}
+
 static const struct cairn_backend_ops ro_ops = {
 	CAIRN_BACKEND_VERSION, ro_close, ro_read, ro_read_stream, ro_stat,
 	ro_prefix, ro_begin, ro_write, ro_write_stream, ro_begin, ro_abort,
 	ro_begin, ro_stats, ro_notice, ro_ref_get, ro_ref_update, ro_ref_list,
-	pt_refresh, ro_gc, ro_each, ro_publish_refs, pt_prefetch,
+	pt_refresh, ro_gc, ro_each, ro_publish_refs, pt_prefetch, pt_ref_stat,
 };
 
 const struct cairn_error *
@@ -493,7 +511,7 @@ static const struct cairn_backend_ops cached_ops = {
 	CAIRN_BACKEND_VERSION, ca_close, ca_read, ca_read_stream, ca_stat,
 	ro_prefix, pt_begin, pt_write, pt_write_stream, pt_commit, ca_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_refresh, pt_gc, ro_each, pt_publish_refs, pt_prefetch,
+	pt_refresh, pt_gc, ro_each, pt_publish_refs, pt_prefetch, pt_ref_stat,
 };
 
 const struct cairn_error *
@@ -640,7 +658,7 @@ static const struct cairn_backend_ops layered_ops = {
 	CAIRN_BACKEND_VERSION, la_close, la_read, la_read_stream, la_stat,
 	la_prefix, pt_begin, la_write, pt_write_stream, pt_commit, pt_abort,
 	pt_flush, ro_stats, ro_notice, ro_ref_get, pt_ref_update, ro_ref_list,
-	pt_refresh, pt_gc, la_each, pt_publish_refs, pt_prefetch,
+	pt_refresh, pt_gc, la_each, pt_publish_refs, pt_prefetch, pt_ref_stat,
 };
 
 const struct cairn_error *

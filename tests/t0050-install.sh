@@ -61,6 +61,8 @@ expected_files () {
 		do
 			echo "$PREFIX/share/man/man${page##*.}/${page##*/}"
 		done
+		echo "$PREFIX/share/bash-completion/completions/cairn"
+		echo "$PREFIX/share/zsh/site-functions/_cairn"
 	} | LC_ALL=C sort
 }
 
@@ -133,7 +135,25 @@ test_expect_success 'make install puts every file under DESTDIR' '
 	"$ROOT/bin/cairn" --version >out &&
 	echo "cairn version $VERSION" >expect &&
 	test_cmp expect out &&
-	test_cmp "$TOP/man/cairn.1" "$ROOT/share/man/man1/cairn.1"
+	test_cmp "$TOP/man/cairn.1" "$ROOT/share/man/man1/cairn.1" &&
+	"$ROOT/bin/cairn" completion bash >expect &&
+	test_cmp expect "$ROOT/share/bash-completion/completions/cairn" &&
+	"$ROOT/bin/cairn" completion zsh >expect &&
+	test_cmp expect "$ROOT/share/zsh/site-functions/_cairn"
+'
+
+if command -v man >/dev/null 2>&1
+then
+	test_set_prereq MAN
+fi
+
+test_expect_success MAN 'man cairn finds the installed page' '
+	MANPATH="$ROOT/share/man" man -w cairn >where &&
+	echo "$ROOT/share/man/man1/cairn.1" >expect &&
+	test_cmp expect where &&
+	MANPATH="$ROOT/share/man" man -w 5 cairn-repository >where &&
+	echo "$ROOT/share/man/man5/cairn-repository.5" >expect &&
+	test_cmp expect where
 '
 
 test_expect_success 'libcairn.so has its soname and exports the public functions only' '

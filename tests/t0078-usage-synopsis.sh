@@ -274,4 +274,13 @@ test_expect_success 'a SYNOPSIS without an option of the usage is a difference' 
 	! test_cmp expect actual
 '
 
+# The README shows the output of cairn help; it must be what cairn prints.
+test_expect_success 'the README shows what cairn help prints' '
+	sed -n "/^    \$ cairn help\$/,/cairn-repository(5))\.\$/p" \
+		"$TEST_DIRECTORY/../README" >block &&
+	sed "1d; s/^    //" block >readme-help &&
+	cairn help >help &&
+	test_cmp help readme-help
+'
+
 test_done

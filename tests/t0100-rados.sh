@@ -66,7 +66,14 @@ test_expect_success RADOS 'init, put, cat, ref, fsck, stats on a RADOS repositor
 	cairn -r "$R" fsck &&
 	cairn -r "$R" stats >st &&
 	grep "^objects: 1$" st &&
-	grep "^refs: 1$" st
+	grep "^refs: 1$" st &&
+	# Refs in RADOS carry no time: expiring by age or size is refused.
+	test_must_fail --status=2 cairn -r "$R" ref expire --keep=0 m 2>err &&
+	test_stderr_one_line err &&
+	grep "record when its refs were set" err &&
+	test_must_fail --status=2 cairn -r "$R" gc --max-size=1 2>err &&
+	test_stderr_one_line err &&
+	cairn -r "$R" ref get main
 '
 
 test_expect_success RADOS,GIT 'ids, trees, commits and batch output match git' '

@@ -18,6 +18,41 @@
 #include "graph.h"
 #include "memtable.h"
 
+
+/*
+ * What a checkout has written, for the handle's progress fn (phases
+ * "files", of the total the check counted, and "bytes"), told every
+ * PROGRESS_FILES files or PROGRESS_BYTES bytes and at the end.
+ */
+#define PROGRESS_FILES 64
+#define PROGRESS_BYTES ((uint64_t)4 << 20)
+
+struct tally {
+	struct cairn_repo *repo;
+	uint64_t files, total, bytes;
+	uint64_t files_told, bytes_told;
+};
+
+static void
+tally_tell(struct tally *t)
+{
+	t->files_told = t->files;
+	t->bytes_told = t->bytes;
+	cairn_repo_progress(t->repo, "files", t->files, t->total);
+	cairn_repo_progress(t->repo, "bytes", t->bytes, 0);
+}
+
+/* A file or link of size bytes is written. */
+static void
+tally_file(struct tally *t, uint64_t size)
+{
+	t->files++;
+	t->bytes += size;
+	if (t->files - t->files_told >= PROGRESS_FILES ||
+	    t->bytes - t->bytes_told >= PROGRESS_BYTES)
+		tally_tell(t);
+}
+
 /*
  * A name that is safe as one path component here and on the file systems
  * git guards against (cairn_tree_name_check): one that is not (".", "..",
@@ -43,20 +78,24 @@ check_entry_name(const struct cairn_oid *tree, const struct cairn_tree_entry *e)
  */
 static const struct cairn_error *
 checkout_check(struct cairn_repo *repo, const struct cairn_oid *tree,
-    struct cairn_memtable *seen, int depth)
+    struct cairn_memtable *seen, int depth, uint64_t *files)
 {
 	const struct cairn_error *err;
+	const struct cairn_mem_ent *got;
 	struct cairn_tree_entry e;
 	struct cairn_mem_ent m;
 	unsigned char *data;
+	uint64_t n = 0;
 	size_t len, pos = 0;
 	int r = 0;
 
 	if (depth > TREE_DEPTH_MAX)
 		return cairn_error_new(CAIRN_ERR_CORRUPT,
 		    "trees nested too deep");
-	if (cairn_memtable_get(seen, tree->hash) != NULL)
+	if ((got = cairn_memtable_get(seen, tree->hash)) != NULL) {
+		*files += got->size;
 		return NULL;
+	}
 	if ((err = cairn_graph_get_typed(repo, tree, CAIRN_OBJ_TREE, &data,
 	    &len)) != NULL)
 		return err;
@@ -66,21 +105,27 @@ checkout_check(struct cairn_repo *repo, const struct cairn_oid *tree,
 	for (pos = 0; err == NULL && r == 0 && cairn_tree_next(data, len, &pos,
 	    cairn_repo_hash_algo(repo), &e) == 1;)
 		if (e.mode == CAIRN_MODE_TREE)
-			err = checkout_check(repo, &e.id, seen, depth + 1);
+			err = checkout_check(repo, &e.id, seen, depth + 1, &n);
+		else if (e.mode != CAIRN_MODE_GITLINK)
+			n++;
 	if (err == NULL && r < 0)
 		err = cairn_error_new(CAIRN_ERR_CORRUPT, "malformed tree");
 	free(data);
 	if (err == NULL) {
+		/* A tree met again counts its files again: size keeps them. */
 		memset(&m, 0, sizeof(m));
 		memcpy(m.id, tree->hash, tree->len);
+		m.size = n;
 		err = cairn_memtable_put(seen, &m);
 	}
+	*files += n;
 	return err;
 }
 
 struct fd_sink {
 	int fd;
 	const char *name;
+	uint64_t written;
 };
 
 static const struct cairn_error *
@@ -98,6 +143,7 @@ write_sink(void *arg, const void *data, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+		s->written += (uint64_t)n;
 	}
 	return NULL;
 }
@@ -246,8 +292,8 @@ blob_ready(struct cairn_repo *repo, const struct cairn_tree_entry *e,
  * (made there under the name as), with O_EXCL semantics.
  */
 static const struct cairn_error *
-write_blob(struct cairn_repo *repo, int dirfd,
-    const struct cairn_tree_entry *e, const char *name, const char *as)
+write_blob(struct tally *t, int dirfd, const struct cairn_tree_entry *e,
+    const char *name, const char *as)
 {
 	const struct cairn_error *err;
 	unsigned char *data;
@@ -256,7 +302,7 @@ write_blob(struct cairn_repo *repo, int dirfd,
 	int fd;
 
 	if (e->mode == CAIRN_MODE_LINK) {
-		if ((err = cairn_graph_get_typed(repo, &e->id,
+		if ((err = cairn_graph_get_typed(t->repo, &e->id,
 		    CAIRN_OBJ_BLOB, &data, &len)) != NULL)
 			return err;
 		if (len == 0 || memchr(data, '\0', len) != NULL)
@@ -266,6 +312,8 @@ write_blob(struct cairn_repo *repo, int dirfd,
 			err = cairn_error_sys(errno, "create symlink '%s'",
 			    name);
 		free(data);
+		if (err == NULL)
+			tally_file(t, len);
 		return err;
 	}
 	fd = openat(dirfd, as, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
@@ -274,9 +322,12 @@ write_blob(struct cairn_repo *repo, int dirfd,
 		return cairn_error_sys(errno, "create '%s'", name);
 	s.fd = fd;
 	s.name = name;
-	err = cairn_object_get_stream(repo, &e->id, 0, write_sink, &s);
+	s.written = 0;
+	err = cairn_object_get_stream(t->repo, &e->id, 0, write_sink, &s);
 	if (close(fd) != 0 && err == NULL)
 		err = cairn_error_sys(errno, "close '%s'", name);
+	if (err == NULL)
+		tally_file(t, s.written);
 	return err;
 }
 
@@ -287,8 +338,8 @@ write_blob(struct cairn_repo *repo, int dirfd,
  * damaged part way leaves the user's file as it was.
  */
 static const struct cairn_error *
-checkout_blob(struct cairn_repo *repo, int dirfd,
-    const struct cairn_tree_entry *e, const char *name, int replace)
+checkout_blob(struct tally *t, int dirfd, const struct cairn_tree_entry *e,
+    const char *name, int replace)
 {
 	static _Thread_local unsigned long seq;
 	const struct cairn_error *err;
@@ -296,11 +347,11 @@ checkout_blob(struct cairn_repo *repo, int dirfd,
 	int tries;
 
 	if (!replace)
-		return write_blob(repo, dirfd, e, name, name);
+		return write_blob(t, dirfd, e, name, name);
 	for (tries = 0; tries < 100; tries++) {
 		snprintf(tmp, sizeof(tmp), ".cairn-get-%ld-%lu",
 		    (long)getpid(), ++seq);
-		err = write_blob(repo, dirfd, e, name, tmp);
+		err = write_blob(t, dirfd, e, name, tmp);
 		if (err == NULL || err->sys_errno != EEXIST)
 			break;
 	}
@@ -313,13 +364,12 @@ checkout_blob(struct cairn_repo *repo, int dirfd,
 	return err;
 }
 
-static const struct cairn_error *checkout_tree(struct cairn_repo *repo,
+static const struct cairn_error *checkout_tree(struct tally *t,
     const struct cairn_oid *tree, int dirfd, unsigned flags, int depth);
 
 static const struct cairn_error *
-checkout_dir(struct cairn_repo *repo, int dirfd,
-    const struct cairn_tree_entry *e, const char *name, unsigned flags,
-    int depth)
+checkout_dir(struct tally *t, int dirfd, const struct cairn_tree_entry *e,
+    const char *name, unsigned flags, int depth)
 {
 	const struct cairn_error *err;
 	int fd, made;
@@ -337,15 +387,16 @@ checkout_dir(struct cairn_repo *repo, int dirfd,
 		    "out into '%s': it is a cairn repository", name);
 	else
 		err = e->mode == CAIRN_MODE_GITLINK ? NULL :
-		    checkout_tree(repo, &e->id, fd, flags, depth + 1);
+		    checkout_tree(t, &e->id, fd, flags, depth + 1);
 	close(fd);
 	return err;
 }
 
 static const struct cairn_error *
-checkout_tree(struct cairn_repo *repo, const struct cairn_oid *tree, int dirfd,
+checkout_tree(struct tally *t, const struct cairn_oid *tree, int dirfd,
     unsigned flags, int depth)
 {
+	struct cairn_repo *repo = t->repo;
 	const struct cairn_error *err;
 	struct cairn_tree_entry e;
 	unsigned char *data;
@@ -372,8 +423,8 @@ checkout_tree(struct cairn_repo *repo, const struct cairn_oid *tree, int dirfd,
 		if ((!dir && (err = blob_ready(repo, &e, name)) != NULL) ||
 		    (err = make_room(dirfd, name, flags, dir, &replace)) != NULL)
 			break;
-		err = dir ? checkout_dir(repo, dirfd, &e, name, flags, depth) :
-		    checkout_blob(repo, dirfd, &e, name, replace);
+		err = dir ? checkout_dir(t, dirfd, &e, name, flags, depth) :
+		    checkout_blob(t, dirfd, &e, name, replace);
 	}
 	if (err == NULL && r < 0)
 		err = cairn_error_new(CAIRN_ERR_CORRUPT, "malformed tree");
@@ -407,12 +458,14 @@ cairn_tree_checkout(struct cairn_repo *repo, const struct cairn_oid *tree,
 {
 	const struct cairn_error *err;
 	struct cairn_memtable seen;
+	struct tally t = { 0 };
 	char parent[PATH_MAX];
 	int fd;
 
 	/* Check every tree first, so a bad name creates nothing at all. */
+	t.repo = repo;
 	cairn_memtable_init(&seen, cairn_hash_len(cairn_repo_hash_algo(repo)));
-	err = checkout_check(repo, tree, &seen, 0);
+	err = checkout_check(repo, tree, &seen, 0, &t.total);
 	cairn_memtable_release(&seen);
 	if (err != NULL)
 		return err;
@@ -429,8 +482,8 @@ cairn_tree_checkout(struct cairn_repo *repo, const struct cairn_oid *tree,
 	else if (!(flags & CAIRN_CHECKOUT_FORCE) && !dir_is_empty(fd))
 		err = cairn_error_new(CAIRN_ERR_EXISTS,
 		    "'%s' is not empty (use -f to write into it)", dir);
-	else
-		err = checkout_tree(repo, tree, fd, flags, 0);
+	else if ((err = checkout_tree(&t, tree, fd, flags, 0)) == NULL)
+		tally_tell(&t);
 	close(fd);
 	return err;
 }

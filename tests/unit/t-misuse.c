@@ -10,6 +10,9 @@
  *  - Batch calls from a thread that has no batch open on the handle are
  *    refused (CAIRN_ERR_USAGE), never run on another thread's batch.
  *  - A handle closed inside its batch releases the writer lock.
+ *  - A read function that returns more than it was asked for (or less
+ *    than -1) fails the stream (CAIRN_ERR_USAGE), for blobs and for
+ *    trees alike: nothing past the buffer is read or stored.
  *
  * A thread that must not get a handle is given 300 ms to show it does
  * not; one that must get it is waited for up to 20 s.  Neither bound
@@ -373,6 +376,57 @@ versions(void)
 	    "the library's version number");
 }
 
+/* A read function that claims 4096 bytes more than the buffer holds. */
+static ssize_t
+lying_read(void *arg, void *buf, size_t len)
+{
+	int *calls = arg;
+
+	(void)buf;
+	return (*calls)++ > 0 ? 0 : (ssize_t)len + 4096;
+}
+
+/* One that returns less than -1. */
+static ssize_t
+below_read(void *arg, void *buf, size_t len)
+{
+	(void)arg;
+	(void)buf;
+	(void)len;
+	return -2;
+}
+
+static void
+read_fn_lies(const char *dir, int memory)
+{
+	struct cairn_repo *r = open_kind(dir, "lies", memory);
+	static const enum cairn_otype types[] = { CAIRN_OBJ_BLOB,
+	    CAIRN_OBJ_TREE };
+	struct cairn_repo_stats st = CAIRN_REPO_STATS_INIT;
+	struct cairn_oid id;
+	size_t i;
+	int calls;
+
+	for (i = 0; i < 2; i++) {
+		if (cairn_batch_begin(r) != NULL)
+			bail_out("begin");
+		calls = 0;
+		is_error(cairn_batch_add_stream(r, types[i], lying_read,
+		    &calls, -1, &id), CAIRN_ERR_USAGE,
+		    "%s: a count past the buffer fails the stream (%s)",
+		    memory ? "memory" : "disk", cairn_otype_name(types[i]));
+		is_error(cairn_batch_add_stream(r, types[i], below_read, NULL,
+		    -1, &id), CAIRN_ERR_USAGE,
+		    "%s: a count below -1 fails the stream (%s)",
+		    memory ? "memory" : "disk", cairn_otype_name(types[i]));
+		no_error(cairn_batch_commit(r), "the batch goes on");
+	}
+	no_error(cairn_repo_stats(r, &st), "stats");
+	is_uint(st.objects, 0, "%s: nothing was stored",
+	    memory ? "memory" : "disk");
+	cairn_repo_close(r);
+}
+
 int
 main(void)
 {
@@ -389,6 +443,7 @@ main(void)
 		refused_inside_a_batch(sub, memory);
 		two_handles_one_thread(sub, memory);
 		other_threads_batch(sub, memory);
+		read_fn_lies(sub, memory);
 	}
 	closed_inside_a_batch(dir);
 	sized_structs(dir);
