@@ -77,10 +77,10 @@ struct cairn_init_opts {
 	/*
 	 * CAIRN_SHARED_GROUP: a repository the members of its directory's
 	 * group all write (core.sharedRepository = group): directories
-	 * setgid and group-writable, files group-readable and, where they
-	 * are rewritten in place or locked, group-writable, whatever the
-	 * umask.  CAIRN_SHARED_UMASK (0): the owner's alone, as the umask
-	 * says.
+	 * setgid and group-writable, and every file and directory made in
+	 * it gets for the group the bits its owner has, whatever the umask
+	 * (cairn-repository(5)).  CAIRN_SHARED_UMASK (0): the owner's
+	 * alone; the directory is not left group-writable.
 	 */
 	int shared;
 };
@@ -657,7 +657,11 @@ struct cairn_ref_update {
  */
 const struct cairn_error *cairn_ref_name_check(const char *name);
 
-/* The id name points at.  CAIRN_ERR_NOT_FOUND if there is no such ref. */
+/*
+ * The id name points at.  CAIRN_ERR_NOT_FOUND if there is no such ref.
+ * The object a ref names is found by a read that follows, even when
+ * another process committed it a moment before.
+ */
 const struct cairn_error *cairn_ref_get(struct cairn_repo *repo,
     const char *name, struct cairn_oid *out);
 
